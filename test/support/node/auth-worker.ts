@@ -1,0 +1,31 @@
+import { build } from "esbuild";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+
+/**
+ * The auth Worker as an auxiliary Worker for the backend's tests. The test plugin runs
+ * auxiliary Workers from built JavaScript, so it is bundled first; its bindings come from its own
+ * wrangler.toml, so the tests run it exactly as configured.
+ */
+export async function authAuxiliaryWorker(bindings: Record<string, string>) {
+  const outfile = ".build/test/auth-worker.js";
+  await build({
+    entryPoints: ["workers/auth/index.ts"],
+    outfile,
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2024",
+    conditions: ["workerd", "worker", "browser"],
+    mainFields: ["module", "main"],
+    external: ["cloudflare:*", "node:*"],
+    logLevel: "warning",
+  });
+  const { workerOptions } = unstable_getMiniflareWorkerOptions("workers/auth/wrangler.toml");
+  return {
+    ...workerOptions,
+    name: "tether-auth",
+    modules: true,
+    scriptPath: outfile,
+    bindings: { ...workerOptions.bindings, ...bindings },
+  };
+}

@@ -1,0 +1,55 @@
+import { randomBytes } from "node:crypto";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+import { authAuxiliaryWorker } from "./test/support/node/auth-worker.js";
+
+// Both databases by the ids in the wrangler configs: a binding with the same id is the same database.
+const AUTH_DB_ID = "00000000-0000-4000-8000-00000000a001";
+const APP_DB_ID = "00000000-0000-4000-8000-00000000b001";
+
+// The backend's service credentials exist for this run only; setup files register them with auth.
+const backendServiceSecret = randomBytes(32).toString("base64url");
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins: [
+          cloudflareTest(async () => ({
+            wrangler: { configPath: "./workers/auth/wrangler.toml" },
+            miniflare: {
+              bindings: { TEST_AUTH_MIGRATIONS: await readD1Migrations("migrations/auth") },
+            },
+          })),
+        ],
+        test: {
+          name: "auth",
+          include: ["test/auth/**/*.test.ts"],
+          setupFiles: ["test/auth/setup.ts"],
+        },
+      },
+      {
+        plugins: [
+          cloudflareTest(async () => ({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                AUTH_SERVICE_SECRET: backendServiceSecret,
+                TEST_AUTH_MIGRATIONS: await readD1Migrations("migrations/auth"),
+                TEST_APP_MIGRATIONS: await readD1Migrations("migrations/app"),
+              },
+              // AUTH_DB lets the setup file migrate and seed the auth Worker's database.
+              d1Databases: { APP_DB: APP_DB_ID, AUTH_DB: AUTH_DB_ID },
+              workers: [await authAuxiliaryWorker({})],
+            },
+          })),
+        ],
+        test: {
+          name: "backend",
+          include: ["test/backend/**/*.test.ts"],
+          setupFiles: ["test/backend/setup.ts"],
+        },
+      },
+    ],
+  },
+});

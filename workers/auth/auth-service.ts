@@ -1,0 +1,91 @@
+import { WorkerEntrypoint } from "cloudflare:workers";
+import { ApiError } from "../shared/errors.js";
+import type { AuthServiceApi, PublicUser, RpcResult, ServiceTokenGrant, SigningKeySets } from "../shared/rpc.js";
+import { TokenError } from "../shared/token-errors.js";
+import type { AccessClaims } from "../shared/tokens.js";
+import { authApp } from "./app.js";
+import type { AuthBindings } from "./config.js";
+import { authContext, type AuthContext } from "./context.js";
+import { verifyServiceCaller } from "./middleware.js";
+import { authenticateAccessToken } from "./sessions.js";
+import { authenticateServiceClient, mintServiceToken } from "./tokens/service.js";
+import { findUserById, toPublicUser } from "./users.js";
+
+const MAX_RPC_STRING_LENGTH = 8192;
+
+/** Arguments cross the binding untyped at run time: bound them like any other input. */
+function boundedString(value: unknown, name: string): string {
+  if (typeof value !== "string" || value.length === 0 || value.length > MAX_RPC_STRING_LENGTH) {
+    throw new ApiError("invalid_request", `${name} must be a non-empty string of at most ${MAX_RPC_STRING_LENGTH} characters.`);
+  }
+  return value;
+}
+
+/** Turns a thrown typed error into a failure value; anything else becomes `internal_error`. */
+async function asResult<T>(work: () => Promise<T>): Promise<RpcResult<T>> {
+  try {
+    return { ok: true, value: await work() };
+  } catch (error) {
+    if (error instanceof ApiError || error instanceof TokenError) {
+      return { ok: false, error: { code: error.code, message: error.message } };
+    }
+    console.error("AuthService RPC failed", error instanceof Error ? error.name : typeof error);
+    return { ok: false, error: { code: "internal_error", message: "The auth service failed." } };
+  }
+}
+
+/**
+ * The RPC entrypoint the backend's `AUTH` binding points at. Every method except
+ * `issueServiceToken` verifies the caller's service token before anything else: bindings are
+ * private, but defence in depth means a leaked binding is not a skeleton key.
+ */
+export class AuthService extends WorkerEntrypoint<AuthBindings> implements AuthServiceApi {
+  /** HTTP over the binding: the backend forwards /auth/* and /.well-known/* here. */
+  override fetch(request: Request): Promise<Response> {
+    return Promise.resolve(authApp.fetch(request, this.env, this.ctx));
+  }
+
+  private async asService<T>(serviceToken: unknown, work: (auth: AuthContext) => Promise<T>): Promise<RpcResult<T>> {
+    return asResult(async () => {
+      const auth = authContext(this.env);
+      if (typeof serviceToken !== "string" || serviceToken.length === 0) {
+        throw new ApiError("service_token_required", "Every call must carry a service token.");
+      }
+      await verifyServiceCaller(auth, boundedString(serviceToken, "serviceToken"));
+      return work(auth);
+    });
+  }
+
+  issueServiceToken(serviceId: string, serviceSecret: string): Promise<RpcResult<ServiceTokenGrant>> {
+    return asResult(async () => {
+      const auth = authContext(this.env);
+      const client = await authenticateServiceClient(
+        auth.db,
+        boundedString(serviceId, "serviceId"),
+        boundedString(serviceSecret, "serviceSecret"),
+      );
+      return mintServiceToken(await auth.serviceKeys(), auth.config.issuer, client, client.permissions);
+    });
+  }
+
+  validateAccessToken(serviceToken: string, accessToken: string): Promise<RpcResult<AccessClaims>> {
+    return this.asService(serviceToken, async (auth) => {
+      const { claims } = await authenticateAccessToken(auth, boundedString(accessToken, "accessToken"));
+      return claims;
+    });
+  }
+
+  getUser(serviceToken: string, userId: string): Promise<RpcResult<PublicUser | null>> {
+    return this.asService(serviceToken, async (auth) => {
+      const user = await findUserById(auth.db, boundedString(userId, "userId"));
+      return user ? toPublicUser(user) : null;
+    });
+  }
+
+  jwks(serviceToken: string): Promise<RpcResult<SigningKeySets>> {
+    return this.asService(serviceToken, async (auth) => ({
+      access: (await auth.accessKeys()).jwks,
+      service: (await auth.serviceKeys()).jwks,
+    }));
+  }
+}

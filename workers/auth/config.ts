@@ -1,0 +1,41 @@
+import { readSeconds } from "../shared/config.js";
+
+/** Secrets are not in wrangler.toml, so `wrangler types` cannot see them: declared here. */
+export interface AuthSecrets {
+  /** Private JWK (EC P-256, with `kid`) that signs access tokens. Required outside development. */
+  ACCESS_SIGNING_KEY?: string;
+  /** The key it replaced, kept in JWKS until tokens signed with it have expired. */
+  ACCESS_SIGNING_KEY_PREVIOUS?: string;
+  /** Private JWK that signs service tokens; never the access key. */
+  SERVICE_SIGNING_KEY?: string;
+  SERVICE_SIGNING_KEY_PREVIOUS?: string;
+}
+
+export type AuthBindings = AuthEnv & AuthSecrets;
+
+export interface AuthConfig {
+  isDevelopment: boolean;
+  issuer: string;
+  accessTokenAudience: string;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+}
+
+export const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 900;
+export const DEFAULT_REFRESH_TOKEN_TTL_SECONDS = 7 * 24 * 3600;
+
+export function authConfig(env: AuthBindings): AuthConfig {
+  return {
+    isDevelopment: env.ENVIRONMENT === "development",
+    issuer: env.AUTH_ISSUER,
+    accessTokenAudience: env.ACCESS_TOKEN_AUDIENCE,
+    accessTokenTtlSeconds: readSeconds(env.ACCESS_TOKEN_TTL_SECONDS, DEFAULT_ACCESS_TOKEN_TTL_SECONDS, {
+      min: 1,
+      max: 86_400,
+    }),
+    refreshTokenTtlSeconds: readSeconds(env.REFRESH_TOKEN_TTL_SECONDS, DEFAULT_REFRESH_TOKEN_TTL_SECONDS, {
+      min: 60,
+      max: 90 * 86_400,
+    }),
+  };
+}

@@ -1,0 +1,31 @@
+import { authConfig, type AuthBindings, type AuthConfig } from "./config.js";
+import { authDatabase, type AuthDatabase } from "./db/client.js";
+import { loadKeyRing, type KeyRing } from "./tokens/keys.js";
+
+/** What every route and RPC method of the auth Worker works with, built once per call. */
+export interface AuthContext {
+  db: AuthDatabase;
+  config: AuthConfig;
+  accessKeys(): Promise<KeyRing>;
+  serviceKeys(): Promise<KeyRing>;
+}
+
+export function authContext(env: AuthBindings): AuthContext {
+  const db = authDatabase(env.AUTH_DB);
+  const config = authConfig(env);
+  // Only `wrangler dev` may mint its own keys; elsewhere a missing secret is a 503, not a surprise key.
+  const options = { generateIfMissing: config.isDevelopment };
+  return {
+    db,
+    config,
+    accessKeys: () =>
+      loadKeyRing(db, "access", { current: env.ACCESS_SIGNING_KEY, previous: env.ACCESS_SIGNING_KEY_PREVIOUS }, options),
+    serviceKeys: () =>
+      loadKeyRing(
+        db,
+        "service",
+        { current: env.SERVICE_SIGNING_KEY, previous: env.SERVICE_SIGNING_KEY_PREVIOUS },
+        options,
+      ),
+  };
+}

@@ -1,0 +1,87 @@
+import { createMiddleware } from "hono/factory";
+import { ApiError } from "../shared/errors.js";
+import { bearerToken } from "../shared/http.js";
+import { verifyServiceToken } from "../shared/service-token.js";
+import { TokenError } from "../shared/token-errors.js";
+import { AUTH_SERVICE_NAME, type ServiceClaims } from "../shared/tokens.js";
+import type { AuthBindings } from "./config.js";
+import { authContext, type AuthContext } from "./context.js";
+import { authenticateAccessToken, type AuthenticatedAccess } from "./sessions.js";
+
+export interface AuthAppEnv {
+  Bindings: AuthBindings;
+  Variables: { auth: AuthContext; access: AuthenticatedAccess; service: ServiceClaims };
+}
+
+export const withAuthContext = createMiddleware<AuthAppEnv>(async (c, next) => {
+  c.set("auth", authContext(c.env));
+  await next();
+  // Token responses and user data must never sit in a shared cache.
+  if (!c.res.headers.has("Cache-Control")) c.header("Cache-Control", "no-store");
+});
+
+function requireBearer(token: string | null, missingCode: "invalid_token" | "service_token_required"): string {
+  if (token === null) {
+    throw new ApiError(missingCode, "Send the token as `Authorization: Bearer <token>`.", {
+      "WWW-Authenticate": "Bearer",
+    });
+  }
+  return token;
+}
+
+/** A user access token whose session is live. */
+export const requireUser = createMiddleware<AuthAppEnv>(async (c, next) => {
+  const token = requireBearer(bearerToken(c), "invalid_token");
+  try {
+    c.set("access", await authenticateAccessToken(c.var.auth, token));
+  } catch (error) {
+    if (error instanceof TokenError) throw new ApiError(error.code, error.message, { "WWW-Authenticate": "Bearer" });
+    throw error;
+  }
+  await next();
+});
+
+/** A service token addressed to the auth Worker; a user token here is refused. */
+export const requireService = createMiddleware<AuthAppEnv>(async (c, next) => {
+  const token = requireBearer(bearerToken(c), "service_token_required");
+  c.set("service", await verifyServiceCaller(c.var.auth, token));
+  await next();
+});
+
+/** Shared by the HTTP route and every RPC method: verifies the caller's service token. */
+export async function verifyServiceCaller(auth: AuthContext, token: string): Promise<ServiceClaims> {
+  try {
+    const keys = await auth.serviceKeys();
+    return await verifyServiceToken(token, keys.verificationKeys, {
+      issuer: auth.config.issuer,
+      audience: AUTH_SERVICE_NAME,
+    });
+  } catch (error) {
+    if (error instanceof TokenError) {
+      throw new ApiError("invalid_service", "A valid service token addressed to the auth service is required.");
+    }
+    throw error;
+  }
+}
+
+/**
+ * Rate limits a route per client address with the Workers rate-limiting binding. The binding
+ * counts per location and does not say when the window ends, so Retry-After is its full period.
+ */
+export function rateLimit(route: string) {
+  return createMiddleware<AuthAppEnv>(async (c, next) => {
+    const client = c.req.header("CF-Connecting-IP") ?? "unknown";
+    const { success } = await c.env.AUTH_RATE_LIMITER.limit({ key: `${route}:${client}` });
+    if (!success) {
+      throw new ApiError("rate_limited", "Too many attempts; try again later.", { "Retry-After": "60" });
+    }
+    await next();
+  });
+}
+
+export function clientInfo(c: { req: { header(name: string): string | undefined } }) {
+  return {
+    userAgent: c.req.header("User-Agent")?.slice(0, 512) ?? null,
+    ipAddress: c.req.header("CF-Connecting-IP")?.slice(0, 64) ?? null,
+  };
+}

@@ -1,0 +1,55 @@
+import { Hono } from "hono";
+import { ApiError } from "../../shared/errors.js";
+import { jsonBody } from "../../shared/http.js";
+import { clientInfo, rateLimit, type AuthAppEnv } from "../middleware.js";
+import { burnPasswordCheck, hashPassword, passwordWeakness, verifyPassword } from "../passwords.js";
+import { DevLoginBody, LoginBody, PASSWORD_MIN_LENGTH, RegisterBody } from "../schemas.js";
+import { startSession } from "../sessions.js";
+import { findUserByEmail, insertUser, newUserRow } from "../users.js";
+
+/** Sign-up and sign-in: each answers with a new session's tokens. */
+export const accountRoutes = new Hono<AuthAppEnv>();
+
+accountRoutes.post("/register", rateLimit("register"), jsonBody(RegisterBody), async (c) => {
+  const { email, password, name } = c.req.valid("json");
+  const weakness = passwordWeakness(password, email, PASSWORD_MIN_LENGTH);
+  if (weakness) throw new ApiError("weak_password", weakness);
+  const auth = c.var.auth;
+  const user = await insertUser(auth.db, newUserRow({ email, name, passwordHash: await hashPassword(password) }, Date.now()));
+  if (!user) throw new ApiError("email_taken", "An account with this email already exists.");
+  return c.json(await startSession(auth, user, clientInfo(c)), 201);
+});
+
+// One message for unknown email and wrong password, so the answer does not reveal accounts.
+const INVALID_CREDENTIALS = "The email or password is wrong.";
+
+accountRoutes.post("/login", rateLimit("login"), jsonBody(LoginBody), async (c) => {
+  const { email, password } = c.req.valid("json");
+  const auth = c.var.auth;
+  const user = await findUserByEmail(auth.db, email);
+  if (!user?.passwordHash) {
+    await burnPasswordCheck(password);
+    throw new ApiError("invalid_credentials", INVALID_CREDENTIALS);
+  }
+  if (!(await verifyPassword(password, user.passwordHash)) || user.disabledAt !== null) {
+    throw new ApiError("invalid_credentials", INVALID_CREDENTIALS);
+  }
+  return c.json(await startSession(auth, user, clientInfo(c)));
+});
+
+/** Password-less sign-in for local development and tests only. */
+accountRoutes.post("/dev/login", jsonBody(DevLoginBody), async (c) => {
+  const auth = c.var.auth;
+  if (!auth.config.isDevelopment) {
+    throw new ApiError("dev_login_disabled", "Dev login is only available when ENVIRONMENT is development.");
+  }
+  const { email, name } = c.req.valid("json");
+  const user =
+    (await findUserByEmail(auth.db, email)) ??
+    (await insertUser(auth.db, newUserRow({ email, name: name ?? email.split("@")[0] ?? email, passwordHash: null }, Date.now()))) ??
+    // A concurrent dev login created it between our read and insert.
+    (await findUserByEmail(auth.db, email));
+  if (!user) throw new ApiError("internal_error", "The user could not be created.");
+  if (user.disabledAt !== null) throw new ApiError("invalid_credentials", "This account is disabled.");
+  return c.json(await startSession(auth, user, clientInfo(c)));
+});

@@ -1,0 +1,41 @@
+import { Hono } from "hono";
+import { jsonBody } from "../../shared/http.js";
+import { rateLimit, requireUser, type AuthAppEnv } from "../middleware.js";
+import { RefreshBody } from "../schemas.js";
+import {
+  listLiveSessions,
+  publicSession,
+  refreshSession,
+  revokeSession,
+  revokeUserSessions,
+} from "../sessions.js";
+import { toPublicUser } from "../users.js";
+
+/** A session's life after sign-in: refresh, inspect, end. */
+export const sessionRoutes = new Hono<AuthAppEnv>();
+
+sessionRoutes.post("/refresh", rateLimit("refresh"), jsonBody(RefreshBody), async (c) => {
+  const { refresh_token } = c.req.valid("json");
+  return c.json(await refreshSession(c.var.auth, refresh_token));
+});
+
+sessionRoutes.post("/logout", requireUser, async (c) => {
+  await revokeSession(c.var.auth, c.var.access.session.id, "logout");
+  return c.body(null, 204);
+});
+
+sessionRoutes.post("/logout-all", requireUser, async (c) => {
+  await revokeUserSessions(c.var.auth, c.var.access.user.id, "logout_all");
+  return c.body(null, 204);
+});
+
+sessionRoutes.get("/me", requireUser, (c) => {
+  const { user, session } = c.var.access;
+  return c.json({ user: toPublicUser(user), session: publicSession(session, session.id) });
+});
+
+sessionRoutes.get("/sessions", requireUser, async (c) => {
+  const { user, session } = c.var.access;
+  const live = await listLiveSessions(c.var.auth, user.id);
+  return c.json({ sessions: live.map((row) => publicSession(row, session.id)) });
+});

@@ -1,0 +1,60 @@
+import { jwtVerify, SignJWT } from "jose";
+import { TokenError, TOKEN_FAILURE_MESSAGES, tokenFailureFromJoseError } from "../../shared/token-errors.js";
+import { AccessClaimsSchema, TOKEN_ALGORITHM, type AccessClaims } from "../../shared/tokens.js";
+import type { AuthConfig } from "../config.js";
+import type { KeyRing } from "./keys.js";
+
+export interface AccessTokenSubject {
+  userId: string;
+  sessionId: string;
+  email: string;
+  name: string;
+  permissions: string[];
+}
+
+export async function signAccessToken(
+  ring: KeyRing,
+  config: AuthConfig,
+  subject: AccessTokenSubject,
+): Promise<{ token: string; expiresIn: number }> {
+  const token = await new SignJWT({
+    sid: subject.sessionId,
+    token_type: "access",
+    email: subject.email,
+    name: subject.name,
+    permissions: subject.permissions,
+  })
+    .setProtectedHeader({ alg: TOKEN_ALGORITHM, kid: ring.kid, typ: "JWT" })
+    .setIssuer(config.issuer)
+    .setAudience(config.accessTokenAudience)
+    .setSubject(subject.userId)
+    .setIssuedAt()
+    .setExpirationTime(`${config.accessTokenTtlSeconds}s`)
+    .setJti(crypto.randomUUID())
+    .sign(ring.privateKey);
+  return { token, expiresIn: config.accessTokenTtlSeconds };
+}
+
+/**
+ * Checks signature (ES256 only, against the access keys only), `exp`, `nbf`, `iss`, `aud` and
+ * the claim shape including `token_type: "access"`. Whether the session is still live is the
+ * caller's second step (sessions.ts), because it needs the database.
+ */
+export async function verifyAccessToken(token: string, ring: KeyRing, config: AuthConfig): Promise<AccessClaims> {
+  let payload: unknown;
+  try {
+    ({ payload } = await jwtVerify(token, ring.verificationKeys, {
+      algorithms: [TOKEN_ALGORITHM],
+      issuer: config.issuer,
+      audience: config.accessTokenAudience,
+      requiredClaims: ["exp", "iat", "jti", "sub", "sid"],
+      typ: "JWT",
+    }));
+  } catch (error) {
+    const code = tokenFailureFromJoseError(error);
+    throw new TokenError(code, TOKEN_FAILURE_MESSAGES[code]);
+  }
+  const claims = AccessClaimsSchema.safeParse(payload);
+  if (!claims.success) throw new TokenError("invalid_token", TOKEN_FAILURE_MESSAGES.invalid_token);
+  return claims.data;
+}

@@ -1,0 +1,16 @@
+import { Hono } from "hono";
+import { onError, onNotFound } from "../shared/http.js";
+import { TETHER_VERSION } from "../shared/version.js";
+import type { BackendBindings } from "./config.js";
+
+/** The backend's HTTP surface; the demo page's assets are served before this runs. */
+export const backendApp = new Hono<{ Bindings: BackendBindings }>();
+
+// One origin: auth's routes answer here too, forwarded over the service binding (no public hop).
+backendApp.all("/auth/*", (c) => c.env.AUTH.fetch(c.req.raw));
+backendApp.all("/.well-known/*", (c) => c.env.AUTH.fetch(c.req.raw));
+
+backendApp.get("/health", (c) => c.json({ status: "ok", service: "backend", version: TETHER_VERSION }));
+
+backendApp.onError(onError);
+backendApp.notFound(onNotFound);

@@ -1,0 +1,12 @@
+import type { AuthServiceApi } from "../shared/rpc.js";
+
+/**
+ * The backend's bindings: what `wrangler types` generates, with the AUTH binding typed by the
+ * shared RPC contract (never by importing the auth Worker) and the secret `wrangler types`
+ * cannot see.
+ */
+export type BackendBindings = Omit<BackendEnv, "AUTH"> & {
+  AUTH: Fetcher & AuthServiceApi;
+  /** This service's secret for `AuthService.issueServiceToken`; `npm run dev` generates one. */
+  AUTH_SERVICE_SECRET: string;
+};

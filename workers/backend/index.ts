@@ -1,0 +1,6 @@
+import { backendApp } from "./app.js";
+import type { BackendBindings } from "./config.js";
+
+export default {
+  fetch: (request, env, ctx) => backendApp.fetch(request, env, ctx),
+} satisfies ExportedHandler<BackendBindings>;
