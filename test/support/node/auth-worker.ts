@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { build } from "esbuild";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 
@@ -7,7 +8,7 @@ import { unstable_getMiniflareWorkerOptions } from "wrangler";
  * wrangler.toml, so the tests run it exactly as configured.
  */
 export async function authAuxiliaryWorker(bindings: Record<string, string>) {
-  const outfile = ".build/test/auth-worker.js";
+  const outfile = resolve(".build/test/auth-worker.js");
   await build({
     entryPoints: ["workers/auth/index.ts"],
     outfile,
@@ -21,8 +22,10 @@ export async function authAuxiliaryWorker(bindings: Record<string, string>) {
     logLevel: "warning",
   });
   const { workerOptions } = unstable_getMiniflareWorkerOptions("workers/auth/wrangler.toml");
+  // Module rules and the root describe unbundled sources; the bundle is one file outside that root.
+  const { modulesRules: _unusedForBundles, rootPath: _unusedRoot, ...bundledWorkerOptions } = workerOptions;
   return {
-    ...workerOptions,
+    ...bundledWorkerOptions,
     name: "tether-auth",
     modules: true,
     scriptPath: outfile,

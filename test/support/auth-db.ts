@@ -1,0 +1,43 @@
+import { sha256Base64Url, randomToken } from "../../workers/shared/crypto.js";
+
+/** Direct access to the auth database for seeding and for asserting what was (not) stored. */
+
+export async function countRows(db: D1Database, table: string, where = "1 = 1", ...params: unknown[]) {
+  const row = await db
+    .prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`)
+    .bind(...params)
+    .first<{ n: number }>();
+  return row?.n ?? 0;
+}
+
+export interface SeededServiceClient {
+  id: string;
+  secret: string;
+}
+
+/** Registers a service client the way an operator would: only the secret's hash is stored. */
+export async function seedServiceClient(
+  db: D1Database,
+  options: { id?: string; secret?: string; name?: string; audiences?: string[]; permissions?: string[]; disabled?: boolean } = {},
+): Promise<SeededServiceClient> {
+  const id = options.id ?? `svc-${crypto.randomUUID()}`;
+  const secret = options.secret ?? randomToken(32);
+  await db
+    .prepare(
+      `INSERT INTO service_clients (id, name, secret_hash, audiences, permissions, created_at, disabled_at)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+       ON CONFLICT (id) DO UPDATE SET secret_hash = excluded.secret_hash, audiences = excluded.audiences,
+         permissions = excluded.permissions, disabled_at = excluded.disabled_at`,
+    )
+    .bind(
+      id,
+      options.name ?? id,
+      await sha256Base64Url(secret),
+      JSON.stringify(options.audiences ?? ["tether-auth"]),
+      JSON.stringify(options.permissions ?? ["tokens:validate", "users:read"]),
+      Date.now(),
+      options.disabled ? Date.now() : null,
+    )
+    .run();
+  return { id, secret };
+}

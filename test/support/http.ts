@@ -1,0 +1,75 @@
+/** Request helpers for tests that run inside workerd and call a Worker's fetch handler. */
+
+export interface FetchTarget {
+  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+}
+
+export const ORIGIN = "http://tether.test";
+
+let ipCounter = 0;
+/**
+ * A distinct client address per call, so the per-address rate limits of register/login/refresh
+ * never trip in tests that are not about rate limiting.
+ */
+export function freshClientIp(): string {
+  ipCounter += 1;
+  return `10.${(ipCounter >> 16) & 255}.${(ipCounter >> 8) & 255}.${ipCounter & 255}`;
+}
+
+export function uniqueEmail(label = "user"): string {
+  return `${label}-${crypto.randomUUID()}@example.com`;
+}
+
+export function postJson(
+  target: FetchTarget,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return target.fetch(`${ORIGIN}${path}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "CF-Connecting-IP": freshClientIp(), ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+export function getWithBearer(target: FetchTarget, path: string, token: string): Promise<Response> {
+  return target.fetch(`${ORIGIN}${path}`, { headers: { Authorization: `Bearer ${token}` } });
+}
+
+export function postWithBearer(target: FetchTarget, path: string, token: string): Promise<Response> {
+  return target.fetch(`${ORIGIN}${path}`, { method: "POST", headers: { Authorization: `Bearer ${token}` } });
+}
+
+export interface TokenBody {
+  user: { id: string; email: string; name: string; permissions: string[] };
+  access_token: string;
+  refresh_token: string;
+  token_type: "Bearer";
+  expires_in: number;
+}
+
+export const STRONG_PASSWORD = "correct horse battery staple";
+
+/** Registers a fresh user and returns the token response; fails the test if it does not succeed. */
+export async function registerUser(
+  target: FetchTarget,
+  overrides: Partial<{ email: string; password: string; name: string }> = {},
+): Promise<TokenBody> {
+  const response = await postJson(target, "/auth/register", {
+    email: overrides.email ?? uniqueEmail(),
+    password: overrides.password ?? STRONG_PASSWORD,
+    name: overrides.name ?? "Test User",
+  });
+  if (response.status !== 201) throw new Error(`register failed: ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+/** Reads an error response and checks it has the one shape every error has. */
+export async function errorOf(response: Response): Promise<{ code: string; message: string }> {
+  const body = (await response.json()) as { error?: { code?: unknown; message?: unknown } };
+  if (typeof body.error?.code !== "string" || typeof body.error.message !== "string") {
+    throw new Error(`not an error body: ${JSON.stringify(body)}`);
+  }
+  return { code: body.error.code, message: body.error.message };
+}
