@@ -24,7 +24,7 @@ export default defineConfig({
         ],
         test: {
           name: "auth",
-          include: ["test/auth/**/*.test.ts"],
+          include: ["test/auth/**/*.test.ts", "test/shared/**/*.test.ts"],
           setupFiles: ["test/auth/setup.ts"],
         },
       },
@@ -40,7 +40,7 @@ export default defineConfig({
               },
               // AUTH_DB lets the setup file migrate and seed the auth Worker's database.
               d1Databases: { APP_DB: APP_DB_ID, AUTH_DB: AUTH_DB_ID },
-              workers: [await authAuxiliaryWorker({})],
+              workers: [await authAuxiliaryWorker()],
             },
           })),
         ],
@@ -48,6 +48,16 @@ export default defineConfig({
           name: "backend",
           include: ["test/backend/**/*.test.ts"],
           setupFiles: ["test/backend/setup.ts"],
+        },
+      },
+      {
+        // Node-hosted tests that start real `wrangler dev` processes on 127.0.0.1.
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
         },
       },
     ],

@@ -7,7 +7,7 @@ import { unstable_getMiniflareWorkerOptions } from "wrangler";
  * auxiliary Workers from built JavaScript, so it is bundled first; its bindings come from its own
  * wrangler.toml, so the tests run it exactly as configured.
  */
-export async function authAuxiliaryWorker(bindings: Record<string, string>) {
+export async function authAuxiliaryWorker() {
   const outfile = resolve(".build/test/auth-worker.js");
   await build({
     entryPoints: ["workers/auth/index.ts"],
@@ -29,6 +29,5 @@ export async function authAuxiliaryWorker(bindings: Record<string, string>) {
     name: "tether-auth",
     modules: true,
     scriptPath: outfile,
-    bindings: { ...workerOptions.bindings, ...bindings },
   };
 }

@@ -1,0 +1,49 @@
+/**
+ * The import rules of DESIGN.md section 1 and STYLE.md, checked on the real import graph by
+ * `npm run lint:imports` (part of `npm run lint` and CI). A violation fails the build.
+ */
+module.exports = {
+  forbidden: [
+    {
+      name: "auth-is-independent",
+      comment: "The auth Worker must run alone: it never imports the backend or the session objects.",
+      severity: "error",
+      from: { path: "^workers/auth/" },
+      to: { path: "^(workers/backend|durable-objects)/" },
+    },
+    {
+      name: "nothing-imports-auth",
+      comment: "Other parts talk to auth over RPC with the contract in workers/shared, never its internals.",
+      severity: "error",
+      from: { path: "^(workers/backend|workers/shared|durable-objects|client)/" },
+      to: { path: "^workers/auth/" },
+    },
+    {
+      name: "shared-imports-nothing-of-ours",
+      comment: "workers/shared is the contract: it depends on libraries only.",
+      severity: "error",
+      from: { path: "^workers/shared/" },
+      to: { path: "^(workers/(auth|backend)|durable-objects|client)/" },
+    },
+    {
+      name: "objects-do-not-import-backend",
+      comment: "The backend imports durable-objects to export the class, never the other way round.",
+      severity: "error",
+      from: { path: "^durable-objects/" },
+      to: { path: "^workers/(auth|backend)/" },
+    },
+    {
+      name: "no-circular",
+      severity: "error",
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    exclude: { path: "(^|/)(node_modules|\\.build|\\.wrangler)/" },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "workers/backend/tsconfig.json" },
+    enhancedResolveOptions: { extensions: [".ts", ".js", ".mjs"] },
+  },
+};

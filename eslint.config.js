@@ -1,0 +1,20 @@
+// Lint rules for our TypeScript; generated and built files are ignored.
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["node_modules/", ".wrangler/", ".build/", "**/worker-configuration.d.ts", "migrations/"] },
+  ...tseslint.configs.strict,
+  {
+    rules: {
+      "@typescript-eslint/no-explicit-any": "error",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" }],
+      "@typescript-eslint/consistent-type-imports": "error",
+      "no-console": ["error", { allow: ["error", "warn"] }],
+      eqeqeq: "error",
+    },
+  },
+  {
+    files: ["scripts/**/*.mjs", "bench/**/*.mjs", ".ci/**/*.mjs"],
+    rules: { "no-console": "off" },
+  },
+);

@@ -1,0 +1,67 @@
+// Local development state: D1 migrations and the backend's service credentials.
+// Used by `npm run dev` (scripts/dev.mjs) and by the end-to-end tests, so both start the same way.
+import { execFileSync } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+const WRANGLER = join("node_modules", "wrangler", "bin", "wrangler.js");
+
+export function wrangler(args, options = {}) {
+  return execFileSync(process.execPath, [WRANGLER, ...args], {
+    stdio: options.quiet ? ["ignore", "pipe", "pipe"] : "inherit",
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" },
+    encoding: "utf8",
+  });
+}
+
+export function applyLocalMigrations(persistTo, { backend = true, quiet = false } = {}) {
+  wrangler(["d1", "migrations", "apply", "tether-auth", "--local", "--persist-to", persistTo, "-c", "workers/auth/wrangler.toml"], { quiet });
+  if (backend) {
+    wrangler(["d1", "migrations", "apply", "tether-app", "--local", "--persist-to", persistTo, "-c", "wrangler.toml"], { quiet });
+  }
+}
+
+/** SQL string literal; the values written here are generated ids and hashes, but quote anyway. */
+const sqlText = (value) => `'${String(value).replaceAll("'", "''")}'`;
+
+/**
+ * Registers (or re-keys) a service client in an auth database. Only the SHA-256 of the secret is
+ * stored; the secret itself is returned to the caller and never written by this function.
+ */
+export function upsertServiceClient({ id, name, audiences, permissions, secret, target }) {
+  const secretHash = createHash("sha256").update(secret).digest("base64url");
+  const sql =
+    "INSERT INTO service_clients (id, name, secret_hash, audiences, permissions, created_at, disabled_at) VALUES (" +
+    [sqlText(id), sqlText(name), sqlText(secretHash), sqlText(JSON.stringify(audiences)), sqlText(JSON.stringify(permissions)), Date.now(), "NULL"].join(", ") +
+    ") ON CONFLICT (id) DO UPDATE SET secret_hash = excluded.secret_hash, audiences = excluded.audiences, permissions = excluded.permissions, disabled_at = NULL;";
+  wrangler(["d1", "execute", "tether-auth", "-c", "workers/auth/wrangler.toml", ...target, "--command", sql], { quiet: true });
+}
+
+function readDevVar(file, name) {
+  if (!existsSync(file)) return null;
+  const line = readFileSync(file, "utf8").split("\n").find((entry) => entry.startsWith(`${name}=`));
+  return line ? line.slice(name.length + 1).trim() : null;
+}
+
+/**
+ * The backend's credentials for local development: generated once into the git-ignored
+ * `.dev.vars` beside wrangler.toml, and registered with the local auth database each start.
+ */
+export function ensureDevServiceClient(persistTo, devVarsFile = ".dev.vars") {
+  let secret = readDevVar(devVarsFile, "AUTH_SERVICE_SECRET");
+  if (!secret) {
+    secret = randomBytes(32).toString("base64url");
+    const existing = existsSync(devVarsFile) ? readFileSync(devVarsFile, "utf8") : "";
+    const separator = existing === "" || existing.endsWith("\n") ? "" : "\n";
+    writeFileSync(devVarsFile, `${existing}${separator}AUTH_SERVICE_SECRET=${secret}\n`, { mode: 0o600 });
+  }
+  upsertServiceClient({
+    id: "tether-backend",
+    name: "tether-backend",
+    audiences: ["tether-auth"],
+    permissions: ["tokens:validate", "users:read"],
+    secret,
+    target: ["--local", "--persist-to", persistTo],
+  });
+}

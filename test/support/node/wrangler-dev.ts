@@ -1,0 +1,67 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** A free TCP port on 127.0.0.1, chosen by the OS. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+export function temporaryStateDir(): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), "tether-e2e-"));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export interface RunningWrangler {
+  origin: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `wrangler dev` on 127.0.0.1 and resolves once it prints that it is ready (an event, not
+ * a sleep). Rejects with its output if it exits or does not get ready within `readyTimeoutMs`.
+ */
+export async function startWranglerDev(args: string[], readyTimeoutMs = 90_000): Promise<RunningWrangler> {
+  const port = await freePort();
+  const inspectorPort = await freePort();
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ["node_modules/wrangler/bin/wrangler.js", "dev", ...args, "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort)],
+    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" } },
+  );
+  let output = "";
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`wrangler dev not ready in time:\n${output}`)), readyTimeoutMs);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (/Ready on http/.test(output)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`wrangler dev exited with ${code}:\n${output}`));
+    });
+  });
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+}
