@@ -1,4 +1,4 @@
-import { createLocalJWKSet, jwtVerify } from "jose";
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyLocalMigrations } from "../../scripts/local-state.mjs";
 import { startWranglerDev, temporaryStateDir, type RunningWrangler } from "../support/node/wrangler-dev.js";
@@ -27,7 +27,7 @@ describe("both Workers on one origin", () => {
     });
     expect(response.status).toBe(201);
     const { access_token } = (await response.json()) as { access_token: string };
-    const jwks = await (await fetch(`${server.origin}/.well-known/jwks.json`)).json();
+    const jwks = (await (await fetch(`${server.origin}/.well-known/jwks.json`)).json()) as JSONWebKeySet;
     const { payload, protectedHeader } = await jwtVerify(access_token, createLocalJWKSet(jwks), {
       issuer: "http://localhost:8787",
       audience: "tether-api",
