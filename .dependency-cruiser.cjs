@@ -40,6 +40,7 @@ module.exports = {
     },
   ],
   options: {
+    includeOnly: "^(workers|durable-objects|client)/",
     doNotFollow: { path: "node_modules" },
     exclude: { path: "(^|/)(node_modules|\\.build|\\.wrangler)/" },
     tsPreCompilationDeps: true,
