@@ -1,15 +1,19 @@
 import { Hono } from "hono";
 import { onError, onNotFound } from "../shared/http.js";
 import { TETHER_VERSION } from "../shared/version.js";
-import type { BackendBindings } from "./config.js";
+import { apiRoutes } from "./api/routes.js";
+import type { BackendAppEnv } from "./user-auth.js";
+import { upgradeWebSocket } from "./ws-upgrade.js";
 
 /** The backend's HTTP surface; the demo page's assets are served before this runs. */
-export const backendApp = new Hono<{ Bindings: BackendBindings }>();
+export const backendApp = new Hono<BackendAppEnv>();
 
 // One origin: auth's routes answer here too, forwarded over the service binding (no public hop).
 backendApp.all("/auth/*", (c) => c.env.AUTH.fetch(c.req.raw));
 backendApp.all("/.well-known/*", (c) => c.env.AUTH.fetch(c.req.raw));
 
+backendApp.get("/ws", upgradeWebSocket);
+backendApp.route("/api", apiRoutes);
 backendApp.get("/health", (c) => c.json({ status: "ok", service: "backend", version: TETHER_VERSION }));
 
 backendApp.onError(onError);

@@ -1,12 +1,14 @@
+import type { UserSession } from "../../durable-objects/user-session.js";
 import type { AuthServiceApi } from "../shared/rpc.js";
 
 /**
  * The backend's bindings: what `wrangler types` generates, with the AUTH binding typed by the
- * shared RPC contract (never by importing the auth Worker) and the secret `wrangler types`
- * cannot see.
+ * shared RPC contract (never by importing the auth Worker), the session namespace typed by its
+ * class, and the secret `wrangler types` cannot see.
  */
-export type BackendBindings = Omit<BackendEnv, "AUTH"> & {
+export type BackendBindings = Omit<BackendEnv, "AUTH" | "USER_SESSION"> & {
   AUTH: Fetcher & AuthServiceApi;
+  USER_SESSION: DurableObjectNamespace<UserSession>;
   /** This service's secret for `AuthService.issueServiceToken`; `npm run dev` generates one. */
   AUTH_SERVICE_SECRET: string;
 };

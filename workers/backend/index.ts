@@ -1,6 +1,8 @@
 import { backendApp } from "./app.js";
 import type { BackendBindings } from "./config.js";
 
+export { UserSession } from "../../durable-objects/user-session.js";
+
 export default {
   fetch: (request, env, ctx) => backendApp.fetch(request, env, ctx),
 } satisfies ExportedHandler<BackendBindings>;

@@ -22,6 +22,7 @@ export const ERROR_STATUS = {
   email_taken: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  upgrade_required: 426,
   rate_limited: 429,
   internal_error: 500,
   auth_unavailable: 503,

@@ -1,0 +1,86 @@
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/**
+ * The app database (APP_DB). The session object writes it (one batch per inbound message, one
+ * per run outcome); the backend's /api routes read it. It lives beside its writer.
+ */
+
+const timestampMs = (name: string) => integer(name, { mode: "number" });
+
+/** The backend's mirror of auth's users, provisioned on first sight of a valid token. */
+export const users = sqliteTable("users", {
+  id: text("id").primaryKey(),
+  email: text("email").notNull(),
+  name: text("name").notNull(),
+  createdAt: timestampMs("created_at").notNull(),
+  updatedAt: timestampMs("updated_at").notNull(),
+});
+
+export const threads = sqliteTable(
+  "threads",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    name: text("name").notNull(),
+    createdAt: timestampMs("created_at").notNull(),
+    updatedAt: timestampMs("updated_at").notNull(),
+  },
+  (t) => [index("threads_user_id_updated_idx").on(t.userId, t.updatedAt)],
+);
+
+export type MessageRole = "user" | "assistant";
+
+export const messages = sqliteTable(
+  "messages",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    threadId: text("thread_id")
+      .notNull()
+      .references(() => threads.id),
+    /** The client's frame id: the idempotency key of a user message. Null for agent replies. */
+    clientId: text("client_id"),
+    role: text("role").$type<MessageRole>().notNull(),
+    content: text("content").notNull(),
+    createdAt: timestampMs("created_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("messages_user_client_unique").on(t.userId, t.clientId),
+    index("messages_thread_created_idx").on(t.threadId, t.createdAt),
+  ],
+);
+
+export type RunStatus = "running" | "completed" | "failed";
+
+export const agentRuns = sqliteTable(
+  "agent_runs",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    threadId: text("thread_id")
+      .notNull()
+      .references(() => threads.id),
+    messageId: text("message_id")
+      .notNull()
+      .references(() => messages.id),
+    agentName: text("agent_name").notNull(),
+    status: text("status").$type<RunStatus>().notNull(),
+    result: text("result"),
+    error: text("error"),
+    startedAt: timestampMs("started_at").notNull(),
+    completedAt: timestampMs("completed_at"),
+    durationMs: integer("duration_ms"),
+  },
+  (t) => [uniqueIndex("agent_runs_message_unique").on(t.messageId)],
+);
+
+export type AppUser = typeof users.$inferSelect;
+export type Thread = typeof threads.$inferSelect;
+export type Message = typeof messages.$inferSelect;
+export type AgentRun = typeof agentRuns.$inferSelect;

@@ -1,0 +1,63 @@
+import { ClientFrame, CLIENT_FRAME_TYPES, MAX_FRAME_BYTES, type ServerFrame, type ServerFrameType, type ServerPayloads } from "../workers/shared/protocol.js";
+
+/** Building server frames and reading client frames: the envelope and nothing else. */
+
+export interface FrameRouting {
+  replyTo?: string | undefined;
+  threadId?: string | undefined;
+}
+
+export function serverFrame<T extends ServerFrameType>(
+  type: T,
+  payload: ServerPayloads[T],
+  routing: FrameRouting = {},
+  seq?: number,
+): string {
+  const frame: ServerFrame<T> = {
+    type,
+    ...(seq === undefined ? {} : { seq }),
+    event_id: crypto.randomUUID(),
+    ...(routing.replyTo === undefined ? {} : { reply_to: routing.replyTo }),
+    ...(routing.threadId === undefined ? {} : { thread_id: routing.threadId }),
+    timestamp: new Date().toISOString(),
+    payload,
+  };
+  return JSON.stringify(frame);
+}
+
+export type FrameReading =
+  | { ok: true; frame: ClientFrame }
+  | { ok: false; tooLarge: boolean; code: string; message: string; replyTo?: string };
+
+const byteLength = (text: string) => new TextEncoder().encode(text).byteLength;
+
+/** Parses and validates one inbound WebSocket message; every failure says what was wrong. */
+export function readClientFrame(message: string | ArrayBuffer): FrameReading {
+  if (typeof message !== "string") {
+    if (message.byteLength > MAX_FRAME_BYTES) return { ok: false, tooLarge: true, code: "frame_too_large", message: "Frames are at most 64 KiB." };
+    return { ok: false, tooLarge: false, code: "binary_not_supported", message: "Frames are JSON text, not binary." };
+  }
+  if (message.length > MAX_FRAME_BYTES || byteLength(message) > MAX_FRAME_BYTES) {
+    return { ok: false, tooLarge: true, code: "frame_too_large", message: "Frames are at most 64 KiB." };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(message);
+  } catch {
+    return { ok: false, tooLarge: false, code: "invalid_json", message: "The frame is not valid JSON." };
+  }
+  const envelope = parsed as { type?: unknown; id?: unknown } | null;
+  const replyTo = typeof envelope?.id === "string" && envelope.id.length <= 128 ? envelope.id : undefined;
+  if (typeof envelope !== "object" || envelope === null || Array.isArray(envelope)) {
+    return { ok: false, tooLarge: false, code: "invalid_frame", message: "A frame is an object {type, id, payload}." };
+  }
+  if (typeof envelope.type !== "string" || !(CLIENT_FRAME_TYPES as readonly string[]).includes(envelope.type)) {
+    return { ok: false, tooLarge: false, code: "unknown_type", message: `Unknown frame type; expected one of ${CLIENT_FRAME_TYPES.join(", ")}.`, replyTo };
+  }
+  const result = ClientFrame.safeParse(parsed);
+  if (!result.success) {
+    const details = result.error.issues.map((issue) => `${issue.path.join(".") || "frame"}: ${issue.message}`).join("; ");
+    return { ok: false, tooLarge: false, code: "invalid_frame", message: details, replyTo };
+  }
+  return { ok: true, frame: result.data };
+}

@@ -1,0 +1,124 @@
+import { and, eq, sql } from "drizzle-orm";
+import type { AppDatabase } from "./db/client.js";
+import { agentRuns, messages, threads, users } from "./db/schema.js";
+
+/**
+ * The D1 writes of the session object. D1 refuses BEGIN, so there are no interactive
+ * transactions; each function here is one `db.batch()`, which D1 runs atomically: all rows or none.
+ */
+
+export interface MessageAuthor {
+  userId: string;
+  email: string;
+  name: string;
+}
+
+export function upsertUser(db: AppDatabase, author: MessageAuthor, nowMs: number) {
+  return db
+    .insert(users)
+    .values({ id: author.userId, email: author.email, name: author.name, createdAt: nowMs, updatedAt: nowMs })
+    .onConflictDoUpdate({ target: users.id, set: { email: author.email, name: author.name, updatedAt: nowMs } });
+}
+
+export interface StoredUserMessage {
+  messageId: string;
+  threadId: string;
+  runId: string;
+  duplicate: boolean;
+}
+
+const THREAD_NAME_FROM_CONTENT_CHARS = 60;
+
+/**
+ * Stores one inbound user message in a single batch: the user mirror, a new thread when none was
+ * named, the message keyed on (user_id, client_id), and its run row. A client id seen before
+ * inserts nothing new (every insert is conditional on the message being new), and the last
+ * statement reads back which message owns that client id, so one round trip tells a duplicate.
+ */
+export async function storeUserMessage(
+  db: AppDatabase,
+  author: MessageAuthor,
+  message: { clientId: string; content: string; threadId: string | undefined; agentName: string },
+): Promise<StoredUserMessage> {
+  const nowMs = Date.now();
+  const messageId = crypto.randomUUID();
+  const runId = crypto.randomUUID();
+  const threadId = message.threadId ?? crypto.randomUUID();
+  const isNewClientId = sql`NOT EXISTS (SELECT 1 FROM ${messages} WHERE ${messages.userId} = ${author.userId} AND ${messages.clientId} = ${message.clientId})`;
+  const threadName = message.content.slice(0, THREAD_NAME_FROM_CONTENT_CHARS);
+  const [, , , , owner] = await db.batch([
+    upsertUser(db, author, nowMs),
+    message.threadId === undefined
+      ? db
+          .insert(threads)
+          .select(sql`SELECT ${threadId}, ${author.userId}, ${threadName}, ${nowMs}, ${nowMs} WHERE ${isNewClientId}`)
+      : db.update(threads).set({ updatedAt: nowMs }).where(and(eq(threads.id, threadId), isNewClientId)),
+    db
+      .insert(messages)
+      .values({
+        id: messageId,
+        userId: author.userId,
+        threadId,
+        clientId: message.clientId,
+        role: "user",
+        content: message.content,
+        createdAt: nowMs,
+      })
+      .onConflictDoNothing({ target: [messages.userId, messages.clientId] }),
+    // Columns in table order: id, user_id, thread_id, message_id, agent_name, status, result,
+    // error, started_at, completed_at, duration_ms.
+    db
+      .insert(agentRuns)
+      .select(
+        sql`SELECT ${runId}, ${author.userId}, ${threadId}, ${messageId}, ${message.agentName}, 'running', NULL, NULL, ${nowMs}, NULL, NULL
+            WHERE EXISTS (SELECT 1 FROM ${messages} WHERE ${messages.id} = ${messageId})`,
+      ),
+    db
+      .select({ id: messages.id, threadId: messages.threadId })
+      .from(messages)
+      .where(and(eq(messages.userId, author.userId), eq(messages.clientId, message.clientId))),
+  ]);
+  const stored = owner[0];
+  if (!stored) throw new Error("the message row is missing after its batch");
+  const duplicate = stored.id !== messageId;
+  return { messageId: stored.id, threadId: stored.threadId, runId, duplicate };
+}
+
+/** The run's outcome, one more batch: the agent's reply as a message and the run row's status. */
+export async function storeRunOutcome(
+  db: AppDatabase,
+  run: { runId: string; userId: string; threadId: string; durationMs: number },
+  outcome: { ok: true; result: string } | { ok: false; error: string },
+): Promise<void> {
+  const nowMs = Date.now();
+  if (!outcome.ok) {
+    await db
+      .update(agentRuns)
+      .set({ status: "failed", error: outcome.error, completedAt: nowMs, durationMs: run.durationMs })
+      .where(eq(agentRuns.id, run.runId));
+    return;
+  }
+  await db.batch([
+    db.insert(messages).values({
+      id: crypto.randomUUID(),
+      userId: run.userId,
+      threadId: run.threadId,
+      clientId: null,
+      role: "assistant",
+      content: outcome.result,
+      createdAt: nowMs,
+    }),
+    db
+      .update(agentRuns)
+      .set({ status: "completed", result: outcome.result, completedAt: nowMs, durationMs: run.durationMs })
+      .where(eq(agentRuns.id, run.runId)),
+    db.update(threads).set({ updatedAt: nowMs }).where(eq(threads.id, run.threadId)),
+  ]);
+}
+
+export async function createThread(db: AppDatabase, author: MessageAuthor, name: string) {
+  const nowMs = Date.now();
+  const thread = { id: crypto.randomUUID(), userId: author.userId, name, createdAt: nowMs, updatedAt: nowMs };
+  await db.batch([upsertUser(db, author, nowMs), db.insert(threads).values(thread)]);
+  return thread;
+}

@@ -1,0 +1,51 @@
+import { and, desc, eq, sql } from "drizzle-orm";
+import type { MessageView, ThreadView } from "../workers/shared/protocol.js";
+import type { AppDatabase } from "./db/client.js";
+import { messages, threads, type Message, type Thread } from "./db/schema.js";
+
+/** Reads and writes of threads, shared by the session object and the backend's /api routes. */
+
+export function threadView(thread: Thread): ThreadView {
+  return {
+    id: thread.id,
+    name: thread.name,
+    created_at: new Date(thread.createdAt).toISOString(),
+    updated_at: new Date(thread.updatedAt).toISOString(),
+  };
+}
+
+export function messageView(message: Message): MessageView {
+  return {
+    id: message.id,
+    thread_id: message.threadId,
+    role: message.role,
+    content: message.content,
+    client_id: message.clientId,
+    created_at: new Date(message.createdAt).toISOString(),
+  };
+}
+
+/** The thread if it exists and belongs to `userId`; anyone else's thread is "not found". */
+export function findOwnThread(db: AppDatabase, userId: string, threadId: string): Promise<Thread | undefined> {
+  return db.select().from(threads).where(and(eq(threads.id, threadId), eq(threads.userId, userId))).get();
+}
+
+export function listThreads(db: AppDatabase, userId: string, limit: number, before?: number): Promise<Thread[]> {
+  const conditions = [eq(threads.userId, userId)];
+  if (before !== undefined) conditions.push(sql`${threads.updatedAt} < ${before}`);
+  return db.select().from(threads).where(and(...conditions)).orderBy(desc(threads.updatedAt)).limit(limit).all();
+}
+
+/** The newest `limit` messages older than `before` (ms), returned oldest first. */
+export async function threadMessages(db: AppDatabase, threadId: string, limit: number, before?: number): Promise<Message[]> {
+  const conditions = [eq(messages.threadId, threadId)];
+  if (before !== undefined) conditions.push(sql`${messages.createdAt} < ${before}`);
+  const newestFirst = await db
+    .select()
+    .from(messages)
+    .where(and(...conditions))
+    .orderBy(desc(messages.createdAt), desc(sql`rowid`))
+    .limit(limit)
+    .all();
+  return newestFirst.reverse();
+}

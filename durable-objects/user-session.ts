@@ -1,0 +1,150 @@
+import { DurableObject } from "cloudflare:workers";
+import { z } from "zod";
+import { CLOSE_CODES, PROTOCOL, type CloseReasonCode } from "../workers/shared/protocol.js";
+import { demoAgent } from "./agents/demo.js";
+import { calculator } from "./agents/tools/calculator.js";
+import { wordCount } from "./agents/tools/word-count.js";
+import { appDatabase } from "./db/client.js";
+import { EventLog } from "./event-log.js";
+import { readClientFrame, serverFrame } from "./frames.js";
+import { FrameHandler, type SessionChannel } from "./message-handler.js";
+import { countFrame, type SocketAttachment } from "./socket-state.js";
+
+export interface UserSessionEnv {
+  APP_DB: D1Database;
+}
+
+/**
+ * What the backend Worker tells the object about a socket it has authenticated. Only the Worker
+ * can reach the object, and it overwrites this header on every upgrade it forwards.
+ */
+export const SESSION_CLAIMS_HEADER = "X-Tether-Session-Claims";
+export const SessionClaims = z.object({
+  sub: z.string().min(1),
+  sid: z.string().min(1),
+  email: z.string(),
+  name: z.string(),
+  exp: z.number().int(),
+});
+export type SessionClaims = z.infer<typeof SessionClaims>;
+
+/** Closes with an application code and a short JSON reason a browser can read. */
+export function closeSocket(ws: WebSocket, code: CloseReasonCode, message: string): void {
+  try {
+    ws.close(CLOSE_CODES[code], JSON.stringify({ code, message }).slice(0, 123));
+  } catch {
+    // Already closing: nothing left to tell it.
+  }
+}
+
+/**
+ * One object per login session (named by the token's `sid`). It holds every socket of that
+ * session through the hibernation API, so an idle session costs nothing, and keeps the
+ * session's event stream and resume log.
+ */
+export class UserSession extends DurableObject<UserSessionEnv> {
+  private readonly log: EventLog;
+  private readonly handler: FrameHandler;
+
+  constructor(ctx: DurableObjectState, env: UserSessionEnv) {
+    super(ctx, env);
+    this.log = new EventLog(ctx.storage.sql);
+    this.handler = new FrameHandler(appDatabase(env.APP_DB), demoAgent, [calculator, wordCount]);
+  }
+
+  override async fetch(request: Request): Promise<Response> {
+    const claims = SessionClaims.safeParse(JSON.parse(request.headers.get(SESSION_CLAIMS_HEADER) ?? "null"));
+    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket" || !claims.success) {
+      return new Response("Expected an authenticated WebSocket upgrade.", { status: 400 });
+    }
+    const resumeParam = new URL(request.url).searchParams.get("resume_after");
+    const resumeAfter = resumeParam !== null && /^\d{1,15}$/.test(resumeParam) ? Number(resumeParam) : null;
+
+    const { 0: client, 1: server } = new WebSocketPair();
+    this.ctx.acceptWebSocket(server);
+    const nowMs = Date.now();
+    const attachment: SocketAttachment = {
+      userId: claims.data.sub,
+      sessionId: claims.data.sid,
+      email: claims.data.email,
+      name: claims.data.name,
+      tokenExpiresAtMs: claims.data.exp * 1000,
+      connectedAtMs: nowMs,
+      rate: { windowStartMs: nowMs, frames: 0 },
+    };
+    server.serializeAttachment(attachment);
+
+    const replay = resumeAfter === null ? { resumedFrom: null, frames: [] } : this.log.replayAfter(resumeAfter);
+    server.send(
+      serverFrame("connection_established", {
+        user_id: attachment.userId,
+        session_id: attachment.sessionId,
+        token_expires_at: new Date(attachment.tokenExpiresAtMs).toISOString(),
+        resumed_from: replay.resumedFrom,
+        last_seq: this.log.lastSeq(),
+        server_time: new Date(nowMs).toISOString(),
+      }),
+    );
+    for (const frame of replay.frames) server.send(frame);
+
+    const offered = request.headers.get("Sec-WebSocket-Protocol")?.split(",").map((part) => part.trim()) ?? [];
+    const headers = offered.includes(PROTOCOL) ? { "Sec-WebSocket-Protocol": PROTOCOL } : undefined;
+    return new Response(null, { status: 101, webSocket: client, headers });
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const attachment = ws.deserializeAttachment() as SocketAttachment;
+    const nowMs = Date.now();
+    const counted = countFrame(attachment.rate, nowMs);
+    ws.serializeAttachment({ ...attachment, rate: counted.rate });
+    if (counted.verdict === "close") return closeSocket(ws, "rate_limited", "Too many frames.");
+    if (counted.verdict === "warn") {
+      ws.send(serverFrame("error", { code: "rate_limited", message: "Too many frames; slow down.", retryable: true }));
+      return;
+    }
+    if (attachment.tokenExpiresAtMs <= nowMs) return closeSocket(ws, "token_expired", "The access token has expired.");
+
+    const reading = readClientFrame(message);
+    if (!reading.ok) {
+      if (reading.tooLarge) return closeSocket(ws, "frame_too_large", reading.message);
+      ws.send(serverFrame("error", { code: reading.code, message: reading.message, retryable: false }, { replyTo: reading.replyTo }));
+      return;
+    }
+    try {
+      await this.handler.handle(reading.frame, this.channel(ws, attachment));
+    } catch (error) {
+      console.error("frame handling failed", error instanceof Error ? error.message : typeof error);
+      ws.send(serverFrame("error", { code: "internal_error", message: "The frame could not be handled.", retryable: true }, { replyTo: reading.frame.id }));
+    }
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    // Complete the closing handshake; the attachment goes with the socket.
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+    } catch {
+      // Already closed.
+    }
+  }
+
+  override async webSocketError(_ws: WebSocket, error: unknown): Promise<void> {
+    console.warn("socket error", error instanceof Error ? error.message : typeof error);
+  }
+
+  private channel(ws: WebSocket, attachment: SocketAttachment): SessionChannel {
+    return {
+      author: { userId: attachment.userId, email: attachment.email, name: attachment.name },
+      reply: (type, payload, routing) => ws.send(serverFrame(type, payload, routing)),
+      publish: (type, payload, routing) => {
+        const frame = this.log.append((seq) => serverFrame(type, payload, routing, seq));
+        for (const socket of this.ctx.getWebSockets()) {
+          try {
+            socket.send(frame);
+          } catch {
+            // A socket that is closing misses the live event; it can resume from the log.
+          }
+        }
+      },
+    };
+  }
+}

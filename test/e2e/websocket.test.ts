@@ -1,0 +1,69 @@
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applyLocalMigrations, upsertServiceClient } from "../../scripts/local-state.mjs";
+import { startWranglerDev, temporaryStateDir, type RunningWrangler } from "../support/node/wrangler-dev.js";
+import { FrameCollector } from "../support/node/ws-client.js";
+
+/** A real WebSocket client from Node against both Workers in `wrangler dev`. */
+describe("the WebSocket protocol end to end", () => {
+  const state = temporaryStateDir();
+  let server: RunningWrangler;
+
+  beforeAll(async () => {
+    applyLocalMigrations(state.path, { quiet: true });
+    const secret = randomBytes(32).toString("base64url");
+    upsertServiceClient({
+      id: "tether-backend",
+      name: "tether-backend",
+      audiences: ["tether-auth"],
+      permissions: ["tokens:validate", "users:read"],
+      secret,
+      target: ["--local", "--persist-to", state.path],
+    });
+    server = await startWranglerDev([
+      "-c", "wrangler.toml",
+      "-c", "workers/auth/wrangler.toml",
+      "--persist-to", state.path,
+      "--var", `AUTH_SERVICE_SECRET:${secret}`,
+    ]);
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    state.remove();
+  });
+
+  async function register(): Promise<string> {
+    const response = await fetch(`${server.origin}/auth/register`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ email: `ws-${crypto.randomUUID()}@example.com`, password: "correct horse battery", name: "WS" }),
+    });
+    return ((await response.json()) as { access_token: string }).access_token;
+  }
+
+  it("streams a full agent run for 'what is 2+2' and answers 4", async () => {
+    const token = await register();
+    const socket = new WebSocket(`${server.origin.replace("http", "ws")}/ws`, ["tether.v1", `bearer.${token}`]);
+    const frames = new FrameCollector(socket);
+    await frames.opened();
+    expect(socket.protocol).toBe("tether.v1");
+    expect((await frames.next("connection_established")).payload).toMatchObject({ resumed_from: null });
+    socket.send(JSON.stringify({ type: "user_message", id: crypto.randomUUID(), payload: { content: "what is 2+2" } }));
+    const completed = await frames.next("agent_completed");
+    expect(completed.payload).toMatchObject({ result: "2+2 = 4" });
+    expect(frames.types()).toEqual(
+      expect.arrayContaining(["ack", "agent_started", "agent_thinking", "tool_executing", "tool_completed", "agent_completed"]),
+    );
+    socket.close();
+  });
+
+  it("closes a socket with a bad token with 4401 and a JSON reason", async () => {
+    const socket = new WebSocket(`${server.origin.replace("http", "ws")}/ws`, ["tether.v1", "bearer.not-a-token"]);
+    const frames = new FrameCollector(socket);
+    const closed = await frames.closed();
+    expect(closed.code).toBe(4401);
+    expect(JSON.parse(closed.reason)).toMatchObject({ code: "unauthorized" });
+    expect(frames.types()).toEqual([]);
+  });
+});

@@ -1,0 +1,63 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { appDatabase } from "../../../durable-objects/db/client.js";
+import { upsertUser } from "../../../durable-objects/message-store.js";
+import { findOwnThread, listThreads, messageView, threadMessages, threadView } from "../../../durable-objects/threads.js";
+import { ApiError } from "../../shared/errors.js";
+import { requireUser, type BackendAppEnv } from "../user-auth.js";
+
+/** The caller's own data over HTTP: everything keyed by the validated token's `sub`. */
+export const apiRoutes = new Hono<BackendAppEnv>();
+
+apiRoutes.use("*", requireUser);
+
+/** Provisions the user mirror on first sight: a valid token never meets a 500 here. */
+apiRoutes.get("/me", async (c) => {
+  const claims = c.get("claims");
+  const db = appDatabase(c.env.APP_DB);
+  const [user] = await upsertUser(db, { userId: claims.sub, email: claims.email, name: claims.name }, Date.now()).returning();
+  if (!user) throw new ApiError("internal_error", "The user could not be provisioned.");
+  return c.json({
+    user: { id: user.id, email: user.email, name: user.name, created_at: new Date(user.createdAt).toISOString(), permissions: claims.permissions },
+    session_id: claims.sid,
+  });
+});
+
+const Page = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  before: z.iso.datetime().optional(),
+});
+
+function readPage(query: Record<string, string>) {
+  const page = Page.safeParse(query);
+  if (!page.success) {
+    throw new ApiError("validation_failed", page.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; "));
+  }
+  return { limit: page.data.limit, beforeMs: page.data.before === undefined ? undefined : Date.parse(page.data.before) };
+}
+
+apiRoutes.get("/threads", async (c) => {
+  const { limit, beforeMs } = readPage(c.req.query());
+  const rows = await listThreads(appDatabase(c.env.APP_DB), c.get("claims").sub, limit, beforeMs);
+  const last = rows.at(-1);
+  return c.json({
+    threads: rows.map(threadView),
+    next_before: rows.length === limit && last ? new Date(last.updatedAt).toISOString() : null,
+  });
+});
+
+apiRoutes.get("/threads/:id/messages", async (c) => {
+  const { limit, beforeMs } = readPage(c.req.query());
+  const db = appDatabase(c.env.APP_DB);
+  const threadId = c.req.param("id");
+  // Someone else's thread answers exactly like a missing one.
+  if (threadId.length > 64 || !(await findOwnThread(db, c.get("claims").sub, threadId))) {
+    throw new ApiError("not_found", "No such thread.");
+  }
+  const rows = await threadMessages(db, threadId, limit, beforeMs);
+  const first = rows[0];
+  return c.json({
+    messages: rows.map(messageView),
+    next_before: rows.length === limit && first ? new Date(first.createdAt).toISOString() : null,
+  });
+});

@@ -1,0 +1,67 @@
+import type { Context } from "hono";
+import { SESSION_CLAIMS_HEADER, type SessionClaims } from "../../durable-objects/user-session.js";
+import { ApiError } from "../shared/errors.js";
+import { BEARER_PROTOCOL_PREFIX, CLOSE_CODES, PROTOCOL, type CloseReasonCode } from "../shared/protocol.js";
+import type { BackendAppEnv } from "./user-auth.js";
+import { validateUserToken } from "./user-auth.js";
+
+/**
+ * GET /ws. The token comes from `Authorization: Bearer` or the `bearer.<token>` subprotocol,
+ * never the query string. A refused token is *accepted and closed at once* with a typed code:
+ * browsers report a refused handshake as 1006, indistinguishable from a network fault, and
+ * would retry forever. No Durable Object is touched for a refusal.
+ */
+export async function upgradeWebSocket(c: Context<BackendAppEnv>): Promise<Response> {
+  if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
+    throw new ApiError("upgrade_required", "GET /ws is a WebSocket endpoint; send an Upgrade: websocket request.", {
+      Upgrade: "websocket",
+    });
+  }
+  const offered = (c.req.header("Sec-WebSocket-Protocol") ?? "").split(",").map((part) => part.trim()).filter(Boolean);
+  const speaksTether = offered.includes(PROTOCOL);
+  const fromProtocol = offered.find((part) => part.startsWith(BEARER_PROTOCOL_PREFIX))?.slice(BEARER_PROTOCOL_PREFIX.length);
+  const fromHeader = c.req.header("Authorization")?.match(/^Bearer (\S{1,8192})$/)?.[1];
+  const token = fromHeader ?? fromProtocol;
+  if (!token) return refuse(speaksTether, "unauthorized", "An access token is required.");
+
+  const result = await validateUserToken(c.env, token);
+  if (!result.ok) {
+    switch (result.error.code) {
+      case "token_expired":
+        return refuse(speaksTether, "token_expired", "The access token has expired.");
+      case "token_revoked":
+        return refuse(speaksTether, "session_revoked", "The session has been revoked.");
+      case "auth_unavailable":
+        return refuse(speaksTether, "internal_error", "Auth is unavailable; reconnect with backoff.");
+      default:
+        return refuse(speaksTether, "unauthorized", "The access token is not valid.");
+    }
+  }
+
+  const claims: SessionClaims = {
+    sub: result.value.sub,
+    sid: result.value.sid,
+    email: result.value.email,
+    name: result.value.name,
+    exp: result.value.exp,
+  };
+  // The token goes no further than this Worker: the object gets the validated claims instead.
+  const headers = new Headers(c.req.raw.headers);
+  headers.delete("Authorization");
+  headers.delete("Sec-WebSocket-Protocol");
+  if (speaksTether) headers.set("Sec-WebSocket-Protocol", PROTOCOL);
+  headers.set(SESSION_CLAIMS_HEADER, JSON.stringify(claims));
+  const session = c.env.USER_SESSION.get(c.env.USER_SESSION.idFromName(claims.sid));
+  return session.fetch(new Request(c.req.url, { method: "GET", headers }));
+}
+
+function refuse(speaksTether: boolean, code: CloseReasonCode, message: string): Response {
+  const { 0: client, 1: server } = new WebSocketPair();
+  server.accept();
+  server.close(CLOSE_CODES[code], JSON.stringify({ code, message }));
+  return new Response(null, {
+    status: 101,
+    webSocket: client,
+    headers: speaksTether ? { "Sec-WebSocket-Protocol": PROTOCOL } : undefined,
+  });
+}

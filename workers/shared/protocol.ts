@@ -1,0 +1,158 @@
+import { z } from "zod";
+
+/**
+ * The WebSocket protocol of `/ws` (DESIGN.md section 4): frame schemas and types shared by the
+ * session object and the client SDK. Every frame is `{type, payload}` JSON text.
+ */
+
+export const PROTOCOL = "tether.v1";
+export const BEARER_PROTOCOL_PREFIX = "bearer.";
+export const MAX_FRAME_BYTES = 64 * 1024;
+export const MAX_MESSAGE_CONTENT_CHARS = 16_000;
+export const MAX_THREAD_NAME_CHARS = 200;
+export const MAX_HISTORY_LIMIT = 200;
+
+export const CLOSE_CODES = {
+  token_expired: 4001,
+  session_revoked: 4003,
+  unauthorized: 4401,
+  rate_limited: 4008,
+  frame_too_large: 1009,
+  internal_error: 1011,
+  server_restarting: 1012,
+} as const;
+export type CloseReasonCode = keyof typeof CLOSE_CODES;
+
+const clientFrameId = z.string().min(1).max(128);
+const threadId = z.string().min(1).max(64);
+
+export const UserMessageFrame = z.strictObject({
+  type: z.literal("user_message"),
+  id: clientFrameId,
+  payload: z.strictObject({
+    content: z.string().min(1).max(MAX_MESSAGE_CONTENT_CHARS),
+    thread_id: threadId.optional(),
+  }),
+});
+export const AuthRefreshFrame = z.strictObject({
+  type: z.literal("auth_refresh"),
+  id: clientFrameId,
+  payload: z.strictObject({ token: z.string().min(1).max(8192) }),
+});
+export const CreateThreadFrame = z.strictObject({
+  type: z.literal("create_thread"),
+  id: clientFrameId,
+  payload: z.strictObject({ name: z.string().min(1).max(MAX_THREAD_NAME_CHARS) }),
+});
+export const ListThreadsFrame = z.strictObject({
+  type: z.literal("list_threads"),
+  id: clientFrameId,
+  payload: z.strictObject({}),
+});
+export const GetThreadHistoryFrame = z.strictObject({
+  type: z.literal("get_thread_history"),
+  id: clientFrameId,
+  payload: z.strictObject({
+    thread_id: threadId,
+    limit: z.number().int().min(1).max(MAX_HISTORY_LIMIT).default(50),
+  }),
+});
+export const PingFrame = z.strictObject({
+  type: z.literal("ping"),
+  id: clientFrameId,
+  payload: z.strictObject({}),
+});
+
+export const ClientFrame = z.discriminatedUnion("type", [
+  UserMessageFrame,
+  AuthRefreshFrame,
+  CreateThreadFrame,
+  ListThreadsFrame,
+  GetThreadHistoryFrame,
+  PingFrame,
+]);
+export type ClientFrame = z.infer<typeof ClientFrame>;
+export type ClientFrameType = ClientFrame["type"];
+export const CLIENT_FRAME_TYPES: readonly ClientFrameType[] = ClientFrame.options.map((option) => option.shape.type.value);
+
+/** Server → client payloads, one per frame type (the DESIGN.md table). */
+export interface ServerPayloads {
+  connection_established: {
+    user_id: string;
+    session_id: string;
+    token_expires_at: string;
+    resumed_from: number | null;
+    last_seq: number;
+    server_time: string;
+  };
+  ack: { message_id: string; thread_id: string; duplicate: boolean };
+  agent_started: { run_id: string; agent_name: string; timestamp: string };
+  agent_thinking: { run_id: string; agent_name: string; thought: string; step_number?: number; total_steps?: number };
+  tool_executing: { run_id: string; agent_name: string; tool_name: string; call_id: string; input: unknown; timestamp: string };
+  tool_completed: {
+    run_id: string;
+    agent_name: string;
+    tool_name: string;
+    call_id: string;
+    output?: unknown;
+    error?: string;
+    duration_ms: number;
+  };
+  partial_result: { run_id: string; agent_name: string; content: string; is_complete: boolean };
+  final_report: { run_id: string; report: unknown; total_duration_ms: number };
+  agent_completed: { run_id: string; agent_name: string; duration_ms: number; result: string; metrics?: Record<string, number> };
+  thread_created: { thread: ThreadView };
+  threads_list: { threads: ThreadView[] };
+  thread_history: { thread_id: string; messages: MessageView[] };
+  token_expiring: { expires_at: string };
+  auth_refreshed: { token_expires_at: string };
+  error: { code: string; message: string; retryable: boolean };
+  pong: { server_time: string };
+}
+export type ServerFrameType = keyof ServerPayloads;
+
+export interface ServerFrame<T extends ServerFrameType = ServerFrameType> {
+  type: T;
+  /** Present on events of the session's shared stream (see SEQUENCED_FRAME_TYPES). */
+  seq?: number;
+  event_id: string;
+  reply_to?: string;
+  thread_id?: string;
+  timestamp: string;
+  payload: ServerPayloads[T];
+}
+
+/**
+ * Frames of the session's shared stream: numbered by `seq`, sent to every socket of the session,
+ * kept in the resume log. Replies that concern one socket only (connection_established,
+ * threads_list, thread_history, token_expiring, auth_refreshed, pong, and errors about a bad
+ * frame) carry no `seq`, so every tab sees the same gap-free sequence.
+ */
+export const SEQUENCED_FRAME_TYPES: ReadonlySet<ServerFrameType> = new Set<ServerFrameType>([
+  "ack",
+  "agent_started",
+  "agent_thinking",
+  "tool_executing",
+  "tool_completed",
+  "partial_result",
+  "final_report",
+  "agent_completed",
+  "thread_created",
+  "error",
+]);
+
+export interface ThreadView {
+  id: string;
+  name: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface MessageView {
+  id: string;
+  thread_id: string;
+  role: "user" | "assistant";
+  content: string;
+  client_id: string | null;
+  created_at: string;
+}
