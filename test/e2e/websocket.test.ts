@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyLocalMigrations, upsertServiceClient } from "../../scripts/local-state.mjs";
+import { applyLocalMigrations, upsertServiceClient, wrangler } from "../../scripts/local-state.mjs";
 import { startWranglerDev, temporaryStateDir, type RunningWrangler } from "../support/node/wrangler-dev.js";
 import { FrameCollector } from "../support/node/ws-client.js";
 
@@ -56,6 +56,19 @@ describe("the WebSocket protocol end to end", () => {
       expect.arrayContaining(["ack", "agent_started", "agent_thinking", "tool_executing", "tool_completed", "agent_completed"]),
     );
     socket.close();
+
+    // The rows are in the local D1 that `wrangler dev` used.
+    const threadId = completed.thread_id ?? "";
+    const output = wrangler(
+      ["d1", "execute", "tether-app", "--local", "--persist-to", state.path, "-c", "wrangler.toml", "--json",
+        "--command", `SELECT role, content FROM messages WHERE thread_id = '${threadId.replaceAll("'", "")}' ORDER BY created_at`],
+      { quiet: true },
+    );
+    const [{ results }] = JSON.parse(output) as [{ results: Array<{ role: string; content: string }> }];
+    expect(results).toEqual([
+      { role: "user", content: "what is 2+2" },
+      { role: "assistant", content: "2+2 = 4" },
+    ]);
   });
 
   it("closes a socket with a bad token with 4401 and a JSON reason", async () => {
