@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { TokenCache } from "../../workers/backend/token-cache.js";
+import type { RpcResult } from "../../workers/shared/rpc.js";
+import type { AccessClaims } from "../../workers/shared/tokens.js";
+
+const T0 = 1_800_000_000_000;
+
+function validFor(seconds: number, nowMs = T0): RpcResult<AccessClaims> {
+  const nowSeconds = Math.floor(nowMs / 1000);
+  return {
+    ok: true,
+    value: {
+      iss: "i", aud: "a", sub: "user", sid: "session", iat: nowSeconds, exp: nowSeconds + seconds, jti: "j",
+      token_type: "access", email: "e@example.com", name: "E", permissions: [],
+    },
+  };
+}
+const rejected: RpcResult<AccessClaims> = { ok: false, error: { code: "invalid_token", message: "no" } };
+
+function cacheAt(options: { ttlSeconds: number; maxEntries: number }) {
+  const clock = { nowMs: T0 };
+  return { cache: new TokenCache(options, () => clock.nowMs), clock };
+}
+
+describe("TokenCache", () => {
+  it("serves a validation for its TTL and not after", async () => {
+    const { cache, clock } = cacheAt({ ttlSeconds: 30, maxEntries: 10 });
+    await cache.set("token", validFor(900));
+    clock.nowMs += 29_999;
+    expect(await cache.get("token")).toEqual(validFor(900));
+    clock.nowMs += 1;
+    expect(await cache.get("token")).toBeUndefined();
+  });
+
+  it("never outlives the token's own expiry", async () => {
+    const { cache, clock } = cacheAt({ ttlSeconds: 30, maxEntries: 10 });
+    await cache.set("token", validFor(10));
+    clock.nowMs += 9_999;
+    expect(await cache.get("token")).toBeDefined();
+    clock.nowMs += 1;
+    expect(await cache.get("token")).toBeUndefined();
+  });
+
+  it("does not store a token that has already expired", async () => {
+    const { cache } = cacheAt({ ttlSeconds: 30, maxEntries: 10 });
+    await cache.set("token", validFor(-1));
+    expect(cache.size).toBe(0);
+  });
+
+  it("keeps rejections for 5 seconds only", async () => {
+    const { cache, clock } = cacheAt({ ttlSeconds: 30, maxEntries: 10 });
+    await cache.set("bad", rejected);
+    clock.nowMs += 4_999;
+    expect(await cache.get("bad")).toEqual(rejected);
+    clock.nowMs += 1;
+    expect(await cache.get("bad")).toBeUndefined();
+  });
+
+  it("evicts the least recently used entry past its bound", async () => {
+    const { cache } = cacheAt({ ttlSeconds: 30, maxEntries: 2 });
+    await cache.set("a", validFor(900));
+    await cache.set("b", validFor(900));
+    await cache.get("a");
+    await cache.set("c", validFor(900));
+    expect(cache.size).toBe(2);
+    expect(await cache.get("b")).toBeUndefined();
+    expect(await cache.get("a")).toBeDefined();
+    expect(await cache.get("c")).toBeDefined();
+  });
+
+  it("is off with a TTL of 0 and forgets a token on request", async () => {
+    const off = cacheAt({ ttlSeconds: 0, maxEntries: 10 }).cache;
+    await off.set("token", validFor(900));
+    expect(await off.get("token")).toBeUndefined();
+    const { cache } = cacheAt({ ttlSeconds: 30, maxEntries: 10 });
+    await cache.set("token", validFor(900));
+    await cache.forget("token");
+    expect(await cache.get("token")).toBeUndefined();
+  });
+});

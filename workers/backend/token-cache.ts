@@ -1,0 +1,75 @@
+import { sha256Base64Url } from "../shared/crypto.js";
+import type { RpcResult } from "../shared/rpc.js";
+import type { AccessClaims } from "../shared/tokens.js";
+
+/**
+ * Validated claims, cached in the isolate and keyed by a hash of the token (never the token
+ * itself). A positive entry lives min(ttl, time to `exp`); a rejection lives briefly. The TTL is
+ * the revocation budget of HTTP routes: a revoked session is served from here for at most that
+ * long. Bounded: the least recently used entry goes first.
+ */
+export const DEFAULT_CACHE_TTL_SECONDS = 30;
+export const NEGATIVE_CACHE_TTL_SECONDS = 5;
+export const DEFAULT_CACHE_MAX_ENTRIES = 10_000;
+
+interface Entry {
+  result: RpcResult<AccessClaims>;
+  expiresAtMs: number;
+}
+
+export class TokenCache {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly options: { ttlSeconds: number; maxEntries: number; negativeTtlSeconds?: number } = {
+      ttlSeconds: DEFAULT_CACHE_TTL_SECONDS,
+      maxEntries: DEFAULT_CACHE_MAX_ENTRIES,
+    },
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get enabled(): boolean {
+    return this.options.ttlSeconds > 0 && this.options.maxEntries > 0;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  async get(token: string): Promise<RpcResult<AccessClaims> | undefined> {
+    if (!this.enabled) return undefined;
+    const key = await sha256Base64Url(token);
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAtMs <= this.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    // Re-insert: Map keeps insertion order, so this marks the entry most recently used.
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    return entry.result;
+  }
+
+  async set(token: string, result: RpcResult<AccessClaims>): Promise<void> {
+    if (!this.enabled) return;
+    const nowMs = this.now();
+    const ttlMs = result.ok
+      ? Math.min(this.options.ttlSeconds * 1000, result.value.exp * 1000 - nowMs)
+      : Math.min(this.options.ttlSeconds, this.options.negativeTtlSeconds ?? NEGATIVE_CACHE_TTL_SECONDS) * 1000;
+    if (ttlMs <= 0) return;
+    const key = await sha256Base64Url(token);
+    this.entries.delete(key);
+    this.entries.set(key, { result, expiresAtMs: nowMs + ttlMs });
+    while (this.entries.size > this.options.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest === undefined) break;
+      this.entries.delete(oldest);
+    }
+  }
+
+  /** Drops one token at once, e.g. when this isolate forwards its logout. */
+  async forget(token: string): Promise<void> {
+    this.entries.delete(await sha256Base64Url(token));
+  }
+}
