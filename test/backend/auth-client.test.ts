@@ -1,11 +1,12 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { AuthClient } from "../../workers/backend/auth-client.js";
+import { AuthClient } from "../../workers/shared/auth-client.js";
 import type { BackendBindings } from "../../workers/backend/config.js";
 import { ApiError } from "../../workers/shared/errors.js";
 import { registerUser } from "../support/http.js";
 
 const backendEnv = env as unknown as BackendBindings;
+const credentials = { serviceId: backendEnv.AUTH_SERVICE_ID, serviceSecret: backendEnv.AUTH_SERVICE_SECRET };
 
 /** The real AUTH binding, counting how often a service token is minted through it. */
 function countingBinding() {
@@ -19,14 +20,14 @@ function countingBinding() {
     validateAccessToken: (serviceToken: string, token: string) => backendEnv.AUTH.validateAccessToken(serviceToken, token),
     getUser: (serviceToken: string, userId: string) => backendEnv.AUTH.getUser(serviceToken, userId),
     jwks: (serviceToken: string) => backendEnv.AUTH.jwks(serviceToken),
-  } as unknown as BackendBindings["AUTH"];
+  } as BackendBindings["AUTH"];
   return { binding, counts };
 }
 
 describe("the backend's auth client over the service binding", () => {
   it("validates a user's access token with a service token it minted", async () => {
     const tokens = await registerUser(exports.default);
-    const result = await new AuthClient(backendEnv).validateAccessToken(tokens.access_token);
+    const result = await new AuthClient(backendEnv.AUTH, credentials).validateAccessToken(tokens.access_token);
     expect(result).toEqual({
       ok: true,
       value: expect.objectContaining({ sub: tokens.user.id, token_type: "access", email: tokens.user.email }),
@@ -35,7 +36,7 @@ describe("the backend's auth client over the service binding", () => {
 
   it("mints its service token once and reuses it for later calls", async () => {
     const { binding, counts } = countingBinding();
-    const client = new AuthClient({ ...backendEnv, AUTH: binding });
+    const client = new AuthClient(binding, credentials);
     const tokens = await registerUser(exports.default);
     await client.validateAccessToken(tokens.access_token);
     await client.getUser(tokens.user.id);
@@ -45,7 +46,7 @@ describe("the backend's auth client over the service binding", () => {
 
   it("reads the user and both key sets through RPC", async () => {
     const tokens = await registerUser(exports.default);
-    const client = new AuthClient(backendEnv);
+    const client = new AuthClient(backendEnv.AUTH, credentials);
     const user = await client.getUser(tokens.user.id);
     expect(user).toEqual({ ok: true, value: expect.objectContaining({ id: tokens.user.id, email: tokens.user.email }) });
     const keys = await client.jwks();
@@ -55,14 +56,14 @@ describe("the backend's auth client over the service binding", () => {
   });
 
   it("reports auth_unavailable when its credentials are refused", async () => {
-    const client = new AuthClient({ ...backendEnv, AUTH_SERVICE_SECRET: "not-the-secret" });
+    const client = new AuthClient(backendEnv.AUTH, { ...credentials, serviceSecret: "not-the-secret" });
     const failure = await client.jwks().catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ApiError);
     expect((failure as ApiError).code).toBe("auth_unavailable");
   });
 
   it("gets a typed failure, not an exception, for a bad user token", async () => {
-    const result = await new AuthClient(backendEnv).validateAccessToken("not.a.token");
+    const result = await new AuthClient(backendEnv.AUTH, credentials).validateAccessToken("not.a.token");
     expect(result).toEqual({ ok: false, error: { code: "invalid_token", message: expect.any(String) } });
   });
 });

@@ -1,4 +1,4 @@
-import { readSeconds } from "../shared/config.js";
+import { readInteger } from "../shared/config.js";
 
 /** Secrets are not in wrangler.toml, so `wrangler types` cannot see them: declared here. */
 export interface AuthSecrets {
@@ -29,11 +29,11 @@ export function authConfig(env: AuthBindings): AuthConfig {
     isDevelopment: env.ENVIRONMENT === "development",
     issuer: env.AUTH_ISSUER,
     accessTokenAudience: env.ACCESS_TOKEN_AUDIENCE,
-    accessTokenTtlSeconds: readSeconds(env.ACCESS_TOKEN_TTL_SECONDS, DEFAULT_ACCESS_TOKEN_TTL_SECONDS, {
+    accessTokenTtlSeconds: readInteger(env.ACCESS_TOKEN_TTL_SECONDS, DEFAULT_ACCESS_TOKEN_TTL_SECONDS, {
       min: 1,
       max: 86_400,
     }),
-    refreshTokenTtlSeconds: readSeconds(env.REFRESH_TOKEN_TTL_SECONDS, DEFAULT_REFRESH_TOKEN_TTL_SECONDS, {
+    refreshTokenTtlSeconds: readInteger(env.REFRESH_TOKEN_TTL_SECONDS, DEFAULT_REFRESH_TOKEN_TTL_SECONDS, {
       min: 60,
       max: 90 * 86_400,
     }),

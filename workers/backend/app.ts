@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { onError, onNotFound } from "../shared/http.js";
 import { TETHER_VERSION } from "../shared/version.js";
 import { apiRoutes } from "./api/routes.js";
+import { authGateway } from "./gateway.js";
 import type { BackendAppEnv } from "./user-auth.js";
 import { upgradeWebSocket } from "./ws-upgrade.js";
 
@@ -14,7 +15,9 @@ backendApp.all("/.well-known/*", (c) => c.env.AUTH.fetch(c.req.raw));
 
 backendApp.get("/ws", upgradeWebSocket);
 backendApp.route("/api", apiRoutes);
-backendApp.get("/health", (c) => c.json({ status: "ok", service: "backend", version: TETHER_VERSION }));
+backendApp.get("/health", (c) =>
+  c.json({ status: "ok", service: "backend", auth: { breaker: authGateway(c.env).breakerState }, version: TETHER_VERSION }),
+);
 
 backendApp.onError(onError);
 backendApp.notFound(onNotFound);

@@ -2,8 +2,8 @@ import type { Context } from "hono";
 import { SESSION_CLAIMS_HEADER, type SessionClaims } from "../../durable-objects/user-session.js";
 import { ApiError } from "../shared/errors.js";
 import { BEARER_PROTOCOL_PREFIX, CLOSE_CODES, PROTOCOL, type CloseReasonCode } from "../shared/protocol.js";
+import { authGateway } from "./gateway.js";
 import type { BackendAppEnv } from "./user-auth.js";
-import { validateUserToken } from "./user-auth.js";
 
 /**
  * GET /ws. The token comes from `Authorization: Bearer` or the `bearer.<token>` subprotocol,
@@ -24,9 +24,9 @@ export async function upgradeWebSocket(c: Context<BackendAppEnv>): Promise<Respo
   const token = fromHeader ?? fromProtocol;
   if (!token) return refuse(speaksTether, "unauthorized", "An access token is required.");
 
-  const result = await validateUserToken(c.env, token);
+  const result = await authGateway(c.env).validate(token);
   if (!result.ok) {
-    switch (result.error.code) {
+    switch (result.code) {
       case "token_expired":
         return refuse(speaksTether, "token_expired", "The access token has expired.");
       case "token_revoked":
@@ -39,11 +39,11 @@ export async function upgradeWebSocket(c: Context<BackendAppEnv>): Promise<Respo
   }
 
   const claims: SessionClaims = {
-    sub: result.value.sub,
-    sid: result.value.sid,
-    email: result.value.email,
-    name: result.value.name,
-    exp: result.value.exp,
+    sub: result.claims.sub,
+    sid: result.claims.sid,
+    email: result.claims.email,
+    name: result.claims.name,
+    exp: result.claims.exp,
   };
   // The token goes no further than this Worker: the object gets the validated claims instead.
   const headers = new Headers(c.req.raw.headers);

@@ -1,6 +1,6 @@
-import { sha256Base64Url } from "../shared/crypto.js";
-import type { RpcResult } from "../shared/rpc.js";
-import type { AccessClaims } from "../shared/tokens.js";
+import { sha256Base64Url } from "./crypto.js";
+import type { RpcResult } from "./rpc.js";
+import type { AccessClaims } from "./tokens.js";
 
 /**
  * Validated claims, cached in the isolate and keyed by a hash of the token (never the token

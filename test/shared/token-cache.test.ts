@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { TokenCache } from "../../workers/backend/token-cache.js";
+import { TokenCache } from "../../workers/shared/token-cache.js";
 import type { RpcResult } from "../../workers/shared/rpc.js";
 import type { AccessClaims } from "../../workers/shared/tokens.js";
 

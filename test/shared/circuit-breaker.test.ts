@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BreakerOpenError, CallTimeoutError, CircuitBreaker } from "../../workers/backend/circuit-breaker.js";
+import { BreakerOpenError, CallTimeoutError, CircuitBreaker } from "../../workers/shared/circuit-breaker.js";
 
 const options = { failureThreshold: 3, callTimeoutMs: 20, cooldownMs: 1000, halfOpenProbes: 2 };
 

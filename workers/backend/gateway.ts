@@ -1,0 +1,14 @@
+import { AuthGateway } from "../shared/auth-gateway.js";
+import { authGatewayOptions } from "../shared/config.js";
+import type { BackendBindings } from "./config.js";
+
+/**
+ * One gateway per isolate: its token cache, circuit breaker and service token are shared by
+ * every request this isolate serves (state is per isolate by design, DESIGN.md section 5).
+ */
+let isolateGateway: { env: BackendBindings; gateway: AuthGateway } | null = null;
+
+export function authGateway(env: BackendBindings): AuthGateway {
+  if (isolateGateway?.env !== env) isolateGateway = { env, gateway: new AuthGateway(env.AUTH, authGatewayOptions(env)) };
+  return isolateGateway.gateway;
+}

@@ -1,0 +1,44 @@
+import { ApiError } from "./errors.js";
+import type { AuthServiceApi, PublicUser, RpcResult, SigningKeySets } from "./rpc.js";
+import { ServiceTokenSource } from "./service-token.js";
+import type { AccessClaims } from "./tokens.js";
+
+/**
+ * A caller's side of the auth RPC (the backend Worker and its session objects). Mints this
+ * service's token once and signs every call with it; a refused token is dropped and minted again
+ * once, since the auth Worker may have rotated its service key. The binding is passed in: this file
+ * reads no environment.
+ */
+export class AuthClient {
+  private readonly serviceToken: ServiceTokenSource;
+
+  constructor(
+    private readonly auth: AuthServiceApi,
+    credentials: { serviceId: string; serviceSecret: string },
+  ) {
+    this.serviceToken = new ServiceTokenSource(async () => {
+      const grant = await auth.issueServiceToken(credentials.serviceId, credentials.serviceSecret);
+      if (!grant.ok) throw new ApiError("auth_unavailable", `The auth service refused our credentials (${grant.error.code}).`);
+      return grant.value;
+    });
+  }
+
+  validateAccessToken(accessToken: string): Promise<RpcResult<AccessClaims>> {
+    return this.call((token) => this.auth.validateAccessToken(token, accessToken));
+  }
+
+  getUser(userId: string): Promise<RpcResult<PublicUser | null>> {
+    return this.call((token) => this.auth.getUser(token, userId));
+  }
+
+  jwks(): Promise<RpcResult<SigningKeySets>> {
+    return this.call((token) => this.auth.jwks(token));
+  }
+
+  private async call<T>(invoke: (serviceToken: string) => Promise<RpcResult<T>>): Promise<RpcResult<T>> {
+    const result = await invoke(await this.serviceToken.get());
+    if (result.ok || result.error.code !== "invalid_service") return result;
+    this.serviceToken.invalidate();
+    return invoke(await this.serviceToken.get());
+  }
+}

@@ -1,0 +1,114 @@
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from "jose";
+import { AuthClient } from "./auth-client.js";
+import { BreakerOpenError, CircuitBreaker, type BreakerOptions, type BreakerState } from "./circuit-breaker.js";
+import type { AuthServiceApi, RpcResult } from "./rpc.js";
+import { tokenFailureFromJoseError, TOKEN_FAILURE_MESSAGES } from "./token-errors.js";
+import { TokenCache } from "./token-cache.js";
+import { AccessClaimsSchema, TOKEN_ALGORITHM, type AccessClaims, type TokenFailureCode } from "./tokens.js";
+
+/**
+ * How the backend and its session objects validate user tokens: a token cache in front, a
+ * circuit breaker around the auth RPC, and — while auth is down — local verification against the
+ * last JWKS seen (signature, exp, iss, aud, token_type; not revocation, hence "degraded").
+ */
+
+export interface AuthGatewayOptions {
+  serviceId: string;
+  serviceSecret: string;
+  issuer: string;
+  audience: string;
+  cacheTtlSeconds: number;
+  cacheMaxEntries: number;
+  breaker: BreakerOptions;
+}
+
+export type TokenValidation =
+  | { ok: true; claims: AccessClaims; degraded: boolean }
+  | { ok: false; code: TokenFailureCode; message: string }
+  | { ok: false; code: "auth_unavailable"; message: string; retryAfterSeconds: number };
+
+/** Keys are refetched when this old, so a rotation reaches the degraded path in time. */
+const JWKS_REFRESH_MS = 5 * 60_000;
+const USER_TOKEN_VERDICTS = new Set<string>(["invalid_token", "token_expired", "token_revoked"]);
+
+/** An RPC answer that says auth itself failed, as opposed to a verdict about the token. */
+function isAuthFailure(result: RpcResult<unknown>): boolean {
+  return !result.ok && !USER_TOKEN_VERDICTS.has(result.error.code);
+}
+
+export class AuthGateway {
+  readonly cache: TokenCache;
+  readonly breaker: CircuitBreaker;
+  private readonly client: AuthClient;
+  private accessKeys: { jwks: JSONWebKeySet; fetchedAtMs: number } | null = null;
+
+  constructor(
+    auth: AuthServiceApi,
+    private readonly options: AuthGatewayOptions,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.client = new AuthClient(auth, { serviceId: options.serviceId, serviceSecret: options.serviceSecret });
+    this.cache = new TokenCache({ ttlSeconds: options.cacheTtlSeconds, maxEntries: options.cacheMaxEntries }, now);
+    this.breaker = new CircuitBreaker(options.breaker, now);
+  }
+
+  get breakerState(): BreakerState {
+    return this.breaker.state;
+  }
+
+  async validate(token: string, options: { bypassCache?: boolean } = {}): Promise<TokenValidation> {
+    if (!options.bypassCache) {
+      const cached = await this.cache.get(token);
+      if (cached) return this.fromResult(cached);
+    }
+    let result: RpcResult<AccessClaims>;
+    try {
+      result = await this.breaker.call(() => this.client.validateAccessToken(token), isAuthFailure);
+    } catch (error) {
+      return this.validateLocally(token, error instanceof BreakerOpenError ? error.retryAfterSeconds : undefined);
+    }
+    if (isAuthFailure(result)) return this.validateLocally(token);
+    await this.cache.set(token, result);
+    if (result.ok) await this.refreshKeysIfStale();
+    return this.fromResult(result);
+  }
+
+  private fromResult(result: RpcResult<AccessClaims>): TokenValidation {
+    if (result.ok) return { ok: true, claims: result.value, degraded: false };
+    const code = result.error.code as TokenFailureCode;
+    return { ok: false, code, message: TOKEN_FAILURE_MESSAGES[code] ?? result.error.message };
+  }
+
+  /** Keeps the last JWKS for the degraded path; a failure here never fails the request. */
+  private async refreshKeysIfStale(): Promise<void> {
+    if (this.accessKeys && this.now() - this.accessKeys.fetchedAtMs < JWKS_REFRESH_MS) return;
+    try {
+      const keys = await this.breaker.call(() => this.client.jwks(), isAuthFailure);
+      if (keys.ok) this.accessKeys = { jwks: keys.value.access, fetchedAtMs: this.now() };
+    } catch {
+      // Keep the keys we had.
+    }
+  }
+
+  private async validateLocally(token: string, retryAfterSeconds?: number): Promise<TokenValidation> {
+    const retryAfter = retryAfterSeconds ?? this.breaker.retryAfterSeconds();
+    if (!this.accessKeys) {
+      return { ok: false, code: "auth_unavailable", message: "The auth service is unavailable.", retryAfterSeconds: retryAfter };
+    }
+    try {
+      const { payload } = await jwtVerify(token, createLocalJWKSet(this.accessKeys.jwks), {
+        algorithms: [TOKEN_ALGORITHM],
+        issuer: this.options.issuer,
+        audience: this.options.audience,
+        requiredClaims: ["exp", "iat", "jti", "sub", "sid"],
+        currentDate: new Date(this.now()),
+      });
+      const claims = AccessClaimsSchema.safeParse(payload);
+      if (!claims.success) return { ok: false, code: "invalid_token", message: TOKEN_FAILURE_MESSAGES.invalid_token };
+      return { ok: true, claims: claims.data, degraded: true };
+    } catch (error) {
+      const code = tokenFailureFromJoseError(error);
+      return { ok: false, code, message: TOKEN_FAILURE_MESSAGES[code] };
+    }
+  }
+}
