@@ -10,3 +10,4 @@ export function upsertServiceClient(options: {
   target: string[];
 }): void;
 export function ensureDevServiceClient(persistTo: string, devVarsFile?: string): void;
+export function registerBackendServiceClient(secret: string, persistTo: string): void;

@@ -56,6 +56,11 @@ export function ensureDevServiceClient(persistTo, devVarsFile = ".dev.vars") {
     const separator = existing === "" || existing.endsWith("\n") ? "" : "\n";
     writeFileSync(devVarsFile, `${existing}${separator}AUTH_SERVICE_SECRET=${secret}\n`, { mode: 0o600 });
   }
+  registerBackendServiceClient(secret, persistTo);
+}
+
+/** Registers the local backend Worker (id `tether-backend`) with this secret in a local auth database. */
+export function registerBackendServiceClient(secret, persistTo) {
   upsertServiceClient({
     id: "tether-backend",
     name: "tether-backend",

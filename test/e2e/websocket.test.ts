@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyLocalMigrations, upsertServiceClient, wrangler } from "../../scripts/local-state.mjs";
+import { applyLocalMigrations, registerBackendServiceClient, wrangler } from "../../scripts/local-state.mjs";
 import { startWranglerDev, temporaryStateDir, type RunningWrangler } from "../support/node/wrangler-dev.js";
 import { FrameCollector } from "../support/node/ws-client.js";
 
@@ -12,14 +12,7 @@ describe("the WebSocket protocol end to end", () => {
   beforeAll(async () => {
     applyLocalMigrations(state.path, { quiet: true });
     const secret = randomBytes(32).toString("base64url");
-    upsertServiceClient({
-      id: "tether-backend",
-      name: "tether-backend",
-      audiences: ["tether-auth"],
-      permissions: ["tokens:validate", "users:read"],
-      secret,
-      target: ["--local", "--persist-to", state.path],
-    });
+    registerBackendServiceClient(secret, state.path);
     server = await startWranglerDev([
       "-c", "wrangler.toml",
       "-c", "workers/auth/wrangler.toml",
