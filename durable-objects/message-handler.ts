@@ -13,6 +13,8 @@ export interface SessionChannel {
   reply<T extends ServerFrameType>(type: T, payload: ServerPayloads[T], routing?: FrameRouting): void;
   /** Onto the session's shared stream: numbered, logged for resume, sent to every socket. */
   publish<T extends ServerFrameType>(type: T, payload: ServerPayloads[T], routing?: FrameRouting): void;
+  /** Swaps this socket's token for a fresh one of the same user and session. */
+  refreshToken(token: string, replyTo: string): Promise<void>;
 }
 
 const MAX_THREADS_LISTED = 100;
@@ -52,7 +54,7 @@ export class FrameHandler {
         return channel.reply("thread_history", { thread_id: thread.id, messages: history.map(messageView) }, { ...routing, threadId: thread.id });
       }
       case "auth_refresh":
-        return channel.reply("error", { code: "not_supported", message: "auth_refresh is not supported yet.", retryable: false }, routing);
+        return channel.refreshToken(frame.payload.token, frame.id);
     }
   }
 

@@ -8,6 +8,8 @@ export interface SocketAttachment {
   email: string;
   name: string;
   tokenExpiresAtMs: number;
+  /** Whether `token_expiring` was sent for the current token. */
+  expiryWarned: boolean;
   connectedAtMs: number;
   rate: { windowStartMs: number; frames: number };
 }

@@ -1,6 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
+import { AuthGateway } from "../workers/shared/auth-gateway.js";
+import { authGatewayOptions, readInteger, type AuthGatewayVars } from "../workers/shared/config.js";
 import { CLOSE_CODES, PROTOCOL, type CloseReasonCode } from "../workers/shared/protocol.js";
+import type { AuthServiceApi } from "../workers/shared/rpc.js";
 import { demoAgent } from "./agents/demo.js";
 import { calculator } from "./agents/tools/calculator.js";
 import { wordCount } from "./agents/tools/word-count.js";
@@ -9,9 +12,12 @@ import { EventLog } from "./event-log.js";
 import { readClientFrame, serverFrame } from "./frames.js";
 import { FrameHandler, type SessionChannel } from "./message-handler.js";
 import { countFrame, type SocketAttachment } from "./socket-state.js";
+import { DEFAULT_TOKEN_REFRESH_LEAD_SECONDS, expiryAction, nextWakeMs } from "./token-lifecycle.js";
 
-export interface UserSessionEnv {
+export interface UserSessionEnv extends AuthGatewayVars {
   APP_DB: D1Database;
+  AUTH: AuthServiceApi;
+  TOKEN_REFRESH_LEAD_SECONDS?: string;
 }
 
 /**
@@ -45,11 +51,21 @@ export function closeSocket(ws: WebSocket, code: CloseReasonCode, message: strin
 export class UserSession extends DurableObject<UserSessionEnv> {
   private readonly log: EventLog;
   private readonly handler: FrameHandler;
+  private readonly refreshLeadMs: number;
+  /** Per object (DESIGN.md section 5): its own cache and breaker for in-band token refresh. */
+  private gatewayInstance: AuthGateway | null = null;
 
   constructor(ctx: DurableObjectState, env: UserSessionEnv) {
     super(ctx, env);
     this.log = new EventLog(ctx.storage.sql);
     this.handler = new FrameHandler(appDatabase(env.APP_DB), demoAgent, [calculator, wordCount]);
+    this.refreshLeadMs =
+      readInteger(env.TOKEN_REFRESH_LEAD_SECONDS, DEFAULT_TOKEN_REFRESH_LEAD_SECONDS, { min: 0, max: 3600 }) * 1000;
+  }
+
+  private get gateway(): AuthGateway {
+    this.gatewayInstance ??= new AuthGateway(this.env.AUTH, authGatewayOptions(this.env));
+    return this.gatewayInstance;
   }
 
   override async fetch(request: Request): Promise<Response> {
@@ -69,6 +85,7 @@ export class UserSession extends DurableObject<UserSessionEnv> {
       email: claims.data.email,
       name: claims.data.name,
       tokenExpiresAtMs: claims.data.exp * 1000,
+      expiryWarned: false,
       connectedAtMs: nowMs,
       rate: { windowStartMs: nowMs, frames: 0 },
     };
@@ -86,6 +103,7 @@ export class UserSession extends DurableObject<UserSessionEnv> {
       }),
     );
     for (const frame of replay.frames) server.send(frame);
+    await this.scheduleExpiryAlarm();
 
     const offered = request.headers.get("Sec-WebSocket-Protocol")?.split(",").map((part) => part.trim()) ?? [];
     const headers = offered.includes(PROTOCOL) ? { "Sec-WebSocket-Protocol": PROTOCOL } : undefined;
@@ -118,6 +136,58 @@ export class UserSession extends DurableObject<UserSessionEnv> {
     }
   }
 
+  /** Wakes for token deadlines: warns sockets whose token is about to expire, closes expired ones. */
+  override async alarm(): Promise<void> {
+    const nowMs = Date.now();
+    for (const ws of this.ctx.getWebSockets()) {
+      const attachment = ws.deserializeAttachment() as SocketAttachment | null;
+      if (!attachment) continue;
+      const action = expiryAction(attachment, nowMs, this.refreshLeadMs);
+      if (action === "close") closeSocket(ws, "token_expired", "The access token expired without a refresh.");
+      if (action === "warn") {
+        ws.serializeAttachment({ ...attachment, expiryWarned: true });
+        ws.send(serverFrame("token_expiring", { expires_at: new Date(attachment.tokenExpiresAtMs).toISOString() }));
+      }
+    }
+    await this.scheduleExpiryAlarm();
+  }
+
+  /** One alarm for the earliest deadline of any open socket; none when no socket is open. */
+  private async scheduleExpiryAlarm(): Promise<void> {
+    const wakes = this.ctx
+      .getWebSockets()
+      .filter((ws) => ws.readyState === WebSocket.OPEN)
+      .map((ws) => ws.deserializeAttachment() as SocketAttachment | null)
+      .filter((attachment): attachment is SocketAttachment => attachment !== null)
+      .map((attachment) => nextWakeMs(attachment, this.refreshLeadMs));
+    if (wakes.length === 0) return this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.setAlarm(Math.max(Date.now(), Math.min(...wakes)));
+  }
+
+  /**
+   * `auth_refresh`: the new token must be valid (checked by the auth Worker) and belong to the
+   * same user and session as the socket; otherwise nothing changes and the client gets `error`.
+   */
+  private async refreshSocketToken(ws: WebSocket, token: string, replyTo: string): Promise<void> {
+    const attachment = ws.deserializeAttachment() as SocketAttachment;
+    const validation = await this.gateway.validate(token, { bypassCache: true });
+    if (!validation.ok) {
+      const retryable = validation.code === "auth_unavailable";
+      ws.send(serverFrame("error", { code: validation.code, message: validation.message, retryable }, { replyTo }));
+      return;
+    }
+    if (validation.claims.sub !== attachment.userId || validation.claims.sid !== attachment.sessionId) {
+      ws.send(
+        serverFrame("error", { code: "token_mismatch", message: "The token belongs to another user or session.", retryable: false }, { replyTo }),
+      );
+      return;
+    }
+    const tokenExpiresAtMs = validation.claims.exp * 1000;
+    ws.serializeAttachment({ ...attachment, tokenExpiresAtMs, expiryWarned: false });
+    ws.send(serverFrame("auth_refreshed", { token_expires_at: new Date(tokenExpiresAtMs).toISOString() }, { replyTo }));
+    await this.scheduleExpiryAlarm();
+  }
+
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     // Complete the closing handshake; the attachment goes with the socket.
     try {
@@ -135,6 +205,7 @@ export class UserSession extends DurableObject<UserSessionEnv> {
     return {
       author: { userId: attachment.userId, email: attachment.email, name: attachment.name },
       reply: (type, payload, routing) => ws.send(serverFrame(type, payload, routing)),
+      refreshToken: (token, replyTo) => this.refreshSocketToken(ws, token, replyTo),
       publish: (type, payload, routing) => {
         const frame = this.log.append((seq) => serverFrame(type, payload, routing, seq));
         for (const socket of this.ctx.getWebSockets()) {
