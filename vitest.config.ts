@@ -26,6 +26,8 @@ export default defineConfig({
           name: "auth",
           include: ["test/auth/**/*.test.ts", "test/shared/**/*.test.ts"],
           setupFiles: ["test/auth/setup.ts"],
+          // One database for the project, and the key-rotation tests retire keys: files run one at a time.
+          fileParallelism: false,
         },
       },
       {

@@ -10,7 +10,11 @@ export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 128;
 const MAX_TOKEN_LENGTH = 8192;
 
-const email = z.email({ pattern: z.regexes.unicodeEmail, error: "must be a valid email address" }).max(254);
+// Unicode local parts and domains are fine; a domain without a dot is almost always a typo.
+const email = z
+  .email({ pattern: z.regexes.unicodeEmail, error: "must be a valid email address" })
+  .max(254)
+  .refine((value) => /@[^@.]+(\.[^@.]+)+$/u.test(value), "must be a valid email address");
 const name = z
   .string()
   .min(1)
