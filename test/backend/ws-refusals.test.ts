@@ -1,0 +1,96 @@
+import { listDurableObjectIds } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import { decodeJwt } from "jose";
+import { describe, expect, it } from "vitest";
+import type { BackendBindings } from "../../workers/backend/config.js";
+import { forgeToken } from "../support/forge.js";
+import { errorOf, ORIGIN, postWithBearer, registerUser } from "../support/http.js";
+import { openSocket } from "../support/ws.js";
+
+const backendEnv = env as unknown as BackendBindings & { AUTH_DB: D1Database };
+
+async function expectRefusal(options: Parameters<typeof openSocket>[1], code: number, reason: string) {
+  const before = (await listDurableObjectIds(backendEnv.USER_SESSION)).length;
+  const socket = await openSocket(exports.default, options);
+  const closed = await socket.closed();
+  expect(closed.code).toBe(code);
+  expect(JSON.parse(closed.reason)).toMatchObject({ code: reason, message: expect.any(String) });
+  expect(socket.frames).toEqual([]);
+  expect((await listDurableObjectIds(backendEnv.USER_SESSION)).length).toBe(before);
+}
+
+describe("GET /ws refusals a browser can read", () => {
+  it("answers a plain GET with 426 and the JSON error shape", async () => {
+    const response = await exports.default.fetch(`${ORIGIN}/ws`);
+    expect(response.status).toBe(426);
+    expect((await errorOf(response)).code).toBe("upgrade_required");
+  });
+
+  it("accepts and closes with 4401 when there is no token, touching no object", async () => {
+    await expectRefusal({}, 4401, "unauthorized");
+  });
+
+  it("closes with 4401 for a garbage token and for a refresh token", async () => {
+    const user = await registerUser(exports.default);
+    await expectRefusal({ token: "garbage" }, 4401, "unauthorized");
+    await expectRefusal({ token: user.refresh_token }, 4401, "unauthorized");
+  });
+
+  it("never reads a token from the query string", async () => {
+    const user = await registerUser(exports.default);
+    await expectRefusal({ query: `?access_token=${user.access_token}` }, 4401, "unauthorized");
+    await expectRefusal({ query: `?token=${user.access_token}` }, 4401, "unauthorized");
+  });
+
+  it("closes with 4001 for an expired token", async () => {
+    const user = await registerUser(exports.default);
+    const expired = await forgeToken(backendEnv.AUTH_DB, user.access_token, { exp: Math.floor(Date.now() / 1000) - 5 });
+    await expectRefusal({ token: expired }, 4001, "token_expired");
+  });
+
+  it("closes with 4003 for a token of a logged-out session", async () => {
+    const user = await registerUser(exports.default);
+    expect((await postWithBearer(exports.default, "/auth/logout", user.access_token)).status).toBe(204);
+    await expectRefusal({ token: user.access_token }, 4003, "session_revoked");
+  });
+});
+
+describe("GET /ws with a good token", () => {
+  it("answers tether.v1 and greets with connection_established", async () => {
+    const user = await registerUser(exports.default);
+    const socket = await openSocket(exports.default, { token: user.access_token });
+    expect(socket.protocol).toBe("tether.v1");
+    const hello = await socket.next("connection_established");
+    const { sid, exp } = decodeJwt(user.access_token) as { sid: string; exp: number };
+    expect(hello.payload).toMatchObject({
+      user_id: user.user.id,
+      session_id: sid,
+      token_expires_at: new Date(exp * 1000).toISOString(),
+      resumed_from: null,
+      server_time: expect.any(String),
+    });
+    expect(hello.seq).toBeUndefined();
+    socket.close();
+  });
+
+  it("takes the token from the Authorization header too", async () => {
+    const user = await registerUser(exports.default);
+    const socket = await openSocket(exports.default, { token: user.access_token, via: "header" });
+    await socket.next("connection_established");
+    socket.close();
+  });
+
+  it("holds several tabs of one session, each receiving the session's events with the same seq", async () => {
+    const user = await registerUser(exports.default);
+    const [first, second] = [await openSocket(exports.default, { token: user.access_token }), await openSocket(exports.default, { token: user.access_token })];
+    await first.next("connection_established");
+    await second.next("connection_established");
+    first.send({ type: "user_message", id: "tabs-1", payload: { content: "what is 1+1" } });
+    const onFirst = await first.next("agent_completed");
+    const onSecond = await second.next("agent_completed");
+    expect(onSecond.seq).toBe(onFirst.seq);
+    expect(onSecond.event_id).toBe(onFirst.event_id);
+    first.close();
+    second.close();
+  });
+});
