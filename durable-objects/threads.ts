@@ -30,21 +30,35 @@ export function findOwnThread(db: AppDatabase, userId: string, threadId: string)
   return db.select().from(threads).where(and(eq(threads.id, threadId), eq(threads.userId, userId))).get();
 }
 
-export function listThreads(db: AppDatabase, userId: string, limit: number, before?: number): Promise<Thread[]> {
+/*
+ * Pages are cut by a cursor: the id of the last item of the previous page. Rows are ordered by
+ * (time, rowid), so rows written in the same millisecond are neither skipped nor repeated.
+ */
+
+/** The caller's threads, most recently active first, after the thread `beforeId`. */
+export function listThreads(db: AppDatabase, userId: string, limit: number, beforeId?: string): Promise<Thread[]> {
   const conditions = [eq(threads.userId, userId)];
-  if (before !== undefined) conditions.push(sql`${threads.updatedAt} < ${before}`);
-  return db.select().from(threads).where(and(...conditions)).orderBy(desc(threads.updatedAt)).limit(limit).all();
+  if (beforeId !== undefined) {
+    conditions.push(
+      sql`(${threads.updatedAt}, ${threads}.rowid) < (SELECT updated_at, rowid FROM ${threads} WHERE id = ${beforeId} AND user_id = ${userId})`,
+    );
+  }
+  return db.select().from(threads).where(and(...conditions)).orderBy(desc(threads.updatedAt), desc(sql`${threads}.rowid`)).limit(limit).all();
 }
 
-/** The newest `limit` messages older than `before` (ms), returned oldest first. */
-export async function threadMessages(db: AppDatabase, threadId: string, limit: number, before?: number): Promise<Message[]> {
+/** The newest `limit` messages older than the message `beforeId`, returned oldest first. */
+export async function threadMessages(db: AppDatabase, threadId: string, limit: number, beforeId?: string): Promise<Message[]> {
   const conditions = [eq(messages.threadId, threadId)];
-  if (before !== undefined) conditions.push(sql`${messages.createdAt} < ${before}`);
+  if (beforeId !== undefined) {
+    conditions.push(
+      sql`(${messages.createdAt}, ${messages}.rowid) < (SELECT created_at, rowid FROM ${messages} WHERE id = ${beforeId} AND thread_id = ${threadId})`,
+    );
+  }
   const newestFirst = await db
     .select()
     .from(messages)
     .where(and(...conditions))
-    .orderBy(desc(messages.createdAt), desc(sql`rowid`))
+    .orderBy(desc(messages.createdAt), desc(sql`${messages}.rowid`))
     .limit(limit)
     .all();
   return newestFirst.reverse();

@@ -25,7 +25,8 @@ apiRoutes.get("/me", async (c) => {
 
 const Page = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  before: z.iso.datetime().optional(),
+  /** The `next_before` of the previous page: the id of its last item. */
+  before: z.string().min(1).max(64).optional(),
 });
 
 function readPage(query: Record<string, string>) {
@@ -33,31 +34,25 @@ function readPage(query: Record<string, string>) {
   if (!page.success) {
     throw new ApiError("validation_failed", page.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; "));
   }
-  return { limit: page.data.limit, beforeMs: page.data.before === undefined ? undefined : Date.parse(page.data.before) };
+  return { limit: page.data.limit, before: page.data.before };
 }
 
 apiRoutes.get("/threads", async (c) => {
-  const { limit, beforeMs } = readPage(c.req.query());
-  const rows = await listThreads(appDatabase(c.env.APP_DB), c.get("claims").sub, limit, beforeMs);
+  const { limit, before } = readPage(c.req.query());
+  const rows = await listThreads(appDatabase(c.env.APP_DB), c.get("claims").sub, limit, before);
   const last = rows.at(-1);
-  return c.json({
-    threads: rows.map(threadView),
-    next_before: rows.length === limit && last ? new Date(last.updatedAt).toISOString() : null,
-  });
+  return c.json({ threads: rows.map(threadView), next_before: rows.length === limit && last ? last.id : null });
 });
 
 apiRoutes.get("/threads/:id/messages", async (c) => {
-  const { limit, beforeMs } = readPage(c.req.query());
+  const { limit, before } = readPage(c.req.query());
   const db = appDatabase(c.env.APP_DB);
   const threadId = c.req.param("id");
   // Someone else's thread answers exactly like a missing one.
   if (threadId.length > 64 || !(await findOwnThread(db, c.get("claims").sub, threadId))) {
     throw new ApiError("not_found", "No such thread.");
   }
-  const rows = await threadMessages(db, threadId, limit, beforeMs);
+  const rows = await threadMessages(db, threadId, limit, before);
   const first = rows[0];
-  return c.json({
-    messages: rows.map(messageView),
-    next_before: rows.length === limit && first ? new Date(first.createdAt).toISOString() : null,
-  });
+  return c.json({ messages: rows.map(messageView), next_before: rows.length === limit && first ? first.id : null });
 });
