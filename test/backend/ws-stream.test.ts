@@ -1,17 +1,11 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { BackendBindings } from "../../workers/backend/config.js";
-import { registerUser } from "../support/http.js";
-import { openSocket, type Frame, type TestSocket } from "../support/ws.js";
+import { openSession, type Frame, type TestSocket } from "../support/ws.js";
 
 const appDb = (env as unknown as BackendBindings).APP_DB;
 
-async function session(): Promise<{ socket: TestSocket; userId: string }> {
-  const user = await registerUser(exports.default);
-  const socket = await openSocket(exports.default, { token: user.access_token });
-  await socket.next("connection_established");
-  return { socket, userId: user.user.id };
-}
+const session = () => openSession(exports.default);
 
 /** Sends a user_message and returns every frame of its run, ack to agent_completed. */
 async function run(socket: TestSocket, content: string, extra: Record<string, string> = {}): Promise<Frame[]> {

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { SocketAttachment } from "../../durable-objects/socket-state.js";
 import type { BackendBindings } from "../../workers/backend/config.js";
 import { postJson, registerUser, type TokenBody } from "../support/http.js";
-import { openSocket, type TestSocket } from "../support/ws.js";
+import { openSession } from "../support/ws.js";
 
 const backendEnv = env as unknown as BackendBindings;
 
@@ -28,12 +28,7 @@ function readAttachment(accessToken: string): Promise<SocketAttachment> {
   return runInDurableObject(sessionStub(accessToken), (_instance, state) => state.getWebSockets()[0]?.deserializeAttachment() as SocketAttachment);
 }
 
-async function connected(): Promise<{ tokens: TokenBody; socket: TestSocket }> {
-  const tokens = await registerUser(exports.default);
-  const socket = await openSocket(exports.default, { token: tokens.access_token });
-  await socket.next("connection_established");
-  return { tokens, socket };
-}
+const connected = () => openSession(exports.default);
 
 async function refreshedAccessToken(tokens: TokenBody): Promise<string> {
   const response = await postJson(exports.default, "/auth/refresh", { refresh_token: tokens.refresh_token });

@@ -1,5 +1,4 @@
-import type { FetchTarget } from "./http.js";
-import { ORIGIN } from "./http.js";
+import { ORIGIN, registerUser, type FetchTarget, type TokenBody } from "./http.js";
 
 /**
  * A WebSocket client inside workerd: opens /ws through the backend's fetch handler and collects
@@ -90,4 +89,12 @@ export async function openSocket(
   const response = await target.fetch(`${ORIGIN}/ws${options.query ?? ""}`, { headers });
   if (response.status !== 101 || !response.webSocket) throw new Error(`no upgrade: ${response.status} ${await response.text()}`);
   return new TestSocket(response.webSocket, response.headers.get("Sec-WebSocket-Protocol"));
+}
+
+/** A fresh user with one open socket, past its connection_established. */
+export async function openSession(target: FetchTarget): Promise<{ socket: TestSocket; tokens: TokenBody; userId: string }> {
+  const tokens = await registerUser(target);
+  const socket = await openSocket(target, { token: tokens.access_token });
+  await socket.next("connection_established");
+  return { socket, tokens, userId: tokens.user.id };
 }
