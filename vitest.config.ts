@@ -7,6 +7,17 @@ import { authAuxiliaryWorker } from "./test/support/node/auth-worker.js";
 const AUTH_DB_ID = "00000000-0000-4000-8000-00000000a001";
 const APP_DB_ID = "00000000-0000-4000-8000-00000000b001";
 
+/** Stands in for a backend that is deployed but failing, for the auth Worker's own tests. */
+const unavailableBackend = {
+  name: "tether-backend",
+  modules: true,
+  compatibilityDate: "2026-10-01",
+  script: `import { WorkerEntrypoint } from "cloudflare:workers";
+    const down = () => ({ ok: false, error: { code: "internal_error", message: "backend unavailable" } });
+    export class SessionControl extends WorkerEntrypoint { revokeSession() { return down(); } revokeUser() { return down(); } userUpdated() { return down(); } }
+    export default { fetch: () => new Response("backend unavailable", { status: 503 }) };`,
+};
+
 // The backend's service credentials exist for this run only; setup files register them with auth.
 const backendServiceSecret = randomBytes(32).toString("base64url");
 
@@ -19,6 +30,9 @@ export default defineConfig({
             wrangler: { configPath: "./workers/auth/wrangler.toml" },
             miniflare: {
               bindings: { TEST_AUTH_MIGRATIONS: await readD1Migrations("migrations/auth") },
+              // The auth Worker alone, with its BACKEND binding pointing at a backend that is down:
+              // every session-sync push fails and must stay in the outbox.
+              workers: [unavailableBackend],
             },
           })),
         ],

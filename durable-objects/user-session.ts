@@ -34,6 +34,13 @@ export const SessionClaims = z.object({
 });
 export type SessionClaims = z.infer<typeof SessionClaims>;
 
+const REVOKED_KEY = "revoked_reason";
+
+function tetherProtocolHeader(request: Request): Record<string, string> | undefined {
+  const offered = request.headers.get("Sec-WebSocket-Protocol")?.split(",").map((part) => part.trim()) ?? [];
+  return offered.includes(PROTOCOL) ? { "Sec-WebSocket-Protocol": PROTOCOL } : undefined;
+}
+
 /** Closes with an application code and a short JSON reason a browser can read. */
 export function closeSocket(ws: WebSocket, code: CloseReasonCode, message: string): void {
   try {
@@ -73,6 +80,13 @@ export class UserSession extends DurableObject<UserSessionEnv> {
     if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket" || !claims.success) {
       return new Response("Expected an authenticated WebSocket upgrade.", { status: 400 });
     }
+    // A revoked session stays revoked, even for a token some isolate still has cached as valid.
+    if (await this.ctx.storage.get<string>(REVOKED_KEY)) {
+      const { 0: client, 1: server } = new WebSocketPair();
+      server.accept();
+      closeSocket(server, "session_revoked", "The session has been revoked.");
+      return new Response(null, { status: 101, webSocket: client, headers: tetherProtocolHeader(request) });
+    }
     const resumeParam = new URL(request.url).searchParams.get("resume_after");
     const resumeAfter = resumeParam !== null && /^\d{1,15}$/.test(resumeParam) ? Number(resumeParam) : null;
 
@@ -105,9 +119,19 @@ export class UserSession extends DurableObject<UserSessionEnv> {
     for (const frame of replay.frames) server.send(frame);
     await this.scheduleExpiryAlarm();
 
-    const offered = request.headers.get("Sec-WebSocket-Protocol")?.split(",").map((part) => part.trim()) ?? [];
-    const headers = offered.includes(PROTOCOL) ? { "Sec-WebSocket-Protocol": PROTOCOL } : undefined;
-    return new Response(null, { status: 101, webSocket: client, headers });
+    return new Response(null, { status: 101, webSocket: client, headers: tetherProtocolHeader(request) });
+  }
+
+  /**
+   * Session sync: the auth Worker revoked this session (logout, refresh-token reuse, user
+   * disabled). Every socket closes with 4003 at once, and new ones are refused from now on.
+   */
+  async revoke(reason: string): Promise<number> {
+    await this.ctx.storage.put(REVOKED_KEY, reason);
+    const sockets = this.ctx.getWebSockets();
+    for (const ws of sockets) closeSocket(ws, "session_revoked", "The session has been revoked.");
+    await this.ctx.storage.deleteAlarm();
+    return sockets.length;
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {

@@ -1,4 +1,5 @@
 import { readInteger } from "../shared/config.js";
+import type { SessionControlApi } from "../shared/rpc.js";
 
 /** Secrets are not in wrangler.toml, so `wrangler types` cannot see them: declared here. */
 export interface AuthSecrets {
@@ -11,7 +12,14 @@ export interface AuthSecrets {
   SERVICE_SIGNING_KEY_PREVIOUS?: string;
 }
 
-export type AuthBindings = AuthEnv & AuthSecrets;
+/**
+ * The generated bindings, with BACKEND typed by the shared contract (never by importing the
+ * backend) and optional: the auth Worker also runs with no backend at all.
+ */
+export type AuthBindings = Omit<AuthEnv, "BACKEND"> &
+  AuthSecrets & {
+    BACKEND?: SessionControlApi;
+  };
 
 export interface AuthConfig {
   isDevelopment: boolean;

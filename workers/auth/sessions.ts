@@ -4,7 +4,7 @@ import type { PublicUser, SessionRevocationReason } from "../shared/rpc.js";
 import { TokenError, TOKEN_FAILURE_MESSAGES } from "../shared/token-errors.js";
 import type { AccessClaims } from "../shared/tokens.js";
 import type { AuthContext } from "./context.js";
-import { refreshTokens, sessions, type Session, type User } from "./db/schema.js";
+import { refreshTokens, sessions, sessionSyncOutbox, type Session, type User } from "./db/schema.js";
 import { signAccessToken, verifyAccessToken } from "./tokens/access.js";
 import { claimRefreshToken, findRefreshToken, newRefreshToken } from "./tokens/refresh.js";
 import { findUserById, toPublicUser } from "./users.js";
@@ -77,7 +77,8 @@ export async function refreshSession(ctx: AuthContext, presented: string): Promi
   const row = await findRefreshToken(ctx.db, presented);
   if (!row || row.revokedAt !== null) throw new ApiError("invalid_refresh_token", INVALID_REFRESH);
   if (row.usedAt !== null || !(await claimRefreshToken(ctx.db, row.id, nowMs))) {
-    await revokeFamily(ctx, row.familyId, row.sessionId, "refresh_token_reuse");
+    // The family is the session's chain of refresh tokens: revoking the session revokes all of it.
+    await revokeSession(ctx, { id: row.sessionId, userId: row.userId }, "refresh_token_reuse");
     throw new ApiError("invalid_refresh_token", "This refresh token was already used; the session has been revoked.");
   }
   const [session, user] = await Promise.all([findSession(ctx, row.sessionId), findUserById(ctx.db, row.userId)]);
@@ -104,24 +105,24 @@ function findSession(ctx: AuthContext, sessionId: string): Promise<Session | und
   return ctx.db.select().from(sessions).where(eq(sessions.id, sessionId)).get();
 }
 
-async function revokeFamily(ctx: AuthContext, familyId: string, sessionId: string, reason: SessionRevocationReason) {
-  const nowMs = Date.now();
-  await ctx.db.batch([
-    ctx.db
-      .update(refreshTokens)
-      .set({ revokedAt: nowMs })
-      .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt))),
-    ctx.db
-      .update(sessions)
-      .set({ revokedAt: nowMs, revokedReason: reason })
-      .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt))),
-  ]);
+/** The outbox row that tells the backend to close a session's sockets (see session-sync.ts). */
+function syncRevocation(ctx: AuthContext, userId: string, sessionIds: string[], reason: SessionRevocationReason, nowMs: number) {
+  return ctx.db.insert(sessionSyncOutbox).values({
+    id: crypto.randomUUID(),
+    kind: sessionIds.length === 1 ? "revoke_session" : "revoke_user",
+    userId,
+    sessionIds,
+    reason,
+    createdAt: nowMs,
+  });
 }
 
-/** Revokes one session and every refresh token it holds, atomically. */
-export async function revokeSession(ctx: AuthContext, sessionId: string, reason: SessionRevocationReason) {
+/** Revokes one session and every refresh token it holds, atomically, and queues the socket close. */
+export async function revokeSession(ctx: AuthContext, session: { id: string; userId: string }, reason: SessionRevocationReason) {
   const nowMs = Date.now();
+  const sessionId = session.id;
   await ctx.db.batch([
+    syncRevocation(ctx, session.userId, [sessionId], reason, nowMs),
     ctx.db
       .update(refreshTokens)
       .set({ revokedAt: nowMs })
@@ -133,10 +134,17 @@ export async function revokeSession(ctx: AuthContext, sessionId: string, reason:
   ]);
 }
 
-/** Revokes every live session of a user; returns the ids, so their sockets can be closed. */
+/** Revokes every live session of a user, atomically, and queues closing all their sockets. */
 export async function revokeUserSessions(ctx: AuthContext, userId: string, reason: SessionRevocationReason) {
   const nowMs = Date.now();
-  const [, revoked] = await ctx.db.batch([
+  const live = await ctx.db
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)))
+    .all();
+  const sessionIds = live.map((session) => session.id);
+  await ctx.db.batch([
+    syncRevocation(ctx, userId, sessionIds, reason, nowMs),
     ctx.db
       .update(refreshTokens)
       .set({ revokedAt: nowMs })
@@ -144,10 +152,9 @@ export async function revokeUserSessions(ctx: AuthContext, userId: string, reaso
     ctx.db
       .update(sessions)
       .set({ revokedAt: nowMs, revokedReason: reason })
-      .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)))
-      .returning({ id: sessions.id }),
+      .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt))),
   ]);
-  return revoked.map((session) => session.id);
+  return sessionIds;
 }
 
 export interface AuthenticatedAccess {

@@ -1,4 +1,4 @@
-import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from "jose";
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
 import { AuthClient } from "./auth-client.js";
 import { BreakerOpenError, CircuitBreaker, type BreakerOptions, type BreakerState } from "./circuit-breaker.js";
 import type { AuthServiceApi, RpcResult } from "./rpc.js";
@@ -41,6 +41,7 @@ export class AuthGateway {
   readonly breaker: CircuitBreaker;
   private readonly client: AuthClient;
   private accessKeys: { jwks: JSONWebKeySet; fetchedAtMs: number } | null = null;
+  private serviceKeys: { verify: JWTVerifyGetKey; fetchedAtMs: number } | null = null;
 
   constructor(
     auth: AuthServiceApi,
@@ -71,6 +72,25 @@ export class AuthGateway {
     await this.cache.set(token, result);
     if (result.ok) await this.refreshKeysIfStale();
     return this.fromResult(result);
+  }
+
+  /**
+   * The auth Worker's service-token keys, for verifying its calls to us. Refetched when stale or
+   * when `refresh` is set (a token signed with a key we have not seen yet).
+   */
+  async serviceKeySet(options: { refresh?: boolean } = {}): Promise<JWTVerifyGetKey | null> {
+    const fresh = this.serviceKeys && this.now() - this.serviceKeys.fetchedAtMs < JWKS_REFRESH_MS;
+    if (fresh && !options.refresh) return this.serviceKeys?.verify ?? null;
+    try {
+      const keys = await this.breaker.call(() => this.client.jwks(), isAuthFailure);
+      if (keys.ok) {
+        this.serviceKeys = { verify: createLocalJWKSet(keys.value.service), fetchedAtMs: this.now() };
+        this.accessKeys = { jwks: keys.value.access, fetchedAtMs: this.now() };
+      }
+    } catch {
+      // Keep what we had: a stale key set still verifies tokens signed with it.
+    }
+    return this.serviceKeys?.verify ?? null;
   }
 
   private fromResult(result: RpcResult<AccessClaims>): TokenValidation {

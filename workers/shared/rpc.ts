@@ -47,8 +47,13 @@ export interface AuthServiceApi {
 
 export type SessionRevocationReason = "logout" | "logout_all" | "refresh_token_reuse" | "user_disabled";
 
+/**
+ * auth → backend (session sync). The auth Worker owns sessions, so it names the ones it revoked:
+ * `revokeUser` carries the user's session ids rather than the backend keeping an index of them.
+ * Results count the sockets closed.
+ */
 export interface SessionControlApi {
-  revokeSession(serviceToken: string, sessionId: string, reason: SessionRevocationReason): Promise<RpcResult<null>>;
-  revokeUser(serviceToken: string, userId: string): Promise<RpcResult<null>>;
+  revokeSession(serviceToken: string, sessionId: string, reason: SessionRevocationReason): Promise<RpcResult<{ closed: number }>>;
+  revokeUser(serviceToken: string, userId: string, sessionIds: string[], reason: SessionRevocationReason): Promise<RpcResult<{ closed: number }>>;
   userUpdated(serviceToken: string, user: PublicUser): Promise<RpcResult<null>>;
 }

@@ -29,5 +29,8 @@ export async function authAuxiliaryWorker() {
     name: "tether-auth",
     modules: true,
     scriptPath: outfile,
+    // The backend under test is the plugin's runner Worker: session sync reaches its real
+    // SessionControl entrypoint.
+    serviceBindings: { BACKEND: { name: "vitest-plugin-runner-backend", entrypoint: "SessionControl" } },
   };
 }

@@ -114,3 +114,27 @@ export type Session = typeof sessions.$inferSelect;
 export type RefreshToken = typeof refreshTokens.$inferSelect;
 export type ServiceClient = typeof serviceClients.$inferSelect;
 export type SigningKey = typeof signingKeys.$inferSelect;
+
+export type SessionSyncKind = "revoke_session" | "revoke_user";
+
+/**
+ * Session sync outbox: every revocation is recorded here in the same batch that revokes, then
+ * pushed to the backend's SessionControl. A push that fails stays pending and is retried (on the
+ * next revocation and by the cron trigger), so a backend outage delays but never loses it.
+ */
+export const sessionSyncOutbox = sqliteTable(
+  "session_sync_outbox",
+  {
+    id: text("id").primaryKey(),
+    kind: text("kind").$type<SessionSyncKind>().notNull(),
+    userId: text("user_id").notNull(),
+    sessionIds: text("session_ids", { mode: "json" }).$type<string[]>().notNull(),
+    reason: text("reason").notNull(),
+    createdAt: timestampMs("created_at").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+    deliveredAt: timestampMs("delivered_at"),
+  },
+  (t) => [index("session_sync_outbox_pending_idx").on(t.deliveredAt, t.createdAt)],
+);
+export type SessionSyncEvent = typeof sessionSyncOutbox.$inferSelect;

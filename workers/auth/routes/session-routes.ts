@@ -9,6 +9,7 @@ import {
   revokeSession,
   revokeUserSessions,
 } from "../sessions.js";
+import { pushSessionSync } from "../session-sync.js";
 import { toPublicUser } from "../users.js";
 
 /** A session's life after sign-in: refresh, inspect, end. */
@@ -16,16 +17,23 @@ export const sessionRoutes = new Hono<AuthAppEnv>();
 
 sessionRoutes.post("/refresh", rateLimit("refresh"), jsonBody(RefreshBody), async (c) => {
   const { refresh_token } = c.req.valid("json");
-  return c.json(await refreshSession(c.var.auth, refresh_token));
+  try {
+    return c.json(await refreshSession(c.var.auth, refresh_token));
+  } finally {
+    // A reuse just revoked a session: its sockets close now, not at the next retry.
+    c.executionCtx.waitUntil(pushSessionSync(c.var.auth, c.env));
+  }
 });
 
 sessionRoutes.post("/logout", requireUser, async (c) => {
-  await revokeSession(c.var.auth, c.var.access.session.id, "logout");
+  await revokeSession(c.var.auth, c.var.access.session, "logout");
+  c.executionCtx.waitUntil(pushSessionSync(c.var.auth, c.env));
   return c.body(null, 204);
 });
 
 sessionRoutes.post("/logout-all", requireUser, async (c) => {
   await revokeUserSessions(c.var.auth, c.var.access.user.id, "logout_all");
+  c.executionCtx.waitUntil(pushSessionSync(c.var.auth, c.env));
   return c.body(null, 204);
 });
 

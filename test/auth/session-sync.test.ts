@@ -1,0 +1,70 @@
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import { decodeJwt } from "jose";
+import { describe, expect, it } from "vitest";
+import type { AuthBindings } from "../../workers/auth/config.js";
+import authWorker from "../../workers/auth/index.js";
+import { postJson, postWithBearer, registerUser, STRONG_PASSWORD, type TokenBody } from "../support/http.js";
+
+const authEnv = env as unknown as AuthBindings;
+
+interface OutboxRow {
+  kind: string;
+  session_ids: string;
+  reason: string;
+  attempts: number;
+  delivered_at: number | null;
+  last_error: string | null;
+}
+
+function outboxOf(userId: string): Promise<OutboxRow[]> {
+  return authEnv.AUTH_DB.prepare("SELECT kind, session_ids, reason, attempts, delivered_at, last_error FROM session_sync_outbox WHERE user_id = ? ORDER BY created_at")
+    .bind(userId)
+    .all<OutboxRow>()
+    .then((result) => result.results);
+}
+
+/** Runs the cron trigger once and waits for its work. */
+async function runCron() {
+  const ctx = createExecutionContext();
+  await authWorker.scheduled(createScheduledController({ cron: "* * * * *" }), authEnv, ctx);
+  await waitOnExecutionContext(ctx);
+}
+
+describe("session sync while the backend is down", () => {
+  it("records a logout in the outbox in the same write, and keeps it pending when the push fails", async () => {
+    const user = await registerUser(exports.default);
+    expect((await postWithBearer(exports.default, "/auth/logout", user.access_token)).status).toBe(204);
+    await runCron();
+    const [row] = await outboxOf(user.user.id);
+    expect(row).toMatchObject({ kind: "revoke_session", reason: "logout", delivered_at: null, last_error: "internal_error" });
+    expect(JSON.parse(row?.session_ids ?? "[]")).toEqual([(decodeJwt(user.access_token) as { sid: string }).sid]);
+    expect(row?.attempts).toBeGreaterThanOrEqual(1);
+  });
+
+  it("retries from the cron trigger: every run is one more attempt", async () => {
+    const user = await registerUser(exports.default);
+    await postWithBearer(exports.default, "/auth/logout", user.access_token);
+    await runCron();
+    const before = (await outboxOf(user.user.id))[0]?.attempts ?? 0;
+    await runCron();
+    expect((await outboxOf(user.user.id))[0]?.attempts).toBeGreaterThanOrEqual(before + 1);
+  });
+
+  it("records logout-all with every session of the user", async () => {
+    const user = await registerUser(exports.default);
+    const other = (await (await postJson(exports.default, "/auth/login", { email: user.user.email, password: STRONG_PASSWORD })).json()) as TokenBody;
+    await postWithBearer(exports.default, "/auth/logout-all", user.access_token);
+    const [row] = await outboxOf(user.user.id);
+    expect(row?.kind).toBe("revoke_user");
+    const sids = [user.access_token, other.access_token].map((token) => (decodeJwt(token) as { sid: string }).sid);
+    expect(JSON.parse(row?.session_ids ?? "[]").sort()).toEqual(sids.sort());
+  });
+
+  it("records refresh-token reuse", async () => {
+    const user = await registerUser(exports.default);
+    await postJson(exports.default, "/auth/refresh", { refresh_token: user.refresh_token });
+    await postJson(exports.default, "/auth/refresh", { refresh_token: user.refresh_token });
+    expect((await outboxOf(user.user.id)).map((row) => row.reason)).toEqual(["refresh_token_reuse"]);
+  });
+});
