@@ -3,6 +3,7 @@ import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
 import type { BackendBindings } from "../../workers/backend/config.js";
 import type { SessionControlApi } from "../../workers/shared/rpc.js";
+import { seedServiceClient } from "../support/auth-db.js";
 import { postJson, postWithBearer, STRONG_PASSWORD, type TokenBody } from "../support/http.js";
 import { openSession, openSocket } from "../support/ws.js";
 
@@ -47,15 +48,36 @@ describe("session sync: revocations close live sockets at once", () => {
   });
 });
 
+describe("disabling a user", () => {
+  it("closes every socket of the user with 4003 and refuses the next sign-in; it needs users:disable", async () => {
+    const { socket, tokens } = await openSession(exports.default);
+    const backendGrant = await backendEnv.AUTH.issueServiceToken(backendEnv.AUTH_SERVICE_ID, backendEnv.AUTH_SERVICE_SECRET);
+    if (!backendGrant.ok) throw new Error(backendGrant.error.code);
+    expect(await backendEnv.AUTH.disableUser(backendGrant.value.access_token, tokens.user.id)).toMatchObject({
+      ok: false,
+      error: { code: "permission_denied" },
+    });
+
+    const admin = await seedServiceClient(backendEnv.AUTH_DB, { permissions: ["users:disable"] });
+    const adminGrant = await backendEnv.AUTH.issueServiceToken(admin.id, admin.secret);
+    if (!adminGrant.ok) throw new Error(adminGrant.error.code);
+    expect(await backendEnv.AUTH.disableUser(adminGrant.value.access_token, tokens.user.id)).toEqual({ ok: true, value: { sessions_revoked: 1 } });
+    await expectRevokedClose(socket.closed());
+    const login = await postJson(exports.default, "/auth/login", { email: tokens.user.email, password: STRONG_PASSWORD });
+    expect(login.status).toBe(401);
+  });
+});
+
 describe("SessionControl accepts only the auth service", () => {
   it("refuses a missing, garbage, user or wrongly addressed service token and closes nothing", async () => {
     const { socket, tokens } = await openSession(exports.default);
     const { sid } = decodeJwt(tokens.access_token) as { sid: string };
     const grant = await backendEnv.AUTH.issueServiceToken(backendEnv.AUTH_SERVICE_ID, backendEnv.AUTH_SERVICE_SECRET);
     if (!grant.ok) throw new Error(grant.error.code);
-    for (const bad of ["", "garbage", tokens.access_token, grant.value.access_token]) {
-      const result = await sessionControl.revokeSession(bad, sid, "logout");
-      expect(result.ok).toBe(false);
+    for (const bad of ["", "garbage", tokens.access_token, tokens.refresh_token, grant.value.access_token]) {
+      expect((await sessionControl.revokeSession(bad, sid, "logout")).ok).toBe(false);
+      expect((await sessionControl.revokeUser(bad, tokens.user.id, [sid], "logout_all")).ok).toBe(false);
+      expect((await sessionControl.userUpdated(bad, { ...tokens.user, created_at: "", disabled: false })).ok).toBe(false);
     }
     socket.send({ type: "ping", id: "alive", payload: {} });
     expect((await socket.next("pong")).reply_to).toBe("alive");

@@ -7,7 +7,8 @@ import { authApp } from "./app.js";
 import type { AuthBindings } from "./config.js";
 import { authContext, type AuthContext } from "./context.js";
 import { verifyServiceCaller } from "./middleware.js";
-import { authenticateAccessToken } from "./sessions.js";
+import { pushSessionSync } from "./session-sync.js";
+import { authenticateAccessToken, disableUser } from "./sessions.js";
 import { authenticateServiceClient, mintServiceToken } from "./tokens/service.js";
 import { findUserById, toPublicUser } from "./users.js";
 
@@ -45,15 +46,39 @@ export class AuthService extends WorkerEntrypoint<AuthBindings> implements AuthS
     return Promise.resolve(authApp.fetch(request, this.env, this.ctx));
   }
 
-  private async asService<T>(serviceToken: unknown, work: (auth: AuthContext) => Promise<T>): Promise<RpcResult<T>> {
+  private async asService<T>(
+    serviceToken: unknown,
+    work: (auth: AuthContext) => Promise<T>,
+    requiredPermission?: string,
+  ): Promise<RpcResult<T>> {
     return asResult(async () => {
       const auth = authContext(this.env);
       if (typeof serviceToken !== "string" || serviceToken.length === 0) {
         throw new ApiError("service_token_required", "Every call must carry a service token.");
       }
-      await verifyServiceCaller(auth, boundedString(serviceToken, "serviceToken"));
+      const caller = await verifyServiceCaller(auth, boundedString(serviceToken, "serviceToken"));
+      if (requiredPermission && !caller.permissions.includes(requiredPermission)) {
+        throw new ApiError("permission_denied", `This call needs the ${requiredPermission} permission.`);
+      }
       return work(auth);
     });
+  }
+
+  /**
+   * Disables a user (an operator's or admin service's call, permission `users:disable`): the
+   * user can no longer sign in or refresh, every session is revoked, and their live sockets close
+   * with 4003 through session sync.
+   */
+  disableUser(serviceToken: string, userId: string): Promise<RpcResult<{ sessions_revoked: number }>> {
+    return this.asService(
+      serviceToken,
+      async (auth) => {
+        const revoked = await disableUser(auth, boundedString(userId, "userId"));
+        this.ctx.waitUntil(pushSessionSync(auth, this.env));
+        return { sessions_revoked: revoked };
+      },
+      "users:disable",
+    );
   }
 
   issueServiceToken(serviceId: string, serviceSecret: string): Promise<RpcResult<ServiceTokenGrant>> {

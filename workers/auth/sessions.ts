@@ -4,7 +4,7 @@ import type { PublicUser, SessionRevocationReason } from "../shared/rpc.js";
 import { TokenError, TOKEN_FAILURE_MESSAGES } from "../shared/token-errors.js";
 import type { AccessClaims } from "../shared/tokens.js";
 import type { AuthContext } from "./context.js";
-import { refreshTokens, sessions, sessionSyncOutbox, type Session, type User } from "./db/schema.js";
+import { refreshTokens, sessions, sessionSyncOutbox, users, type Session, type User } from "./db/schema.js";
 import { signAccessToken, verifyAccessToken } from "./tokens/access.js";
 import { claimRefreshToken, findRefreshToken, newRefreshToken } from "./tokens/refresh.js";
 import { findUserById, toPublicUser } from "./users.js";
@@ -155,6 +155,16 @@ export async function revokeUserSessions(ctx: AuthContext, userId: string, reaso
       .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt))),
   ]);
   return sessionIds;
+}
+
+/** Disables the user and revokes every session; returns how many sessions were live. */
+export async function disableUser(ctx: AuthContext, userId: string): Promise<number> {
+  const user = await findUserById(ctx.db, userId);
+  if (!user) throw new ApiError("not_found", "No such user.");
+  const nowMs = Date.now();
+  // Disabled first: if the revocation below fails, every token of the user is already refused.
+  await ctx.db.update(users).set({ disabledAt: nowMs, updatedAt: nowMs }).where(and(eq(users.id, userId), isNull(users.disabledAt)));
+  return (await revokeUserSessions(ctx, userId, "user_disabled")).length;
 }
 
 export interface AuthenticatedAccess {

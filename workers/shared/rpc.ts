@@ -43,6 +43,8 @@ export interface AuthServiceApi {
   validateAccessToken(serviceToken: string, accessToken: string): Promise<RpcResult<AccessClaims>>;
   getUser(serviceToken: string, userId: string): Promise<RpcResult<PublicUser | null>>;
   jwks(serviceToken: string): Promise<RpcResult<SigningKeySets>>;
+  /** Needs the `users:disable` permission: for operators and admin services, not the backend. */
+  disableUser(serviceToken: string, userId: string): Promise<RpcResult<{ sessions_revoked: number }>>;
 }
 
 export type SessionRevocationReason = "logout" | "logout_all" | "refresh_token_reuse" | "user_disabled";

@@ -1,0 +1,49 @@
+import { env, exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { BackendBindings } from "../../workers/backend/config.js";
+import { errorOf, ORIGIN, registerUser } from "../support/http.js";
+import { openSocket } from "../support/ws.js";
+
+const backendEnv = env as unknown as BackendBindings;
+
+/** Every route that takes a user's access token, on the one public origin. */
+const USER_ROUTES: Array<[method: string, path: string]> = [
+  ["GET", "/auth/me"],
+  ["GET", "/auth/sessions"],
+  ["POST", "/auth/logout"],
+  ["POST", "/auth/logout-all"],
+  ["GET", "/api/me"],
+  ["GET", "/api/threads"],
+  ["GET", "/api/threads/any-thread/messages"],
+];
+
+describe("a token of one kind is never accepted as another", () => {
+  it("refuses a service token and a refresh token at every user route and at /ws", async () => {
+    const grant = await backendEnv.AUTH.issueServiceToken(backendEnv.AUTH_SERVICE_ID, backendEnv.AUTH_SERVICE_SECRET);
+    if (!grant.ok) throw new Error(grant.error.code);
+    const user = await registerUser(exports.default);
+    for (const wrongKind of [grant.value.access_token, user.refresh_token]) {
+      for (const [method, path] of USER_ROUTES) {
+        const response = await exports.default.fetch(`${ORIGIN}${path}`, { method, headers: { Authorization: `Bearer ${wrongKind}` } });
+        expect(response.status, `${method} ${path}`).toBe(401);
+        expect((await errorOf(response)).code).toBe("invalid_token");
+      }
+      const socket = await openSocket(exports.default, { token: wrongKind });
+      expect((await socket.closed()).code).toBe(4401);
+    }
+    // The user's own token still works everywhere: the refusals above were about the kind.
+    const me = await exports.default.fetch(`${ORIGIN}/api/me`, { headers: { Authorization: `Bearer ${user.access_token}` } });
+    expect(me.status).toBe(200);
+  });
+
+  it("refuses a user token where a service token is required, at every RPC method", async () => {
+    const user = await registerUser(exports.default);
+    const calls = [
+      backendEnv.AUTH.validateAccessToken(user.access_token, user.access_token),
+      backendEnv.AUTH.getUser(user.access_token, user.user.id),
+      backendEnv.AUTH.jwks(user.access_token),
+      backendEnv.AUTH.disableUser(user.access_token, user.user.id),
+    ];
+    for (const result of await Promise.all(calls)) expect(result).toMatchObject({ ok: false, error: { code: "invalid_service" } });
+  });
+});
