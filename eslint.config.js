@@ -14,7 +14,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["scripts/**/*.mjs", "bench/**/*.mjs", ".ci/**/*.mjs"],
+    files: ["scripts/**/*.mjs", "bench/**/*.ts", "bench/**/*.mjs", ".ci/**/*.mjs"],
     rules: { "no-console": "off" },
   },
 );
