@@ -30,13 +30,17 @@ export interface RunningWrangler {
  * Starts `wrangler dev` on 127.0.0.1 and resolves once it prints that it is ready (an event, not
  * a sleep). Rejects with its output if it exits or does not get ready within `readyTimeoutMs`.
  */
-export async function startWranglerDev(args: string[], readyTimeoutMs = 90_000): Promise<RunningWrangler> {
+export async function startWranglerDev(
+  args: string[],
+  options: { env?: Record<string, string>; readyTimeoutMs?: number } = {},
+): Promise<RunningWrangler> {
+  const readyTimeoutMs = options.readyTimeoutMs ?? 90_000;
   const port = await freePort();
   const inspectorPort = await freePort();
   const child: ChildProcess = spawn(
     process.execPath,
     ["node_modules/wrangler/bin/wrangler.js", "dev", ...args, "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort)],
-    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" } },
+    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", ...options.env } },
   );
   let output = "";
   await new Promise<void>((resolve, reject) => {

@@ -4,6 +4,7 @@
  */
 export interface ReceivedFrame {
   type: string;
+  timestamp: string;
   seq?: number;
   reply_to?: string;
   thread_id?: string;

@@ -1,0 +1,127 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applyLocalMigrations, registerBackendServiceClient } from "../../scripts/local-state.mjs";
+import { startWranglerDev, temporaryStateDir, type RunningWrangler } from "../support/node/wrangler-dev.js";
+import { FrameCollector } from "../support/node/ws-client.js";
+
+/**
+ * The token lifecycle with real time and real processes: the two Workers run as two `wrangler
+ * dev` processes (so each takes its own short settings), joined by a private dev registry.
+ * Access tokens live 8 s and sockets are warned 5 s before expiry.
+ */
+const ACCESS_TOKEN_TTL_SECONDS = 8;
+
+describe("tokens expiring, refreshed and revoked across a live socket", () => {
+  const state = temporaryStateDir();
+  const registry = mkdtempSync(join(tmpdir(), "tether-registry-"));
+  let auth: RunningWrangler;
+  let backend: RunningWrangler;
+
+  beforeAll(async () => {
+    applyLocalMigrations(state.path, { quiet: true });
+    const secret = randomBytes(32).toString("base64url");
+    registerBackendServiceClient(secret, state.path);
+    const env = { WRANGLER_REGISTRY_PATH: registry };
+    const persist = ["--persist-to", state.path];
+    auth = await startWranglerDev(["-c", "workers/auth/wrangler.toml", ...persist, "--var", `ACCESS_TOKEN_TTL_SECONDS:${ACCESS_TOKEN_TTL_SECONDS}`], { env });
+    backend = await startWranglerDev(
+      ["-c", "wrangler.toml", ...persist, "--var", "TOKEN_REFRESH_LEAD_SECONDS:5", "--var", `AUTH_SERVICE_SECRET:${secret}`],
+      { env },
+    );
+  });
+
+  afterAll(async () => {
+    await backend?.stop();
+    await auth?.stop();
+    state.remove();
+    rmSync(registry, { recursive: true, force: true });
+  });
+
+  const post = (path: string, body: unknown, token?: string) =>
+    fetch(`${backend.origin}${path}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+
+  async function register(): Promise<{ access_token: string; refresh_token: string }> {
+    const response = await post("/auth/register", { email: `life-${crypto.randomUUID()}@example.com`, password: "correct horse battery", name: "Life" });
+    expect(response.status).toBe(201);
+    return (await response.json()) as { access_token: string; refresh_token: string };
+  }
+
+  async function connect(token: string): Promise<{ socket: WebSocket; frames: FrameCollector; expiresAtMs: number }> {
+    // Closes started by the object outside a socket event (revocation, expiry alarm) reach Node's
+    // client as a close frame at once, but its `close` event waits ~10 s for the TCP end under
+    // wrangler dev; allow for that in the collector and time the close frame separately.
+    const socket = new WebSocket(`${backend.origin.replace("http", "ws")}/ws`, ["tether.v1", `bearer.${token}`]);
+    const frames = new FrameCollector(socket, 25_000);
+    const hello = await frames.next("connection_established");
+    return { socket, frames, expiresAtMs: Date.parse(String(hello.payload.token_expires_at)) };
+  }
+
+  it("warns before expiry, takes a fresh token in-band, and keeps the socket past the old expiry", async () => {
+    let tokens = await register();
+    const { socket, frames, expiresAtMs: firstExpiry } = await connect(tokens.access_token);
+    // Refresh on every warning until a warning arrives after the first token's expiry.
+    for (;;) {
+      const warning = await frames.next("token_expiring");
+      if (Date.parse(String(warning.timestamp)) > firstExpiry) break;
+      const refreshed = await post("/auth/refresh", { refresh_token: tokens.refresh_token });
+      tokens = (await refreshed.json()) as typeof tokens;
+      socket.send(JSON.stringify({ type: "auth_refresh", id: crypto.randomUUID(), payload: { token: tokens.access_token } }));
+      const ok = await frames.next("auth_refreshed");
+      expect(Date.parse(String(ok.payload.token_expires_at))).toBeGreaterThan(firstExpiry - 1);
+    }
+    expect(Date.now()).toBeGreaterThan(firstExpiry);
+    socket.send(JSON.stringify({ type: "user_message", id: crypto.randomUUID(), payload: { content: "what is 20+22" } }));
+    expect((await frames.next("agent_completed")).payload.result).toBe("20+22 = 42");
+    socket.close();
+  });
+
+  it("closes with 4001 when the token expires without a refresh", async () => {
+    const tokens = await register();
+    const { frames } = await connect(tokens.access_token);
+    await frames.next("token_expiring");
+    const closed = await frames.closed();
+    expect(closed.code).toBe(4001);
+    expect(JSON.parse(closed.reason)).toMatchObject({ code: "token_expired" });
+  });
+
+  it("closes with 4003 within a second of a logout made by another client", async () => {
+    const tokens = await register();
+    const { socket, frames } = await connect(tokens.access_token);
+    expect((await post("/auth/logout", {}, tokens.access_token)).status).toBe(204);
+    // The server's close frame puts the client in CLOSING: that is the revocation arriving.
+    await expect.poll(() => socket.readyState, { timeout: 1000, interval: 10 }).toBeGreaterThanOrEqual(WebSocket.CLOSING);
+    const closed = await frames.closed();
+    expect(closed.code).toBe(4003);
+    expect(JSON.parse(closed.reason)).toMatchObject({ code: "session_revoked" });
+  });
+
+  it("keeps serving when auth goes down: cached users, open sockets, degraded checks, the breaker open", async () => {
+    const cached = await register();
+    const { socket, frames } = await connect(cached.access_token);
+    const me = (token: string) => fetch(`${backend.origin}/api/me`, { headers: { Authorization: `Bearer ${token}` } });
+    expect((await me(cached.access_token)).status).toBe(200);
+    const strangers = await Promise.all(Array.from({ length: 5 }, () => register()));
+
+    await auth.stop();
+    for (const stranger of strangers) {
+      const response = await me(stranger.access_token);
+      expect(response.status).toBe(200);
+      expect(response.headers.get("X-Auth-Degraded")).toBe("1");
+    }
+    const health = (await (await fetch(`${backend.origin}/health`)).json()) as { auth: { breaker: string } };
+    expect(health.auth.breaker).toBe("open");
+    const fromCache = await me(cached.access_token);
+    expect(fromCache.status).toBe(200);
+    expect(fromCache.headers.get("X-Auth-Degraded")).toBeNull();
+    socket.send(JSON.stringify({ type: "user_message", id: crypto.randomUUID(), payload: { content: "what is 2*21" } }));
+    expect((await frames.next("agent_completed")).payload.result).toBe("2*21 = 42");
+    socket.close();
+  });
+});
