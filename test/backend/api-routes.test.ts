@@ -41,6 +41,14 @@ describe("GET /api/me", () => {
   });
 });
 
+describe("GET /api/session", () => {
+  it("describes the caller's validated session", async () => {
+    const tokens = await registerUser(exports.default);
+    const response = await getWithBearer(exports.default, "/api/session", tokens.access_token);
+    expect(await response.json()).toMatchObject({ user_id: tokens.user.id, email: tokens.user.email, expires_at: expect.any(String) });
+  });
+});
+
 describe("threads over HTTP", () => {
   it("lists the caller's threads only", async () => {
     const alice = await registerUser(exports.default);

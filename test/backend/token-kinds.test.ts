@@ -13,6 +13,7 @@ const USER_ROUTES: Array<[method: string, path: string]> = [
   ["POST", "/auth/logout"],
   ["POST", "/auth/logout-all"],
   ["GET", "/api/me"],
+  ["GET", "/api/session"],
   ["GET", "/api/threads"],
   ["GET", "/api/threads/any-thread/messages"],
 ];

@@ -23,6 +23,18 @@ apiRoutes.get("/me", async (c) => {
   });
 });
 
+/** The caller's validated session, straight from the token check: no database read. */
+apiRoutes.get("/session", (c) => {
+  const claims = c.get("claims");
+  return c.json({
+    user_id: claims.sub,
+    session_id: claims.sid,
+    email: claims.email,
+    permissions: claims.permissions,
+    expires_at: new Date(claims.exp * 1000).toISOString(),
+  });
+});
+
 const Page = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   /** The `next_before` of the previous page: the id of its last item. */
