@@ -3,15 +3,11 @@
 // Each phase times GET /api/session (validation, nothing else) and GET /health (no validation)
 // on the same server; the validation's own cost is the difference. The uncached phase runs the
 // backend with AUTH_CACHE_TTL_SECONDS=0.
-import { randomBytes } from "node:crypto";
-import { applyLocalMigrations, registerBackendServiceClient } from "../scripts/local-state.mjs";
-import { startWranglerDev, temporaryStateDir } from "../test/support/node/wrangler-dev.ts";
+import { percentile as at, sorted, startBenchServer } from "./local-servers.ts";
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 400);
 const WARMUP = 30;
 
-const sorted = (samples: number[]) => [...samples].sort((a, b) => a - b);
-const at = (values: number[], p: number) => values[Math.min(values.length - 1, Math.floor((p / 100) * values.length))] ?? Number.NaN;
 
 /** Below this, a difference of two HTTP latencies on this machine is noise. */
 const RESOLUTION_MS = 0.1;
@@ -38,22 +34,10 @@ async function timePair(baseUrl: string, url: string, headers: Record<string, st
   return { base: sorted(base), validated: sorted(validated) };
 }
 
-async function phase(name: string, extraVars: string[]) {
-  const state = temporaryStateDir();
-  const secret = randomBytes(32).toString("base64url");
-  applyLocalMigrations(state.path, { quiet: true });
-  registerBackendServiceClient(secret, state.path);
-  const server = await startWranglerDev([
-    "-c", "wrangler.toml", "-c", "workers/auth/wrangler.toml", "--persist-to", state.path,
-    "--var", `AUTH_SERVICE_SECRET:${secret}`, ...extraVars,
-  ]);
+async function phase(name: string, extraArgs: string[]) {
+  const server = await startBenchServer(extraArgs);
   try {
-    const registered = await fetch(`${server.origin}/auth/register`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ email: `bench-${crypto.randomUUID()}@example.com`, password: "correct horse battery", name: "Bench" }),
-    });
-    const { access_token } = (await registered.json()) as { access_token: string };
+    const access_token = server.accessToken;
     const { base, validated } = await timePair(`${server.origin}/health`, `${server.origin}/api/session`, {
       Authorization: `Bearer ${access_token}`,
     });
@@ -66,7 +50,6 @@ async function phase(name: string, extraVars: string[]) {
     return Math.max(cost, RESOLUTION_MS);
   } finally {
     await server.stop();
-    state.remove();
   }
 }
 

@@ -2,39 +2,22 @@
 // on 127.0.0.1. For each message it measures send → ack, send → agent_started (target: within
 // 100 ms) and send → agent_completed, and prints p50/p95/p99. Runs a bounded number of messages
 // and stops by itself.
-import { randomBytes } from "node:crypto";
-import { applyLocalMigrations, registerBackendServiceClient } from "../scripts/local-state.mjs";
-import { startWranglerDev, temporaryStateDir } from "../test/support/node/wrangler-dev.ts";
+import { percentile, sorted, startBenchServer } from "./local-servers.ts";
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 200);
 const WARMUP = 10;
 const AGENT_STARTED_TARGET_MS = 100;
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
-
 function summary(name: string, samples: number[]): string {
-  const sorted = [...samples].sort((a, b) => a - b);
+  const ascending = sorted(samples);
   const fmt = (value: number) => value.toFixed(1).padStart(7);
-  return `${name.padEnd(24)} p50 ${fmt(percentile(sorted, 50))} ms   p95 ${fmt(percentile(sorted, 95))} ms   p99 ${fmt(percentile(sorted, 99))} ms   max ${fmt(sorted.at(-1) ?? Number.NaN)} ms`;
+  return `${name.padEnd(24)} p50 ${fmt(percentile(ascending, 50))} ms   p95 ${fmt(percentile(ascending, 95))} ms   p99 ${fmt(percentile(ascending, 99))} ms   max ${fmt(ascending.at(-1) ?? Number.NaN)} ms`;
 }
 
-const state = temporaryStateDir();
-const secret = randomBytes(32).toString("base64url");
-applyLocalMigrations(state.path, { quiet: true });
-registerBackendServiceClient(secret, state.path);
-const server = await startWranglerDev([
-  "-c", "wrangler.toml", "-c", "workers/auth/wrangler.toml", "--persist-to", state.path, "--var", `AUTH_SERVICE_SECRET:${secret}`,
-]);
+const server = await startBenchServer();
+const access_token = server.accessToken;
 
 try {
-  const registered = await fetch(`${server.origin}/auth/register`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ email: `bench-${crypto.randomUUID()}@example.com`, password: "correct horse battery", name: "Bench" }),
-  });
-  const { access_token } = (await registered.json()) as { access_token: string };
   // The socket allows 40 frames per 10 s, so the run moves to a fresh socket every 35 messages
   // (opening one is not measured) instead of pausing.
   const MESSAGES_PER_SOCKET = 35;
@@ -83,9 +66,8 @@ try {
   console.log(summary("send → ack", ack));
   console.log(summary("send → agent_started", started));
   console.log(summary("send → agent_completed", completed));
-  const p99 = percentile([...started].sort((a, b) => a - b), 99);
+  const p99 = percentile(sorted(started), 99);
   console.log(`\nagent_started within ${AGENT_STARTED_TARGET_MS} ms at p99: ${p99 <= AGENT_STARTED_TARGET_MS ? "yes" : "NO"} (${p99.toFixed(1)} ms)`);
 } finally {
   await server.stop();
-  state.remove();
 }
