@@ -9,13 +9,6 @@ export function readInteger(value: string | undefined, fallback: number, bounds 
   return parsed;
 }
 
-/** Splits a comma-separated list var, dropping blanks. */
-export function readList(value: string | undefined): string[] {
-  return (value ?? "")
-    .split(",")
-    .map((item) => item.trim())
-    .filter((item) => item.length > 0);
-}
 
 /** The auth-gateway settings of the backend and its session objects, from their vars. */
 export interface AuthGatewayVars {

@@ -19,10 +19,6 @@ export class TokenError extends Error {
   }
 }
 
-export function isJoseError(error: unknown): error is errors.JOSEError {
-  return error instanceof errors.JOSEError;
-}
-
 /** A human message per failure code; the same for every cause behind `invalid_token`. */
 export const TOKEN_FAILURE_MESSAGES: Record<TokenFailureCode, string> = {
   invalid_token: "The token is not valid.",

@@ -37,10 +37,6 @@ export interface KeySecrets {
 const KEY_RING_CACHE_MS = 60_000;
 const cachedRings = new Map<SigningKeyPurpose, { ring: KeyRing; loadedAtMs: number }>();
 
-export function forgetCachedKeyRings(): void {
-  cachedRings.clear();
-}
-
 export async function loadKeyRing(
   db: AuthDatabase,
   purpose: SigningKeyPurpose,
