@@ -3,22 +3,12 @@
 // runs the backend's own auth gateway N times inside one request; timing a request of 1 and of
 // N + 1 validations and dividing the difference by N gives the cost of one validation, free of
 // HTTP overhead (a Worker's own clock does not advance during CPU work, so timing happens here).
-import { randomBytes } from "node:crypto";
-import { applyLocalMigrations, registerBackendServiceClient } from "../scripts/local-state.mjs";
-import { startWranglerDev, temporaryStateDir } from "../test/support/node/wrangler-dev.ts";
-import { percentile, sorted } from "./local-servers.ts";
+import { percentile, sorted, startBenchServer } from "./local-servers.ts";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const VALIDATIONS = { cached: 2000, rpc: 100 } as const;
 
-const state = temporaryStateDir();
-const secret = randomBytes(32).toString("base64url");
-applyLocalMigrations(state.path, { quiet: true });
-registerBackendServiceClient(secret, state.path);
-const server = await startWranglerDev([
-  "-c", "bench/probe/wrangler.toml", "-c", "workers/auth/wrangler.toml", "--persist-to", state.path,
-  "--var", `AUTH_SERVICE_SECRET:${secret}`,
-]);
+const server = await startBenchServer([], ["bench/probe/wrangler.toml", "workers/auth/wrangler.toml"]);
 
 async function timeRequest(mode: string, validations: number, token: string): Promise<number> {
   const started = performance.now();
@@ -43,12 +33,7 @@ async function measure(mode: keyof typeof VALIDATIONS, token: string) {
 }
 
 try {
-  const registered = await fetch(`${server.origin}/auth/register`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ email: `bench-${crypto.randomUUID()}@example.com`, password: "correct horse battery", name: "Bench" }),
-  });
-  const { access_token } = (await registered.json()) as { access_token: string };
+  const access_token = server.accessToken;
   const cached = await measure("cached", access_token);
   const rpc = await measure("rpc", access_token);
   const us = (ms: number) => `${(ms * 1000).toFixed(1).padStart(8)} µs`;
@@ -59,5 +44,4 @@ try {
   console.log(`\ncached validation is ${ratio.toFixed(0)}× faster at p50, ${(rpc.p99 / Math.max(cached.p99, 1e-6)).toFixed(0)}× at p99 (target: ≥ 20×)`);
 } finally {
   await server.stop();
-  state.remove();
 }

@@ -1,5 +1,6 @@
-// Shared by the benchmarks: both Workers in one `wrangler dev` on 127.0.0.1, with fresh local
-// state and service credentials, and a signed-up user.
+// Shared by the benchmarks: Workers in one `wrangler dev` on 127.0.0.1 (by default the backend
+// and auth, as `npm run dev` runs them), with fresh local state and service credentials, and a
+// signed-up user. The first config must answer /auth/* (the backend and the probe both forward it).
 import { randomBytes } from "node:crypto";
 import { applyLocalMigrations, registerBackendServiceClient } from "../scripts/local-state.mjs";
 import { startWranglerDev, temporaryStateDir } from "../test/support/node/wrangler-dev.ts";
@@ -10,13 +11,15 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-export async function startBenchServer(extraArgs: string[] = []): Promise<BenchServer> {
+const BACKEND_AND_AUTH = ["wrangler.toml", "workers/auth/wrangler.toml"];
+
+export async function startBenchServer(extraArgs: string[] = [], configs = BACKEND_AND_AUTH): Promise<BenchServer> {
   const state = temporaryStateDir();
   const secret = randomBytes(32).toString("base64url");
   applyLocalMigrations(state.path, { quiet: true });
   registerBackendServiceClient(secret, state.path);
   const server = await startWranglerDev([
-    "-c", "wrangler.toml", "-c", "workers/auth/wrangler.toml", "--persist-to", state.path,
+    ...configs.flatMap((config) => ["-c", config]), "--persist-to", state.path,
     "--var", `AUTH_SERVICE_SECRET:${secret}`, ...extraArgs,
   ]);
   const registered = await fetch(`${server.origin}/auth/register`, {
