@@ -1,7 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { BackendBindings } from "../../workers/backend/config.js";
-import { errorOf, getWithBearer, ORIGIN, registerUser, type TokenBody } from "../support/http.js";
+import { errorOf, getWithBearer, ORIGIN, postWithBearer, registerUser, type TokenBody } from "../support/http.js";
 import { openSocket } from "../support/ws.js";
 
 const appDb = (env as unknown as BackendBindings).APP_DB;
@@ -30,6 +30,15 @@ describe("GET /api/me", () => {
       expect(await response.json()).toMatchObject({ user: { id: tokens.user.id, email: tokens.user.email, name: tokens.user.name } });
     }
     expect(await appDb.prepare("SELECT COUNT(*) AS n FROM users WHERE id = ?").bind(tokens.user.id).first("n")).toBe(1);
+  });
+
+  it("refuses at once a token cached as valid whose session was logged out through this backend", async () => {
+    const tokens = await registerUser(exports.default);
+    expect((await getWithBearer(exports.default, "/api/me", tokens.access_token)).status).toBe(200);
+    expect((await postWithBearer(exports.default, "/auth/logout", tokens.access_token)).status).toBe(204);
+    const after = await getWithBearer(exports.default, "/api/me", tokens.access_token);
+    expect(after.status).toBe(401);
+    expect((await errorOf(after)).code).toBe("token_revoked");
   });
 
   it("answers 401 in the JSON error shape without a token or with a bad one", async () => {
@@ -96,7 +105,7 @@ describe("threads over HTTP", () => {
     expect(oldest.next_before).toBeNull();
   });
 
-  it.each(["?limit=0", "?limit=abc", "?limit=500", `?before=${"x".repeat(65)}`, "?page=2"])("refuses the query %s with 400", async (query) => {
+  it.each(["?limit=0", "?limit=abc", "?limit=500", `?before=${"x".repeat(65)}`, "?before=yesterday", "?limit=1.5", "?page=2"])("refuses the query %s with 400", async (query) => {
     const alice = await registerUser(exports.default);
     const response = await getWithBearer(exports.default, `/api/threads${query}`, alice.access_token);
     expect(response.status).toBe(400);

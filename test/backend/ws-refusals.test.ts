@@ -53,6 +53,15 @@ describe("GET /ws refusals a browser can read", () => {
     expect((await postWithBearer(exports.default, "/auth/logout", user.access_token)).status).toBe(204);
     await expectRefusal({ token: user.access_token }, 4003, "session_revoked");
   });
+
+  it("closes with 4003 after a logout through this backend even though this isolate had the token cached as valid", async () => {
+    const user = await registerUser(exports.default);
+    const open = await openSocket(exports.default, { token: user.access_token });
+    await open.next("connection_established");
+    expect((await postWithBearer(exports.default, "/auth/logout", user.access_token)).status).toBe(204);
+    expect((await open.closed()).code).toBe(4003);
+    await expectRefusal({ token: user.access_token }, 4003, "session_revoked");
+  });
 });
 
 describe("GET /ws with a good token", () => {

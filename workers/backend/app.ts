@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { onError, onNotFound } from "../shared/http.js";
+import { bearerToken, onError, onNotFound } from "../shared/http.js";
 import { TETHER_VERSION } from "../shared/version.js";
 import { apiRoutes } from "./api/routes.js";
 import { authGateway } from "./gateway.js";
@@ -10,6 +10,15 @@ import { upgradeWebSocket } from "./ws-upgrade.js";
 export const backendApp = new Hono<BackendAppEnv>();
 
 // One origin: auth's routes answer here too, forwarded over the service binding (no public hop).
+// The isolate that forwards a logout drops that token from its cache at once (DESIGN.md section 5).
+for (const path of ["/auth/logout", "/auth/logout-all"]) {
+  backendApp.post(path, async (c) => {
+    const token = bearerToken(c);
+    const response = await c.env.AUTH.fetch(c.req.raw);
+    if (token !== null) await authGateway(c.env).cache.forget(token);
+    return response;
+  });
+}
 backendApp.all("/auth/*", (c) => c.env.AUTH.fetch(c.req.raw));
 backendApp.all("/.well-known/*", (c) => c.env.AUTH.fetch(c.req.raw));
 

@@ -38,7 +38,7 @@ apiRoutes.get("/session", (c) => {
 const Page = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   /** The `next_before` of the previous page: the id of its last item. */
-  before: z.string().min(1).max(64).optional(),
+  before: z.uuid().optional(),
 });
 
 function readPage(query: Record<string, string>) {
