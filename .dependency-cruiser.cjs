@@ -33,6 +33,19 @@ module.exports = {
       to: { path: "^workers/(auth|backend)/" },
     },
     {
+      name: "dev-oidc-stands-alone",
+      comment: "The local OIDC provider is a stand-in for Google or GitHub: it shares no code with Tether, and nothing imports it.",
+      severity: "error",
+      from: { path: "^workers/dev-oidc/" },
+      to: { path: "^(workers/(auth|backend|shared)|durable-objects|client)/" },
+    },
+    {
+      name: "nothing-imports-dev-oidc",
+      severity: "error",
+      from: { pathNot: "^workers/dev-oidc/" },
+      to: { path: "^workers/dev-oidc/" },
+    },
+    {
       name: "no-circular",
       severity: "error",
       from: {},

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { authAuxiliaryWorker } from "./test/support/node/auth-worker.js";
+import { authAuxiliaryWorker, devOidcAuxiliaryWorker, testNetwork } from "./test/support/node/auxiliary-workers.js";
 
 // Both databases by the ids in the wrangler configs: a binding with the same id is the same database.
 const AUTH_DB_ID = "00000000-0000-4000-8000-00000000a001";
@@ -18,6 +18,25 @@ const unavailableBackend = {
     export default { fetch: () => new Response("backend unavailable", { status: 503 }) };`,
 };
 
+/** Sign-in providers of the auth tests: the local provider as OIDC and GitHub-style, and two that misbehave. */
+const testProviders = {
+  dev: { type: "oidc", name: "dev provider", issuer: "http://localhost:8788", client_id: "tether-dev" },
+  "dev-github": {
+    type: "github",
+    client_id: "tether-dev",
+    web_url: "http://localhost:8788/github",
+    api_url: "http://localhost:8788/github/api",
+  },
+  confidential: { type: "oidc", issuer: "http://localhost:8788", client_id: "tether-confidential" },
+  hangs: { type: "oidc", issuer: "https://hangs.test", client_id: "tether" },
+  broken: { type: "oidc", issuer: "https://broken.test", client_id: "tether" },
+};
+const testOrigin = "http://tether.test";
+const providerClients = [
+  { client_id: "tether-dev", redirect_uris: [`${testOrigin}/auth/oauth/dev/callback`, `${testOrigin}/auth/oauth/dev-github/callback`] },
+  { client_id: "tether-confidential", client_secret: "confidential-test-secret", redirect_uris: [`${testOrigin}/auth/oauth/confidential/callback`] },
+];
+
 // The backend's service credentials exist for this run only; setup files register them with auth.
 const backendServiceSecret = randomBytes(32).toString("base64url");
 
@@ -29,10 +48,22 @@ export default defineConfig({
           cloudflareTest(async () => ({
             wrangler: { configPath: "./workers/auth/wrangler.toml" },
             miniflare: {
-              bindings: { TEST_AUTH_MIGRATIONS: await readD1Migrations("migrations/auth") },
+              bindings: {
+                TEST_AUTH_MIGRATIONS: await readD1Migrations("migrations/auth"),
+                OAUTH_PROVIDERS: JSON.stringify(testProviders),
+                OAUTH_CLIENT_SECRET_CONFIDENTIAL: "confidential-test-secret",
+                OAUTH_PROVIDER_TIMEOUT_MS: "1500",
+                ALLOWED_RETURN_ORIGINS: `${testOrigin} https://app.example https://*.preview.example`,
+                // The OAuth proxy: sign-ins that start on another origin move here first.
+                OAUTH_CALLBACK_ORIGIN: testOrigin,
+              },
+              // The auth Worker's fetches to providers go to the test network; tests play the
+              // browser and reach the provider through DEV_OIDC.
+              outboundService: "test-network",
+              serviceBindings: { DEV_OIDC: "tether-dev-oidc" },
               // The auth Worker alone, with its BACKEND binding pointing at a backend that is down:
               // every session-sync push fails and must stay in the outbox.
-              workers: [unavailableBackend],
+              workers: [unavailableBackend, await devOidcAuxiliaryWorker(providerClients), testNetwork],
             },
           })),
         ],

@@ -1,9 +1,15 @@
-// Prints a new ES256 private JWK with a kid, for `wrangler secret put ACCESS_SIGNING_KEY` (or
-// SERVICE_SIGNING_KEY) in staging and production:
-//   npm run --silent signing-key -- access | npx wrangler secret put ACCESS_SIGNING_KEY -c workers/auth/wrangler.toml --env staging
+// Prints a new ES256 private JWK with a kid, for `wrangler secret put` in staging and production:
+//   npm run --silent signing-key -- access      | npx wrangler secret put ACCESS_SIGNING_KEY      -c workers/auth/wrangler.toml --env staging
+//   npm run --silent signing-key -- service     | npx wrangler secret put SERVICE_SIGNING_KEY     -c workers/auth/wrangler.toml --env staging
+//   npm run --silent signing-key -- oauth_state | npx wrangler secret put OAUTH_STATE_SIGNING_KEY -c workers/auth/wrangler.toml --env staging
 import { exportJWK, generateKeyPair } from "jose";
 
-const purpose = process.argv[2] === "service" ? "service" : "access";
+const PURPOSES = ["access", "service", "oauth_state"];
+const purpose = process.argv[2] ?? "access";
+if (!PURPOSES.includes(purpose)) {
+  console.error(`usage: signing-key <${PURPOSES.join("|")}>`);
+  process.exit(2);
+}
 const { privateKey } = await generateKeyPair("ES256", { extractable: true });
 const jwk = await exportJWK(privateKey);
 process.stdout.write(JSON.stringify({ ...jwk, kid: `${purpose}-${crypto.randomUUID()}`, alg: "ES256" }));

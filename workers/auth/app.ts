@@ -1,8 +1,12 @@
 import { Hono } from "hono";
+import { cors } from "hono/cors";
 import { limitBody, onError, onNotFound } from "../shared/http.js";
 import { withAuthContext, type AuthAppEnv } from "./middleware.js";
+import { originAllowed } from "./oauth/return-origins.js";
+import { allowedReturnOrigins } from "./oauth/settings.js";
 import { accountRoutes } from "./routes/accounts.js";
 import { discoveryRoutes } from "./routes/discovery.js";
+import { oauthRoutes } from "./routes/oauth.js";
 import { serviceRoutes } from "./routes/services.js";
 import { sessionRoutes } from "./routes/session-routes.js";
 import { MAX_AUTH_BODY_BYTES } from "./schemas.js";
@@ -11,10 +15,22 @@ import { MAX_AUTH_BODY_BYTES } from "./schemas.js";
 export const authApp = new Hono<AuthAppEnv>();
 
 authApp.use("*", withAuthContext);
+// Apps on the allowed return origins (staging previews) call the auth API from their own origin,
+// the handoff above all; no other origin gets CORS. No cookies cross: tokens travel in bodies.
+authApp.use(
+  "/auth/*",
+  cors({
+    origin: (origin, c) => (originAllowed(origin, allowedReturnOrigins(c.env)) ? origin : null),
+    allowMethods: ["GET", "POST"],
+    allowHeaders: ["Content-Type", "Authorization"],
+    maxAge: 600,
+  }),
+);
 authApp.use("/auth/*", limitBody(MAX_AUTH_BODY_BYTES));
 authApp.route("/auth", accountRoutes);
 authApp.route("/auth", sessionRoutes);
 authApp.route("/auth", serviceRoutes);
+authApp.route("/auth", oauthRoutes);
 authApp.route("/", discoveryRoutes);
 authApp.onError(onError);
 authApp.notFound(onNotFound);

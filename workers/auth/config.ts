@@ -10,6 +10,10 @@ export interface AuthSecrets {
   /** Private JWK that signs service tokens; never the access key. */
   SERVICE_SIGNING_KEY?: string;
   SERVICE_SIGNING_KEY_PREVIOUS?: string;
+  /** Private JWK that signs the `state` of provider sign-ins (oauth/login-attempts.ts). */
+  OAUTH_STATE_SIGNING_KEY?: string;
+  OAUTH_STATE_SIGNING_KEY_PREVIOUS?: string;
+  // Provider client secrets are named per provider (`OAUTH_CLIENT_SECRET_<ID>`): see oauth/providers.ts.
 }
 
 /**

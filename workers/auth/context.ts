@@ -8,6 +8,8 @@ export interface AuthContext {
   config: AuthConfig;
   accessKeys(): Promise<KeyRing>;
   serviceKeys(): Promise<KeyRing>;
+  /** Signs the `state` of provider sign-ins; a key of its own, never listed in any JWKS. */
+  oauthStateKeys(): Promise<KeyRing>;
 }
 
 export function authContext(env: AuthBindings): AuthContext {
@@ -25,6 +27,13 @@ export function authContext(env: AuthBindings): AuthContext {
         db,
         "service",
         { current: env.SERVICE_SIGNING_KEY, previous: env.SERVICE_SIGNING_KEY_PREVIOUS },
+        options,
+      ),
+    oauthStateKeys: () =>
+      loadKeyRing(
+        db,
+        "oauth_state",
+        { current: env.OAUTH_STATE_SIGNING_KEY, previous: env.OAUTH_STATE_SIGNING_KEY_PREVIOUS },
         options,
       ),
   };

@@ -7,6 +7,8 @@ export const ERROR_STATUS = {
   invalid_json: 400,
   validation_failed: 400,
   weak_password: 400,
+  invalid_return_to: 400,
+  invalid_state: 400,
   invalid_credentials: 401,
   invalid_token: 401,
   token_expired: 401,
@@ -14,10 +16,16 @@ export const ERROR_STATUS = {
   invalid_refresh_token: 401,
   invalid_service: 401,
   service_token_required: 401,
+  invalid_handoff: 401,
+  oauth_failed: 401,
   forbidden: 403,
   permission_denied: 403,
   dev_login_disabled: 403,
+  oauth_denied: 403,
+  email_not_verified: 403,
+  account_disabled: 403,
   not_found: 404,
+  unknown_provider: 404,
   method_not_allowed: 405,
   email_taken: 409,
   payload_too_large: 413,
@@ -27,6 +35,7 @@ export const ERROR_STATUS = {
   internal_error: 500,
   auth_unavailable: 503,
   signing_keys_unavailable: 503,
+  provider_unavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -32,10 +32,10 @@ export interface RunningWrangler {
  */
 export async function startWranglerDev(
   args: string[],
-  options: { env?: Record<string, string>; readyTimeoutMs?: number } = {},
+  options: { env?: Record<string, string>; readyTimeoutMs?: number; port?: number } = {},
 ): Promise<RunningWrangler> {
   const readyTimeoutMs = options.readyTimeoutMs ?? 90_000;
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const inspectorPort = await freePort();
   const child: ChildProcess = spawn(
     process.execPath,

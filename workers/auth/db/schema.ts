@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** Unix epoch milliseconds, stored as INTEGER. */
 const timestampMs = (name: string) => integer(name, { mode: "number" });
@@ -83,7 +83,7 @@ export const serviceClients = sqliteTable("service_clients", {
   disabledAt: timestampMs("disabled_at"),
 });
 
-export type SigningKeyPurpose = "access" | "service";
+export type SigningKeyPurpose = "access" | "service" | "oauth_state";
 export type SigningKeyStatus = "current" | "previous" | "retired";
 
 /**
@@ -138,3 +138,56 @@ export const sessionSyncOutbox = sqliteTable(
   (t) => [index("session_sync_outbox_pending_idx").on(t.deliveredAt, t.createdAt)],
 );
 export type SessionSyncEvent = typeof sessionSyncOutbox.$inferSelect;
+
+/**
+ * Sign-ins through an OIDC/OAuth provider: (issuer, subject) names the person at the provider,
+ * as OpenID Connect says it should; one user may have several.
+ */
+export const userIdentities = sqliteTable(
+  "user_identities",
+  {
+    issuer: text("issuer").notNull(),
+    subject: text("subject").notNull(),
+    /** The configured provider id (`google`, `github`, `dev`, …) it was first seen through. */
+    provider: text("provider").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    /** What the provider last said, for support; sign-in never trusts it without `email_verified`. */
+    email: text("email"),
+    emailVerified: integer("email_verified", { mode: "boolean" }).notNull(),
+    createdAt: timestampMs("created_at").notNull(),
+    lastLoginAt: timestampMs("last_login_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.issuer, t.subject] }), index("user_identities_user_id_idx").on(t.userId)],
+);
+
+/**
+ * One provider sign-in from start to handoff. The `state` sent to the provider is a signed,
+ * short-lived JWT naming this row; the PKCE verifier and nonce never leave the database. The row
+ * is claimed once at the callback (replay), then carries the single-use handoff code's hash.
+ */
+export const oauthLogins = sqliteTable(
+  "oauth_logins",
+  {
+    id: text("id").primaryKey(),
+    provider: text("provider").notNull(),
+    /** SHA-256 of the browser-binding cookie set at start: the callback must come from that browser. */
+    browserBindingHash: text("browser_binding_hash").notNull(),
+    codeVerifier: text("code_verifier").notNull(),
+    nonce: text("nonce"),
+    redirectUri: text("redirect_uri").notNull(),
+    returnTo: text("return_to").notNull(),
+    createdAt: timestampMs("created_at").notNull(),
+    expiresAt: timestampMs("expires_at").notNull(),
+    callbackAt: timestampMs("callback_at"),
+    userId: text("user_id").references(() => users.id),
+    handoffHash: text("handoff_hash"),
+    handoffExpiresAt: timestampMs("handoff_expires_at"),
+    handoffUsedAt: timestampMs("handoff_used_at"),
+  },
+  (t) => [uniqueIndex("oauth_logins_handoff_hash_unique").on(t.handoffHash), index("oauth_logins_expires_at_idx").on(t.expiresAt)],
+);
+
+export type UserIdentity = typeof userIdentities.$inferSelect;
+export type OAuthLogin = typeof oauthLogins.$inferSelect;

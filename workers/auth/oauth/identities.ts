@@ -1,0 +1,69 @@
+import { and, eq } from "drizzle-orm";
+import { ApiError } from "../../shared/errors.js";
+import type { AuthContext } from "../context.js";
+import { userIdentities, type User } from "../db/schema.js";
+import { findUserByEmail, findUserById, insertUser, newUserRow } from "../users.js";
+
+/** Who the provider says signed in. (issuer, subject) is the stable key; the email may change. */
+export interface ProviderIdentity {
+  issuer: string;
+  subject: string;
+  email: string | null;
+  emailVerified: boolean;
+  name: string | null;
+}
+
+const NEEDS_VERIFIED_EMAIL =
+  "The provider did not confirm that this email address is verified, so it cannot create or join an account.";
+
+/**
+ * The user a provider sign-in belongs to.
+ * - A known identity (issuer, subject) signs in its user, whatever the email says now.
+ * - Otherwise the email decides, and only when the provider says it is verified: it joins the
+ *   account with that email, or creates one. An unverified address never does either — it could be
+ *   anyone's, and joining (or pre-creating) an account by it is how accounts get taken over.
+ */
+export async function userForIdentity(ctx: AuthContext, provider: string, identity: ProviderIdentity): Promise<User> {
+  const nowMs = Date.now();
+  const key = and(eq(userIdentities.issuer, identity.issuer), eq(userIdentities.subject, identity.subject));
+  const known = await ctx.db.select().from(userIdentities).where(key).get();
+  if (known) {
+    const user = await findUserById(ctx.db, known.userId);
+    if (!user) throw new ApiError("oauth_failed", "The account linked to this sign-in no longer exists.");
+    assertActive(user);
+    await ctx.db
+      .update(userIdentities)
+      .set({ lastLoginAt: nowMs, email: identity.email, emailVerified: identity.emailVerified })
+      .where(key);
+    return user;
+  }
+
+  if (identity.email === null || !identity.emailVerified) throw new ApiError("email_not_verified", NEEDS_VERIFIED_EMAIL);
+  const email = identity.email;
+  const name = identity.name?.trim().slice(0, 100) || (email.split("@")[0] ?? email);
+  const user =
+    (await findUserByEmail(ctx.db, email)) ??
+    (await insertUser(ctx.db, newUserRow({ email, name, passwordHash: null }, nowMs))) ??
+    // Registered by someone else between our read and insert.
+    (await findUserByEmail(ctx.db, email));
+  if (!user) throw new ApiError("internal_error", "The user could not be created.");
+  assertActive(user);
+  await ctx.db
+    .insert(userIdentities)
+    .values({
+      issuer: identity.issuer,
+      subject: identity.subject,
+      provider,
+      userId: user.id,
+      email,
+      emailVerified: true,
+      createdAt: nowMs,
+      lastLoginAt: nowMs,
+    })
+    .onConflictDoNothing();
+  return user;
+}
+
+function assertActive(user: User): void {
+  if (user.disabledAt !== null) throw new ApiError("account_disabled", "This account is disabled.");
+}

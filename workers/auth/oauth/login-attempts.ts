@@ -1,0 +1,135 @@
+import { and, eq, isNull, lt } from "drizzle-orm";
+import { jwtVerify, SignJWT } from "jose";
+import { randomToken, sha256Base64Url, timingSafeEqualText } from "../../shared/crypto.js";
+import { ApiError } from "../../shared/errors.js";
+import { TOKEN_ALGORITHM } from "../../shared/tokens.js";
+import type { AuthContext } from "../context.js";
+import { oauthLogins, type OAuthLogin } from "../db/schema.js";
+
+/**
+ * A provider sign-in's life in the database (`oauth_logins`): started, called back once, then
+ * swapped once for tokens through a handoff code. The `state` parameter is a signed JWT that names
+ * the row and records where the sign-in began; what must stay secret (PKCE verifier, nonce, the
+ * handoff code itself) is never in it.
+ */
+
+export const LOGIN_ATTEMPT_TTL_SECONDS = 600;
+export const HANDOFF_TTL_SECONDS = 60;
+/** Rows are kept a day after they expire, for support, then purged by the cron trigger. */
+const LOGIN_ATTEMPT_RETENTION_MS = 24 * 3600 * 1000;
+
+const STATE_TYP = "oauth-state+jwt";
+const STATE_AUDIENCE = "tether-auth:oauth-state";
+
+const INVALID_STATE = "The sign-in state is missing, invalid, expired or already used; start the sign-in again.";
+const INVALID_HANDOFF = "The handoff code is unknown, expired or already used; sign in again.";
+
+export interface NewLoginAttempt {
+  id: string;
+  provider: string;
+  browserBinding: string;
+  codeVerifier: string;
+  nonce: string | null;
+  redirectUri: string;
+  returnTo: URL;
+}
+
+export async function signState(ctx: AuthContext, login: { id: string; provider: string; returnTo: URL }): Promise<string> {
+  const keys = await ctx.oauthStateKeys();
+  return new SignJWT({ provider: login.provider, return_origin: login.returnTo.origin })
+    .setProtectedHeader({ alg: TOKEN_ALGORITHM, kid: keys.kid, typ: STATE_TYP })
+    .setIssuer(ctx.config.issuer)
+    .setAudience(STATE_AUDIENCE)
+    .setJti(login.id)
+    .setIssuedAt()
+    .setExpirationTime(`${LOGIN_ATTEMPT_TTL_SECONDS}s`)
+    .sign(keys.privateKey);
+}
+
+/** The login id a state names, if it is ours, unexpired, and for this provider. */
+export async function verifyState(ctx: AuthContext, state: string | undefined, provider: string): Promise<string> {
+  if (!state || state.length > 4096) throw new ApiError("invalid_state", INVALID_STATE);
+  try {
+    const keys = await ctx.oauthStateKeys();
+    const { payload } = await jwtVerify(state, keys.verificationKeys, {
+      algorithms: [TOKEN_ALGORITHM],
+      issuer: ctx.config.issuer,
+      audience: STATE_AUDIENCE,
+      typ: STATE_TYP,
+      requiredClaims: ["jti", "exp"],
+    });
+    if (payload.provider !== provider || typeof payload.jti !== "string") throw new Error("state for another provider");
+    return payload.jti;
+  } catch (error) {
+    if (error instanceof ApiError && error.code === "signing_keys_unavailable") throw error;
+    throw new ApiError("invalid_state", INVALID_STATE);
+  }
+}
+
+export async function saveLoginAttempt(ctx: AuthContext, login: NewLoginAttempt): Promise<void> {
+  const nowMs = Date.now();
+  await ctx.db.insert(oauthLogins).values({
+    id: login.id,
+    provider: login.provider,
+    browserBindingHash: await sha256Base64Url(login.browserBinding),
+    codeVerifier: login.codeVerifier,
+    nonce: login.nonce,
+    redirectUri: login.redirectUri,
+    returnTo: login.returnTo.toString(),
+    createdAt: nowMs,
+    expiresAt: nowMs + LOGIN_ATTEMPT_TTL_SECONDS * 1000,
+  });
+}
+
+/**
+ * Claims the attempt for its one callback. It must be unexpired, unused, and come from the browser
+ * that started it (the binding cookie): a callback link forwarded to someone else — login CSRF —
+ * is refused, and so is a second use of the same state.
+ */
+export async function claimLoginAttempt(ctx: AuthContext, id: string, browserBinding: string | undefined): Promise<OAuthLogin> {
+  const nowMs = Date.now();
+  const row = await ctx.db.select().from(oauthLogins).where(eq(oauthLogins.id, id)).get();
+  const bindingHash = browserBinding ? await sha256Base64Url(browserBinding) : "";
+  if (!row || row.callbackAt !== null || row.expiresAt <= nowMs || !timingSafeEqualText(bindingHash, row.browserBindingHash)) {
+    throw new ApiError("invalid_state", INVALID_STATE);
+  }
+  const claimed = await ctx.db
+    .update(oauthLogins)
+    .set({ callbackAt: nowMs })
+    .where(and(eq(oauthLogins.id, id), isNull(oauthLogins.callbackAt)))
+    .returning();
+  const login = claimed[0];
+  if (!login) throw new ApiError("invalid_state", INVALID_STATE);
+  return login;
+}
+
+/** A single-use code, valid for a minute, that the app swaps for this user's tokens. */
+export async function issueHandoff(ctx: AuthContext, loginId: string, userId: string): Promise<string> {
+  const code = randomToken(32);
+  await ctx.db
+    .update(oauthLogins)
+    .set({ userId, handoffHash: await sha256Base64Url(code), handoffExpiresAt: Date.now() + HANDOFF_TTL_SECONDS * 1000 })
+    .where(eq(oauthLogins.id, loginId));
+  return code;
+}
+
+/**
+ * Redeems a handoff code once; returns the user it signs in. A browser that presents it from
+ * another origin than the one the sign-in returned to is refused (the code is burnt either way).
+ */
+export async function redeemHandoff(ctx: AuthContext, code: string, origin: string | undefined): Promise<string> {
+  const nowMs = Date.now();
+  const redeemed = await ctx.db
+    .update(oauthLogins)
+    .set({ handoffUsedAt: nowMs })
+    .where(and(eq(oauthLogins.handoffHash, await sha256Base64Url(code)), isNull(oauthLogins.handoffUsedAt)))
+    .returning({ userId: oauthLogins.userId, expiresAt: oauthLogins.handoffExpiresAt, returnTo: oauthLogins.returnTo });
+  const login = redeemed[0];
+  if (!login?.userId || login.expiresAt === null || login.expiresAt <= nowMs) throw new ApiError("invalid_handoff", INVALID_HANDOFF);
+  if (origin !== undefined && origin !== new URL(login.returnTo).origin) throw new ApiError("invalid_handoff", INVALID_HANDOFF);
+  return login.userId;
+}
+
+export async function purgeLoginAttempts(ctx: AuthContext): Promise<void> {
+  await ctx.db.delete(oauthLogins).where(lt(oauthLogins.expiresAt, Date.now() - LOGIN_ATTEMPT_RETENTION_MS));
+}

@@ -1,0 +1,40 @@
+import { readInteger } from "../../shared/config.js";
+import type { AuthBindings, AuthConfig } from "../config.js";
+import type { ProviderCallOptions } from "./provider-client.js";
+import type { OAuthProvider } from "./providers.js";
+import { parseAllowedOrigins, type OriginRule } from "./return-origins.js";
+
+/** The OAuth settings that come from vars: return origins, the callback origin, provider calls. */
+
+let rules: { raw: string; parsed: OriginRule[] } | null = null;
+
+export function allowedReturnOrigins(env: Pick<AuthBindings, "ALLOWED_RETURN_ORIGINS">): OriginRule[] {
+  const raw = env.ALLOWED_RETURN_ORIGINS ?? "";
+  if (rules?.raw !== raw) rules = { raw, parsed: parseAllowedOrigins(raw) };
+  return rules.parsed;
+}
+
+/**
+ * The one origin whose callback URLs are registered with the providers. Staging sets
+ * `OAUTH_CALLBACK_ORIGIN` (the OAuth proxy: previews start their sign-ins there); otherwise each
+ * sign-in calls back to the origin it started on.
+ */
+export function callbackOrigin(env: Pick<AuthBindings, "OAUTH_CALLBACK_ORIGIN">, requestUrl: URL): string {
+  const configured = env.OAUTH_CALLBACK_ORIGIN?.trim();
+  return configured ? new URL(configured).origin : requestUrl.origin;
+}
+
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+const onLoopback = (url: string) => LOOPBACK_HOSTS.has(new URL(url).hostname);
+
+export function providerCallOptions(
+  env: Pick<AuthBindings, "OAUTH_PROVIDER_TIMEOUT_MS">,
+  config: AuthConfig,
+  provider: OAuthProvider,
+): ProviderCallOptions {
+  return {
+    timeoutMs: readInteger(env.OAUTH_PROVIDER_TIMEOUT_MS, 5000, { min: 100, max: 30_000 }),
+    // Real providers are https; plain http only for the local provider, and only in development.
+    allowInsecure: config.isDevelopment && onLoopback(provider.issuer) && (provider.apiUrl === null || onLoopback(provider.apiUrl)),
+  };
+}
