@@ -98,10 +98,10 @@ export default defineConfig({
         },
       },
       {
-        // Node-hosted tests that start real `wrangler dev` processes on 127.0.0.1.
+        // Node-hosted tests: real `wrangler dev` processes on 127.0.0.1, and the deploy configs.
         test: {
           name: "e2e",
-          include: ["test/e2e/**/*.test.ts"],
+          include: ["test/e2e/**/*.test.ts", "test/deploy/**/*.test.ts"],
           environment: "node",
           testTimeout: 60_000,
           hookTimeout: 180_000,

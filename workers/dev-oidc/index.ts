@@ -30,6 +30,14 @@ type DevOidcContext = Context<{ Bindings: DevOidcBindings }>;
 
 const app = new Hono<{ Bindings: DevOidcBindings }>();
 
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+// It signs in whoever fills in its form: should it ever be deployed by mistake, it serves nothing.
+app.use("*", async (c, next) => {
+  if (!LOOPBACK_HOSTS.has(new URL(c.env.ISSUER).hostname)) return c.text("The dev OIDC provider runs only on this machine (a loopback ISSUER).", 503);
+  await next();
+});
+
 const GITHUB_AUTHORIZE_PATH = "/github/login/oauth/authorize";
 
 app.get("/.well-known/openid-configuration", (c) => {
