@@ -1,47 +1,25 @@
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyLocalMigrations, registerBackendServiceClient } from "../../scripts/local-state.mjs";
-import { freePort, startWranglerDev, temporaryStateDir, type RunningWrangler } from "../support/node/wrangler-dev.js";
+import { startSignInStack, type SignInStack } from "../support/node/sign-in-stack.js";
+import type { RunningWrangler } from "../support/node/wrangler-dev.js";
 import { FrameCollector } from "../support/node/ws-client.js";
 
 /**
  * Provider sign-in over real HTTP between real processes: the local OIDC provider, the auth
- * Worker and the backend each in their own `wrangler dev` (joined by a private dev registry), and
- * this test as the browser — following every redirect, keeping the cookie, filling in the form.
+ * Worker and the backend each in their own `wrangler dev`, and this test as the browser —
+ * following every redirect, keeping the cookie, filling in the form.
  */
 describe("sign-in with the dev provider, end to end", () => {
-  const state = temporaryStateDir();
-  const registry = mkdtempSync(join(tmpdir(), "tether-registry-"));
+  let stack: SignInStack;
   let provider: RunningWrangler;
-  let auth: RunningWrangler;
   let backend: RunningWrangler;
 
   beforeAll(async () => {
-    applyLocalMigrations(state.path, { quiet: true });
-    const secret = randomBytes(32).toString("base64url");
-    registerBackendServiceClient(secret, state.path);
-    const [providerPort, backendPort] = [await freePort(), await freePort()];
-    const issuer = `http://127.0.0.1:${providerPort}`;
-    const env = { WRANGLER_REGISTRY_PATH: registry };
-    const persist = ["--persist-to", state.path];
-    provider = await startWranglerDev(["-c", "workers/dev-oidc/wrangler.toml", "--var", `ISSUER:${issuer}`], { port: providerPort });
-    const providers = JSON.stringify({ dev: { type: "oidc", name: "dev provider", issuer, client_id: "tether-dev" } });
-    auth = await startWranglerDev(
-      ["-c", "workers/auth/wrangler.toml", ...persist, "--var", `OAUTH_PROVIDERS:${providers}`, "--var", `ALLOWED_RETURN_ORIGINS:http://127.0.0.1:${backendPort}`],
-      { env },
-    );
-    backend = await startWranglerDev(["-c", "wrangler.toml", ...persist, "--var", `AUTH_SERVICE_SECRET:${secret}`], { env, port: backendPort });
+    stack = await startSignInStack();
+    ({ provider, backend } = stack);
   });
 
   afterAll(async () => {
-    await backend?.stop();
-    await auth?.stop();
-    await provider?.stop();
-    state.remove();
-    rmSync(registry, { recursive: true, force: true });
+    await stack?.stop();
   });
 
   /** The browser's part up to the provider's redirect: start, then the provider's form approved. */

@@ -35,7 +35,7 @@ export function consentPage(options: { action: string; clientId: string; request
   <label><input name="email_verified" type="checkbox" value="true" checked> The email is verified</label>
   <div class="buttons">
     <button type="submit" name="decision" value="approve">Sign in</button>
-    <button type="submit" name="decision" value="deny">Deny</button>
+    <button type="submit" name="decision" value="deny" formnovalidate>Deny</button>
   </div>
 </form>
 </main>

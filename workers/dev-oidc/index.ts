@@ -114,7 +114,8 @@ function authorize(flavor: Flavor) {
       const carried = Object.fromEntries(Object.entries(request).filter((entry): entry is [string, string] => entry[1] !== undefined));
       return c.html(consentPage({ action, clientId: client.client_id, request: carried, providerName: flavor === "oidc" ? "Dev OIDC provider" : "Dev GitHub" }));
     }
-    const form = SignInForm.safeParse(fields);
+    // An empty input is an absent one (Deny skips the form's validation).
+    const form = SignInForm.safeParse(Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== "")));
     if (!form.success) return c.text(`invalid sign-in form: ${form.error.issues.map((issue) => issue.path.join(".")).join(", ")}`, 400);
     if (form.data.decision === "deny") return refuse("access_denied", "The user denied the request.");
     if (!form.data.email) return c.text("invalid sign-in form: email is required", 400);
