@@ -188,20 +188,14 @@ describe("the provider's answer", () => {
     await expectNothingStoredFor(who.email);
   });
 
-  it("is refused when the code in the callback was swapped for another", async () => {
+  it.each([
+    ["the code was swapped for another", "code", "not-a-code-the-provider-issued"],
+    ["the callback names another issuer (mix-up)", "iss", "https://evil.example"],
+  ])("is refused when %s", async (_name, parameter, value) => {
     const signIn = browser();
-    const who = { email: uniqueEmail("code") };
+    const who = { email: uniqueEmail("callback") };
     const url = await signIn.decide(await signIn.start(), "approve", who);
-    url.searchParams.set("code", "not-a-code-the-provider-issued");
-    expectErrorBack(await signIn.visitAuth(url), "oauth_failed");
-    await expectNothingStoredFor(who.email);
-  });
-
-  it("is refused when the callback names another issuer (mix-up)", async () => {
-    const signIn = browser();
-    const who = { email: uniqueEmail("mixup") };
-    const url = await signIn.decide(await signIn.start(), "approve", who);
-    url.searchParams.set("iss", "https://evil.example");
+    url.searchParams.set(parameter, value);
     expectErrorBack(await signIn.visitAuth(url), "oauth_failed");
     await expectNothingStoredFor(who.email);
   });

@@ -62,6 +62,8 @@ async function authorizationServer(provider: OAuthProvider, options: ProviderCal
   return server;
 }
 
+const unavailable = () => new ApiError("provider_unavailable", "The provider could not be reached; try again shortly.", { "Retry-After": "30" });
+
 /** Maps a failure of a provider call to our codes, by oauth4webapi's error classes and codes. */
 export function providerFailure(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
@@ -69,7 +71,7 @@ export function providerFailure(error: unknown): ApiError {
     return new ApiError("oauth_denied", `The provider refused the sign-in (${safeCode(error.error)}).`);
   }
   if (error instanceof oauth.ResponseBodyError) {
-    if (error.status >= 500) return new ApiError("provider_unavailable", "The provider is not answering; try again shortly.", { "Retry-After": "30" });
+    if (error.status >= 500) return unavailable();
     return new ApiError("oauth_failed", `The provider refused the code exchange (${safeCode(error.error)}).`);
   }
   if (error instanceof oauth.WWWAuthenticateChallengeError) {
@@ -77,12 +79,12 @@ export function providerFailure(error: unknown): ApiError {
   }
   if (error instanceof oauth.OperationProcessingError) {
     const status = error.cause instanceof Response ? error.cause.status : 0;
-    if (status >= 500) return new ApiError("provider_unavailable", "The provider is not answering; try again shortly.", { "Retry-After": "30" });
+    if (status >= 500) return unavailable();
     return new ApiError("oauth_failed", "The provider's answer did not pass verification.");
   }
   // Everything else is the transport: connection refused, DNS, a dropped connection, our timeout.
   // (workerd reports these as plain Errors, not only TypeErrors, so no narrower test is safe.)
-  return new ApiError("provider_unavailable", "The provider could not be reached; try again shortly.", { "Retry-After": "30" });
+  return unavailable();
 }
 
 /** Provider error codes are echoed to the app; only a plain token, never free text. */
