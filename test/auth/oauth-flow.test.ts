@@ -1,6 +1,9 @@
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
+import type { AuthBindings } from "../../workers/auth/config.js";
+import authWorker from "../../workers/auth/index.js";
 import { countRows } from "../support/auth-db.js";
 import { errorOf, getWithBearer, ORIGIN, postJson, registerUser, STRONG_PASSWORD, uniqueEmail, type TokenBody } from "../support/http.js";
 import { exchangeHandoff, handoffCodeOf, location, PROVIDER_ORIGIN, returnedTo, SignInBrowser } from "../support/oauth-browser.js";
@@ -167,5 +170,20 @@ describe("GET /auth/oauth/providers", () => {
     const response = await exports.default.fetch(`${ORIGIN}/auth/oauth/nope/start`);
     expect(response.status).toBe(404);
     expect((await errorOf(response)).code).toBe("unknown_provider");
+  });
+});
+
+describe("sign-in records", () => {
+  it("are purged by the cron trigger a day after they expire, and not before", async () => {
+    const signIn = browser();
+    const [old, recent] = [await signIn.start(), await signIn.start()];
+    const idOf = (authorize: URL) => String(decodeJwt(authorize.searchParams.get("state") ?? "").jti);
+    await db.prepare("UPDATE oauth_logins SET expires_at = ? WHERE id = ?").bind(Date.now() - 25 * 3600 * 1000, idOf(old)).run();
+    await db.prepare("UPDATE oauth_logins SET expires_at = ? WHERE id = ?").bind(Date.now() - 3600 * 1000, idOf(recent)).run();
+    const ctx = createExecutionContext();
+    await authWorker.scheduled(createScheduledController({ cron: "* * * * *" }), env as unknown as AuthBindings, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(await countRows(db, "oauth_logins", "id = ?", idOf(old))).toBe(0);
+    expect(await countRows(db, "oauth_logins", "id = ?", idOf(recent))).toBe(1);
   });
 });
