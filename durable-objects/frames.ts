@@ -1,4 +1,5 @@
-import { ClientFrame, CLIENT_FRAME_TYPES, MAX_FRAME_BYTES, type ServerFrame, type ServerFrameType, type ServerPayloads } from "../workers/shared/protocol.js";
+import { ClientFrame, CLIENT_FRAME_TYPES } from "../workers/shared/client-frames.js";
+import { MAX_FRAME_BYTES, type ServerFrame, type ServerFrameType, type ServerPayloads } from "../workers/shared/protocol.js";
 
 /** Building server frames and reading client frames: the envelope and nothing else. */
 

@@ -1,4 +1,5 @@
-import type { ClientFrame, ServerFrameType, ServerPayloads } from "../workers/shared/protocol.js";
+import type { ClientFrame } from "../workers/shared/client-frames.js";
+import type { ServerFrameType, ServerPayloads } from "../workers/shared/protocol.js";
 import type { Agent, Tool } from "./agents/agent.js";
 import { runAgent } from "./agents/run-agent.js";
 import type { AppDatabase } from "./db/client.js";

@@ -51,6 +51,18 @@ export function closeSocket(ws: WebSocket, code: CloseReasonCode, message: strin
 }
 
 /**
+ * Sends unless the socket has closed meanwhile (a reply can outlive its socket: the client went
+ * away while its frame was being handled). What was lost is in the resume log, if it was sequenced.
+ */
+function sendIfOpen(ws: WebSocket, frame: string): void {
+  try {
+    ws.send(frame);
+  } catch {
+    // Closed or closing.
+  }
+}
+
+/**
  * One object per login session (named by the token's `sid`). It holds every socket of that
  * session through the hibernation API, so an idle session costs nothing, and keeps the
  * session's event stream and resume log.
@@ -141,7 +153,7 @@ export class UserSession extends DurableObject<UserSessionEnv> {
     ws.serializeAttachment({ ...attachment, rate: counted.rate });
     if (counted.verdict === "close") return closeSocket(ws, "rate_limited", "Too many frames.");
     if (counted.verdict === "warn") {
-      ws.send(serverFrame("error", { code: "rate_limited", message: "Too many frames; slow down.", retryable: true }));
+      sendIfOpen(ws, serverFrame("error", { code: "rate_limited", message: "Too many frames; slow down.", retryable: true }));
       return;
     }
     if (attachment.tokenExpiresAtMs <= nowMs) return closeSocket(ws, "token_expired", "The access token has expired.");
@@ -149,14 +161,14 @@ export class UserSession extends DurableObject<UserSessionEnv> {
     const reading = readClientFrame(message);
     if (!reading.ok) {
       if (reading.tooLarge) return closeSocket(ws, "frame_too_large", reading.message);
-      ws.send(serverFrame("error", { code: reading.code, message: reading.message, retryable: false }, { replyTo: reading.replyTo }));
+      sendIfOpen(ws, serverFrame("error", { code: reading.code, message: reading.message, retryable: false }, { replyTo: reading.replyTo }));
       return;
     }
     try {
       await this.handler.handle(reading.frame, this.channel(ws, attachment));
     } catch (error) {
       console.error("frame handling failed", error instanceof Error ? error.message : typeof error);
-      ws.send(serverFrame("error", { code: "internal_error", message: "The frame could not be handled.", retryable: true }, { replyTo: reading.frame.id }));
+      sendIfOpen(ws, serverFrame("error", { code: "internal_error", message: "The frame could not be handled.", retryable: true }, { replyTo: reading.frame.id }));
     }
   }
 
@@ -170,7 +182,7 @@ export class UserSession extends DurableObject<UserSessionEnv> {
       if (action === "close") closeSocket(ws, "token_expired", "The access token expired without a refresh.");
       if (action === "warn") {
         ws.serializeAttachment({ ...attachment, expiryWarned: true });
-        ws.send(serverFrame("token_expiring", { expires_at: new Date(attachment.tokenExpiresAtMs).toISOString() }));
+        sendIfOpen(ws, serverFrame("token_expiring", { expires_at: new Date(attachment.tokenExpiresAtMs).toISOString() }));
       }
     }
     await this.scheduleExpiryAlarm();
@@ -197,18 +209,17 @@ export class UserSession extends DurableObject<UserSessionEnv> {
     const validation = await this.gateway.validate(token, { bypassCache: true });
     if (!validation.ok) {
       const retryable = validation.code === "auth_unavailable";
-      ws.send(serverFrame("error", { code: validation.code, message: validation.message, retryable }, { replyTo }));
+      sendIfOpen(ws, serverFrame("error", { code: validation.code, message: validation.message, retryable }, { replyTo }));
       return;
     }
     if (validation.claims.sub !== attachment.userId || validation.claims.sid !== attachment.sessionId) {
-      ws.send(
-        serverFrame("error", { code: "token_mismatch", message: "The token belongs to another user or session.", retryable: false }, { replyTo }),
-      );
+      const mismatch = { code: "token_mismatch", message: "The token belongs to another user or session.", retryable: false };
+      sendIfOpen(ws, serverFrame("error", mismatch, { replyTo }));
       return;
     }
     const tokenExpiresAtMs = validation.claims.exp * 1000;
     ws.serializeAttachment({ ...attachment, tokenExpiresAtMs, expiryWarned: false });
-    ws.send(serverFrame("auth_refreshed", { token_expires_at: new Date(tokenExpiresAtMs).toISOString() }, { replyTo }));
+    sendIfOpen(ws, serverFrame("auth_refreshed", { token_expires_at: new Date(tokenExpiresAtMs).toISOString() }, { replyTo }));
     await this.scheduleExpiryAlarm();
   }
 
@@ -228,17 +239,12 @@ export class UserSession extends DurableObject<UserSessionEnv> {
   private channel(ws: WebSocket, attachment: SocketAttachment): SessionChannel {
     return {
       author: { userId: attachment.userId, email: attachment.email, name: attachment.name },
-      reply: (type, payload, routing) => ws.send(serverFrame(type, payload, routing)),
+      reply: (type, payload, routing) => sendIfOpen(ws, serverFrame(type, payload, routing)),
       refreshToken: (token, replyTo) => this.refreshSocketToken(ws, token, replyTo),
       publish: (type, payload, routing) => {
         const frame = this.log.append((seq) => serverFrame(type, payload, routing, seq));
-        for (const socket of this.ctx.getWebSockets()) {
-          try {
-            socket.send(frame);
-          } catch {
-            // A socket that is closing misses the live event; it can resume from the log.
-          }
-        }
+        // A socket that is closing misses the live event; its client resumes from the log.
+        for (const socket of this.ctx.getWebSockets()) sendIfOpen(socket, frame);
       },
     };
   }

@@ -1,15 +1,15 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { artifactPath, launchChromium } from "../support/node/browser.js";
-import { startSignInStack, type SignInStack } from "../support/node/sign-in-stack.js";
+import { startLocalStack, type LocalStack } from "../support/node/local-stack.js";
 
 /** The demo page's "Sign in with dev provider", in a real browser against real processes. */
 describe("the demo page's provider sign-in, in Chromium", () => {
-  let stack: SignInStack;
+  let stack: LocalStack;
   let browser: Browser;
 
   beforeAll(async () => {
-    [stack, browser] = await Promise.all([startSignInStack(), launchChromium()]);
+    [stack, browser] = await Promise.all([startLocalStack({ provider: true }), launchChromium()]);
   });
 
   afterAll(async () => {

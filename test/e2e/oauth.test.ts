@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSignInStack, type SignInStack } from "../support/node/sign-in-stack.js";
+import { startLocalStack, type LocalStack } from "../support/node/local-stack.js";
 import type { RunningWrangler } from "../support/node/wrangler-dev.js";
 import { FrameCollector } from "../support/node/ws-client.js";
 
@@ -9,13 +9,15 @@ import { FrameCollector } from "../support/node/ws-client.js";
  * following every redirect, keeping the cookie, filling in the form.
  */
 describe("sign-in with the dev provider, end to end", () => {
-  let stack: SignInStack;
+  let stack: LocalStack;
   let provider: RunningWrangler;
   let backend: RunningWrangler;
 
   beforeAll(async () => {
-    stack = await startSignInStack();
-    ({ provider, backend } = stack);
+    stack = await startLocalStack({ provider: true });
+    if (!stack.provider) throw new Error("the stack has no provider");
+    provider = stack.provider;
+    backend = stack.backend;
   });
 
   afterAll(async () => {

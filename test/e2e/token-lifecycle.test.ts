@@ -1,10 +1,6 @@
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyLocalMigrations, registerBackendServiceClient } from "../../scripts/local-state.mjs";
-import { startWranglerDev, temporaryStateDir, type RunningWrangler } from "../support/node/wrangler-dev.js";
+import { startLocalStack, type LocalStack } from "../support/node/local-stack.js";
+import type { RunningWrangler } from "../support/node/wrangler-dev.js";
 import { FrameCollector } from "../support/node/ws-client.js";
 
 /**
@@ -15,29 +11,20 @@ import { FrameCollector } from "../support/node/ws-client.js";
 const ACCESS_TOKEN_TTL_SECONDS = 8;
 
 describe("tokens expiring, refreshed and revoked across a live socket", () => {
-  const state = temporaryStateDir();
-  const registry = mkdtempSync(join(tmpdir(), "tether-registry-"));
+  let stack: LocalStack;
   let auth: RunningWrangler;
   let backend: RunningWrangler;
 
   beforeAll(async () => {
-    applyLocalMigrations(state.path, { quiet: true });
-    const secret = randomBytes(32).toString("base64url");
-    registerBackendServiceClient(secret, state.path);
-    const env = { WRANGLER_REGISTRY_PATH: registry };
-    const persist = ["--persist-to", state.path];
-    auth = await startWranglerDev(["-c", "workers/auth/wrangler.toml", ...persist, "--var", `ACCESS_TOKEN_TTL_SECONDS:${ACCESS_TOKEN_TTL_SECONDS}`], { env });
-    backend = await startWranglerDev(
-      ["-c", "wrangler.toml", ...persist, "--var", "TOKEN_REFRESH_LEAD_SECONDS:5", "--var", `AUTH_SERVICE_SECRET:${secret}`],
-      { env },
-    );
+    stack = await startLocalStack({
+      authVars: { ACCESS_TOKEN_TTL_SECONDS: String(ACCESS_TOKEN_TTL_SECONDS) },
+      backendVars: { TOKEN_REFRESH_LEAD_SECONDS: "5" },
+    });
+    ({ auth, backend } = stack);
   });
 
   afterAll(async () => {
-    await backend?.stop();
-    await auth?.stop();
-    state.remove();
-    rmSync(registry, { recursive: true, force: true });
+    await stack?.stop();
   });
 
   const post = (path: string, body: unknown, token?: string) =>

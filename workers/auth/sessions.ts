@@ -1,6 +1,7 @@
 import { and, desc, eq, gt, isNull } from "drizzle-orm";
+import type { TokenResponse } from "../shared/auth-api.js";
 import { ApiError } from "../shared/errors.js";
-import type { PublicUser, SessionRevocationReason } from "../shared/rpc.js";
+import type { SessionRevocationReason } from "../shared/rpc.js";
 import { TokenError, TOKEN_FAILURE_MESSAGES } from "../shared/token-errors.js";
 import type { AccessClaims } from "../shared/tokens.js";
 import type { AuthContext } from "./context.js";
@@ -8,15 +9,6 @@ import { refreshTokens, sessions, sessionSyncOutbox, users, type Session, type U
 import { signAccessToken, verifyAccessToken } from "./tokens/access.js";
 import { claimRefreshToken, findRefreshToken, newRefreshToken } from "./tokens/refresh.js";
 import { findUserById, toPublicUser } from "./users.js";
-
-/** The body of every response that hands out tokens (register, login, dev login, refresh). */
-export interface TokenResponse {
-  user: PublicUser;
-  access_token: string;
-  refresh_token: string;
-  token_type: "Bearer";
-  expires_in: number;
-}
 
 export interface ClientInfo {
   userAgent: string | null;

@@ -1,8 +1,7 @@
-import { z } from "zod";
-
 /**
- * The WebSocket protocol of `/ws` (DESIGN.md section 4): frame schemas and types shared by the
- * session object and the client SDK. Every frame is `{type, payload}` JSON text.
+ * The WebSocket protocol of `/ws` (DESIGN.md section 4): constants and frame types shared by the
+ * session object and the client SDK. Every frame is `{type, payload}` JSON text. The schemas that
+ * validate client frames are in client-frames.ts, so the SDK gets the types without zod.
  */
 
 export const PROTOCOL = "tether.v1";
@@ -22,58 +21,6 @@ export const CLOSE_CODES = {
   server_restarting: 1012,
 } as const;
 export type CloseReasonCode = keyof typeof CLOSE_CODES;
-
-const clientFrameId = z.string().min(1).max(128);
-const threadId = z.string().min(1).max(64);
-
-export const UserMessageFrame = z.strictObject({
-  type: z.literal("user_message"),
-  id: clientFrameId,
-  payload: z.strictObject({
-    content: z.string().min(1).max(MAX_MESSAGE_CONTENT_CHARS),
-    thread_id: threadId.optional(),
-  }),
-});
-export const AuthRefreshFrame = z.strictObject({
-  type: z.literal("auth_refresh"),
-  id: clientFrameId,
-  payload: z.strictObject({ token: z.string().min(1).max(8192) }),
-});
-export const CreateThreadFrame = z.strictObject({
-  type: z.literal("create_thread"),
-  id: clientFrameId,
-  payload: z.strictObject({ name: z.string().min(1).max(MAX_THREAD_NAME_CHARS) }),
-});
-export const ListThreadsFrame = z.strictObject({
-  type: z.literal("list_threads"),
-  id: clientFrameId,
-  payload: z.strictObject({}),
-});
-export const GetThreadHistoryFrame = z.strictObject({
-  type: z.literal("get_thread_history"),
-  id: clientFrameId,
-  payload: z.strictObject({
-    thread_id: threadId,
-    limit: z.number().int().min(1).max(MAX_HISTORY_LIMIT).default(50),
-  }),
-});
-export const PingFrame = z.strictObject({
-  type: z.literal("ping"),
-  id: clientFrameId,
-  payload: z.strictObject({}),
-});
-
-export const ClientFrame = z.discriminatedUnion("type", [
-  UserMessageFrame,
-  AuthRefreshFrame,
-  CreateThreadFrame,
-  ListThreadsFrame,
-  GetThreadHistoryFrame,
-  PingFrame,
-]);
-export type ClientFrame = z.infer<typeof ClientFrame>;
-export type ClientFrameType = ClientFrame["type"];
-export const CLIENT_FRAME_TYPES: readonly ClientFrameType[] = ClientFrame.options.map((option) => option.shape.type.value);
 
 /** Server → client payloads, one per frame type (the DESIGN.md table). */
 export interface ServerPayloads {

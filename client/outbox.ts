@@ -1,0 +1,104 @@
+import type { ServerFrame } from "../workers/shared/protocol.js";
+
+/**
+ * What the client has asked of the server and not yet had answered.
+ * - User messages stay until their `ack` (or `error`): they are sent again after every reconnect,
+ *   which is safe because the server treats the message id as an idempotency key.
+ * - Requests (threads, history, ping) wait while disconnected; one already sent when the socket
+ *   dropped is rejected instead, because `create_thread` is not idempotent — the caller decides.
+ */
+
+export interface RequestPayloads {
+  create_thread: { name: string };
+  list_threads: Record<string, never>;
+  get_thread_history: { thread_id: string; limit?: number };
+  ping: Record<string, never>;
+}
+export type RequestFrameType = keyof RequestPayloads;
+
+export interface UserMessage {
+  type: "user_message";
+  id: string;
+  payload: { content: string; thread_id?: string };
+}
+
+interface PendingRequest {
+  frame: { type: RequestFrameType; id: string; payload: object };
+  sent: boolean;
+  resolve(frame: ServerFrame): void;
+  reject(error: Error): void;
+}
+
+/** A request the server answered with an `error` frame, or that the connection could not carry. */
+export class RequestFailed extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+    this.name = "RequestFailed";
+  }
+}
+
+export class Outbox {
+  private readonly messages = new Map<string, UserMessage>();
+  private readonly requests = new Map<string, PendingRequest>();
+
+  get unacknowledged(): number {
+    return this.messages.size;
+  }
+
+  addMessage(message: UserMessage): UserMessage {
+    this.messages.set(message.id, message);
+    return message;
+  }
+
+  addRequest<T extends RequestFrameType>(type: T, payload: RequestPayloads[T]): { frame: PendingRequest["frame"]; reply: Promise<ServerFrame> } {
+    const frame = { type, id: crypto.randomUUID(), payload };
+    const reply = new Promise<ServerFrame>((resolve, reject) => this.requests.set(frame.id, { frame, sent: false, resolve, reject }));
+    return { frame, reply };
+  }
+
+  /** Everything still to send on a fresh connection, oldest first; requests count as sent. */
+  toSend(): object[] {
+    const requests = [...this.requests.values()].filter((request) => !request.sent);
+    for (const request of requests) request.sent = true;
+    return [...this.messages.values(), ...requests.map((request) => request.frame)];
+  }
+
+  /** A frame was written to an open socket right away. */
+  sent(id: string): void {
+    const request = this.requests.get(id);
+    if (request) request.sent = true;
+  }
+
+  /** Matches a server frame to what it answers. */
+  settle(frame: ServerFrame): void {
+    if (frame.reply_to === undefined) return;
+    if (this.messages.has(frame.reply_to) && (frame.type === "ack" || frame.type === "error")) this.messages.delete(frame.reply_to);
+    const request = this.requests.get(frame.reply_to);
+    if (!request) return;
+    this.requests.delete(frame.reply_to);
+    if (frame.type === "error") {
+      const { code, message, retryable } = (frame as ServerFrame<"error">).payload;
+      request.reject(new RequestFailed(code, message, retryable));
+    } else request.resolve(frame);
+  }
+
+  /** The socket dropped: requests that were on it fail (retryable); messages wait to be resent. */
+  disconnected(): void {
+    for (const [id, request] of this.requests) {
+      if (!request.sent) continue;
+      this.requests.delete(id);
+      request.reject(new RequestFailed("connection_lost", "The connection dropped before the answer arrived.", true));
+    }
+  }
+
+  /** The connection is over for good. */
+  abandon(message: string): void {
+    for (const request of this.requests.values()) request.reject(new RequestFailed("connection_closed", message, false));
+    this.requests.clear();
+    this.messages.clear();
+  }
+}
