@@ -46,6 +46,13 @@ module.exports = {
       to: { path: "^workers/dev-oidc/" },
     },
     {
+      name: "page-uses-the-sdk",
+      comment: "The demo page talks to Tether the way any app would: through client/, never the Workers' code.",
+      severity: "error",
+      from: { path: "^public/" },
+      to: { path: "^(workers|durable-objects)/" },
+    },
+    {
       name: "no-circular",
       severity: "error",
       from: {},
@@ -53,7 +60,7 @@ module.exports = {
     },
   ],
   options: {
-    includeOnly: "^(workers|durable-objects|client)/",
+    includeOnly: "^(workers|durable-objects|client|public/src)/",
     doNotFollow: { path: "node_modules" },
     exclude: { path: "(^|/)(node_modules|\\.build|\\.wrangler)/" },
     tsPreCompilationDeps: true,

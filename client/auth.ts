@@ -37,6 +37,8 @@ export interface AuthClient {
   refresh(replacing?: string | null): Promise<StoredSession | null>;
   logout(): Promise<void>;
   session(): Promise<StoredSession | null>;
+  /** Another tab signed in, refreshed or signed out (stores that can tell: IndexedDB). */
+  onSessionChange(listener: (session: StoredSession | null) => void): () => void;
 }
 
 const REFRESH_LOCK = "tether.refresh";
@@ -75,7 +77,9 @@ export function createAuthClient(options: AuthClientOptions = {}): AuthClient {
     return session;
   }
 
-  const usable = (session: StoredSession, minValidityMs: number) => session.access_expires_at - Date.now() > minValidityMs;
+  // A short-lived token (tests, strict deployments) is still usable for a third of its lifetime.
+  const usable = (session: StoredSession, minValidityMs: number) =>
+    session.access_expires_at - Date.now() > Math.min(minValidityMs, (session.expires_in * 1000) / 3);
 
   async function rotate(replacing: string | null | undefined): Promise<StoredSession | null> {
     const current = await store.get();
@@ -133,5 +137,6 @@ export function createAuthClient(options: AuthClientOptions = {}): AuthClient {
       if (token) await post("/auth/logout", {}, token).catch(() => undefined);
     },
     session: async () => store.get(),
+    onSessionChange: (listener) => store.subscribe?.(listener) ?? (() => undefined),
   };
 }

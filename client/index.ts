@@ -1,7 +1,7 @@
 /**
  * The Tether client SDK: for browsers and Node 22+, typed from the server's own protocol.
  *
- *   const auth = createAuthClient({ store: webStorageTokenStore(localStorage) });
+ *   const auth = createAuthClient({ store: indexedDbTokenStore() });
  *   await auth.login({ email, password });
  *   const connection = connect({
  *     url: "wss://app.example/ws",
@@ -14,6 +14,6 @@ export { createAuthClient, type AccessTokenOptions, type AuthClient, type AuthCl
 export { connect, TetherConnection, type ConnectionState, type ConnectOptions, type TokenRequest } from "./connection.js";
 export { TetherApiError } from "./errors.js";
 export { RequestFailed, type RequestFrameType, type RequestPayloads } from "./outbox.js";
-export { memoryTokenStore, webStorageTokenStore, type StoredSession, type TokenStore } from "./token-store.js";
+export { indexedDbTokenStore, memoryTokenStore, webStorageTokenStore, type KeyValueStorage, type StoredSession, type TokenStore } from "./token-store.js";
 export type { ServerFrame, ServerFrameType, ServerPayloads, ThreadView, MessageView } from "../workers/shared/protocol.js";
 export type { TokenResponse } from "../workers/shared/auth-api.js";

@@ -4,8 +4,10 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-/** A free TCP port on 127.0.0.1, chosen by the OS. */
-export function freePort(): Promise<number> {
+/** Ports this process has handed out: the OS may offer a just-closed port again, before its user binds it. */
+const handedOut = new Set<number>();
+
+function portFromOs(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
@@ -14,6 +16,17 @@ export function freePort(): Promise<number> {
       server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
     });
   });
+}
+
+/** A free TCP port on 127.0.0.1, chosen by the OS, never one already handed out in this process. */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await portFromOs();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 export function temporaryStateDir(): { path: string; remove(): void } {

@@ -1,0 +1,169 @@
+import {
+  connect,
+  createAuthClient,
+  indexedDbTokenStore,
+  TetherApiError,
+  type MessageView,
+  type TetherConnection,
+  type ThreadView,
+} from "../../client/index.js";
+import { byId, element, show } from "./dom.js";
+import { showConnectionState, trackTokenLifetime, type LifetimeDisplay } from "./status.js";
+import { Transcript } from "./transcript.js";
+
+/**
+ * The demo page: sign up or in (password or a provider), then talk to the demo agent over one
+ * WebSocket held by the client SDK. The session lives in IndexedDB, so the tabs of this origin
+ * share it — and signing out in one signs out all.
+ */
+const auth = createAuthClient({ store: indexedDbTokenStore() });
+const transcript = new Transcript(byId<HTMLOListElement>("transcript"));
+let connection: TetherConnection | null = null;
+let lifetime: LifetimeDisplay | null = null;
+let threadId: string | undefined;
+
+function showError(message: string | null): void {
+  byId("error").textContent = message ?? "";
+  show("error", message !== null);
+}
+
+function describe(error: unknown): string {
+  if (error instanceof TetherApiError) return error.message;
+  return error instanceof Error ? error.message : "Something went wrong.";
+}
+
+async function api<T>(path: string): Promise<T | null> {
+  const token = await auth.accessToken();
+  if (!token) return null;
+  const response = await fetch(path, { headers: { Authorization: `Bearer ${token}` } });
+  return response.ok ? ((await response.json()) as T) : null;
+}
+
+/** The latest thread's messages, so a reload shows the conversation so far. */
+async function loadHistory(): Promise<void> {
+  transcript.clear();
+  const threads = await api<{ threads: ThreadView[] }>("/api/threads?limit=1");
+  threadId = threads?.threads[0]?.id;
+  if (!threadId) return;
+  const history = await api<{ messages: MessageView[] }>(`/api/threads/${threadId}/messages?limit=50`);
+  transcript.showHistory(history?.messages ?? []);
+}
+
+async function signedIn(): Promise<void> {
+  const session = await auth.session();
+  if (!session) return signedOut(null);
+  showError(null);
+  show("signed-out", false);
+  show("chat", true);
+  show("sign-out", true);
+  show("who", true);
+  byId("who").textContent = `${session.user.name} · ${session.user.email}`;
+  await loadHistory();
+  connection?.close();
+  connection = connect({
+    url: `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`,
+    getAccessToken: ({ current }) => auth.accessToken({ replacing: current }),
+    onEvent: (frame) => {
+      if (frame.type === "ack") threadId ??= frame.thread_id;
+      if (frame.type === "auth_refreshed") lifetime?.update();
+      transcript.apply(frame);
+    },
+    onStateChange: (state) => {
+      showConnectionState(state);
+      lifetime?.update();
+      if (state === "signed_out") void signOut("Your session has ended; sign in again.");
+    },
+    onResyncNeeded: () => void loadHistory(),
+  });
+  lifetime?.stop();
+  lifetime = trackTokenLifetime(connection);
+  byId<HTMLInputElement>("message").focus();
+}
+
+function signedOut(notice: string | null): void {
+  connection?.close();
+  connection = null;
+  lifetime?.stop();
+  lifetime = null;
+  transcript.clear();
+  for (const id of ["chat", "sign-out", "who", "connection"]) show(id, false);
+  show("signed-out", true);
+  showError(notice);
+}
+
+async function signOut(notice: string | null): Promise<void> {
+  connection?.close();
+  await auth.logout();
+  signedOut(notice);
+}
+
+function onSubmit(id: string, handler: (form: FormData) => Promise<void>): void {
+  const form = byId<HTMLFormElement>(id);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    handler(new FormData(form)).catch((error: unknown) => showError(describe(error)));
+  });
+}
+
+const field = (form: FormData, name: string) => String(form.get(name) ?? "");
+
+onSubmit("sign-in", async (form) => {
+  await auth.login({ email: field(form, "email"), password: field(form, "password") });
+  await signedIn();
+});
+
+onSubmit("sign-up", async (form) => {
+  await auth.register({ name: field(form, "name"), email: field(form, "email"), password: field(form, "password") });
+  await signedIn();
+});
+
+onSubmit("composer", async (form) => {
+  const content = field(form, "message").trim();
+  if (!content || !connection) return;
+  const id = connection.send(content, threadId === undefined ? {} : { threadId });
+  transcript.addUserMessage(id, content);
+  byId<HTMLFormElement>("composer").reset();
+});
+
+byId("sign-out").addEventListener("click", () => void signOut(null));
+
+// Another tab signed out (or in): this tab follows.
+auth.onSessionChange((session) => {
+  if (session === null) signedOut("You signed out in another tab.");
+  else if (!connection) void signedIn();
+});
+
+async function listProviders(): Promise<void> {
+  const response = await fetch("/auth/oauth/providers");
+  if (!response.ok) return;
+  const { providers } = (await response.json()) as { providers: Array<{ id: string; name: string }> };
+  const returnTo = `${location.origin}${location.pathname}`;
+  byId("providers").replaceChildren(
+    ...providers.map((provider) => {
+      const link = element("a", "", `Sign in with ${provider.name}`);
+      link.href = auth.providerSignInUrl(provider.id, returnTo);
+      const item = element("li", "");
+      item.append(link);
+      return item;
+    }),
+  );
+}
+
+async function start(): Promise<void> {
+  // Back from a provider: the fragment holds the handoff code (or the error); never keep it.
+  let failure: string | null = null;
+  if (location.hash.length > 1) {
+    const fragment = location.hash;
+    history.replaceState(null, "", location.pathname + location.search);
+    try {
+      await auth.completeProviderSignIn(fragment);
+    } catch (error) {
+      failure = `Sign-in failed: ${describe(error)}`;
+    }
+  }
+  void listProviders();
+  await signedIn();
+  if (failure) showError(failure);
+}
+
+void start();

@@ -1,0 +1,51 @@
+import type { ConnectionState, TetherConnection } from "../../client/index.js";
+import { byId, show } from "./dom.js";
+
+/** The connection indicator and the access token's remaining lifetime, in the header. */
+
+const LABELS: Record<ConnectionState, string> = {
+  connecting: "connecting…",
+  open: "connected",
+  refreshing: "refreshing token…",
+  reconnecting: "reconnecting…",
+  closed: "offline",
+  signed_out: "signed out",
+};
+
+export function showConnectionState(state: ConnectionState): void {
+  const indicator = byId("connection");
+  indicator.dataset.state = state;
+  indicator.hidden = false;
+  byId("connection-label").textContent = LABELS[state];
+}
+
+function formatRemaining(ms: number): string {
+  if (ms <= 0) return "token expired";
+  const seconds = Math.floor(ms / 1000);
+  const minutes = Math.floor(seconds / 60);
+  return `token valid ${minutes > 0 ? `${minutes} min ` : ""}${seconds % 60} s`;
+}
+
+export interface LifetimeDisplay {
+  /** Shows the current remaining lifetime now (on connect, after a refresh). */
+  update(): void;
+  stop(): void;
+}
+
+/** Ticks once a second while signed in. */
+export function trackTokenLifetime(connection: TetherConnection): LifetimeDisplay {
+  const update = () => {
+    const expiresAt = connection.tokenExpiresAt;
+    show("token-lifetime", expiresAt !== null);
+    if (expiresAt) byId("token-lifetime").textContent = formatRemaining(expiresAt.getTime() - Date.now());
+  };
+  update();
+  const timer = setInterval(update, 1000);
+  return {
+    update,
+    stop() {
+      clearInterval(timer);
+      show("token-lifetime", false);
+    },
+  };
+}

@@ -1,0 +1,108 @@
+import type { MessageView, ServerFrame, ServerPayloads } from "../../client/index.js";
+import { element } from "./dom.js";
+
+/**
+ * The conversation as it streams in: each user message, and under it the agent's run — its
+ * thoughts, each tool call with input and output, the answer as it is written, and the outcome.
+ * Runs are keyed by the user message's id (`reply_to`), so events from other tabs find their place.
+ */
+interface RunView {
+  item: HTMLLIElement;
+  steps: HTMLElement;
+  answer: HTMLParagraphElement;
+  meta: HTMLParagraphElement;
+  tools: Map<string, HTMLElement>;
+}
+
+const json = (value: unknown) => JSON.stringify(value, null, 1) ?? "";
+
+export class Transcript {
+  private readonly runs = new Map<string, RunView>();
+  private readonly sent = new Map<string, HTMLElement>();
+
+  constructor(private readonly list: HTMLOListElement) {}
+
+  clear(): void {
+    this.list.replaceChildren();
+    this.runs.clear();
+    this.sent.clear();
+  }
+
+  /** Earlier messages of the thread, from `/api/threads/:id/messages`. */
+  showHistory(messages: MessageView[]): void {
+    for (const message of messages) this.list.append(element("li", `message ${message.role === "user" ? "user" : "run"}`, message.content));
+  }
+
+  addUserMessage(id: string, content: string): void {
+    const item = element("li", "message user", content);
+    const delivery = element("span", "delivery", "sending…");
+    item.append(delivery);
+    this.sent.set(id, delivery);
+    this.list.append(item);
+    item.scrollIntoView({ block: "end" });
+  }
+
+  private run(replyTo: string): RunView {
+    const existing = this.runs.get(replyTo);
+    if (existing) return existing;
+    const item = element("li", "message run");
+    item.setAttribute("aria-label", "Agent run");
+    const view: RunView = { item, steps: element("div", "steps"), answer: element("p", "answer"), meta: element("p", "meta"), tools: new Map() };
+    item.append(view.steps, view.answer, view.meta);
+    this.runs.set(replyTo, view);
+    this.list.append(item);
+    return view;
+  }
+
+  apply(frame: ServerFrame): void {
+    const replyTo = frame.reply_to;
+    if (replyTo === undefined) return;
+    const payload = frame.payload as ServerPayloads[keyof ServerPayloads];
+    switch (frame.type) {
+      case "ack": {
+        const delivery = this.sent.get(replyTo);
+        if (delivery) delivery.textContent = "✓ delivered";
+        return;
+      }
+      case "agent_started":
+        this.run(replyTo).meta.textContent = `${(payload as ServerPayloads["agent_started"]).agent_name} is working…`;
+        return;
+      case "agent_thinking":
+        this.run(replyTo).steps.append(element("p", "step", `Thinking: ${(payload as ServerPayloads["agent_thinking"]).thought}`));
+        return;
+      case "tool_executing": {
+        const call = payload as ServerPayloads["tool_executing"];
+        const tool = element("div", "tool");
+        tool.append(element("strong", "", `Tool: ${call.tool_name}`), element("pre", "input", `input ${json(call.input)}`), element("pre", "output", "running…"));
+        this.run(replyTo).tools.set(call.call_id, tool);
+        this.run(replyTo).steps.append(tool);
+        return;
+      }
+      case "tool_completed": {
+        const done = payload as ServerPayloads["tool_completed"];
+        const output = this.run(replyTo).tools.get(done.call_id)?.querySelector(".output");
+        if (output) output.textContent = done.error ? `error ${done.error}` : `output ${json(done.output)} (${done.duration_ms} ms)`;
+        return;
+      }
+      case "partial_result":
+        this.run(replyTo).answer.textContent += (payload as ServerPayloads["partial_result"]).content;
+        return;
+      case "agent_completed": {
+        const completed = payload as ServerPayloads["agent_completed"];
+        const view = this.run(replyTo);
+        view.answer.textContent = completed.result;
+        view.meta.textContent = `${completed.agent_name} answered in ${completed.duration_ms} ms`;
+        view.item.scrollIntoView({ block: "end" });
+        return;
+      }
+      case "error": {
+        const failure = payload as ServerPayloads["error"];
+        const view = this.run(replyTo);
+        view.meta.replaceChildren(element("span", "failed", `Failed: ${failure.message}${failure.retryable ? " (you can send it again)" : ""}`));
+        return;
+      }
+      default:
+        return;
+    }
+  }
+}

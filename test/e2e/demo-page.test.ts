@@ -1,0 +1,116 @@
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { artifactPath, launchChromium } from "../support/node/browser.js";
+import { startLocalStack, type LocalStack } from "../support/node/local-stack.js";
+
+/**
+ * The demo page in Chromium against real processes: the local OIDC provider, the auth Worker with
+ * 10 s access tokens, and the backend warning 5 s before expiry — so a short visit lives through
+ * several token refreshes, in two tabs at once.
+ */
+const ACCESS_TOKEN_TTL_SECONDS = 10;
+
+describe("the demo page, in Chromium", () => {
+  let stack: LocalStack;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    [stack, browser] = await Promise.all([
+      startLocalStack({
+        provider: true,
+        authVars: { ACCESS_TOKEN_TTL_SECONDS: String(ACCESS_TOKEN_TTL_SECONDS) },
+        backendVars: { TOKEN_REFRESH_LEAD_SECONDS: "5" },
+      }),
+      launchChromium(),
+    ]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  const connectionLabel = (page: Page) => page.locator("#connection-label").textContent();
+  const visibleErrors = (page: Page) => page.locator("#error:visible, .failed").count();
+
+  async function ask(page: Page, question: string): Promise<void> {
+    await page.getByRole("textbox", { name: "Message" }).fill(question);
+    await page.getByRole("button", { name: "Send" }).click();
+  }
+
+  it("signs up, shows a run with its tool call and answer, lives through token expiry in two tabs, and signs out everywhere", async () => {
+    const context: BrowserContext = await browser.newContext();
+    const first = await context.newPage();
+    await first.goto(`${stack.backend.origin}/`);
+    await first.getByRole("textbox", { name: "Name" }).fill("Ada Lovelace");
+    await first.getByLabel("Email").nth(1).fill(`ada-${crypto.randomUUID().slice(0, 8)}@example.com`);
+    await first.getByLabel("Password").nth(1).fill("correct horse battery");
+    await first.getByRole("button", { name: "Create account" }).click();
+    await expect.poll(() => connectionLabel(first)).toBe("connected");
+    // The first access token expires within its lifetime from now.
+    const firstExpiry = Date.now() + ACCESS_TOKEN_TTL_SECONDS * 1000;
+
+    await ask(first, "what is 12 * (3 + 4)?");
+    const run = first.getByRole("listitem", { name: "Agent run" }).last();
+    await expect.poll(() => run.locator(".answer").textContent()).toBe("12 * (3 + 4) = 84");
+    expect(await run.locator(".tool strong").textContent()).toBe("Tool: calculator");
+    expect(await run.locator(".tool .input").textContent()).toContain("12 * (3 + 4)");
+    expect(await run.locator(".tool .output").textContent()).toContain("84");
+    expect(await run.locator(".step").first().textContent()).toMatch(/^Thinking: /);
+    expect(await first.locator("#token-lifetime").textContent()).toMatch(/^token valid \d+ s$/);
+    await first.screenshot({ path: artifactPath("demo-page-chat.png"), fullPage: true });
+
+    // A second tab shares the session: both warned at once, both refresh, one refresh-token use.
+    const second = await context.newPage();
+    await second.goto(`${stack.backend.origin}/`);
+    await expect.poll(() => connectionLabel(second)).toBe("connected");
+    // Past the first token's expiry, with both tabs refreshing on every warning: still connected.
+    await expect.poll(() => Date.now() > firstExpiry + 1000, { timeout: 2 * ACCESS_TOKEN_TTL_SECONDS * 1000, interval: 500 }).toBe(true);
+    await ask(first, "what is 2+2");
+    await expect.poll(() => first.getByRole("listitem", { name: "Agent run" }).last().locator(".answer").textContent()).toBe("2+2 = 4");
+    await expect.poll(() => second.getByRole("listitem", { name: "Agent run" }).last().locator(".answer").textContent()).toBe("2+2 = 4");
+    for (const page of [first, second]) {
+      expect(await connectionLabel(page)).toMatch(/connected|refreshing token…/);
+      expect(await visibleErrors(page)).toBe(0);
+    }
+
+    await second.getByRole("button", { name: "Sign out" }).click();
+    await expect.poll(() => second.getByRole("heading", { name: "Sign in to talk to the demo agent" }).isVisible()).toBe(true);
+    await expect.poll(() => first.getByRole("heading", { name: "Sign in to talk to the demo agent" }).isVisible()).toBe(true);
+    expect(await first.getByRole("alert").textContent()).toMatch(/signed out|session has ended/);
+    await context.close();
+  });
+
+  it("signs in with the dev provider and comes back signed in, with nothing in the address bar", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${stack.backend.origin}/`);
+    await page.getByRole("link", { name: "Sign in with dev provider" }).click();
+    await page.getByRole("textbox", { name: "Email" }).fill("page-user@example.com");
+    await page.getByRole("textbox", { name: "Name" }).fill("Page User");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect.poll(() => page.locator("#who").textContent()).toBe("Page User · page-user@example.com");
+    await expect.poll(() => connectionLabel(page)).toBe("connected");
+    expect(page.url()).toBe(`${stack.backend.origin}/`);
+    await page.screenshot({ path: artifactPath("demo-page-provider.png") });
+    await page.close();
+  });
+
+  it("shows the provider's refusal when the user denies", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${stack.backend.origin}/`);
+    await page.getByRole("link", { name: "Sign in with dev provider" }).click();
+    await page.getByRole("button", { name: "Deny" }).click();
+    await expect.poll(() => page.getByRole("alert").textContent()).toContain("access_denied");
+    expect(page.url()).toBe(`${stack.backend.origin}/`);
+    await page.close();
+  });
+
+  it("serves the page with a strict Content-Security-Policy", async () => {
+    const response = await fetch(`${stack.backend.origin}/`);
+    const policy = response.headers.get("Content-Security-Policy") ?? "";
+    expect(policy).toContain("default-src 'none'");
+    expect(policy).toContain("script-src 'self'");
+    expect(policy).not.toContain("unsafe-inline");
+    expect(response.headers.get("X-Content-Type-Options")).toBe("nosniff");
+  });
+});
