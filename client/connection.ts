@@ -110,7 +110,10 @@ export class TetherConnection {
     const id = options.id ?? crypto.randomUUID();
     const payload = options.threadId === undefined ? { content } : { content, thread_id: options.threadId };
     const message = this.outbox.addMessage({ type: "user_message", id, payload });
-    if (this.canSend()) this.socket?.send(JSON.stringify(message));
+    if (this.canSend()) {
+      this.socket?.send(JSON.stringify(message));
+      this.outbox.sent(id);
+    }
     return id;
   }
 

@@ -22,6 +22,12 @@ export interface UserMessage {
   payload: { content: string; thread_id?: string };
 }
 
+interface PendingMessage {
+  frame: UserMessage;
+  /** Written to the current socket; cleared when it drops, so the next one carries it again. */
+  sent: boolean;
+}
+
 interface PendingRequest {
   frame: { type: RequestFrameType; id: string; payload: object };
   sent: boolean;
@@ -42,7 +48,7 @@ export class RequestFailed extends Error {
 }
 
 export class Outbox {
-  private readonly messages = new Map<string, UserMessage>();
+  private readonly messages = new Map<string, PendingMessage>();
   private readonly requests = new Map<string, PendingRequest>();
 
   get unacknowledged(): number {
@@ -50,7 +56,7 @@ export class Outbox {
   }
 
   addMessage(message: UserMessage): UserMessage {
-    this.messages.set(message.id, message);
+    this.messages.set(message.id, { frame: message, sent: false });
     return message;
   }
 
@@ -60,17 +66,17 @@ export class Outbox {
     return { frame, reply };
   }
 
-  /** Everything still to send on a fresh connection, oldest first; requests count as sent. */
+  /** What the current socket has not carried yet, oldest first; from now on it counts as sent. */
   toSend(): object[] {
-    const requests = [...this.requests.values()].filter((request) => !request.sent);
-    for (const request of requests) request.sent = true;
-    return [...this.messages.values(), ...requests.map((request) => request.frame)];
+    const unsent = [...this.messages.values(), ...this.requests.values()].filter((entry) => !entry.sent);
+    for (const entry of unsent) entry.sent = true;
+    return unsent.map((entry) => entry.frame);
   }
 
   /** A frame was written to an open socket right away. */
   sent(id: string): void {
-    const request = this.requests.get(id);
-    if (request) request.sent = true;
+    const entry = this.messages.get(id) ?? this.requests.get(id);
+    if (entry) entry.sent = true;
   }
 
   /** Matches a server frame to what it answers. */
@@ -88,6 +94,7 @@ export class Outbox {
 
   /** The socket dropped: requests that were on it fail (retryable); messages wait to be resent. */
   disconnected(): void {
+    for (const message of this.messages.values()) message.sent = false;
     for (const [id, request] of this.requests) {
       if (!request.sent) continue;
       this.requests.delete(id);

@@ -41,7 +41,10 @@ describe("the client SDK in workerd", () => {
       WebSocket: fetchWebSocket(exports.default),
       ...recorder.handlers,
     });
+    // Sent before the socket is open: queued, then carried once.
+    const early = connection.send("what is 1+1");
     await recorder.state("open");
+    await recorder.frame("agent_completed", early);
     const sid = String(decodeJwt((await auth.accessToken()) ?? "").sid);
 
     const id = connection.send("what is 12 * (3 + 4)?");
@@ -53,7 +56,13 @@ describe("the client SDK in workerd", () => {
     await recorder.state("open", 2);
     await recorder.frame("agent_completed", id);
 
+    expectCompleteRun(recorder.runOf(early));
     expectCompleteRun(recorder.runOf(id));
+    // Each message went out once per socket: one ack each, never a duplicate.
+    expect(recorder.frames.filter((frame) => frame.type === "ack").map((frame) => frame.payload)).toEqual([
+      expect.objectContaining({ duplicate: false }),
+      expect.objectContaining({ duplicate: false }),
+    ]);
     expect(recorder.runOf(id).at(-1)?.payload).toMatchObject({ result: "12 * (3 + 4) = 84" });
     expectContiguous(recorder.seqs);
     expect(recorder.resyncs).toEqual([]);
