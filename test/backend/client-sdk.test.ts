@@ -30,17 +30,21 @@ async function signedUp(counter?: { refreshes: number }): Promise<AuthClient> {
   return auth;
 }
 
+function connectedSdk(auth: AuthClient, recorder: SdkRecorder) {
+  return connect({
+    url: `${ORIGIN.replace("http", "ws")}/ws`,
+    getAccessToken: ({ current }) => auth.accessToken({ replacing: current }),
+    backoff: { initialDelayMs: 20, maxDelayMs: 200 },
+    WebSocket: fetchWebSocket(exports.default),
+    ...recorder.handlers,
+  });
+}
+
 describe("the client SDK in workerd", () => {
   it("reconnects after the server closes every socket with 1012 mid-run, resumes, and delivers each event once", async () => {
     const auth = await signedUp();
     const recorder = new SdkRecorder(10_000);
-    const connection = connect({
-      url: `${ORIGIN.replace("http", "ws")}/ws`,
-      getAccessToken: ({ current }) => auth.accessToken({ replacing: current }),
-      backoff: { initialDelayMs: 20, maxDelayMs: 200 },
-      WebSocket: fetchWebSocket(exports.default),
-      ...recorder.handlers,
-    });
+    const connection = connectedSdk(auth, recorder);
     // Sent before the socket is open: queued, then carried once.
     const early = connection.send("what is 1+1");
     await recorder.state("open");
@@ -73,12 +77,7 @@ describe("the client SDK in workerd", () => {
   it("answers a request (create_thread) with its reply frame, and fails it if the connection is closed", async () => {
     const auth = await signedUp();
     const recorder = new SdkRecorder(10_000);
-    const connection = connect({
-      url: `${ORIGIN.replace("http", "ws")}/ws`,
-      getAccessToken: ({ current }) => auth.accessToken({ replacing: current }),
-      WebSocket: fetchWebSocket(exports.default),
-      ...recorder.handlers,
-    });
+    const connection = connectedSdk(auth, recorder);
     // Asked before the socket is open: it waits for the connection.
     const created = await connection.request("create_thread", { name: "Plans" });
     expect(created).toMatchObject({ type: "thread_created", payload: { thread: { name: "Plans" } } });
