@@ -2,9 +2,15 @@
  * The session's resume log, in the object's own SQLite storage: every sequenced event with its
  * `seq`, bounded to the last MAX_EVENTS and MAX_AGE_MS. `seq` itself lives in a meta row, so it
  * keeps rising even when old events are trimmed away.
+ *
+ * It is on the path of every event, so it does little per append: the tables are created by the
+ * first append (a session that never sends a message writes nothing), the object remembers the
+ * last `seq` (it is the log's only writer), each append is one transaction, and old rows are
+ * deleted every TRIM_INTERVAL appends — replay honours the bounds exactly either way.
  */
 export const MAX_LOGGED_EVENTS = 1000;
 export const MAX_LOGGED_EVENT_AGE_MS = 24 * 3600 * 1000;
+const TRIM_INTERVAL = 32;
 
 export interface Replay {
   /** The `resume_after` honoured, or null when the log no longer reaches back that far. */
@@ -12,37 +18,69 @@ export interface Replay {
   frames: string[];
 }
 
+export interface LogStorage {
+  sql: SqlStorage;
+  transactionSync<T>(closure: () => T): T;
+}
+
 export class EventLog {
+  private tablesExist: boolean | null = null;
+  private last: number | null = null;
+
   constructor(
-    private readonly sql: SqlStorage,
+    private readonly storage: LogStorage,
     private readonly limits = { maxEvents: MAX_LOGGED_EVENTS, maxAgeMs: MAX_LOGGED_EVENT_AGE_MS },
-  ) {
-    sql.exec(`CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, created_at INTEGER NOT NULL, frame TEXT NOT NULL)`);
-    sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)`);
+  ) {}
+
+  private get sql(): SqlStorage {
+    return this.storage.sql;
+  }
+
+  private hasTables(): boolean {
+    this.tablesExist ??= this.sql.exec(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'`).toArray().length > 0;
+    return this.tablesExist;
   }
 
   lastSeq(): number {
-    const row = this.sql.exec<{ value: number }>(`SELECT value FROM meta WHERE key = 'last_seq'`).toArray()[0];
-    return row?.value ?? 0;
+    if (this.last === null) {
+      const row = this.hasTables() ? this.sql.exec<{ value: number }>(`SELECT value FROM meta WHERE key = 'last_seq'`).toArray()[0] : undefined;
+      this.last = row?.value ?? 0;
+    }
+    return this.last;
   }
 
-  /** Gives the frame the next `seq`, stores it, trims the log, and returns the frame as sent. */
+  /** Gives the frame the next `seq`, stores it (trimming now and then), and returns the frame as sent. */
   append(build: (seq: number) => string, nowMs = Date.now()): string {
     const seq = this.lastSeq() + 1;
     const frame = build(seq);
-    this.sql.exec(`INSERT INTO meta (key, value) VALUES ('last_seq', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, seq);
-    this.sql.exec(`INSERT INTO events (seq, created_at, frame) VALUES (?, ?, ?)`, seq, nowMs, frame);
-    this.sql.exec(`DELETE FROM events WHERE seq <= ? OR created_at < ?`, seq - this.limits.maxEvents, nowMs - this.limits.maxAgeMs);
+    this.storage.transactionSync(() => {
+      if (!this.hasTables()) {
+        this.sql.exec(`CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, created_at INTEGER NOT NULL, frame TEXT NOT NULL)`);
+        this.sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)`);
+      }
+      this.sql.exec(`INSERT INTO meta (key, value) VALUES ('last_seq', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, seq);
+      this.sql.exec(`INSERT INTO events (seq, created_at, frame) VALUES (?, ?, ?)`, seq, nowMs, frame);
+      if (seq % TRIM_INTERVAL === 0) {
+        this.sql.exec(`DELETE FROM events WHERE seq <= ? OR created_at < ?`, seq - this.limits.maxEvents, nowMs - this.limits.maxAgeMs);
+      }
+    });
+    // Only once the transaction committed: a failed append leaves the sequence where it was.
+    this.tablesExist = true;
+    this.last = seq;
     return frame;
   }
 
-  /** Every event with `seq > after`, in order, if the log still holds all of them. */
+  /** Every event with `seq > after`, in order, if the log (within its bounds) still holds all of them. */
   replayAfter(after: number, nowMs = Date.now()): Replay {
     const last = this.lastSeq();
     if (after > last) return { resumedFrom: null, frames: [] };
     if (after === last) return { resumedFrom: after, frames: [] };
     const oldest = this.sql
-      .exec<{ seq: number }>(`SELECT MIN(seq) AS seq FROM events WHERE created_at >= ?`, nowMs - this.limits.maxAgeMs)
+      .exec<{ seq: number | null }>(
+        `SELECT MIN(seq) AS seq FROM events WHERE created_at >= ? AND seq > ?`,
+        nowMs - this.limits.maxAgeMs,
+        last - this.limits.maxEvents,
+      )
       .toArray()[0]?.seq;
     if (oldest === undefined || oldest === null || oldest > after + 1) return { resumedFrom: null, frames: [] };
     const frames = this.sql

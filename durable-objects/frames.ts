@@ -30,7 +30,8 @@ export type FrameReading =
   | { ok: true; frame: ClientFrame }
   | { ok: false; tooLarge: boolean; code: string; message: string; replyTo?: string };
 
-const byteLength = (text: string) => new TextEncoder().encode(text).byteLength;
+/** UTF-8 takes at most 3 bytes per UTF-16 unit: most frames are measured without encoding them. */
+const overMaxBytes = (text: string) => text.length * 3 > MAX_FRAME_BYTES && new TextEncoder().encode(text).byteLength > MAX_FRAME_BYTES;
 
 /** Parses and validates one inbound WebSocket message; every failure says what was wrong. */
 export function readClientFrame(message: string | ArrayBuffer): FrameReading {
@@ -38,7 +39,7 @@ export function readClientFrame(message: string | ArrayBuffer): FrameReading {
     if (message.byteLength > MAX_FRAME_BYTES) return { ok: false, tooLarge: true, code: "frame_too_large", message: "Frames are at most 64 KiB." };
     return { ok: false, tooLarge: false, code: "binary_not_supported", message: "Frames are JSON text, not binary." };
   }
-  if (message.length > MAX_FRAME_BYTES || byteLength(message) > MAX_FRAME_BYTES) {
+  if (message.length > MAX_FRAME_BYTES || overMaxBytes(message)) {
     return { ok: false, tooLarge: true, code: "frame_too_large", message: "Frames are at most 64 KiB." };
   }
   let parsed: unknown;

@@ -11,13 +11,15 @@ import { appDatabase } from "./db/client.js";
 import { EventLog } from "./event-log.js";
 import { readClientFrame, serverFrame } from "./frames.js";
 import { FrameHandler, type SessionChannel } from "./message-handler.js";
-import { countFrame, type SocketAttachment } from "./socket-state.js";
+import { DEFAULT_RATE_LIMITS, FrameCounter, type SocketAttachment } from "./socket-state.js";
 import { DEFAULT_TOKEN_REFRESH_LEAD_SECONDS, expiryAction, nextWakeMs } from "./token-lifecycle.js";
 
 export interface UserSessionEnv extends AuthGatewayVars {
   APP_DB: D1Database;
   AUTH: AuthServiceApi;
   TOKEN_REFRESH_LEAD_SECONDS?: string;
+  WS_MAX_FRAMES_PER_WINDOW?: string;
+  WS_RATE_WINDOW_SECONDS?: string;
 }
 
 /**
@@ -69,17 +71,27 @@ function sendIfOpen(ws: WebSocket, frame: string): void {
  */
 export class UserSession extends DurableObject<UserSessionEnv> {
   private readonly log: EventLog;
-  private readonly handler: FrameHandler;
+  /** Made on the first frame: a socket that only connects never needs one (nor D1). */
+  private handlerInstance: FrameHandler | null = null;
   private readonly refreshLeadMs: number;
+  private readonly frames: FrameCounter;
   /** Per object (DESIGN.md section 5): its own cache and breaker for in-band token refresh. */
   private gatewayInstance: AuthGateway | null = null;
 
   constructor(ctx: DurableObjectState, env: UserSessionEnv) {
     super(ctx, env);
-    this.log = new EventLog(ctx.storage.sql);
-    this.handler = new FrameHandler(appDatabase(env.APP_DB), demoAgent, [calculator, wordCount]);
+    this.log = new EventLog(ctx.storage);
     this.refreshLeadMs =
       readInteger(env.TOKEN_REFRESH_LEAD_SECONDS, DEFAULT_TOKEN_REFRESH_LEAD_SECONDS, { min: 0, max: 3600 }) * 1000;
+    this.frames = new FrameCounter({
+      maxFrames: readInteger(env.WS_MAX_FRAMES_PER_WINDOW, DEFAULT_RATE_LIMITS.maxFrames, { min: 1, max: 1_000_000 }),
+      windowMs: readInteger(env.WS_RATE_WINDOW_SECONDS, DEFAULT_RATE_LIMITS.windowMs / 1000, { min: 1, max: 3600 }) * 1000,
+    });
+  }
+
+  private get handler(): FrameHandler {
+    this.handlerInstance ??= new FrameHandler(appDatabase(this.env.APP_DB), demoAgent, [calculator, wordCount]);
+    return this.handlerInstance;
   }
 
   private get gateway(): AuthGateway {
@@ -93,7 +105,7 @@ export class UserSession extends DurableObject<UserSessionEnv> {
       return new Response("Expected an authenticated WebSocket upgrade.", { status: 400 });
     }
     // A revoked session stays revoked, even for a token some isolate still has cached as valid.
-    if (await this.ctx.storage.get<string>(REVOKED_KEY)) {
+    if (this.ctx.storage.kv.get<string>(REVOKED_KEY)) {
       const { 0: client, 1: server } = new WebSocketPair();
       server.accept();
       closeSocket(server, "session_revoked", "The session has been revoked.");
@@ -113,7 +125,6 @@ export class UserSession extends DurableObject<UserSessionEnv> {
       tokenExpiresAtMs: claims.data.exp * 1000,
       expiryWarned: false,
       connectedAtMs: nowMs,
-      rate: { windowStartMs: nowMs, frames: 0 },
     };
     server.serializeAttachment(attachment);
 
@@ -139,7 +150,7 @@ export class UserSession extends DurableObject<UserSessionEnv> {
    * disabled). Every socket closes with 4003 at once, and new ones are refused from now on.
    */
   async revoke(reason: string): Promise<number> {
-    await this.ctx.storage.put(REVOKED_KEY, reason);
+    this.ctx.storage.kv.put(REVOKED_KEY, reason);
     const sockets = this.ctx.getWebSockets();
     for (const ws of sockets) closeSocket(ws, "session_revoked", "The session has been revoked.");
     await this.ctx.storage.deleteAlarm();
@@ -147,15 +158,14 @@ export class UserSession extends DurableObject<UserSessionEnv> {
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    const attachment = ws.deserializeAttachment() as SocketAttachment;
     const nowMs = Date.now();
-    const counted = countFrame(attachment.rate, nowMs);
-    ws.serializeAttachment({ ...attachment, rate: counted.rate });
-    if (counted.verdict === "close") return closeSocket(ws, "rate_limited", "Too many frames.");
-    if (counted.verdict === "warn") {
+    const verdict = this.frames.count(ws, nowMs);
+    if (verdict === "close") return closeSocket(ws, "rate_limited", "Too many frames.");
+    if (verdict === "warn") {
       sendIfOpen(ws, serverFrame("error", { code: "rate_limited", message: "Too many frames; slow down.", retryable: true }));
       return;
     }
+    const attachment = ws.deserializeAttachment() as SocketAttachment;
     if (attachment.tokenExpiresAtMs <= nowMs) return closeSocket(ws, "token_expired", "The access token has expired.");
 
     const reading = readClientFrame(message);

@@ -87,6 +87,14 @@ describe("limits", () => {
     expect(await rowsOf(userId)).toEqual({ messages: 0, threads: 0, runs: 0 });
   });
 
+  it("counts bytes, not characters: a frame under 64 Ki characters but over 64 KiB of UTF-8 closes with 1009", async () => {
+    const { socket, userId } = await session();
+    // 22,000 euro signs: 22,000 characters, 66,000 bytes.
+    socket.send(JSON.stringify({ type: "user_message", id: "wide", payload: { content: "€".repeat(22_000) } }));
+    expect((await socket.closed()).code).toBe(1009);
+    expect(await rowsOf(userId)).toEqual({ messages: 0, threads: 0, runs: 0 });
+  });
+
   it("answers a flood with rate_limited errors, then closes with 4008", async () => {
     const { socket } = await session();
     for (let index = 0; index < 200; index += 1) socket.send({ type: "ping", id: `f${index}`, payload: {} });

@@ -93,7 +93,7 @@ describe("resume", () => {
   it("keeps the log bounded by count and age", async () => {
     const stub = backendEnv.USER_SESSION.get(backendEnv.USER_SESSION.idFromName(`log-${crypto.randomUUID()}`));
     await runInDurableObject(stub, (_instance, state) => {
-      const log = new EventLog(state.storage.sql, { maxEvents: 5, maxAgeMs: 3_600_000 });
+      const log = new EventLog(state.storage, { maxEvents: 5, maxAgeMs: 3_600_000 });
       const nowMs = Date.now();
       for (let index = 1; index <= 12; index += 1) log.append((seq) => JSON.stringify({ seq }), nowMs);
       expect(log.lastSeq()).toBe(12);

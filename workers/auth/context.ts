@@ -12,7 +12,20 @@ export interface AuthContext {
   oauthStateKeys(): Promise<KeyRing>;
 }
 
+/**
+ * One context per `env` object: workerd hands every request of an isolate the same one, and the
+ * context is derived from it alone (config from vars, keys from secrets and D1). Building it per
+ * call showed in the profile of every token validation.
+ */
+const contexts = new WeakMap<AuthBindings, AuthContext>();
+
 export function authContext(env: AuthBindings): AuthContext {
+  let context = contexts.get(env);
+  if (!context) contexts.set(env, (context = buildAuthContext(env)));
+  return context;
+}
+
+function buildAuthContext(env: AuthBindings): AuthContext {
   const db = authDatabase(env.AUTH_DB);
   const config = authConfig(env);
   // Only `wrangler dev` may mint its own keys; elsewhere a missing secret is a 503, not a surprise key.

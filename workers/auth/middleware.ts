@@ -48,14 +48,32 @@ export const requireService = createMiddleware<AuthAppEnv>(async (c, next) => {
   await next();
 });
 
+/**
+ * Service tokens already verified in this isolate, until their expiry. A caller presents the same
+ * token for five minutes, so without this every RPC call paid a second signature check. Bounded;
+ * the oldest entry goes first.
+ */
+const verifiedByContext = new WeakMap<AuthContext, Map<string, ServiceClaims>>();
+const MAX_VERIFIED_SERVICE_TOKENS = 256;
+
 /** Shared by the HTTP route and every RPC method: verifies the caller's service token. */
 export async function verifyServiceCaller(auth: AuthContext, token: string): Promise<ServiceClaims> {
+  let verifiedServiceTokens = verifiedByContext.get(auth);
+  if (!verifiedServiceTokens) verifiedByContext.set(auth, (verifiedServiceTokens = new Map()));
+  const known = verifiedServiceTokens.get(token);
+  if (known && known.exp * 1000 > Date.now()) return known;
   try {
     const keys = await auth.serviceKeys();
-    return await verifyServiceToken(token, keys.verificationKeys, {
+    const claims = await verifyServiceToken(token, keys.verificationKeys, {
       issuer: auth.config.issuer,
       audience: AUTH_SERVICE_NAME,
     });
+    if (verifiedServiceTokens.size >= MAX_VERIFIED_SERVICE_TOKENS) {
+      const oldest = verifiedServiceTokens.keys().next().value;
+      if (oldest !== undefined) verifiedServiceTokens.delete(oldest);
+    }
+    verifiedServiceTokens.set(token, claims);
+    return claims;
   } catch (error) {
     if (error instanceof TokenError) {
       throw new ApiError("invalid_service", "A valid service token addressed to the auth service is required.");

@@ -171,10 +171,15 @@ export interface AuthenticatedAccess {
  */
 export async function authenticateAccessToken(ctx: AuthContext, token: string): Promise<AuthenticatedAccess> {
   const claims = await verifyAccessToken(token, await ctx.accessKeys(), ctx.config);
-  const [session, user] = await Promise.all([findSession(ctx, claims.sid), findUserById(ctx.db, claims.sub)]);
-  if (!session || !user || session.userId !== user.id) {
-    throw new TokenError("invalid_token", TOKEN_FAILURE_MESSAGES.invalid_token);
-  }
+  // One query for both rows: this runs for every uncached validation (every new socket).
+  const found = await ctx.db
+    .select({ session: sessions, user: users })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(and(eq(sessions.id, claims.sid), eq(sessions.userId, claims.sub)))
+    .get();
+  if (!found) throw new TokenError("invalid_token", TOKEN_FAILURE_MESSAGES.invalid_token);
+  const { session, user } = found;
   if (session.revokedAt !== null || user.disabledAt !== null) {
     throw new TokenError("token_revoked", TOKEN_FAILURE_MESSAGES.token_revoked);
   }

@@ -1,31 +1,9 @@
-import { resolve } from "node:path";
-import { build } from "esbuild";
-import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { bundledWorker } from "./bundled-worker.js";
 
 /**
- * Our other Workers as auxiliary Workers of a test project. The test plugin runs auxiliary Workers
- * from built JavaScript, so each is bundled first; bindings and vars come from its own
- * wrangler.toml, so the tests run it exactly as configured, plus the overrides given here.
+ * Our other Workers as auxiliary Workers of a test project, bundled (bundled-worker.ts) and
+ * configured from their own wrangler.toml, plus the overrides given here.
  */
-async function bundledWorker(name: string, configPath: string, entry: string) {
-  const outfile = resolve(`.build/test/${name}.js`);
-  await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2024",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["module", "main"],
-    external: ["cloudflare:*", "node:*"],
-    logLevel: "warning",
-  });
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(configPath);
-  // Module rules and the root describe unbundled sources; the bundle is one file outside that root.
-  const { modulesRules: _unusedForBundles, rootPath: _unusedRoot, ...bundledWorkerOptions } = workerOptions;
-  return { ...bundledWorkerOptions, name, modules: true, scriptPath: outfile };
-}
 
 /** The auth Worker beside the backend under test. */
 export async function authAuxiliaryWorker() {
@@ -40,8 +18,7 @@ export async function authAuxiliaryWorker() {
 /** The local OIDC provider, with `clients` registered (redirect URIs on the tests' origin). */
 export async function devOidcAuxiliaryWorker(clients: unknown[]) {
   const worker = await bundledWorker("tether-dev-oidc", "workers/dev-oidc/wrangler.toml", "workers/dev-oidc/index.ts");
-  const vars: Record<string, unknown> = "bindings" in worker && typeof worker.bindings === "object" ? { ...worker.bindings } : {};
-  return { ...worker, bindings: { ...vars, CLIENTS: JSON.stringify(clients) } };
+  return { ...worker, bindings: { ...worker.bindings, CLIENTS: JSON.stringify(clients) } };
 }
 
 /**

@@ -1,0 +1,60 @@
+// `npm run bench` (full, under 10 minutes on 2 cores) or `npm run bench -- --quick` (under 2
+// minutes, what CI runs): starts Tether and its peers on 127.0.0.1, runs the five workloads, and
+// writes RESULTS.md with a latency chart — bench/ for a full run, .build/bench/ for a quick one.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { latencyChartSvg } from "./lib/chart.ts";
+import { FULL, QUICK } from "./lib/config.ts";
+import { startPeers } from "./lib/peers.ts";
+import { chartPoints, renderReport, type BenchResults } from "./lib/report.ts";
+import { mintTokens } from "./lib/tokens.ts";
+import { runConnect } from "./workloads/connect.ts";
+import { runHeld } from "./workloads/held.ts";
+import { runMessages } from "./workloads/message.ts";
+import { runPing } from "./workloads/ping.ts";
+import { runProfiles } from "./workloads/profile.ts";
+import { runValidation } from "./workloads/validation.ts";
+
+const config = process.argv.includes("--quick") ? QUICK : FULL;
+const outputDir = config.mode === "full" ? "bench" : join(".build", "bench");
+const started = performance.now();
+const startedAt = new Date();
+const log = (message: string) => console.log(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}`);
+
+log(`${config.mode} run: starting Tether, the floor, partyserver and socket.io`);
+const peers = await startPeers();
+try {
+  const mint = (count: number) => mintTokens(peers.tether.server.origin, count);
+  log("W1 connect");
+  const connect = await runConnect(peers.all, config, mint);
+  log("W2 ping");
+  const ping = await runPing(peers.all, config, await mint(config.w2.sockets + 1));
+  log("W3 message");
+  const message = await runMessages([peers.floor, peers.tether], config, await mint(Math.max(...config.w3.sessions)));
+  log("W4 validation");
+  const validation = await runValidation(config);
+  log(`W5 held: ${config.w5.sockets} idle sockets on every peer for ${config.w5.holdSeconds} s`);
+  const held = await runHeld(peers.all, config, await mint(config.w5.sockets));
+  log("profiles of Tether's Workers");
+  const profiles = await runProfiles();
+
+  const notesFile = join("bench", "NOTES.md");
+  const results: BenchResults = {
+    config,
+    startedAt,
+    seconds: (performance.now() - started) / 1000,
+    connect,
+    ping,
+    message,
+    validation,
+    held,
+    profiles,
+    notes: existsSync(notesFile) ? readFileSync(notesFile, "utf8") : "",
+  };
+  mkdirSync(outputDir, { recursive: true });
+  writeFileSync(join(outputDir, "latency.svg"), await latencyChartSvg(chartPoints(results)));
+  writeFileSync(join(outputDir, "RESULTS.md"), renderReport(results, "latency.svg"));
+  log(`wrote ${join(outputDir, "RESULTS.md")} and latency.svg`);
+} finally {
+  await peers.stop();
+}
