@@ -17,6 +17,25 @@ import { runValidation } from "./workloads/validation.ts";
 
 const config = process.argv.includes("--quick") ? QUICK : FULL;
 const outputDir = config.mode === "full" ? "bench" : join(".build", "bench");
+const notesFile = join("bench", "NOTES.md");
+const notes = () => (existsSync(notesFile) ? readFileSync(notesFile, "utf8") : "");
+
+async function writeReport(results: BenchResults): Promise<void> {
+  mkdirSync(outputDir, { recursive: true });
+  writeFileSync(join(outputDir, "latency.svg"), await latencyChartSvg(chartPoints(results)));
+  writeFileSync(join(outputDir, "RESULTS.md"), renderReport(results, "latency.svg"));
+  // Every figure behind the report, for comparing runs and for --report.
+  writeFileSync(join(outputDir, "results.json"), `${JSON.stringify({ ...results, notes: undefined }, null, 1)}\n`);
+}
+
+// --report: write RESULTS.md again from the last run's figures (after editing NOTES.md).
+if (process.argv.includes("--report")) {
+  const saved = JSON.parse(readFileSync(join(outputDir, "results.json"), "utf8")) as BenchResults;
+  await writeReport({ ...saved, config, startedAt: new Date(saved.startedAt), notes: notes() });
+  console.log(`wrote ${join(outputDir, "RESULTS.md")} from results.json`);
+  process.exit(0);
+}
+
 const started = performance.now();
 const startedAt = new Date();
 const log = (message: string) => console.log(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}`);
@@ -38,7 +57,6 @@ try {
   log("profiles of Tether's Workers");
   const profiles = await runProfiles();
 
-  const notesFile = join("bench", "NOTES.md");
   const results: BenchResults = {
     config,
     startedAt,
@@ -49,12 +67,10 @@ try {
     validation,
     held,
     profiles,
-    notes: existsSync(notesFile) ? readFileSync(notesFile, "utf8") : "",
+    notes: notes(),
   };
-  mkdirSync(outputDir, { recursive: true });
-  writeFileSync(join(outputDir, "latency.svg"), await latencyChartSvg(chartPoints(results)));
-  writeFileSync(join(outputDir, "RESULTS.md"), renderReport(results, "latency.svg"));
-  log(`wrote ${join(outputDir, "RESULTS.md")} and latency.svg`);
+  await writeReport(results);
+  log(`wrote ${join(outputDir, "RESULTS.md")}, latency.svg and results.json`);
 } finally {
   await peers.stop();
 }

@@ -28,7 +28,7 @@ export async function latencyChartSvg(points: ChartPoint[]): Promise<string> {
       },
     },
     // Each workload has its own peers and its own range of milliseconds.
-    resolve: { scale: { x: "independent", y: "independent" } },
+    resolve: { scale: { x: "independent", xOffset: "independent", y: "independent" } },
     config: { font: "system-ui, sans-serif", background: "white" },
   }).spec;
   return new vega.View(vega.parse(spec), { renderer: "none" }).toSVG();

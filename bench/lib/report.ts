@@ -62,7 +62,8 @@ interface Target {
 function targetRow(target: Target): string {
   const met = target.kind === "max" ? target.measured <= target.limit : target.measured >= target.limit;
   const off = target.kind === "max" ? target.measured / target.limit - 1 : 1 - target.measured / target.limit;
-  const verdict = met ? "met" : `**missed by ${(off * 100).toFixed(0)}%**`;
+  const percent = off * 100;
+  const verdict = met ? "met" : `**missed by ${percent < 10 ? percent.toFixed(1) : percent.toFixed(0)}%**`;
   return `| ${target.name} | ${times(target.measured)} | ${target.kind === "max" ? "≤" : "≥"} ${target.limit}× | ${verdict} |`;
 }
 

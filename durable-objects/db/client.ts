@@ -1,16 +1,5 @@
-import { drizzle } from "drizzle-orm/d1";
+import { databaseFor, type Database } from "../../workers/shared/d1.js";
 
-export type AppDatabase = ReturnType<typeof drizzle>;
-
-/**
- * One drizzle instance per D1 binding and isolate (every session object of an isolate shares it):
- * building one showed in the profile of every new socket. The queries use the typed query
- * builder with the tables of schema.ts, so no relational schema is passed.
- */
-const instances = new WeakMap<D1Database, AppDatabase>();
-
-export function appDatabase(d1: D1Database): AppDatabase {
-  let db = instances.get(d1);
-  if (!db) instances.set(d1, (db = drizzle(d1)));
-  return db;
-}
+/** The app's database (APP_DB), written by the session objects; tables in ./schema.ts. */
+export type AppDatabase = Database;
+export const appDatabase: (d1: D1Database) => AppDatabase = databaseFor;

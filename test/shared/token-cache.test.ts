@@ -25,56 +25,64 @@ function cacheAt(options: { ttlSeconds: number; maxEntries: number }) {
 describe("TokenCache", () => {
   it("serves a validation for its TTL and not after", async () => {
     const { cache, clock } = cacheAt({ ttlSeconds: 30, maxEntries: 10 });
-    await cache.set("token", validFor(900));
+    cache.set("token", validFor(900));
     clock.nowMs += 29_999;
-    expect(await cache.get("token")).toEqual(validFor(900));
+    expect(cache.get("token")).toEqual(validFor(900));
     clock.nowMs += 1;
-    expect(await cache.get("token")).toBeUndefined();
+    expect(cache.get("token")).toBeUndefined();
   });
 
   it("never outlives the token's own expiry", async () => {
     const { cache, clock } = cacheAt({ ttlSeconds: 30, maxEntries: 10 });
-    await cache.set("token", validFor(10));
+    cache.set("token", validFor(10));
     clock.nowMs += 9_999;
-    expect(await cache.get("token")).toBeDefined();
+    expect(cache.get("token")).toBeDefined();
     clock.nowMs += 1;
-    expect(await cache.get("token")).toBeUndefined();
+    expect(cache.get("token")).toBeUndefined();
   });
 
   it("does not store a token that has already expired", async () => {
     const { cache } = cacheAt({ ttlSeconds: 30, maxEntries: 10 });
-    await cache.set("token", validFor(-1));
+    cache.set("token", validFor(-1));
     expect(cache.size).toBe(0);
   });
 
   it("keeps rejections for 5 seconds only", async () => {
     const { cache, clock } = cacheAt({ ttlSeconds: 30, maxEntries: 10 });
-    await cache.set("bad", rejected);
+    cache.set("bad", rejected);
     clock.nowMs += 4_999;
-    expect(await cache.get("bad")).toEqual(rejected);
+    expect(cache.get("bad")).toEqual(rejected);
     clock.nowMs += 1;
-    expect(await cache.get("bad")).toBeUndefined();
+    expect(cache.get("bad")).toBeUndefined();
   });
 
   it("evicts the least recently used entry past its bound", async () => {
     const { cache } = cacheAt({ ttlSeconds: 30, maxEntries: 2 });
-    await cache.set("a", validFor(900));
-    await cache.set("b", validFor(900));
-    await cache.get("a");
-    await cache.set("c", validFor(900));
+    cache.set("a", validFor(900));
+    cache.set("b", validFor(900));
+    cache.get("a");
+    cache.set("c", validFor(900));
     expect(cache.size).toBe(2);
-    expect(await cache.get("b")).toBeUndefined();
-    expect(await cache.get("a")).toBeDefined();
-    expect(await cache.get("c")).toBeDefined();
+    expect(cache.get("b")).toBeUndefined();
+    expect(cache.get("a")).toBeDefined();
+    expect(cache.get("c")).toBeDefined();
+  });
+
+  it("keys an entry by the SHA-256 of the token, never the token itself", async () => {
+    const token = "header.payload.signature";
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token)));
+    const expected = btoa(String.fromCharCode(...digest)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+    expect(await TokenCache.key(token)).toBe(expected);
+    expect(await TokenCache.key(token)).not.toContain(token);
   });
 
   it("is off with a TTL of 0 and forgets a token on request", async () => {
     const off = cacheAt({ ttlSeconds: 0, maxEntries: 10 }).cache;
-    await off.set("token", validFor(900));
-    expect(await off.get("token")).toBeUndefined();
+    off.set("token", validFor(900));
+    expect(off.get("token")).toBeUndefined();
     const { cache } = cacheAt({ ttlSeconds: 30, maxEntries: 10 });
-    await cache.set("token", validFor(900));
-    await cache.forget("token");
-    expect(await cache.get("token")).toBeUndefined();
+    cache.set("token", validFor(900));
+    cache.forget("token");
+    expect(cache.get("token")).toBeUndefined();
   });
 });

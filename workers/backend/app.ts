@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { bearerToken, onError, onNotFound } from "../shared/http.js";
+import { TokenCache } from "../shared/token-cache.js";
 import { TETHER_VERSION } from "../shared/version.js";
 import { apiRoutes } from "./api/routes.js";
 import { authGateway } from "./gateway.js";
@@ -15,7 +16,7 @@ for (const path of ["/auth/logout", "/auth/logout-all"]) {
   backendApp.post(path, async (c) => {
     const token = bearerToken(c);
     const response = await c.env.AUTH.fetch(c.req.raw);
-    if (token !== null) await authGateway(c.env).cache.forget(token);
+    if (token !== null) authGateway(c.env).cache.forget(await TokenCache.key(token));
     return response;
   });
 }

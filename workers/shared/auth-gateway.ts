@@ -58,8 +58,9 @@ export class AuthGateway {
   }
 
   async validate(token: string, options: { bypassCache?: boolean } = {}): Promise<TokenValidation> {
-    if (!options.bypassCache) {
-      const cached = await this.cache.get(token);
+    const key = this.cache.enabled ? await TokenCache.key(token) : null;
+    if (key !== null && !options.bypassCache) {
+      const cached = this.cache.get(key);
       if (cached) return this.fromResult(cached);
     }
     let result: RpcResult<AccessClaims>;
@@ -69,7 +70,7 @@ export class AuthGateway {
       return this.validateLocally(token, error instanceof BreakerOpenError ? error.retryAfterSeconds : undefined);
     }
     if (isAuthFailure(result)) return this.validateLocally(token);
-    await this.cache.set(token, result);
+    if (key !== null) this.cache.set(key, result);
     if (result.ok) await this.refreshKeysIfStale();
     return this.fromResult(result);
   }

@@ -19,8 +19,6 @@ interface Entry {
 
 export class TokenCache {
   private readonly entries = new Map<string, Entry>();
-  /** A miss is followed by a `set` of the same token: its hash is computed once. */
-  private lastHashed: { token: string; key: string } | null = null;
 
   constructor(
     private readonly options: { ttlSeconds: number; maxEntries: number; negativeTtlSeconds?: number } = {
@@ -38,16 +36,13 @@ export class TokenCache {
     return this.entries.size;
   }
 
-  private async keyOf(token: string): Promise<string> {
-    if (this.lastHashed?.token === token) return this.lastHashed.key;
-    const key = await sha256Base64Url(token);
-    this.lastHashed = { token, key };
-    return key;
+  /** The key of a token: its SHA-256. Computed once per validation, for the lookup and the store. */
+  static key(token: string): Promise<string> {
+    return sha256Base64Url(token);
   }
 
-  async get(token: string): Promise<RpcResult<AccessClaims> | undefined> {
+  get(key: string): RpcResult<AccessClaims> | undefined {
     if (!this.enabled) return undefined;
-    const key = await this.keyOf(token);
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     if (entry.expiresAtMs <= this.now()) {
@@ -60,14 +55,13 @@ export class TokenCache {
     return entry.result;
   }
 
-  async set(token: string, result: RpcResult<AccessClaims>): Promise<void> {
+  set(key: string, result: RpcResult<AccessClaims>): void {
     if (!this.enabled) return;
     const nowMs = this.now();
     const ttlMs = result.ok
       ? Math.min(this.options.ttlSeconds * 1000, result.value.exp * 1000 - nowMs)
       : Math.min(this.options.ttlSeconds, this.options.negativeTtlSeconds ?? NEGATIVE_CACHE_TTL_SECONDS) * 1000;
     if (ttlMs <= 0) return;
-    const key = await this.keyOf(token);
     this.entries.delete(key);
     this.entries.set(key, { result, expiresAtMs: nowMs + ttlMs });
     while (this.entries.size > this.options.maxEntries) {
@@ -78,7 +72,7 @@ export class TokenCache {
   }
 
   /** Drops one token at once, e.g. when this isolate forwards its logout. */
-  async forget(token: string): Promise<void> {
-    this.entries.delete(await this.keyOf(token));
+  forget(key: string): void {
+    this.entries.delete(key);
   }
 }
