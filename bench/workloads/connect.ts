@@ -17,6 +17,12 @@ export type ConnectResults = Partial<Record<PeerName, Record<number, ConnectRun[
 
 export async function runConnect(peers: Peer[], config: BenchConfig, mint: (count: number) => Promise<MintedToken[]>): Promise<ConnectResults> {
   const results: ConnectResults = {};
+  // Warm-up: every peer has loaded its code and opened a few sockets before anything is timed.
+  const warmup = await mint(20);
+  for (const peer of peers) {
+    const connections = await inPool(warmup, config.connectConcurrency, ({ token, room }) => peer.client.connect(token, room));
+    await Promise.all(connections.map((connection) => connection.close()));
+  }
   for (let run = 0; run < config.runs; run += 1) {
     for (const sockets of config.w1Sockets) {
       // Fresh sessions every run: Tether validates each through the auth Worker, uncached.
