@@ -37,6 +37,32 @@ const providerClients = [
   { client_id: "tether-confidential", client_secret: "confidential-test-secret", redirect_uris: [`${testOrigin}/auth/oauth/confidential/callback`] },
 ];
 
+/**
+ * The backend as the main Worker and the auth Worker as an auxiliary one, both databases migrated
+ * by the setup file: what the backend and security projects run against.
+ */
+function backendProject(name: string, include: string[], vars: Record<string, string> = {}) {
+  return {
+    plugins: [
+      cloudflareTest(async () => ({
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
+          bindings: {
+            AUTH_SERVICE_SECRET: backendServiceSecret,
+            TEST_AUTH_MIGRATIONS: await readD1Migrations("migrations/auth"),
+            TEST_APP_MIGRATIONS: await readD1Migrations("migrations/app"),
+            ...vars,
+          },
+          // AUTH_DB lets the setup file migrate and seed the auth Worker's database.
+          d1Databases: { APP_DB: APP_DB_ID, AUTH_DB: AUTH_DB_ID },
+          workers: [await authAuxiliaryWorker(name)],
+        },
+      })),
+    ],
+    test: { name, include, setupFiles: ["test/backend/setup.ts"] },
+  };
+}
+
 // The backend's service credentials exist for this run only; setup files register them with auth.
 const backendServiceSecret = randomBytes(32).toString("base64url");
 
@@ -75,28 +101,10 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
-      {
-        plugins: [
-          cloudflareTest(async () => ({
-            wrangler: { configPath: "./wrangler.toml" },
-            miniflare: {
-              bindings: {
-                AUTH_SERVICE_SECRET: backendServiceSecret,
-                TEST_AUTH_MIGRATIONS: await readD1Migrations("migrations/auth"),
-                TEST_APP_MIGRATIONS: await readD1Migrations("migrations/app"),
-              },
-              // AUTH_DB lets the setup file migrate and seed the auth Worker's database.
-              d1Databases: { APP_DB: APP_DB_ID, AUTH_DB: AUTH_DB_ID },
-              workers: [await authAuxiliaryWorker()],
-            },
-          })),
-        ],
-        test: {
-          name: "backend",
-          include: ["test/backend/**/*.test.ts"],
-          setupFiles: ["test/backend/setup.ts"],
-        },
-      },
+      backendProject("backend", ["test/backend/**/*.test.ts"]),
+      // The security and fault suite: the same two Workers, with the demo agent paced (30 ms a
+      // step) so a run is still in flight when a test resets its session object.
+      backendProject("security", ["test/security/**/*.test.ts"], { DEMO_AGENT_STEP_DELAY_MS: "30" }),
       {
         // Node-hosted tests: real `wrangler dev` processes on 127.0.0.1, and the deploy configs.
         test: {

@@ -5,6 +5,7 @@ import { runAgent } from "./agents/run-agent.js";
 import type { AppDatabase } from "./db/client.js";
 import type { FrameRouting } from "./frames.js";
 import { createThread, storeRunOutcome, storeUserMessage, type MessageAuthor } from "./message-store.js";
+import type { RunLedger } from "./run-ledger.js";
 import { findOwnThread, listThreads, messageView, threadMessages, threadView } from "./threads.js";
 
 /** How a handler talks back: to the socket that sent the frame, or to the whole session. */
@@ -31,6 +32,7 @@ export class FrameHandler {
     private readonly db: AppDatabase,
     private readonly agent: Agent,
     private readonly tools: readonly Tool[],
+    private readonly ledger: RunLedger,
   ) {}
 
   async handle(frame: ClientFrame, channel: SessionChannel): Promise<void> {
@@ -86,6 +88,7 @@ export class FrameHandler {
   private async run(content: string, runId: string, channel: SessionChannel, routing: { replyTo: string; threadId: string }) {
     const run = { runId, userId: channel.author.userId, threadId: routing.threadId };
     const startedAt = Date.now();
+    this.ledger.begin({ ...run, replyTo: routing.replyTo, startedAt });
     try {
       const outcome = await runAgent(this.agent, { content, threadId: routing.threadId }, this.tools, runId, (type, payload) =>
         channel.publish(type, payload, routing),
@@ -101,6 +104,8 @@ export class FrameHandler {
       console.error("agent run failed", reason);
       await storeRunOutcome(this.db, { ...run, durationMs: Date.now() - startedAt }, { ok: false, error: reason }).catch(() => undefined);
       channel.publish("error", { code: "run_failed", message: "The agent run failed.", retryable: true }, routing);
+    } finally {
+      this.ledger.end(runId);
     }
   }
 

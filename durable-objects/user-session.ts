@@ -2,15 +2,18 @@ import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
 import { AuthGateway } from "../workers/shared/auth-gateway.js";
 import { authGatewayOptions, readInteger, type AuthGatewayVars } from "../workers/shared/config.js";
-import { CLOSE_CODES, PROTOCOL, type CloseReasonCode } from "../workers/shared/protocol.js";
+import { CLOSE_CODES, PROTOCOL, type CloseReasonCode, type ServerFrameType, type ServerPayloads } from "../workers/shared/protocol.js";
 import type { AuthServiceApi } from "../workers/shared/rpc.js";
 import { demoAgent } from "./agents/demo.js";
+import { paced } from "./agents/paced.js";
 import { calculator } from "./agents/tools/calculator.js";
 import { wordCount } from "./agents/tools/word-count.js";
 import { appDatabase } from "./db/client.js";
 import { EventLog } from "./event-log.js";
-import { readClientFrame, serverFrame } from "./frames.js";
+import { readClientFrame, serverFrame, type FrameRouting } from "./frames.js";
 import { FrameHandler, type SessionChannel } from "./message-handler.js";
+import { storeRunOutcome } from "./message-store.js";
+import { RunLedger } from "./run-ledger.js";
 import { DEFAULT_RATE_LIMITS, FrameCounter, type SocketAttachment } from "./socket-state.js";
 import { DEFAULT_TOKEN_REFRESH_LEAD_SECONDS, expiryAction, nextWakeMs } from "./token-lifecycle.js";
 
@@ -20,6 +23,7 @@ export interface UserSessionEnv extends AuthGatewayVars {
   TOKEN_REFRESH_LEAD_SECONDS?: string;
   WS_MAX_FRAMES_PER_WINDOW?: string;
   WS_RATE_WINDOW_SECONDS?: string;
+  DEMO_AGENT_STEP_DELAY_MS?: string;
 }
 
 /**
@@ -71,6 +75,7 @@ function sendIfOpen(ws: WebSocket, frame: string): void {
  */
 export class UserSession extends DurableObject<UserSessionEnv> {
   private readonly log: EventLog;
+  private readonly ledger: RunLedger;
   /** Made on the first frame: a socket that only connects never needs one (nor D1). */
   private handlerInstance: FrameHandler | null = null;
   private readonly refreshLeadMs: number;
@@ -81,16 +86,48 @@ export class UserSession extends DurableObject<UserSessionEnv> {
   constructor(ctx: DurableObjectState, env: UserSessionEnv) {
     super(ctx, env);
     this.log = new EventLog(ctx.storage);
+    this.ledger = new RunLedger(ctx.storage.sql);
     this.refreshLeadMs =
       readInteger(env.TOKEN_REFRESH_LEAD_SECONDS, DEFAULT_TOKEN_REFRESH_LEAD_SECONDS, { min: 0, max: 3600 }) * 1000;
     this.frames = new FrameCounter({
       maxFrames: readInteger(env.WS_MAX_FRAMES_PER_WINDOW, DEFAULT_RATE_LIMITS.maxFrames, { min: 1, max: 1_000_000 }),
       windowMs: readInteger(env.WS_RATE_WINDOW_SECONDS, DEFAULT_RATE_LIMITS.windowMs / 1000, { min: 1, max: 3600 }) * 1000,
     });
+    // Before any event is handled: runs an earlier instance left unfinished are reported failed.
+    if (this.ledger.inFlight().length > 0) void ctx.blockConcurrencyWhile(() => this.reportInterruptedRuns());
+  }
+
+  /**
+   * A run cut off by a reset of this object (eviction, crash, deploy): its run row is marked
+   * failed and the session's stream gets `error run_interrupted` for it, so a client that resumes
+   * sees the run end instead of waiting for events that will never come. If D1 is unreachable the
+   * run stays in the ledger and the next start tries again.
+   */
+  private async reportInterruptedRuns(): Promise<void> {
+    const db = appDatabase(this.env.APP_DB);
+    for (const run of this.ledger.inFlight()) {
+      try {
+        await storeRunOutcome(db, { ...run, durationMs: Date.now() - run.startedAt }, { ok: false, error: "interrupted: the session object was reset" });
+      } catch {
+        continue;
+      }
+      this.publish("error", { code: "run_interrupted", message: "The agent run was interrupted; send the message again to retry.", retryable: true }, { replyTo: run.replyTo, threadId: run.threadId });
+      this.ledger.end(run.runId);
+    }
+  }
+
+  /** Onto the session's shared stream: numbered, logged for resume, sent to every socket. */
+  private publish<T extends ServerFrameType>(type: T, payload: ServerPayloads[T], routing: FrameRouting): void {
+    const frame = this.log.append((seq) => serverFrame(type, payload, routing, seq));
+    // A socket that is closing misses the live event; its client resumes from the log.
+    for (const socket of this.ctx.getWebSockets()) sendIfOpen(socket, frame);
   }
 
   private get handler(): FrameHandler {
-    this.handlerInstance ??= new FrameHandler(appDatabase(this.env.APP_DB), demoAgent, [calculator, wordCount]);
+    if (!this.handlerInstance) {
+      const agent = paced(demoAgent, readInteger(this.env.DEMO_AGENT_STEP_DELAY_MS, 0, { min: 0, max: 10_000 }));
+      this.handlerInstance = new FrameHandler(appDatabase(this.env.APP_DB), agent, [calculator, wordCount], this.ledger);
+    }
     return this.handlerInstance;
   }
 
@@ -251,11 +288,7 @@ export class UserSession extends DurableObject<UserSessionEnv> {
       author: { userId: attachment.userId, email: attachment.email, name: attachment.name },
       reply: (type, payload, routing) => sendIfOpen(ws, serverFrame(type, payload, routing)),
       refreshToken: (token, replyTo) => this.refreshSocketToken(ws, token, replyTo),
-      publish: (type, payload, routing) => {
-        const frame = this.log.append((seq) => serverFrame(type, payload, routing, seq));
-        // A socket that is closing misses the live event; its client resumes from the log.
-        for (const socket of this.ctx.getWebSockets()) sendIfOpen(socket, frame);
-      },
+      publish: (type, payload, routing) => this.publish(type, payload, routing ?? {}),
     };
   }
 }

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { cors } from "hono/cors";
-import { limitBody, onError, onNotFound } from "../shared/http.js";
+import { onError, onNotFound } from "../shared/http.js";
 import { withAuthContext, type AuthAppEnv } from "./middleware.js";
 import { originAllowed } from "./oauth/return-origins.js";
 import { allowedReturnOrigins } from "./oauth/settings.js";
@@ -9,7 +9,6 @@ import { discoveryRoutes } from "./routes/discovery.js";
 import { oauthRoutes } from "./routes/oauth.js";
 import { serviceRoutes } from "./routes/services.js";
 import { sessionRoutes } from "./routes/session-routes.js";
-import { MAX_AUTH_BODY_BYTES } from "./schemas.js";
 
 /** The auth Worker's HTTP surface (DESIGN.md section 3). */
 export const authApp = new Hono<AuthAppEnv>();
@@ -26,7 +25,6 @@ authApp.use(
     maxAge: 600,
   }),
 );
-authApp.use("/auth/*", limitBody(MAX_AUTH_BODY_BYTES));
 authApp.route("/auth", accountRoutes);
 authApp.route("/auth", sessionRoutes);
 authApp.route("/auth", serviceRoutes);

@@ -5,7 +5,6 @@ import { z } from "zod";
  * Every string is bounded; emails and names are stored exactly as sent.
  */
 
-export const MAX_AUTH_BODY_BYTES = 16 * 1024;
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 128;
 const MAX_TOKEN_LENGTH = 8192;

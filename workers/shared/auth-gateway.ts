@@ -4,7 +4,14 @@ import { BreakerOpenError, CircuitBreaker, type BreakerOptions, type BreakerStat
 import type { AuthServiceApi, RpcResult } from "./rpc.js";
 import { tokenFailureFromJoseError, TOKEN_FAILURE_MESSAGES } from "./token-errors.js";
 import { TokenCache } from "./token-cache.js";
-import { AccessClaimsSchema, TOKEN_ALGORITHM, type AccessClaims, type TokenFailureCode } from "./tokens.js";
+import {
+  ACCESS_TOKEN_MAX_AGE_SECONDS,
+  AccessClaimsSchema,
+  isCanonicalCompactJws,
+  jwtVerifyOptions,
+  type AccessClaims,
+  type TokenFailureCode,
+} from "./tokens.js";
 
 /**
  * How the backend and its session objects validate user tokens: a token cache in front, a
@@ -117,13 +124,18 @@ export class AuthGateway {
       return { ok: false, code: "auth_unavailable", message: "The auth service is unavailable.", retryAfterSeconds: retryAfter };
     }
     try {
-      const { payload } = await jwtVerify(token, createLocalJWKSet(this.accessKeys.jwks), {
-        algorithms: [TOKEN_ALGORITHM],
-        issuer: this.options.issuer,
-        audience: this.options.audience,
-        requiredClaims: ["exp", "iat", "jti", "sub", "sid"],
-        currentDate: new Date(this.now()),
-      });
+      if (!isCanonicalCompactJws(token)) return { ok: false, code: "invalid_token", message: TOKEN_FAILURE_MESSAGES.invalid_token };
+      const { payload } = await jwtVerify(
+        token,
+        createLocalJWKSet(this.accessKeys.jwks),
+        jwtVerifyOptions({
+          issuer: this.options.issuer,
+          audience: this.options.audience,
+          maxAgeSeconds: ACCESS_TOKEN_MAX_AGE_SECONDS,
+          requiredClaims: ["exp", "iat", "jti", "sub", "sid"],
+          currentDate: new Date(this.now()),
+        }),
+      );
       const claims = AccessClaimsSchema.safeParse(payload);
       if (!claims.success) return { ok: false, code: "invalid_token", message: TOKEN_FAILURE_MESSAGES.invalid_token };
       return { ok: true, claims: claims.data, degraded: true };

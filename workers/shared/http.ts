@@ -1,5 +1,4 @@
 import type { Context, Env, ErrorHandler, MiddlewareHandler, NotFoundHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { z } from "zod";
 import { ApiError, type ErrorCode } from "./errors.js";
@@ -39,34 +38,61 @@ export const onError: ErrorHandler = (error) => {
 export const onNotFound: NotFoundHandler = (c) =>
   errorResponse(new ApiError("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`));
 
-/** Refuses bodies over `maxBytes` with 413 before they are read into memory. */
-export function limitBody(maxBytes: number): MiddlewareHandler {
-  return bodyLimit({
-    maxSize: maxBytes,
-    onError: () => {
-      throw new ApiError("payload_too_large", `The request body is larger than ${maxBytes} bytes.`);
-    },
-  });
+/** Request bodies of the JSON routes are at most this long. */
+export const MAX_JSON_BODY_BYTES = 16 * 1024;
+
+const tooLarge = (maxBytes: number) => new ApiError("payload_too_large", `The request body is larger than ${maxBytes} bytes.`);
+
+/**
+ * The body's bytes, refused with 413 past `maxBytes` — by Content-Length when one is sent, else as
+ * it streams in — so an oversized body is never held whole. Only a route that takes a body reads
+ * it: a request refused earlier (no token, rate limited) leaves its body unread.
+ */
+export async function boundedBody(request: Request, maxBytes: number): Promise<Uint8Array> {
+  if (Number(request.headers.get("Content-Length") ?? 0) > maxBytes) throw tooLarge(maxBytes);
+  if (!request.body) return new Uint8Array();
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
 }
 
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
 
 /**
- * Validates a JSON body with `schema`: 415 for another content type, 400 `invalid_json` for text
- * that does not parse, 400 `validation_failed` naming each bad field. Handlers get typed data
+ * Validates a JSON body with `schema`: 415 for another content type, 413 past `maxBytes`, 400
+ * `invalid_json` for text that does not parse, 400 `validation_failed` naming each bad field. Handlers get typed data
  * from `c.req.valid("json")`.
  */
 export function jsonBody<Schema extends z.ZodType>(
   schema: Schema,
+  maxBytes = MAX_JSON_BODY_BYTES,
 ): MiddlewareHandler<Env, string, { in: { json: z.input<Schema> }; out: { json: z.output<Schema> } }> {
   return async (c, next) => {
     const mediaType = (c.req.header("Content-Type") ?? "").split(";")[0]?.trim() ?? "";
     if (!JSON_MEDIA_TYPE.test(mediaType)) {
       throw new ApiError("unsupported_media_type", "Send the body as application/json.");
     }
+    const text = new TextDecoder().decode(await boundedBody(c.req.raw, maxBytes));
     let body: unknown;
     try {
-      body = JSON.parse(await c.req.text());
+      body = JSON.parse(text);
     } catch {
       throw new ApiError("invalid_json", "The request body is not valid JSON.");
     }

@@ -1,9 +1,11 @@
 import { jwtVerify, type JWTVerifyGetKey } from "jose";
 import { TokenError, TOKEN_FAILURE_MESSAGES, tokenFailureFromJoseError } from "./token-errors.js";
 import {
+  isCanonicalCompactJws,
+  jwtVerifyOptions,
+  SERVICE_TOKEN_MAX_AGE_SECONDS,
   SERVICE_TOKEN_RENEW_BEFORE_SECONDS,
   ServiceClaimsSchema,
-  TOKEN_ALGORITHM,
   type ServiceClaims,
 } from "./tokens.js";
 
@@ -31,13 +33,17 @@ export async function verifyServiceToken(
 ): Promise<ServiceClaims> {
   let payload: unknown;
   try {
-    ({ payload } = await jwtVerify(token, serviceKeys, {
-      algorithms: [TOKEN_ALGORITHM],
-      issuer: expected.issuer,
-      audience: expected.audience,
-      requiredClaims: ["exp", "iat", "jti", "sub"],
-      typ: "JWT",
-    }));
+    if (!isCanonicalCompactJws(token)) throw new TokenError("invalid_token", TOKEN_FAILURE_MESSAGES.invalid_token);
+    ({ payload } = await jwtVerify(
+      token,
+      serviceKeys,
+      jwtVerifyOptions({
+        issuer: expected.issuer,
+        audience: expected.audience,
+        maxAgeSeconds: SERVICE_TOKEN_MAX_AGE_SECONDS,
+        requiredClaims: ["exp", "iat", "jti", "sub"],
+      }),
+    ));
   } catch (error) {
     const code = tokenFailureFromJoseError(error);
     throw new TokenError(code, TOKEN_FAILURE_MESSAGES[code]);

@@ -1,3 +1,4 @@
+import type { JWTVerifyOptions } from "jose";
 import { z } from "zod";
 
 /**
@@ -46,3 +47,54 @@ export const SERVICE_TOKEN_RENEW_BEFORE_SECONDS = 30;
 
 /** Why a token was refused, as the error code a caller sees. */
 export type TokenFailureCode = "invalid_token" | "token_expired" | "token_revoked";
+
+/** Clock skew allowed between the isolates that mint and check a token. */
+export const CLOCK_TOLERANCE_SECONDS = 5;
+/** The oldest an access token may be, whatever its `exp` says (the longest TTL auth can be set to). */
+export const ACCESS_TOKEN_MAX_AGE_SECONDS = 86_400;
+export const SERVICE_TOKEN_MAX_AGE_SECONDS = SERVICE_TOKEN_TTL_SECONDS + 60;
+
+/**
+ * The jwtVerify options every token check uses: ES256 only (so `none` and HMAC are refused by
+ * construction), `typ: JWT`, the expected issuer and audience, required claims, and a maximum age —
+ * which also makes jose refuse an `iat` in the future, a token minted to outlive its checks.
+ */
+export function jwtVerifyOptions(expected: {
+  issuer: string;
+  audience: string;
+  maxAgeSeconds: number;
+  requiredClaims: string[];
+  currentDate?: Date;
+}): JWTVerifyOptions {
+  return {
+    algorithms: [TOKEN_ALGORITHM],
+    typ: "JWT",
+    issuer: expected.issuer,
+    audience: expected.audience,
+    requiredClaims: expected.requiredClaims,
+    maxTokenAge: expected.maxAgeSeconds,
+    clockTolerance: CLOCK_TOLERANCE_SECONDS,
+    ...(expected.currentDate ? { currentDate: expected.currentDate } : {}),
+  };
+}
+
+const BASE64URL_SEGMENT = /^[A-Za-z0-9_-]+$/;
+const BASE64URL_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/**
+ * A compact JWS in canonical form only: three unpadded base64url segments whose last characters
+ * carry no stray bits. Decoders forgive the rest (padding, `+` and `/`, set unused bits), so one
+ * signed token could otherwise be spelled several ways — each a different string to a cache or a
+ * deny-list keyed on the token.
+ */
+export function isCanonicalCompactJws(token: string): boolean {
+  const segments = token.split(".");
+  if (segments.length !== 3) return false;
+  return segments.every((segment) => {
+    if (!BASE64URL_SEGMENT.test(segment) || segment.length % 4 === 1) return false;
+    // 2 or 3 characters left over carry 12 or 18 bits for 1 or 2 bytes: the rest must be zero.
+    const unusedBits = { 0: 0, 2: 4, 3: 2 }[segment.length % 4 as 0 | 2 | 3];
+    const last = BASE64URL_ALPHABET.indexOf(segment.at(-1) ?? "A");
+    return (last & ((1 << unusedBits) - 1)) === 0;
+  });
+}

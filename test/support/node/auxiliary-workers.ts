@@ -5,13 +5,13 @@ import { bundledWorker } from "./bundled-worker.js";
  * configured from their own wrangler.toml, plus the overrides given here.
  */
 
-/** The auth Worker beside the backend under test. */
-export async function authAuxiliaryWorker() {
+/** The auth Worker beside the backend under test (the test project `project`'s runner Worker). */
+export async function authAuxiliaryWorker(project: string) {
   return {
     ...(await bundledWorker("tether-auth", "workers/auth/wrangler.toml", "workers/auth/index.ts")),
     // The backend under test is the plugin's runner Worker: session sync reaches its real
     // SessionControl entrypoint.
-    serviceBindings: { BACKEND: { name: "vitest-plugin-runner-backend", entrypoint: "SessionControl" } },
+    serviceBindings: { BACKEND: { name: `vitest-plugin-runner-${project}`, entrypoint: "SessionControl" } },
   };
 }
 

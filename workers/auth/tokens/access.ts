@@ -1,6 +1,13 @@
 import { jwtVerify, SignJWT } from "jose";
 import { TokenError, TOKEN_FAILURE_MESSAGES, tokenFailureFromJoseError } from "../../shared/token-errors.js";
-import { AccessClaimsSchema, TOKEN_ALGORITHM, type AccessClaims } from "../../shared/tokens.js";
+import {
+  ACCESS_TOKEN_MAX_AGE_SECONDS,
+  AccessClaimsSchema,
+  isCanonicalCompactJws,
+  jwtVerifyOptions,
+  TOKEN_ALGORITHM,
+  type AccessClaims,
+} from "../../shared/tokens.js";
 import type { AuthConfig } from "../config.js";
 import type { KeyRing } from "./keys.js";
 
@@ -36,21 +43,27 @@ export async function signAccessToken(
 }
 
 /**
- * Checks signature (ES256 only, against the access keys only), `exp`, `nbf`, `iss`, `aud` and
- * the claim shape including `token_type: "access"`. Whether the session is still live is the
+ * Checks the token's canonical form, signature (ES256 only, against the access keys only), `exp`,
+ * `nbf`, `iat` (not in the future, at most a day old), `iss`, `aud` and the claim shape including
+ * `token_type: "access"`. Whether the session is still live is the
  * caller's second step (sessions.ts), because it needs the database.
  */
 export async function verifyAccessToken(token: string, ring: KeyRing, config: AuthConfig): Promise<AccessClaims> {
   let payload: unknown;
   try {
-    ({ payload } = await jwtVerify(token, ring.verificationKeys, {
-      algorithms: [TOKEN_ALGORITHM],
-      issuer: config.issuer,
-      audience: config.accessTokenAudience,
-      requiredClaims: ["exp", "iat", "jti", "sub", "sid"],
-      typ: "JWT",
-    }));
+    if (!isCanonicalCompactJws(token)) throw new TokenError("invalid_token", TOKEN_FAILURE_MESSAGES.invalid_token);
+    ({ payload } = await jwtVerify(
+      token,
+      ring.verificationKeys,
+      jwtVerifyOptions({
+        issuer: config.issuer,
+        audience: config.accessTokenAudience,
+        maxAgeSeconds: ACCESS_TOKEN_MAX_AGE_SECONDS,
+        requiredClaims: ["exp", "iat", "jti", "sub", "sid"],
+      }),
+    ));
   } catch (error) {
+    if (error instanceof TokenError) throw error;
     const code = tokenFailureFromJoseError(error);
     throw new TokenError(code, TOKEN_FAILURE_MESSAGES[code]);
   }
