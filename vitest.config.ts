@@ -7,15 +7,35 @@ import { authAuxiliaryWorker, devOidcAuxiliaryWorker, testNetwork } from "./test
 const AUTH_DB_ID = "00000000-0000-4000-8000-00000000a001";
 const APP_DB_ID = "00000000-0000-4000-8000-00000000b001";
 
-/** Stands in for a backend that is deployed but failing, for the auth Worker's own tests. */
-const unavailableBackend = {
+/**
+ * Stands in for the backend in the auth Worker's own tests: deployed but failing (every
+ * SessionControl call fails) until a test brings it up with `POST /up` through BACKEND_STANDIN; it
+ * then accepts calls and lists them at `/calls`. `POST /down` takes it down again.
+ */
+const standInBackend = {
   name: "tether-backend",
   modules: true,
   compatibilityDate: "2026-10-01",
   script: `import { WorkerEntrypoint } from "cloudflare:workers";
-    const down = () => ({ ok: false, error: { code: "internal_error", message: "backend unavailable" } });
-    export class SessionControl extends WorkerEntrypoint { revokeSession() { return down(); } revokeUser() { return down(); } userUpdated() { return down(); } }
-    export default { fetch: () => new Response("backend unavailable", { status: 503 }) };`,
+    const state = { up: false, calls: [] };
+    function answer(method, args) {
+      if (!state.up) return { ok: false, error: { code: "internal_error", message: "backend unavailable" } };
+      state.calls.push({ method, args: args.slice(1) });
+      return { ok: true, value: 1 };
+    }
+    export class SessionControl extends WorkerEntrypoint {
+      revokeSession(...args) { return answer("revokeSession", args); }
+      revokeUser(...args) { return answer("revokeUser", args); }
+      userUpdated(...args) { return answer("userUpdated", args); }
+    }
+    export default {
+      fetch(request) {
+        const path = new URL(request.url).pathname;
+        if (path === "/up") state.up = true;
+        if (path === "/down") state.up = false;
+        return Response.json(path === "/calls" ? state.calls : { up: state.up });
+      },
+    };`,
 };
 
 /** Sign-in providers of the auth tests: the local provider as OIDC and GitHub-style, and two that misbehave. */
@@ -86,16 +106,16 @@ export default defineConfig({
               // The auth Worker's fetches to providers go to the test network; tests play the
               // browser and reach the provider through DEV_OIDC.
               outboundService: "test-network",
-              serviceBindings: { DEV_OIDC: "tether-dev-oidc" },
-              // The auth Worker alone, with its BACKEND binding pointing at a backend that is down:
-              // every session-sync push fails and must stay in the outbox.
-              workers: [unavailableBackend, await devOidcAuxiliaryWorker(providerClients), testNetwork],
+              serviceBindings: { DEV_OIDC: "tether-dev-oidc", BACKEND_STANDIN: "tether-backend" },
+              // The auth Worker alone, its BACKEND binding pointing at a stand-in that is down unless
+              // a test brings it up: session-sync pushes fail and must stay in the outbox.
+              workers: [standInBackend, await devOidcAuxiliaryWorker(providerClients), testNetwork],
             },
           })),
         ],
         test: {
           name: "auth",
-          include: ["test/auth/**/*.test.ts", "test/shared/**/*.test.ts"],
+          include: ["test/auth/**/*.test.ts", "test/shared/**/*.test.ts", "test/security/auth/**/*.test.ts"],
           setupFiles: ["test/auth/setup.ts"],
           // One database for the project, and the key-rotation tests retire keys: files run one at a time.
           fileParallelism: false,
@@ -104,7 +124,7 @@ export default defineConfig({
       backendProject("backend", ["test/backend/**/*.test.ts"]),
       // The security and fault suite: the same two Workers, with the demo agent paced (30 ms a
       // step) so a run is still in flight when a test resets its session object.
-      backendProject("security", ["test/security/**/*.test.ts"], { DEMO_AGENT_STEP_DELAY_MS: "30" }),
+      backendProject("security", ["test/security/*.test.ts"], { DEMO_AGENT_STEP_DELAY_MS: "30" }),
       {
         // Node-hosted tests: real `wrangler dev` processes on 127.0.0.1, and the deploy configs.
         test: {

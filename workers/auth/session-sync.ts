@@ -1,5 +1,7 @@
 import { and, asc, eq, isNull, lt, sql } from "drizzle-orm";
+import { z } from "zod";
 import type { SessionControlApi, SessionRevocationReason } from "../shared/rpc.js";
+import { checkedResult } from "../shared/rpc-results.js";
 import { ServiceTokenSource } from "../shared/service-token.js";
 import { AUTH_SERVICE_NAME, BACKEND_SERVICE_NAME } from "../shared/tokens.js";
 import type { AuthBindings } from "./config.js";
@@ -59,7 +61,8 @@ export async function pushSessionSync(auth: AuthContext, env: Pick<AuthBindings,
     let error: string | null = null;
     try {
       if (!env.BACKEND) throw new Error("no BACKEND binding");
-      const result = await deliver(env.BACKEND, await ownServiceToken(auth), event);
+      // Only a well-formed success counts as delivered: anything else is retried.
+      const result = checkedResult(await deliver(env.BACKEND, await ownServiceToken(auth), event), z.unknown());
       if (!result.ok) error = result.error.code;
     } catch (failure) {
       error = failure instanceof Error ? failure.message.slice(0, 200) : "delivery failed";

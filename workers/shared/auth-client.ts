@@ -1,13 +1,15 @@
+import type { z } from "zod";
 import { ApiError } from "./errors.js";
 import type { AuthServiceApi, PublicUser, RpcResult, SigningKeySets } from "./rpc.js";
+import { AccessClaimsSchema, checkedResult, PublicUserSchema, ServiceTokenGrantSchema, SigningKeySetsSchema } from "./rpc-results.js";
 import { ServiceTokenSource } from "./service-token.js";
 import type { AccessClaims } from "./tokens.js";
 
 /**
  * A caller's side of the auth RPC (the backend Worker and its session objects). Mints this
  * service's token once and signs every call with it; a refused token is dropped and minted again
- * once, since the auth Worker may have rotated its service key. The binding is passed in: this file
- * reads no environment.
+ * once, since the auth Worker may have rotated its service key. Every answer is checked against its
+ * schema (rpc-results.ts). The binding is passed in: this file reads no environment.
  */
 export class AuthClient {
   private readonly serviceToken: ServiceTokenSource;
@@ -17,28 +19,28 @@ export class AuthClient {
     credentials: { serviceId: string; serviceSecret: string },
   ) {
     this.serviceToken = new ServiceTokenSource(async () => {
-      const grant = await auth.issueServiceToken(credentials.serviceId, credentials.serviceSecret);
+      const grant = checkedResult(await auth.issueServiceToken(credentials.serviceId, credentials.serviceSecret), ServiceTokenGrantSchema);
       if (!grant.ok) throw new ApiError("auth_unavailable", `The auth service refused our credentials (${grant.error.code}).`);
       return grant.value;
     });
   }
 
   validateAccessToken(accessToken: string): Promise<RpcResult<AccessClaims>> {
-    return this.call((token) => this.auth.validateAccessToken(token, accessToken));
+    return this.call((token) => this.auth.validateAccessToken(token, accessToken), AccessClaimsSchema);
   }
 
   getUser(userId: string): Promise<RpcResult<PublicUser | null>> {
-    return this.call((token) => this.auth.getUser(token, userId));
+    return this.call((token) => this.auth.getUser(token, userId), PublicUserSchema.nullable());
   }
 
   jwks(): Promise<RpcResult<SigningKeySets>> {
-    return this.call((token) => this.auth.jwks(token));
+    return this.call((token) => this.auth.jwks(token), SigningKeySetsSchema as z.ZodType<SigningKeySets>);
   }
 
-  private async call<T>(invoke: (serviceToken: string) => Promise<RpcResult<T>>): Promise<RpcResult<T>> {
-    const result = await invoke(await this.serviceToken.get());
+  private async call<T>(invoke: (serviceToken: string) => Promise<unknown>, value: z.ZodType<T>): Promise<RpcResult<T>> {
+    const result = checkedResult(await invoke(await this.serviceToken.get()), value);
     if (result.ok || result.error.code !== "invalid_service") return result;
     this.serviceToken.invalidate();
-    return invoke(await this.serviceToken.get());
+    return checkedResult(await invoke(await this.serviceToken.get()), value);
   }
 }

@@ -1,0 +1,146 @@
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import { decodeJwt } from "jose";
+import { describe, expect, it } from "vitest";
+import { connect, createAuthClient, type AuthClient } from "../../client/index.js";
+import { backendApp } from "../../workers/backend/app.js";
+import type { BackendBindings } from "../../workers/backend/config.js";
+import { AuthGateway } from "../../workers/shared/auth-gateway.js";
+import type { AuthServiceApi } from "../../workers/shared/rpc.js";
+import { fetchWebSocket } from "../support/fetch-websocket.js";
+import { errorOf, freshClientIp, ORIGIN, registerUser, uniqueEmail } from "../support/http.js";
+import { expectCompleteRun, SdkRecorder } from "../support/sdk-recorder.js";
+
+/**
+ * Faults: an auth Worker that answers garbage, and a session object reset in the middle of a run
+ * (hard: aborted; soft: evicted). Nothing hangs, nothing answers 500, and a run is either delivered
+ * whole or reported failed — never left half-told. (D1 failing mid-batch is in
+ * test/backend/ws-durability.test.ts; a backend unreachable at logout in test/security/auth/.)
+ */
+const backendEnv = env as unknown as BackendBindings;
+const sessions = backendEnv.USER_SESSION;
+
+/** Each way an RPC answer can be garbage: not a result at all, or a result of the wrong shape. */
+const GARBAGE: unknown[] = [null, "garbage", 42, {}, { ok: true }, { ok: true, value: { sub: 1 } }, { ok: false }, { ok: "yes", value: null }];
+
+/** The real auth binding, but every validation (and, if asked, service-token exchange) answers `garbage`. */
+function garbageAuth(garbage: unknown, alsoCredentials = false): AuthServiceApi & Fetcher {
+  const real = backendEnv.AUTH;
+  return {
+    fetch: (input: RequestInfo | URL, init?: RequestInit) => real.fetch(input, init),
+    issueServiceToken: (id: string, secret: string) => (alsoCredentials ? Promise.resolve(garbage) : real.issueServiceToken(id, secret)),
+    validateAccessToken: () => Promise.resolve(garbage),
+    getUser: () => Promise.resolve(garbage),
+    jwks: () => Promise.resolve(garbage),
+    disableUser: () => Promise.resolve(garbage),
+  } as unknown as AuthServiceApi & Fetcher;
+}
+
+function gatewayOver(auth: AuthServiceApi) {
+  return new AuthGateway(auth, {
+    serviceId: backendEnv.AUTH_SERVICE_ID,
+    serviceSecret: backendEnv.AUTH_SERVICE_SECRET,
+    issuer: "http://localhost:8787",
+    audience: "tether-api",
+    cacheTtlSeconds: 30,
+    cacheMaxEntries: 100,
+    breaker: { failureThreshold: 3, callTimeoutMs: 100, cooldownMs: 60_000, halfOpenProbes: 1 },
+  });
+}
+
+describe("an auth Worker that answers garbage", () => {
+  it.each(GARBAGE.map((garbage) => [JSON.stringify(garbage), garbage]))("%s is treated as auth failing: no exception, the breaker counts it", async (_name, garbage) => {
+    const { access_token } = await registerUser(exports.default);
+    for (const alsoCredentials of [false, true]) {
+      const gateway = gatewayOver(garbageAuth(garbage, alsoCredentials));
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        const result = await gateway.validate(access_token, { bypassCache: true });
+        expect(result).toMatchObject({ ok: false, code: "auth_unavailable" });
+      }
+      expect(gateway.breakerState).toBe("open");
+    }
+  });
+
+  it("never turns into a 500 at /api/me or /ws", async () => {
+    const { access_token } = await registerUser(exports.default);
+    for (const garbage of GARBAGE) {
+      const garbageEnv = { ...backendEnv, AUTH: garbageAuth(garbage), AUTH_CALL_TIMEOUT_MS: "100" };
+      const me = await backendApp.fetch(new Request(`${ORIGIN}/api/me`, { headers: { Authorization: `Bearer ${access_token}` } }), garbageEnv);
+      expect([200, 503], JSON.stringify(garbage)).toContain(me.status);
+      if (me.status === 503) expect((await errorOf(me)).code).toBe("auth_unavailable");
+      const upgrade = await backendApp.fetch(
+        new Request(`${ORIGIN}/ws`, { headers: { Upgrade: "websocket", "Sec-WebSocket-Protocol": `tether.v1, bearer.${access_token}` } }),
+        garbageEnv,
+      );
+      expect(upgrade.status, JSON.stringify(garbage)).toBe(101);
+      upgrade.webSocket?.accept();
+      upgrade.webSocket?.close();
+    }
+  });
+});
+
+async function signedUp(): Promise<AuthClient> {
+  const auth = createAuthClient({
+    baseUrl: ORIGIN,
+    fetch: (url, init) => exports.default.fetch(url, { ...init, headers: { ...init?.headers, "CF-Connecting-IP": freshClientIp() } }),
+  });
+  await auth.register({ email: uniqueEmail("fault"), password: "correct horse battery staple", name: "Fault" });
+  return auth;
+}
+
+function sdk(auth: AuthClient, recorder: SdkRecorder) {
+  return connect({
+    url: `${ORIGIN.replace("http", "ws")}/ws`,
+    getAccessToken: ({ current }) => auth.accessToken({ replacing: current }),
+    backoff: { initialDelayMs: 20, maxDelayMs: 200 },
+    WebSocket: fetchWebSocket(exports.default),
+    ...recorder.handlers,
+  });
+}
+
+async function runStatus(userId: string): Promise<string[]> {
+  const rows = await backendEnv.APP_DB.prepare("SELECT status FROM agent_runs WHERE user_id = ?").bind(userId).all<{ status: string }>();
+  return rows.results.map((row) => row.status);
+}
+
+describe("a session object reset in the middle of a run", () => {
+  it("aborted: the client reconnects, resumes, and the run is reported failed, not left half-told", async () => {
+    const auth = await signedUp();
+    const recorder = new SdkRecorder(10_000);
+    const connection = sdk(auth, recorder);
+    await recorder.state("open");
+    const sid = String(decodeJwt((await auth.accessToken()) ?? "").sid);
+    const id = connection.send("what is 12 * (3 + 4)?");
+    await recorder.frame("agent_started", id);
+
+    await expect(runInDurableObject(sessions.get(sessions.idFromName(sid)), (_instance, state) => state.abort("reset in a test"))).rejects.toThrow();
+    expect((await recorder.state("reconnecting")).code).toBe(1006);
+    await recorder.state("open", 2);
+    const ended = await recorder.until("the run to end", () =>
+      recorder.frames.find((frame) => frame.reply_to === id && (frame.type === "agent_completed" || frame.type === "error")),
+    );
+    if (ended.type === "error") {
+      expect(ended.payload).toMatchObject({ code: "run_interrupted", retryable: true });
+      expect(await runStatus((await auth.session())?.user.id ?? "")).toEqual(["failed"]);
+    } else expectCompleteRun(recorder.runOf(id));
+    // The session goes on: the next message runs to the end.
+    const next = connection.send("what is 2+2");
+    expect((await recorder.frame("agent_completed", next)).payload).toMatchObject({ result: "2+2 = 4" });
+    connection.close();
+  });
+
+  it("evicted (gracefully): the run finishes first, and every event arrives", async () => {
+    const auth = await signedUp();
+    const recorder = new SdkRecorder(10_000);
+    const connection = sdk(auth, recorder);
+    await recorder.state("open");
+    const sid = String(decodeJwt((await auth.accessToken()) ?? "").sid);
+    const id = connection.send("what is 6 * 7");
+    await recorder.frame("agent_started", id);
+    await evictDurableObject(sessions.get(sessions.idFromName(sid)));
+    await recorder.frame("agent_completed", id);
+    expectCompleteRun(recorder.runOf(id));
+    expect(await runStatus((await auth.session())?.user.id ?? "")).toEqual(["completed"]);
+    connection.close();
+  });
+});
