@@ -129,7 +129,7 @@ export default defineConfig({
         // Node-hosted tests: real `wrangler dev` processes on 127.0.0.1, and the deploy configs.
         test: {
           name: "e2e",
-          include: ["test/e2e/**/*.test.ts", "test/deploy/**/*.test.ts"],
+          include: ["test/e2e/**/*.test.ts", "test/deploy/**/*.test.ts", "test/security/node/**/*.test.ts"],
           environment: "node",
           testTimeout: 60_000,
           hookTimeout: 180_000,

@@ -1,0 +1,95 @@
+import { exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { errorOf, ORIGIN, registerUser, STRONG_PASSWORD, uniqueEmail } from "../support/http.js";
+
+/**
+ * Brute force and enumeration: guessing passwords from one address hits the rate limit; a wrong
+ * password and an unknown email answer the same, in the same time; registration tells no more about
+ * existing accounts than its documented 409.
+ */
+
+/** A login from one fixed client address (the rate limit counts per route and address). */
+function login(body: unknown, address: string): Promise<Response> {
+  return exports.default.fetch(`${ORIGIN}/auth/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "CF-Connecting-IP": address },
+    body: JSON.stringify(body),
+  });
+}
+
+let addresses = 0;
+const newAddress = () => `192.0.2.${(addresses += 1)}`;
+
+/** Status, body and headers a client could tell apart (Date aside). */
+async function observable(response: Response) {
+  const headers = [...response.headers].filter(([name]) => name !== "date").sort();
+  return { status: response.status, body: await response.text(), headers };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+
+describe("password guessing", () => {
+  it("hits the rate limit after 20 tries from one address: 429 with Retry-After, even for the right password", async () => {
+    const { user } = await registerUser(exports.default);
+    const address = newAddress();
+    const statuses: number[] = [];
+    for (let guess = 0; guess < 22; guess += 1) statuses.push((await login({ email: user.email, password: `guess number ${guess}` }, address)).status);
+    expect(statuses.slice(0, 20).every((status) => status === 401)).toBe(true);
+    expect(statuses.slice(20)).toEqual([429, 429]);
+    const limited = await login({ email: user.email, password: STRONG_PASSWORD }, address);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("Retry-After")).toEqual(expect.any(String));
+    expect((await errorOf(limited)).code).toBe("rate_limited");
+    // Another address is not held back by this one's guesses.
+    expect((await login({ email: user.email, password: STRONG_PASSWORD }, newAddress())).status).toBe(200);
+  });
+});
+
+describe("telling accounts apart", () => {
+  it("answers a wrong password and an unknown email identically: status, body and headers", async () => {
+    const { user } = await registerUser(exports.default);
+    const wrongPassword = await observable(await login({ email: user.email, password: "not the password at all" }, newAddress()));
+    const unknownEmail = await observable(await login({ email: uniqueEmail("nobody"), password: "not the password at all" }, newAddress()));
+    expect(unknownEmail).toEqual(wrongPassword);
+    expect(wrongPassword.status).toBe(401);
+  });
+
+  it("takes as long for an unknown email as for a wrong password (the password is hashed either way)", async () => {
+    const { user } = await registerUser(exports.default);
+    const timed = async (email: string) => {
+      const started = performance.now();
+      await (await login({ email, password: "not the password at all" }, newAddress())).arrayBuffer();
+      return performance.now() - started;
+    };
+    const known: number[] = [];
+    const unknown: number[] = [];
+    for (let round = 0; round < 7; round += 1) {
+      known.push(await timed(user.email));
+      unknown.push(await timed(uniqueEmail("nobody")));
+    }
+    // A skipped hash would make the unknown email many times faster (100,000 PBKDF2 rounds).
+    const ratio = median(unknown) / median(known);
+    expect(ratio).toBeGreaterThan(0.5);
+    expect(ratio).toBeLessThan(2);
+  });
+
+  it("lets registration reveal an existing account only by its documented 409, after every other check", async () => {
+    const { user } = await registerUser(exports.default);
+    const register = (email: string, password: string, name = "Someone") =>
+      exports.default.fetch(`${ORIGIN}/auth/register`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "CF-Connecting-IP": newAddress() },
+        body: JSON.stringify({ email, password, name }),
+      });
+    // Bad input answers the same whether the email is taken or not.
+    for (const [password, name] of [["short", "Someone"], [STRONG_PASSWORD, ""]] as const) {
+      const taken = await observable(await register(user.email, password, name));
+      const free = await observable(await register(uniqueEmail("free"), password, name));
+      expect(taken.status).toBe(400);
+      expect(taken).toEqual(free);
+    }
+    const conflict = await register(user.email.toUpperCase(), STRONG_PASSWORD);
+    expect(conflict.status).toBe(409);
+    expect((await errorOf(conflict)).code).toBe("email_taken");
+  });
+});

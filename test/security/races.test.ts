@@ -1,0 +1,111 @@
+import { env, exports } from "cloudflare:workers";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAuthClient, memoryTokenStore } from "../../client/index.js";
+import type { BackendBindings } from "../../workers/backend/config.js";
+import { errorOf, freshClientIp, getWithBearer, ORIGIN, postJson, postWithBearer, registerUser, uniqueEmail, type TokenBody } from "../support/http.js";
+import { openSession, openSocket } from "../support/ws.js";
+
+/**
+ * Races: two uses of one refresh token at once, one message id sent on two sockets of a session
+ * at once, a logout in the middle of a run, and two tabs refreshing one session at once.
+ */
+const backendEnv = env as unknown as BackendBindings & { AUTH_DB: D1Database };
+const refresh = (token: string) => postJson(exports.default, "/auth/refresh", { refresh_token: token });
+
+describe("one refresh token presented twice at once", () => {
+  it("lets exactly one win, and the other is reuse: the whole session is revoked, the winner's tokens too", async () => {
+    const user = await registerUser(exports.default);
+    const answers = await Promise.all([refresh(user.refresh_token), refresh(user.refresh_token)]);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 401]);
+    const winner = answers.find((answer) => answer.status === 200);
+    const loser = answers.find((answer) => answer.status === 401);
+    if (!winner || !loser) throw new Error("expected one winner and one loser");
+    expect((await errorOf(loser)).code).toBe("invalid_refresh_token");
+    const won = (await winner.json()) as TokenBody;
+
+    const me = await getWithBearer(exports.default, "/auth/me", won.access_token);
+    expect(me.status).toBe(401);
+    expect((await errorOf(me)).code).toBe("token_revoked");
+    expect((await refresh(won.refresh_token)).status).toBe(401);
+    const session = await backendEnv.AUTH_DB.prepare("SELECT revoked_reason FROM sessions WHERE user_id = ?").bind(user.user.id).first<{ revoked_reason: string }>();
+    expect(session?.revoked_reason).toBe("refresh_token_reuse");
+  });
+});
+
+describe("one message id on two sockets of a session at once", () => {
+  it("runs once: one stored message, one run, one ack marked duplicate", async () => {
+    const { socket: first, tokens } = await openSession(exports.default);
+    const second = await openSocket(exports.default, { token: tokens.access_token });
+    await second.next("connection_established");
+    const frame = { type: "user_message", id: "twice", payload: { content: "what is 3*3" } };
+    first.send(frame);
+    second.send(frame);
+    const seen = await first.until((frames) => frames.filter((each) => each.reply_to === "twice" && each.type === "ack").length === 2 && frames.some((each) => each.type === "agent_completed"));
+    const run = seen.filter((each) => each.reply_to === "twice");
+    expect(run.filter((each) => each.type === "ack").map((ack) => ack.payload.duplicate).sort()).toEqual([false, true]);
+    expect(run.filter((each) => each.type === "agent_started")).toHaveLength(1);
+    expect(run.filter((each) => each.type === "agent_completed")).toHaveLength(1);
+    const rows = await backendEnv.APP_DB.prepare("SELECT (SELECT COUNT(*) FROM messages WHERE user_id = ?1 AND client_id = 'twice') AS messages, (SELECT COUNT(*) FROM agent_runs WHERE user_id = ?1) AS runs")
+      .bind(tokens.user.id)
+      .first<{ messages: number; runs: number }>();
+    expect(rows).toEqual({ messages: 1, runs: 1 });
+    first.close();
+    second.close();
+  });
+});
+
+describe("a logout in the middle of a run", () => {
+  it("closes the session's socket with 4003 and the run still ends, completed or failed, never 'running'", async () => {
+    const { socket, tokens } = await openSession(exports.default);
+    socket.send({ type: "user_message", id: "during-logout", payload: { content: "what is 12 * (3 + 4)?" } });
+    await socket.next("agent_started");
+    expect((await postWithBearer(exports.default, "/auth/logout", tokens.access_token)).status).toBe(204);
+    expect((await socket.closed()).code).toBe(4003);
+    const status = () =>
+      backendEnv.APP_DB.prepare("SELECT status FROM agent_runs WHERE user_id = ?").bind(tokens.user.id).first<{ status: string }>().then((row) => row?.status);
+    await expect.poll(status).toMatch(/^(completed|failed)$/);
+    const again = await openSocket(exports.default, { token: tokens.access_token });
+    expect((await again.closed()).code).toBe(4003);
+  });
+});
+
+describe("two tabs refreshing one session at once", () => {
+  /** What browsers give every tab of an origin: one lock manager. workerd has none, so a small one. */
+  const navigator = (globalThis as unknown as { navigator: { locks?: unknown } }).navigator;
+  const originalLocks = navigator.locks;
+  beforeAll(() => {
+    let queue: Promise<unknown> = Promise.resolve();
+    const locks = {
+      request<T>(_name: string, callback: () => Promise<T>): Promise<T> {
+        const turn = queue.then(callback, callback);
+        queue = turn.catch(() => undefined);
+        return turn;
+      },
+    };
+    Object.defineProperty(navigator, "locks", { value: locks, configurable: true });
+  });
+  afterAll(() => {
+    Object.defineProperty(navigator, "locks", { value: originalLocks, configurable: true });
+  });
+
+  it("refreshes once across the tabs, and the session survives (no reuse)", async () => {
+    const refreshes = { count: 0 };
+    const store = memoryTokenStore();
+    const tab = () =>
+      createAuthClient({
+        baseUrl: ORIGIN,
+        store,
+        fetch: (url, init) => {
+          if (url.endsWith("/auth/refresh")) refreshes.count += 1;
+          return exports.default.fetch(url, { ...init, headers: { ...init?.headers, "CF-Connecting-IP": freshClientIp() } });
+        },
+      });
+    const [first, second] = [tab(), tab()];
+    await first.register({ email: uniqueEmail("tabs"), password: "correct horse battery staple", name: "Tabs" });
+    const warned = await first.accessToken();
+    const [fromFirst, fromSecond] = await Promise.all([first.accessToken({ replacing: warned }), second.accessToken({ replacing: warned })]);
+    expect(refreshes.count).toBe(1);
+    expect(fromSecond).toBe(fromFirst);
+    expect((await getWithBearer(exports.default, "/auth/me", fromFirst ?? "")).status).toBe(200);
+  });
+});
