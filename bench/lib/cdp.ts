@@ -62,6 +62,15 @@ export class InspectorSession {
     return hottest(profile, top);
   }
 
+  /** The isolate's JS heap in use after a full garbage collection, in MB. */
+  async heapAfterGcMb(): Promise<number> {
+    // workerd never answers HeapProfiler.collectGarbage; a heap snapshot collects garbage first
+    // (its chunks arrive as events, which are dropped).
+    await this.send("HeapProfiler.takeHeapSnapshot", { reportProgress: false });
+    const { usedSize } = (await this.send("Runtime.getHeapUsage")) as { usedSize: number };
+    return usedSize / 1024 / 1024;
+  }
+
   close(): void {
     this.socket.close();
   }

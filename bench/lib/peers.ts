@@ -25,18 +25,30 @@ export interface Peers {
 /** The per-socket frame limit is raised: the workloads measure the protocol, not the limiter. */
 const BENCH_TETHER_VARS = { WS_MAX_FRAMES_PER_WINDOW: "1000000" };
 
-export async function startTether(options: { inspectorPort?: number } = {}): Promise<{ server: ServerProcess; remove(): void }> {
+export interface TetherOptions {
+  inspectorPort?: number;
+  /** Vars for the auth Worker and the backend, on top of the benchmark's own. */
+  authVars?: Record<string, string>;
+  backendVars?: Record<string, string>;
+}
+
+export async function startTether(options: TetherOptions = {}): Promise<{ server: ServerProcess; remove(): void }> {
   const state = temporaryStateDir();
   applyLocalMigrations(state.path, { quiet: true });
   const secret = randomBytes(32).toString("base64url");
   registerBackendServiceClient(secret, state.path);
   const server = await startMiniflareHost("tether", {
     port: await freePort(),
-    ...options,
+    ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
     persistTo: state.path,
     workers: [
-      { name: "tether-backend", config: "wrangler.toml", entry: "workers/backend/index.ts", vars: { AUTH_SERVICE_SECRET: secret, ...BENCH_TETHER_VARS } },
-      { name: "tether-auth", config: "workers/auth/wrangler.toml", entry: "workers/auth/index.ts" },
+      {
+        name: "tether-backend",
+        config: "wrangler.toml",
+        entry: "workers/backend/index.ts",
+        vars: { AUTH_SERVICE_SECRET: secret, ...BENCH_TETHER_VARS, ...options.backendVars },
+      },
+      { name: "tether-auth", config: "workers/auth/wrangler.toml", entry: "workers/auth/index.ts", vars: { ...options.authVars } },
     ],
   });
   return { server, remove: state.remove };

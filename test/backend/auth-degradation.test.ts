@@ -2,8 +2,9 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { backendApp } from "../../workers/backend/app.js";
 import type { BackendBindings } from "../../workers/backend/config.js";
-import { AuthGateway, type AuthGatewayOptions } from "../../workers/shared/auth-gateway.js";
+import { AuthGateway } from "../../workers/shared/auth-gateway.js";
 import type { AuthServiceApi } from "../../workers/shared/rpc.js";
+import { testGatewayOptions } from "../support/gateway.js";
 import { errorOf, ORIGIN, registerUser } from "../support/http.js";
 
 const backendEnv = env as unknown as BackendBindings;
@@ -31,22 +32,10 @@ function switchableAuth() {
   return { auth, state };
 }
 
-function gatewayOptions(overrides: Partial<AuthGatewayOptions["breaker"]> = {}): AuthGatewayOptions {
-  return {
-    serviceId: backendEnv.AUTH_SERVICE_ID,
-    serviceSecret: backendEnv.AUTH_SERVICE_SECRET,
-    issuer: "http://localhost:8787",
-    audience: "tether-api",
-    cacheTtlSeconds: 30,
-    cacheMaxEntries: 100,
-    breaker: { failureThreshold: 2, callTimeoutMs: 50, cooldownMs: 1000, halfOpenProbes: 1, ...overrides },
-  };
-}
-
 describe("the auth gateway through failure and recovery", () => {
   it("serves cached validations without calling auth", async () => {
     const { auth, state } = switchableAuth();
-    const gateway = new AuthGateway(auth, gatewayOptions());
+    const gateway = new AuthGateway(auth, testGatewayOptions());
     const { access_token } = await registerUser(exports.default);
     expect((await gateway.validate(access_token)).ok).toBe(true);
     expect((await gateway.validate(access_token)).ok).toBe(true);
@@ -56,7 +45,7 @@ describe("the auth gateway through failure and recovery", () => {
   it("opens on failures and timeouts, verifies locally meanwhile, and closes again after the cool-down", async () => {
     const { auth, state } = switchableAuth();
     const clock = { nowMs: Date.now() };
-    const gateway = new AuthGateway(auth, gatewayOptions(), () => clock.nowMs);
+    const gateway = new AuthGateway(auth, testGatewayOptions(), () => clock.nowMs);
     const warm = await registerUser(exports.default);
     expect(await gateway.validate(warm.access_token)).toMatchObject({ ok: true, degraded: false });
 
@@ -81,7 +70,7 @@ describe("the auth gateway through failure and recovery", () => {
 
   it("answers auth_unavailable with a retry hint when auth is down and no keys were ever fetched", async () => {
     const { auth, state } = switchableAuth();
-    const gateway = new AuthGateway(auth, gatewayOptions());
+    const gateway = new AuthGateway(auth, testGatewayOptions());
     state.mode = "failing";
     const { access_token } = await registerUser(exports.default);
     expect(await gateway.validate(access_token)).toMatchObject({ ok: false, code: "auth_unavailable", retryAfterSeconds: expect.any(Number) });

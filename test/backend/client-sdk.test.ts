@@ -2,11 +2,10 @@ import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
-import { connect, createAuthClient, type AuthClient } from "../../client/index.js";
 import type { BackendBindings } from "../../workers/backend/config.js";
-import { fetchWebSocket } from "../support/fetch-websocket.js";
-import { freshClientIp, ORIGIN, uniqueEmail } from "../support/http.js";
+import { ORIGIN } from "../support/http.js";
 import { expectCompleteRun, expectContiguous, SdkRecorder } from "../support/sdk-recorder.js";
+import { connectSdk, signedUpSdkUser } from "../support/workerd-sdk.js";
 
 /**
  * The client SDK inside workerd, against the real backend and auth Workers: here a test can reach
@@ -14,37 +13,11 @@ import { expectCompleteRun, expectContiguous, SdkRecorder } from "../support/sdk
  */
 const sessions = (env as unknown as BackendBindings).USER_SESSION;
 
-function authClient(counter?: { refreshes: number }): AuthClient {
-  return createAuthClient({
-    baseUrl: ORIGIN,
-    fetch: (url, init) => {
-      if (counter && url.endsWith("/auth/refresh")) counter.refreshes += 1;
-      return exports.default.fetch(url, { ...init, headers: { ...init?.headers, "CF-Connecting-IP": freshClientIp() } });
-    },
-  });
-}
-
-async function signedUp(counter?: { refreshes: number }): Promise<AuthClient> {
-  const auth = authClient(counter);
-  await auth.register({ email: uniqueEmail("sdk"), password: "correct horse battery staple", name: "SDK" });
-  return auth;
-}
-
-function connectedSdk(auth: AuthClient, recorder: SdkRecorder) {
-  return connect({
-    url: `${ORIGIN.replace("http", "ws")}/ws`,
-    getAccessToken: ({ current }) => auth.accessToken({ replacing: current }),
-    backoff: { initialDelayMs: 20, maxDelayMs: 200 },
-    WebSocket: fetchWebSocket(exports.default),
-    ...recorder.handlers,
-  });
-}
-
 describe("the client SDK in workerd", () => {
   it("reconnects after the server closes every socket with 1012 mid-run, resumes, and delivers each event once", async () => {
-    const auth = await signedUp();
+    const auth = await signedUpSdkUser("SDK");
     const recorder = new SdkRecorder(10_000);
-    const connection = connectedSdk(auth, recorder);
+    const connection = connectSdk(auth, recorder);
     // Sent before the socket is open: queued, then carried once.
     const early = connection.send("what is 1+1");
     await recorder.state("open");
@@ -75,9 +48,9 @@ describe("the client SDK in workerd", () => {
   });
 
   it("answers a request (create_thread) with its reply frame, and fails it if the connection is closed", async () => {
-    const auth = await signedUp();
+    const auth = await signedUpSdkUser("SDK");
     const recorder = new SdkRecorder(10_000);
-    const connection = connectedSdk(auth, recorder);
+    const connection = connectSdk(auth, recorder);
     // Asked before the socket is open: it waits for the connection.
     const created = await connection.request("create_thread", { name: "Plans" });
     expect(created).toMatchObject({ type: "thread_created", payload: { thread: { name: "Plans" } } });
@@ -90,7 +63,7 @@ describe("the client SDK in workerd", () => {
 describe("the SDK's auth client", () => {
   it("refreshes once for concurrent callers, and the session survives (no refresh-token reuse)", async () => {
     const counter = { refreshes: 0 };
-    const auth = await signedUp(counter);
+    const auth = await signedUpSdkUser("SDK", counter);
     const stale = await auth.accessToken();
     const tokens = await Promise.all([1, 2, 3].map(() => auth.accessToken({ replacing: stale })));
     expect(counter.refreshes).toBe(1);
@@ -101,7 +74,7 @@ describe("the SDK's auth client", () => {
   });
 
   it("forgets the session when the refresh token is refused, and signs out on logout", async () => {
-    const auth = await signedUp();
+    const auth = await signedUpSdkUser("SDK");
     const token = await auth.accessToken();
     await auth.logout();
     expect(await auth.session()).toBeNull();

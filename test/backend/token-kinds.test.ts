@@ -1,22 +1,10 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { BackendBindings } from "../../workers/backend/config.js";
-import { errorOf, ORIGIN, registerUser } from "../support/http.js";
+import { errorOf, ORIGIN, registerUser, USER_TOKEN_ROUTES } from "../support/http.js";
 import { openSocket } from "../support/ws.js";
 
 const backendEnv = env as unknown as BackendBindings;
-
-/** Every route that takes a user's access token, on the one public origin. */
-const USER_ROUTES: Array<[method: string, path: string]> = [
-  ["GET", "/auth/me"],
-  ["GET", "/auth/sessions"],
-  ["POST", "/auth/logout"],
-  ["POST", "/auth/logout-all"],
-  ["GET", "/api/me"],
-  ["GET", "/api/session"],
-  ["GET", "/api/threads"],
-  ["GET", "/api/threads/any-thread/messages"],
-];
 
 describe("a token of one kind is never accepted as another", () => {
   it("refuses a service token and a refresh token at every user route and at /ws", async () => {
@@ -24,7 +12,7 @@ describe("a token of one kind is never accepted as another", () => {
     if (!grant.ok) throw new Error(grant.error.code);
     const user = await registerUser(exports.default);
     for (const wrongKind of [grant.value.access_token, user.refresh_token]) {
-      for (const [method, path] of USER_ROUTES) {
+      for (const [method, path] of USER_TOKEN_ROUTES) {
         const response = await exports.default.fetch(`${ORIGIN}${path}`, { method, headers: { Authorization: `Bearer ${wrongKind}` } });
         expect(response.status, `${method} ${path}`).toBe(401);
         expect((await errorOf(response)).code).toBe("invalid_token");

@@ -1,33 +1,21 @@
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyLocalMigrations } from "../../scripts/local-state.mjs";
-import { startWranglerDev, temporaryStateDir, type RunningWrangler } from "../support/node/wrangler-dev.js";
+import { describe, expect, it } from "vitest";
+import { oneOriginDevServer } from "../support/node/one-origin-dev-server.js";
 
 /** Both Workers in one `wrangler dev`, as `npm run dev` runs them: one origin for everything. */
 describe("both Workers on one origin", () => {
-  const state = temporaryStateDir();
-  let server: RunningWrangler;
-
-  beforeAll(async () => {
-    applyLocalMigrations(state.path, { quiet: true });
-    server = await startWranglerDev(["-c", "wrangler.toml", "-c", "workers/auth/wrangler.toml", "--persist-to", state.path]);
-  });
-
-  afterAll(async () => {
-    await server?.stop();
-    state.remove();
-  });
+  const server = oneOriginDevServer();
 
   it("registers at /auth/register and the token verifies against /.well-known/jwks.json", async () => {
     const email = `e2e-${crypto.randomUUID()}@example.com`;
-    const response = await fetch(`${server.origin}/auth/register`, {
+    const response = await fetch(`${server().origin}/auth/register`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ email, password: "correct horse battery", name: "E2E" }),
     });
     expect(response.status).toBe(201);
     const { access_token } = (await response.json()) as { access_token: string };
-    const jwks = (await (await fetch(`${server.origin}/.well-known/jwks.json`)).json()) as JSONWebKeySet;
+    const jwks = (await (await fetch(`${server().origin}/.well-known/jwks.json`)).json()) as JSONWebKeySet;
     const { payload, protectedHeader } = await jwtVerify(access_token, createLocalJWKSet(jwks), {
       issuer: "http://localhost:8787",
       audience: "tether-api",
@@ -37,13 +25,13 @@ describe("both Workers on one origin", () => {
   });
 
   it("serves the demo page at /", async () => {
-    const response = await fetch(`${server.origin}/`);
+    const response = await fetch(`${server().origin}/`);
     expect(response.status).toBe(200);
     expect(await response.text()).toContain("<title>Tether</title>");
   });
 
   it("answers unknown API routes with the JSON error shape", async () => {
-    const response = await fetch(`${server.origin}/auth/nope`);
+    const response = await fetch(`${server().origin}/auth/nope`);
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({ error: { code: "not_found", message: expect.any(String) } });
   });

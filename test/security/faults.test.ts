@@ -2,14 +2,14 @@ import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
-import { connect, createAuthClient, type AuthClient } from "../../client/index.js";
 import { backendApp } from "../../workers/backend/app.js";
 import type { BackendBindings } from "../../workers/backend/config.js";
 import { AuthGateway } from "../../workers/shared/auth-gateway.js";
 import type { AuthServiceApi } from "../../workers/shared/rpc.js";
-import { fetchWebSocket } from "../support/fetch-websocket.js";
-import { errorOf, freshClientIp, ORIGIN, registerUser, uniqueEmail } from "../support/http.js";
+import { testGatewayOptions } from "../support/gateway.js";
+import { errorOf, ORIGIN, registerUser } from "../support/http.js";
 import { expectCompleteRun, SdkRecorder } from "../support/sdk-recorder.js";
+import { connectSdk, signedUpSdkUser } from "../support/workerd-sdk.js";
 
 /**
  * Faults: an auth Worker that answers garbage, and a session object reset in the middle of a run
@@ -36,23 +36,11 @@ function garbageAuth(garbage: unknown, alsoCredentials = false): AuthServiceApi 
   } as unknown as AuthServiceApi & Fetcher;
 }
 
-function gatewayOver(auth: AuthServiceApi) {
-  return new AuthGateway(auth, {
-    serviceId: backendEnv.AUTH_SERVICE_ID,
-    serviceSecret: backendEnv.AUTH_SERVICE_SECRET,
-    issuer: "http://localhost:8787",
-    audience: "tether-api",
-    cacheTtlSeconds: 30,
-    cacheMaxEntries: 100,
-    breaker: { failureThreshold: 3, callTimeoutMs: 100, cooldownMs: 60_000, halfOpenProbes: 1 },
-  });
-}
-
 describe("an auth Worker that answers garbage", () => {
   it.each(GARBAGE.map((garbage) => [JSON.stringify(garbage), garbage]))("%s is treated as auth failing: no exception, the breaker counts it", async (_name, garbage) => {
     const { access_token } = await registerUser(exports.default);
     for (const alsoCredentials of [false, true]) {
-      const gateway = gatewayOver(garbageAuth(garbage, alsoCredentials));
+      const gateway = new AuthGateway(garbageAuth(garbage, alsoCredentials), testGatewayOptions({ failureThreshold: 3, callTimeoutMs: 100, cooldownMs: 60_000 }));
       for (let attempt = 0; attempt < 3; attempt += 1) {
         const result = await gateway.validate(access_token, { bypassCache: true });
         expect(result).toMatchObject({ ok: false, code: "auth_unavailable" });
@@ -79,41 +67,28 @@ describe("an auth Worker that answers garbage", () => {
   });
 });
 
-async function signedUp(): Promise<AuthClient> {
-  const auth = createAuthClient({
-    baseUrl: ORIGIN,
-    fetch: (url, init) => exports.default.fetch(url, { ...init, headers: { ...init?.headers, "CF-Connecting-IP": freshClientIp() } }),
-  });
-  await auth.register({ email: uniqueEmail("fault"), password: "correct horse battery staple", name: "Fault" });
-  return auth;
-}
-
-function sdk(auth: AuthClient, recorder: SdkRecorder) {
-  return connect({
-    url: `${ORIGIN.replace("http", "ws")}/ws`,
-    getAccessToken: ({ current }) => auth.accessToken({ replacing: current }),
-    backoff: { initialDelayMs: 20, maxDelayMs: 200 },
-    WebSocket: fetchWebSocket(exports.default),
-    ...recorder.handlers,
-  });
-}
-
 async function runStatus(userId: string): Promise<string[]> {
   const rows = await backendEnv.APP_DB.prepare("SELECT status FROM agent_runs WHERE user_id = ?").bind(userId).all<{ status: string }>();
   return rows.results.map((row) => row.status);
 }
 
+/** A new user's SDK connection, open, and the stub of its session object. */
+async function openSdkSession() {
+  const auth = await signedUpSdkUser("Fault");
+  const recorder = new SdkRecorder(10_000);
+  const connection = connectSdk(auth, recorder);
+  await recorder.state("open");
+  const sid = String(decodeJwt((await auth.accessToken()) ?? "").sid);
+  return { auth, recorder, connection, session: sessions.get(sessions.idFromName(sid)) };
+}
+
 describe("a session object reset in the middle of a run", () => {
   it("aborted: the client reconnects, resumes, and the run is reported failed, not left half-told", async () => {
-    const auth = await signedUp();
-    const recorder = new SdkRecorder(10_000);
-    const connection = sdk(auth, recorder);
-    await recorder.state("open");
-    const sid = String(decodeJwt((await auth.accessToken()) ?? "").sid);
+    const { auth, recorder, connection, session } = await openSdkSession();
     const id = connection.send("what is 12 * (3 + 4)?");
     await recorder.frame("agent_started", id);
 
-    await expect(runInDurableObject(sessions.get(sessions.idFromName(sid)), (_instance, state) => state.abort("reset in a test"))).rejects.toThrow();
+    await expect(runInDurableObject(session, (_instance, state) => state.abort("reset in a test"))).rejects.toThrow();
     expect((await recorder.state("reconnecting")).code).toBe(1006);
     await recorder.state("open", 2);
     const ended = await recorder.until("the run to end", () =>
@@ -130,14 +105,10 @@ describe("a session object reset in the middle of a run", () => {
   });
 
   it("evicted (gracefully): the run finishes first, and every event arrives", async () => {
-    const auth = await signedUp();
-    const recorder = new SdkRecorder(10_000);
-    const connection = sdk(auth, recorder);
-    await recorder.state("open");
-    const sid = String(decodeJwt((await auth.accessToken()) ?? "").sid);
+    const { auth, recorder, connection, session } = await openSdkSession();
     const id = connection.send("what is 6 * 7");
     await recorder.frame("agent_started", id);
-    await evictDurableObject(sessions.get(sessions.idFromName(sid)));
+    await evictDurableObject(session);
     await recorder.frame("agent_completed", id);
     expectCompleteRun(recorder.runOf(id));
     expect(await runStatus((await auth.session())?.user.id ?? "")).toEqual(["completed"]);

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { BackendBindings } from "../../workers/backend/config.js";
 import type { SessionControlApi } from "../../workers/shared/rpc.js";
 import { signingKey } from "../support/forge.js";
-import { errorOf, getWithBearer, ORIGIN, registerUser, type TokenBody } from "../support/http.js";
+import { errorOf, getWithBearer, ORIGIN, registerUser, type TokenBody, USER_TOKEN_ROUTES } from "../support/http.js";
 import { openSession, openSocket } from "../support/ws.js";
 import { attackCorpus, type AttackToken } from "./jwt-corpus.js";
 
@@ -16,17 +16,6 @@ import { attackCorpus, type AttackToken } from "./jwt-corpus.js";
  */
 const backendEnv = env as unknown as BackendBindings & { AUTH_DB: D1Database };
 const sessionControl = exports.SessionControl as unknown as SessionControlApi;
-
-const USER_ROUTES: Array<[method: string, path: string]> = [
-  ["GET", "/auth/me"],
-  ["GET", "/auth/sessions"],
-  ["POST", "/auth/logout"],
-  ["POST", "/auth/logout-all"],
-  ["GET", "/api/me"],
-  ["GET", "/api/session"],
-  ["GET", "/api/threads"],
-  ["GET", `/api/threads/${crypto.randomUUID()}/messages`],
-];
 
 let user: TokenBody;
 let accessAttacks: AttackToken[];
@@ -64,7 +53,7 @@ async function expectStillSignedIn(): Promise<void> {
 describe("the JWT attack corpus", () => {
   it("is refused at every HTTP route that takes a user's token, with 401 and the error shape", async () => {
     for (const attack of accessAttacks) {
-      for (const [method, path] of USER_ROUTES) {
+      for (const [method, path] of USER_TOKEN_ROUTES) {
         const response = await exports.default.fetch(`${ORIGIN}${path}`, { method, headers: { Authorization: `Bearer ${attack.token}` } });
         const where = `${attack.name} at ${method} ${path}`;
         expect(response.status, where).toBe(401);

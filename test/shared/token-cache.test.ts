@@ -68,6 +68,18 @@ describe("TokenCache", () => {
     expect(cache.get("c")).toBeDefined();
   });
 
+  it("sweeps expired entries as new ones arrive, so an old token never asked for again is not kept", async () => {
+    const { cache, clock } = cacheAt({ ttlSeconds: 30, maxEntries: 10_000 });
+    for (let refresh = 0; refresh < 100; refresh += 1) {
+      cache.set(`token-${refresh}`, validFor(900, clock.nowMs));
+      clock.nowMs += 20_000;
+    }
+    // Tokens arrive every 20 s and live 30 s in the cache: only the newest two can still be there.
+    expect(cache.size).toBe(2);
+    expect(cache.get("token-99")).toBeDefined();
+    expect(cache.get("token-98")).toBeUndefined();
+  });
+
   it("keys an entry by the SHA-256 of the token, never the token itself", async () => {
     const token = "header.payload.signature";
     const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token)));

@@ -73,3 +73,15 @@ export async function errorOf(response: Response): Promise<{ code: string; messa
   }
   return { code: body.error.code, message: body.error.message };
 }
+
+/** Every HTTP route that takes a user's access token, on the one public origin. */
+export const USER_TOKEN_ROUTES: ReadonlyArray<[method: string, path: string]> = [
+  ["GET", "/auth/me"],
+  ["GET", "/auth/sessions"],
+  ["POST", "/auth/logout"],
+  ["POST", "/auth/logout-all"],
+  ["GET", "/api/me"],
+  ["GET", "/api/session"],
+  ["GET", "/api/threads"],
+  ["GET", "/api/threads/any-thread/messages"],
+];

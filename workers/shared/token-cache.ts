@@ -6,7 +6,8 @@ import type { AccessClaims } from "./tokens.js";
  * Validated claims, cached in the isolate and keyed by a hash of the token (never the token
  * itself). A positive entry lives min(ttl, time to `exp`); a rejection lives briefly. The TTL is
  * the revocation budget of HTTP routes: a revoked session is served from here for at most that
- * long. Bounded: the least recently used entry goes first.
+ * long. Bounded: expired entries are swept as new ones arrive, and past `maxEntries` the least
+ * recently used entry goes first.
  */
 export const DEFAULT_CACHE_TTL_SECONDS = 30;
 export const NEGATIVE_CACHE_TTL_SECONDS = 5;
@@ -64,10 +65,25 @@ export class TokenCache {
     if (ttlMs <= 0) return;
     this.entries.delete(key);
     this.entries.set(key, { result, expiresAtMs: nowMs + ttlMs });
+    this.sweepExpired(nowMs);
     while (this.entries.size > this.options.maxEntries) {
       const oldest = this.entries.keys().next().value;
       if (oldest === undefined) break;
       this.entries.delete(oldest);
+    }
+  }
+
+  /**
+   * Drops expired entries from the least recently used end, up to the first live one. A session
+   * object sees a new token every refresh and asks for old ones never again: without this its
+   * cache would keep every token of the session's life (the soak found that, as a steadily growing
+   * heap). No entry outlives the TTL, so none blocks the sweep for longer than that: the cache
+   * holds about what arrived in the last TTL, however long the isolate lives.
+   */
+  private sweepExpired(nowMs: number): void {
+    for (const [key, entry] of this.entries) {
+      if (entry.expiresAtMs > nowMs) return;
+      this.entries.delete(key);
     }
   }
 

@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyLocalMigrations } from "../../../scripts/local-state.mjs";
-import { startWranglerDev, temporaryStateDir, type RunningWrangler } from "../../support/node/wrangler-dev.js";
+import { describe, expect, it } from "vitest";
+import { oneOriginDevServer } from "../../support/node/one-origin-dev-server.js";
 
 /**
  * The demo page and its assets, from a real dev server (static assets and their _headers are
@@ -8,21 +7,10 @@ import { startWranglerDev, temporaryStateDir, type RunningWrangler } from "../..
  * on every asset, and nothing inline that such a policy would have to allow.
  */
 describe("the demo page's security headers", () => {
-  const state = temporaryStateDir();
-  let server: RunningWrangler;
-
-  beforeAll(async () => {
-    applyLocalMigrations(state.path, { quiet: true });
-    server = await startWranglerDev(["-c", "wrangler.toml", "-c", "workers/auth/wrangler.toml", "--persist-to", state.path]);
-  });
-
-  afterAll(async () => {
-    await server?.stop();
-    state.remove();
-  });
+  const server = oneOriginDevServer();
 
   it.each(["/", "/app.css", "/build/app.js"])("serves %s with a strict CSP, nosniff, no-referrer and no framing", async (path) => {
-    const response = await fetch(`${server.origin}${path}`);
+    const response = await fetch(`${server().origin}${path}`);
     expect(response.status).toBe(200);
     const policy = response.headers.get("Content-Security-Policy") ?? "";
     for (const directive of ["default-src 'none'", "script-src 'self'", "style-src 'self'", "connect-src 'self'", "form-action 'self'", "frame-ancestors 'none'", "base-uri 'none'"]) {
@@ -36,7 +24,7 @@ describe("the demo page's security headers", () => {
   });
 
   it("has no inline script or event handler that the policy would have to allow", async () => {
-    const page = await (await fetch(`${server.origin}/`)).text();
+    const page = await (await fetch(`${server().origin}/`)).text();
     expect(page).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
     expect(page).not.toMatch(/\son[a-z]+=/i);
     expect(page).not.toMatch(/\sstyle=/i);
