@@ -8,7 +8,7 @@ import { AuthGateway } from "../../workers/shared/auth-gateway.js";
 import type { AuthServiceApi } from "../../workers/shared/rpc.js";
 import { testGatewayOptions } from "../support/gateway.js";
 import { errorOf, ORIGIN, registerUser } from "../support/http.js";
-import { expectCompleteRun, SdkRecorder } from "../support/sdk-recorder.js";
+import { expectCompleteRun, expectContiguous, SdkRecorder } from "../support/sdk-recorder.js";
 import { connectSdk, signedUpSdkUser } from "../support/workerd-sdk.js";
 
 /**
@@ -101,6 +101,28 @@ describe("a session object reset in the middle of a run", () => {
     // The session goes on: the next message runs to the end.
     const next = connection.send("what is 2+2");
     expect((await recorder.frame("agent_completed", next)).payload).toMatchObject({ result: "2+2 = 4" });
+    connection.close();
+  });
+
+  it("after hibernation: a woken object aborted mid-run still reports the run, and the stream stays gap-free", async () => {
+    const { recorder, connection, session } = await openSdkSession();
+    const first = connection.send("what is 1 + 1");
+    await recorder.frame("agent_completed", first);
+    // Idle: the object leaves memory and keeps the socket (hibernation); the next frame wakes it.
+    await evictDurableObject(session);
+    const id = connection.send("what is 12 * (3 + 4)?");
+    await recorder.frame("agent_started", id);
+    await expect(runInDurableObject(session, (_instance, state) => state.abort("reset in a test"))).rejects.toThrow();
+
+    await recorder.state("open", 2);
+    const ended = await recorder.until("the run to end", () =>
+      recorder.frames.find((frame) => frame.reply_to === id && (frame.type === "agent_completed" || frame.type === "error")),
+    );
+    if (ended.type === "error") expect(ended.payload).toMatchObject({ code: "run_interrupted", retryable: true });
+    else expectCompleteRun(recorder.runOf(id));
+    expectCompleteRun(recorder.runOf(first));
+    expectContiguous(recorder.seqs);
+    expect(recorder.resyncs).toEqual([]);
     connection.close();
   });
 
