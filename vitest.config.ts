@@ -51,7 +51,8 @@ const testProviders = {
   hangs: { type: "oidc", issuer: "https://hangs.test", client_id: "tether" },
   broken: { type: "oidc", issuer: "https://broken.test", client_id: "tether" },
 };
-const testOrigin = "http://tether.test";
+// The tests play a browser on a loopback host, as under `npm run dev` (development features answer only there).
+const testOrigin = "http://localhost";
 const providerClients = [
   { client_id: "tether-dev", redirect_uris: [`${testOrigin}/auth/oauth/dev/callback`, `${testOrigin}/auth/oauth/dev-github/callback`] },
   { client_id: "tether-confidential", client_secret: "confidential-test-secret", redirect_uris: [`${testOrigin}/auth/oauth/confidential/callback`] },
@@ -65,7 +66,7 @@ function backendProject(name: string, include: string[], vars: Record<string, st
   return {
     plugins: [
       cloudflareTest(async () => ({
-        wrangler: { configPath: "./wrangler.toml" },
+        wrangler: { configPath: "./wrangler.toml", environment: "dev" },
         miniflare: {
           bindings: {
             AUTH_SERVICE_SECRET: backendServiceSecret,
@@ -88,11 +89,13 @@ const backendServiceSecret = randomBytes(32).toString("base64url");
 
 export default defineConfig({
   test: {
+    // Every request logs a structured line (DESIGN.md section 7): shown for failing tests only.
+    silent: "passed-only",
     projects: [
       {
         plugins: [
           cloudflareTest(async () => ({
-            wrangler: { configPath: "./workers/auth/wrangler.toml" },
+            wrangler: { configPath: "./workers/auth/wrangler.toml", environment: "dev" },
             miniflare: {
               bindings: {
                 TEST_AUTH_MIGRATIONS: await readD1Migrations("migrations/auth"),

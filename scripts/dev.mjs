@@ -16,6 +16,8 @@ function wranglerDev(args) {
 const app = wranglerDev([
   "-c", "wrangler.toml",
   "-c", "workers/auth/wrangler.toml",
+  // [env.dev] of both configs: development (dev login, dev keys, the dev providers), local databases.
+  "--env", "dev",
   "--persist-to", PERSIST_TO,
   "--port", process.env.PORT ?? "8787",
   ...process.argv.slice(2),

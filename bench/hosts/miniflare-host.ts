@@ -17,6 +17,8 @@ export interface HostSpec {
     name: string;
     config: string;
     entry: string;
+    /** The config's section to run (`dev` for Tether's own Workers). */
+    environment?: string;
     vars?: Record<string, string>;
     /** Replaces the config's service bindings (a Worker bound to one that is not in this host). */
     serviceBindings?: Record<string, string>;
@@ -26,7 +28,7 @@ export interface HostSpec {
 const spec = JSON.parse(process.argv[2] ?? "{}") as HostSpec;
 const workers = await Promise.all(
   spec.workers.map(async (worker) => {
-    const options = await bundledWorker(worker.name, worker.config, worker.entry);
+    const options = await bundledWorker(worker.name, worker.config, worker.entry, worker.environment);
     return {
       ...options,
       bindings: { ...options.bindings, ...worker.vars },

@@ -45,10 +45,11 @@ export async function startTether(options: TetherOptions = {}): Promise<{ server
       {
         name: "tether-backend",
         config: "wrangler.toml",
+        environment: "dev",
         entry: "workers/backend/index.ts",
         vars: { AUTH_SERVICE_SECRET: secret, ...BENCH_TETHER_VARS, ...options.backendVars },
       },
-      { name: "tether-auth", config: "workers/auth/wrangler.toml", entry: "workers/auth/index.ts", vars: { ...options.authVars } },
+      { name: "tether-auth", config: "workers/auth/wrangler.toml", environment: "dev", entry: "workers/auth/index.ts", vars: { ...options.authVars } },
     ],
   });
   return { server, remove: state.remove };

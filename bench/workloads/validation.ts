@@ -32,7 +32,7 @@ export async function runValidation(config: BenchConfig): Promise<ValidationResu
     workers: [
       { name: "tether-bench-probe", config: "bench/probe/wrangler.toml", entry: "bench/probe/probe.ts", vars: { AUTH_SERVICE_SECRET: secret } },
       // No backend here: session sync has nowhere to go, and validation does not need it.
-      { name: "tether-auth", config: "workers/auth/wrangler.toml", entry: "workers/auth/index.ts", serviceBindings: {} },
+      { name: "tether-auth", config: "workers/auth/wrangler.toml", environment: "dev", entry: "workers/auth/index.ts", serviceBindings: {} },
     ],
   });
   try {

@@ -81,4 +81,9 @@ describe("the local OIDC provider", () => {
     const response = await devOidc.fetch(new Request("https://oidc.example/.well-known/openid-configuration"), { ISSUER: "https://oidc.example", CLIENTS: "[]" });
     expect(response.status).toBe(503);
   });
+
+  it("refuses a request addressed to a public host name, whatever its ISSUER", async () => {
+    const response = await devOidc.fetch(new Request("https://oidc.example/.well-known/openid-configuration"), { ISSUER: "http://localhost:8788", CLIENTS: "[]" });
+    expect(response.status).toBe(403);
+  });
 });

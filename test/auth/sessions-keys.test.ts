@@ -1,7 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from "jose";
 import { describe, expect, it } from "vitest";
-import { authApp } from "../../workers/auth/app.js";
 import type { AuthBindings } from "../../workers/auth/config.js";
 import { authDatabase } from "../../workers/auth/db/client.js";
 import { rotateSigningKey } from "../../workers/auth/tokens/keys.js";
@@ -91,26 +90,5 @@ describe("signing keys", () => {
     await rotateSigningKey(authDatabase(db), "access");
     expect((await jwks()).keys.map((key) => key.kid)).not.toContain(oldKid);
     expect((await errorOf(await getWithBearer(exports.default, "/auth/me", before.access_token))).code).toBe("invalid_token");
-  });
-});
-
-describe("dev login", () => {
-  it("signs in without a password in development, creating the user once", async () => {
-    const email = `dev-${crypto.randomUUID()}@example.com`;
-    const first = (await (await postJson(exports.default, "/auth/dev/login", { email })).json()) as TokenBody;
-    const second = (await (await postJson(exports.default, "/auth/dev/login", { email, name: "Dev" })).json()) as TokenBody;
-    expect(second.user.id).toBe(first.user.id);
-    expect(await countRows(db, "users", "email_normalized = ?", email)).toBe(1);
-  });
-
-  it("is refused outside development", async () => {
-    const request = new Request(`${ORIGIN}/auth/dev/login`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ email: `prod-${crypto.randomUUID()}@example.com` }),
-    });
-    const response = await authApp.fetch(request, { ...authEnv, ENVIRONMENT: "staging" });
-    expect(response.status).toBe(403);
-    expect((await errorOf(response)).code).toBe("dev_login_disabled");
   });
 });

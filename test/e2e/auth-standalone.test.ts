@@ -12,7 +12,7 @@ describe("the auth Worker on its own", () => {
 
   beforeAll(async () => {
     applyLocalMigrations(state.path, { backend: false, quiet: true });
-    auth = await startWranglerDev(["-c", "workers/auth/wrangler.toml", "--persist-to", state.path]);
+    auth = await startWranglerDev(["-c", "workers/auth/wrangler.toml", "--env", "dev", "--persist-to", state.path]);
   });
 
   afterAll(async () => {

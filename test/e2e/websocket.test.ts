@@ -16,6 +16,7 @@ describe("the WebSocket protocol end to end", () => {
     server = await startWranglerDev([
       "-c", "wrangler.toml",
       "-c", "workers/auth/wrangler.toml",
+      "--env", "dev",
       "--persist-to", state.path,
       "--var", `AUTH_SERVICE_SECRET:${secret}`,
     ]);

@@ -4,7 +4,8 @@ export interface FetchTarget {
   fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
 }
 
-export const ORIGIN = "http://tether.test";
+// A loopback host, as under `npm run dev`: development features answer only there.
+export const ORIGIN = "http://localhost";
 
 let ipCounter = 0;
 /**

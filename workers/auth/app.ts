@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { onError, onNotFound } from "../shared/http.js";
+import { requestLog } from "../shared/request-log.js";
 import { withAuthContext, type AuthAppEnv } from "./middleware.js";
 import { originAllowed } from "./oauth/return-origins.js";
 import { allowedReturnOrigins } from "./oauth/settings.js";
@@ -13,6 +14,7 @@ import { sessionRoutes } from "./routes/session-routes.js";
 /** The auth Worker's HTTP surface (DESIGN.md section 3). */
 export const authApp = new Hono<AuthAppEnv>();
 
+authApp.use("*", requestLog<AuthAppEnv>("auth", (c) => c.var.userId));
 authApp.use("*", withAuthContext);
 // Apps on the allowed return origins (staging previews) call the auth API from their own origin,
 // the handoff above all; no other origin gets CORS. No cookies cross: tokens travel in bodies.

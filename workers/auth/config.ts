@@ -26,15 +26,25 @@ export type AuthBindings = Omit<AuthEnv, "BACKEND"> &
   };
 
 export interface AuthConfig {
+  /** `ENVIRONMENT = "development"`: only [env.dev] of wrangler.toml; never a deployable section. */
   isDevelopment: boolean;
   issuer: string;
   accessTokenAudience: string;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  /** A rotated refresh token presented again within this long gets the same successor. */
+  refreshReuseGraceSeconds: number;
+  /** The absolute lifetime of a session, however often it refreshes. */
+  sessionMaxAgeSeconds: number;
+  /** How long ended sessions, spent tokens and delivered sync rows are kept before the cron purges them. */
+  retentionDays: number;
 }
 
 export const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 900;
 export const DEFAULT_REFRESH_TOKEN_TTL_SECONDS = 7 * 24 * 3600;
+export const DEFAULT_REFRESH_REUSE_GRACE_SECONDS = 30;
+export const DEFAULT_SESSION_MAX_AGE_SECONDS = 30 * 24 * 3600;
+export const DEFAULT_RETENTION_DAYS = 30;
 
 export function authConfig(env: AuthBindings): AuthConfig {
   return {
@@ -49,5 +59,8 @@ export function authConfig(env: AuthBindings): AuthConfig {
       min: 60,
       max: 90 * 86_400,
     }),
+    refreshReuseGraceSeconds: readInteger(env.REFRESH_REUSE_GRACE_SECONDS, DEFAULT_REFRESH_REUSE_GRACE_SECONDS, { min: 0, max: 300 }),
+    sessionMaxAgeSeconds: readInteger(env.SESSION_MAX_AGE_SECONDS, DEFAULT_SESSION_MAX_AGE_SECONDS, { min: 60, max: 365 * 86_400 }),
+    retentionDays: readInteger(env.RETENTION_DAYS, DEFAULT_RETENTION_DAYS, { min: 1, max: 3650 }),
   };
 }

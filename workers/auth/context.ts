@@ -6,6 +6,11 @@ import { loadKeyRing, type KeyRing } from "./tokens/keys.js";
 export interface AuthContext {
   db: AuthDatabase;
   config: AuthConfig;
+  /**
+   * Development features — dev login, the dev mailbox, self-generated signing keys — are on: the
+   * environment is development *and* the request came to a loopback host (or over a binding).
+   */
+  devFeatures: boolean;
   accessKeys(): Promise<KeyRing>;
   serviceKeys(): Promise<KeyRing>;
   /** Signs the `state` of provider sign-ins; a key of its own, never listed in any JWKS. */
@@ -13,26 +18,37 @@ export interface AuthContext {
 }
 
 /**
- * One context per `env` object: workerd hands every request of an isolate the same one, and the
- * context is derived from it alone (config from vars, keys from secrets and D1). Building it per
- * call showed in the profile of every token validation.
+ * Where a call comes from: an HTTP request to a loopback host, one to any other host, or a
+ * service binding / the cron (no host: only Workers bound to this one, or Cloudflare, reach it).
  */
-const contexts = new WeakMap<AuthBindings, AuthContext>();
+export type CallOrigin = "loopback" | "public" | "internal";
 
-export function authContext(env: AuthBindings): AuthContext {
-  let context = contexts.get(env);
-  if (!context) contexts.set(env, (context = buildAuthContext(env)));
+/**
+ * One context per `env` object and origin kind: workerd hands every request of an isolate the same
+ * env, and the context is derived from it alone (config from vars, keys from secrets and D1).
+ * Building it per call showed in the profile of every token validation.
+ */
+const contexts = new WeakMap<AuthBindings, Map<CallOrigin, AuthContext>>();
+
+export function authContext(env: AuthBindings, origin: CallOrigin = "internal"): AuthContext {
+  let byOrigin = contexts.get(env);
+  if (!byOrigin) contexts.set(env, (byOrigin = new Map()));
+  let context = byOrigin.get(origin);
+  if (!context) byOrigin.set(origin, (context = buildAuthContext(env, origin)));
   return context;
 }
 
-function buildAuthContext(env: AuthBindings): AuthContext {
+function buildAuthContext(env: AuthBindings, origin: CallOrigin): AuthContext {
   const db = authDatabase(env.AUTH_DB);
   const config = authConfig(env);
-  // Only `wrangler dev` may mint its own keys; elsewhere a missing secret is a 503, not a surprise key.
-  const options = { generateIfMissing: config.isDevelopment };
+  // A Worker deployed as development by mistake still refuses its dev features on a public host.
+  const devFeatures = config.isDevelopment && origin !== "public";
+  // Outside development a missing secret is a 503 `signing_keys_unavailable`, never a surprise key.
+  const options = { selfGenerated: devFeatures };
   return {
     db,
     config,
+    devFeatures,
     accessKeys: () =>
       loadKeyRing(db, "access", { current: env.ACCESS_SIGNING_KEY, previous: env.ACCESS_SIGNING_KEY_PREVIOUS }, options),
     serviceKeys: () =>

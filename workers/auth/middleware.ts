@@ -1,23 +1,55 @@
 import { createMiddleware } from "hono/factory";
 import { ApiError } from "../shared/errors.js";
 import { bearerToken } from "../shared/http.js";
+import { isLoopbackUrl } from "../shared/loopback.js";
+import { reportConfigProblemsOnce } from "../shared/request-log.js";
 import { verifyServiceToken } from "../shared/service-token.js";
 import { TokenError } from "../shared/token-errors.js";
 import { AUTH_SERVICE_NAME, type ServiceClaims } from "../shared/tokens.js";
 import type { AuthBindings } from "./config.js";
+import { authConfigProblems } from "./config-check.js";
 import { authContext, type AuthContext } from "./context.js";
 import { authenticateAccessToken, type AuthenticatedAccess } from "./sessions.js";
 
 export interface AuthAppEnv {
   Bindings: AuthBindings;
-  Variables: { auth: AuthContext; access: AuthenticatedAccess; service: ServiceClaims };
+  Variables: {
+    auth: AuthContext;
+    access: AuthenticatedAccess;
+    service: ServiceClaims;
+    requestId: string;
+    /** Set once a route has authenticated its user: the request log names them. */
+    userId?: string;
+  };
 }
 
 export const withAuthContext = createMiddleware<AuthAppEnv>(async (c, next) => {
-  c.set("auth", authContext(c.env));
+  c.set("auth", authContext(c.env, isLoopbackUrl(c.req.url) ? "loopback" : "public"));
+  reportConfigProblemsOnce(c.env, "auth", authConfigProblems(c.env));
   await next();
   // Token responses and user data must never sit in a shared cache.
   if (!c.res.headers.has("Cache-Control")) c.header("Cache-Control", "no-store");
+});
+
+/**
+ * Development features (dev login, the dev mailbox) answer only when ENVIRONMENT is development
+ * *and* the request is addressed to a loopback host; otherwise 403 `dev_login_disabled`, before
+ * the body is read.
+ */
+export const requireDevFeatures = createMiddleware<AuthAppEnv>(async (c, next) => {
+  if (!c.var.auth.devFeatures) {
+    throw new ApiError("dev_login_disabled", "Development features are only available in development, on a loopback host.");
+  }
+  await next();
+});
+
+/**
+ * Routes that mint access tokens check the signing keys before anything else: without them the
+ * answer is 503 `signing_keys_unavailable`, and no account is created, no refresh token spent.
+ */
+export const requireAccessKeys = createMiddleware<AuthAppEnv>(async (c, next) => {
+  await c.var.auth.accessKeys();
+  await next();
 });
 
 function requireBearer(token: string | null, missingCode: "invalid_token" | "service_token_required"): string {
@@ -33,7 +65,9 @@ function requireBearer(token: string | null, missingCode: "invalid_token" | "ser
 export const requireUser = createMiddleware<AuthAppEnv>(async (c, next) => {
   const token = requireBearer(bearerToken(c), "invalid_token");
   try {
-    c.set("access", await authenticateAccessToken(c.var.auth, token));
+    const access = await authenticateAccessToken(c.var.auth, token);
+    c.set("access", access);
+    c.set("userId", access.user.id);
   } catch (error) {
     if (error instanceof TokenError) throw new ApiError(error.code, error.message, { "WWW-Authenticate": "Bearer" });
     throw error;

@@ -1,14 +1,22 @@
 import { Hono, type Context } from "hono";
 import { bearerToken, boundedBody, MAX_JSON_BODY_BYTES, onError, onNotFound } from "../shared/http.js";
+import { reportConfigProblemsOnce, REQUEST_ID_HEADER, requestLog } from "../shared/request-log.js";
 import { TokenCache } from "../shared/token-cache.js";
 import { TETHER_VERSION } from "../shared/version.js";
 import { apiRoutes } from "./api/routes.js";
+import { backendConfigProblems } from "./config.js";
 import { authGateway } from "./gateway.js";
 import type { BackendAppEnv } from "./user-auth.js";
 import { upgradeWebSocket } from "./ws-upgrade.js";
 
 /** The backend's HTTP surface; the demo page's assets are served before this runs. */
 export const backendApp = new Hono<BackendAppEnv>();
+
+backendApp.use("*", requestLog<BackendAppEnv>("backend", (c) => c.var.userId));
+backendApp.use("*", async (c, next) => {
+  reportConfigProblemsOnce(c.env, "backend", backendConfigProblems(c.env));
+  await next();
+});
 
 /**
  * One origin: auth's routes answer here too, forwarded over the service binding (no public hop).
@@ -17,8 +25,11 @@ export const backendApp = new Hono<BackendAppEnv>();
  */
 async function forwardToAuth(c: Context<BackendAppEnv>): Promise<Response> {
   const request = c.req.raw;
-  if (request.body === null) return c.env.AUTH.fetch(request);
-  return c.env.AUTH.fetch(new Request(request, { body: await boundedBody(request, MAX_JSON_BODY_BYTES) }));
+  const headers = new Headers(request.headers);
+  // The auth Worker logs the same request id as this one.
+  headers.set(REQUEST_ID_HEADER, c.var.requestId);
+  const body = request.body === null ? null : await boundedBody(request, MAX_JSON_BODY_BYTES);
+  return c.env.AUTH.fetch(new Request(request, { headers, body }));
 }
 
 // The isolate that forwards a logout drops that token from its cache at once (DESIGN.md section 5).
@@ -35,9 +46,13 @@ backendApp.all("/.well-known/*", forwardToAuth);
 
 backendApp.get("/ws", upgradeWebSocket);
 backendApp.route("/api", apiRoutes);
-backendApp.get("/health", (c) =>
-  c.json({ status: "ok", service: "backend", auth: { breaker: authGateway(c.env).breakerState }, version: TETHER_VERSION }),
-);
+/** 200 `ok`, or 503 `misconfigured` with what is missing; the breaker says whether auth answers. */
+backendApp.get("/health", (c) => {
+  const problems = backendConfigProblems(c.env);
+  const body = { service: "backend", environment: c.env.ENVIRONMENT, auth: { breaker: authGateway(c.env).breakerState }, version: TETHER_VERSION };
+  if (problems.length > 0) return c.json({ status: "misconfigured", ...body, problems }, 503);
+  return c.json({ status: "ok", ...body });
+});
 
 backendApp.onError(onError);
 backendApp.notFound(onNotFound);

@@ -10,5 +10,13 @@ export type BackendBindings = Omit<BackendEnv, "AUTH" | "USER_SESSION"> & {
   AUTH: Fetcher & AuthServiceApi;
   USER_SESSION: DurableObjectNamespace<UserSession>;
   /** This service's secret for `AuthService.issueServiceToken`; `npm run dev` generates one. */
-  AUTH_SERVICE_SECRET: string;
+  AUTH_SERVICE_SECRET?: string;
 };
+
+/**
+ * What a deployment of the backend lacks: reported by `/health` (503 `misconfigured`) and logged
+ * once per isolate. The problem names the secret, never a value.
+ */
+export function backendConfigProblems(env: BackendBindings): string[] {
+  return env.AUTH_SERVICE_SECRET ? [] : ["AUTH_SERVICE_SECRET is not set (wrangler secret put AUTH_SERVICE_SECRET)"];
+}

@@ -7,7 +7,12 @@ import { authGateway } from "./gateway.js";
 
 export interface BackendAppEnv {
   Bindings: BackendBindings;
-  Variables: { claims: AccessClaims };
+  Variables: {
+    claims: AccessClaims;
+    requestId: string;
+    /** Set once a route has authenticated its user: the request log names them. */
+    userId?: string;
+  };
 }
 
 /**
@@ -28,6 +33,7 @@ export const requireUser = createMiddleware<BackendAppEnv>(async (c, next) => {
     throw new ApiError(validation.code, validation.message, { "WWW-Authenticate": "Bearer" });
   }
   c.set("claims", validation.claims);
+  c.set("userId", validation.claims.sub);
   await next();
   if (validation.degraded) c.header("X-Auth-Degraded", "1");
 });

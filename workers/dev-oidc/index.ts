@@ -32,9 +32,11 @@ const app = new Hono<{ Bindings: DevOidcBindings }>();
 
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
-// It signs in whoever fills in its form: should it ever be deployed by mistake, it serves nothing.
+// It signs in whoever fills in its form: should it ever be deployed by mistake, it serves nothing —
+// neither with a public issuer nor to a request addressed to a public host name.
 app.use("*", async (c, next) => {
   if (!LOOPBACK_HOSTS.has(new URL(c.env.ISSUER).hostname)) return c.text("The dev OIDC provider runs only on this machine (a loopback ISSUER).", 503);
+  if (!LOOPBACK_HOSTS.has(new URL(c.req.url).hostname)) return c.text("The dev OIDC provider answers only requests to a loopback host.", 403);
   await next();
 });
 

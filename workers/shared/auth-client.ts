@@ -1,9 +1,9 @@
 import type { z } from "zod";
 import { ApiError } from "./errors.js";
-import type { AuthServiceApi, PublicUser, RpcResult, SigningKeySets } from "./rpc.js";
-import { AccessClaimsSchema, checkedResult, PublicUserSchema, ServiceTokenGrantSchema, SigningKeySetsSchema } from "./rpc-results.js";
+import { PublicUserSchema, ServiceTokenGrantSchema, SigningKeySetsSchema, type AuthServiceApi, type PublicUser, type RpcResult, type SigningKeySets } from "./rpc.js";
+import { checkedResult } from "./rpc-results.js";
 import { ServiceTokenSource } from "./service-token.js";
-import type { AccessClaims } from "./tokens.js";
+import { AccessClaimsSchema, type AccessClaims } from "./tokens.js";
 
 /**
  * A caller's side of the auth RPC (the backend Worker and its session objects). Mints this
@@ -34,7 +34,7 @@ export class AuthClient {
   }
 
   jwks(): Promise<RpcResult<SigningKeySets>> {
-    return this.call((token) => this.auth.jwks(token), SigningKeySetsSchema as z.ZodType<SigningKeySets>);
+    return this.call((token) => this.auth.jwks(token), SigningKeySetsSchema);
   }
 
   private async call<T>(invoke: (serviceToken: string) => Promise<unknown>, value: z.ZodType<T>): Promise<RpcResult<T>> {

@@ -9,11 +9,11 @@ export function readInteger(value: string | undefined, fallback: number, bounds 
   return parsed;
 }
 
-
 /** The auth-gateway settings of the backend and its session objects, from their vars. */
 export interface AuthGatewayVars {
   AUTH_SERVICE_ID: string;
-  AUTH_SERVICE_SECRET: string;
+  /** Missing only in a misconfigured deployment (its /health says so); calls to auth then fail. */
+  AUTH_SERVICE_SECRET?: string;
   AUTH_ISSUER: string;
   ACCESS_TOKEN_AUDIENCE: string;
   AUTH_CACHE_TTL_SECONDS?: string;
@@ -27,7 +27,7 @@ export interface AuthGatewayVars {
 export function authGatewayOptions(vars: AuthGatewayVars) {
   return {
     serviceId: vars.AUTH_SERVICE_ID,
-    serviceSecret: vars.AUTH_SERVICE_SECRET,
+    serviceSecret: vars.AUTH_SERVICE_SECRET ?? "",
     issuer: vars.AUTH_ISSUER,
     audience: vars.ACCESS_TOKEN_AUDIENCE,
     cacheTtlSeconds: readInteger(vars.AUTH_CACHE_TTL_SECONDS, 30, { min: 0, max: 300 }),

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { ERROR_STATUS, type ErrorCode } from "./errors.js";
 import type { RpcResult } from "./rpc.js";
-import { AccessClaimsSchema } from "./tokens.js";
 
 /**
  * RPC answers are checked at the caller's boundary, like any input: a binding is typed, but what
@@ -14,27 +13,6 @@ const RpcErrorSchema = z.object({
   code: z.string().refine((code): code is ErrorCode => code in ERROR_STATUS),
   message: z.string().max(2000),
 });
-
-export const PublicUserSchema = z.object({
-  id: z.string().min(1),
-  email: z.string(),
-  name: z.string(),
-  permissions: z.array(z.string()),
-  created_at: z.string(),
-  disabled: z.boolean(),
-});
-
-const JwksSchema = z.object({ keys: z.array(z.record(z.string(), z.unknown())) });
-export const SigningKeySetsSchema = z.object({ access: JwksSchema, service: JwksSchema });
-
-export const ServiceTokenGrantSchema = z.object({
-  access_token: z.string().min(1),
-  token_type: z.literal("Bearer"),
-  expires_in: z.number(),
-  service_name: z.string(),
-});
-
-export { AccessClaimsSchema };
 
 const UNEXPECTED: RpcResult<never> = { ok: false, error: { code: "internal_error", message: "The other Worker answered something unexpected." } };
 

@@ -1,4 +1,5 @@
 import type { JSONWebKeySet } from "jose";
+import { z } from "zod";
 import type { ErrorCode } from "./errors.js";
 import type { AccessClaims } from "./tokens.js";
 
@@ -14,23 +15,31 @@ export interface RpcError {
   message: string;
 }
 
-export interface ServiceTokenGrant {
-  access_token: string;
-  token_type: "Bearer";
-  expires_in: number;
-  service_name: string;
-}
+// Each value that crosses a binding has a schema, and its type is the schema's: the caller checks
+// every answer against it (rpc-results.ts), so the two cannot drift apart.
+
+export const ServiceTokenGrantSchema = z.object({
+  access_token: z.string().min(1),
+  token_type: z.literal("Bearer"),
+  expires_in: z.number(),
+  service_name: z.string(),
+});
+export type ServiceTokenGrant = z.infer<typeof ServiceTokenGrantSchema>;
 
 /** The user as the auth Worker tells other services about it: never a password hash. */
-export interface PublicUser {
-  id: string;
-  email: string;
-  name: string;
-  permissions: string[];
-  created_at: string;
-  disabled: boolean;
-}
+export const PublicUserSchema = z.object({
+  id: z.string().min(1),
+  email: z.string(),
+  name: z.string(),
+  permissions: z.array(z.string()),
+  created_at: z.string(),
+  disabled: z.boolean(),
+});
+export type PublicUser = z.infer<typeof PublicUserSchema>;
 
+const JwksSchema = z.object({ keys: z.array(z.record(z.string(), z.unknown())) });
+/** Checked for shape only: the keys themselves are checked by jose when used. */
+export const SigningKeySetsSchema = z.object({ access: JwksSchema, service: JwksSchema }) as z.ZodType<SigningKeySets>;
 export interface SigningKeySets {
   /** Keys that sign user access tokens (the same set as /.well-known/jwks.json). */
   access: JSONWebKeySet;

@@ -11,7 +11,11 @@ import { unstable_getMiniflareWorkerOptions } from "wrangler";
 /** Miniflare's worker options, with the name every bundled Worker has. */
 export type BundledWorker = V4WorkerOptions & { name: string };
 
-export async function bundledWorker(name: string, configPath: string, entry: string): Promise<BundledWorker> {
+/**
+ * `environment` picks a section of the config: Tether's Workers run their `[env.dev]` in tests and
+ * benchmarks (development: dev login, self-generated keys), as under `npm run dev`.
+ */
+export async function bundledWorker(name: string, configPath: string, entry: string, environment?: string): Promise<BundledWorker> {
   const outfile = resolve(`.build/workers/${name}.js`);
   await build({
     entryPoints: [entry],
@@ -25,7 +29,7 @@ export async function bundledWorker(name: string, configPath: string, entry: str
     external: ["cloudflare:*", "node:*"],
     logLevel: "warning",
   });
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(configPath);
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(configPath, environment);
   // Module rules and the root describe unbundled sources; the bundle is one file outside that root.
   const { modulesRules: _unusedForBundles, rootPath: _unusedRoot, ...bundledWorkerOptions } = workerOptions;
   return { ...(bundledWorkerOptions as V4WorkerOptions), name, modules: true, scriptPath: outfile };

@@ -49,9 +49,9 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
     provider = await startWranglerDev(["-c", "workers/dev-oidc/wrangler.toml", "--var", `ISSUER:${issuer}`], { port: providerPort });
     authVars.OAUTH_PROVIDERS = JSON.stringify({ dev: { type: "oidc", name: "dev provider", issuer, client_id: "tether-dev" } });
   }
-  const auth = await startWranglerDev(["-c", "workers/auth/wrangler.toml", ...persist, ...varArgs(authVars)], { env });
+  const auth = await startWranglerDev(["-c", "workers/auth/wrangler.toml", "--env", "dev", ...persist, ...varArgs(authVars)], { env });
   const backend = await startWranglerDev(
-    ["-c", "wrangler.toml", ...persist, ...varArgs({ AUTH_SERVICE_SECRET: secret, ...options.backendVars })],
+    ["-c", "wrangler.toml", "--env", "dev", ...persist, ...varArgs({ AUTH_SERVICE_SECRET: secret, ...options.backendVars })],
     { env, port: backendPort },
   );
   const proxy = options.proxy ? await startTcpProxy(backend.origin) : null;

@@ -13,7 +13,7 @@ export function oneOriginDevServer(): () => RunningWrangler {
 
   beforeAll(async () => {
     applyLocalMigrations(state.path, { quiet: true });
-    server = await startWranglerDev(["-c", "wrangler.toml", "-c", "workers/auth/wrangler.toml", "--persist-to", state.path]);
+    server = await startWranglerDev(["-c", "wrangler.toml", "-c", "workers/auth/wrangler.toml", "--env", "dev", "--persist-to", state.path]);
   });
 
   afterAll(async () => {

@@ -1,4 +1,5 @@
 import { readInteger } from "../../shared/config.js";
+import { isLoopbackUrl } from "../../shared/loopback.js";
 import type { AuthBindings, AuthConfig } from "../config.js";
 import type { ProviderCallOptions } from "./provider-client.js";
 import type { OAuthProvider } from "./providers.js";
@@ -24,8 +25,6 @@ export function callbackOrigin(env: Pick<AuthBindings, "OAUTH_CALLBACK_ORIGIN">,
   return configured ? new URL(configured).origin : requestUrl.origin;
 }
 
-const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
-const onLoopback = (url: string) => LOOPBACK_HOSTS.has(new URL(url).hostname);
 
 export function providerCallOptions(
   env: Pick<AuthBindings, "OAUTH_PROVIDER_TIMEOUT_MS">,
@@ -35,6 +34,6 @@ export function providerCallOptions(
   return {
     timeoutMs: readInteger(env.OAUTH_PROVIDER_TIMEOUT_MS, 5000, { min: 100, max: 30_000 }),
     // Real providers are https; plain http only for the local provider, and only in development.
-    allowInsecure: config.isDevelopment && onLoopback(provider.issuer) && (provider.apiUrl === null || onLoopback(provider.apiUrl)),
+    allowInsecure: config.isDevelopment && isLoopbackUrl(provider.issuer) && (provider.apiUrl === null || isLoopbackUrl(provider.apiUrl)),
   };
 }

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { ApiError } from "../../shared/errors.js";
 import { jsonBody } from "../../shared/http.js";
-import { clientInfo, rateLimit, type AuthAppEnv } from "../middleware.js";
+import { clientInfo, rateLimit, requireAccessKeys, requireDevFeatures, type AuthAppEnv } from "../middleware.js";
 import { burnPasswordCheck, hashPassword, passwordWeakness, verifyPassword } from "../passwords.js";
 import { DevLoginBody, LoginBody, PASSWORD_MIN_LENGTH, RegisterBody } from "../schemas.js";
 import { startSession } from "../sessions.js";
@@ -10,7 +10,7 @@ import { findUserByEmail, insertUser, newUserRow } from "../users.js";
 /** Sign-up and sign-in: each answers with a new session's tokens. */
 export const accountRoutes = new Hono<AuthAppEnv>();
 
-accountRoutes.post("/register", rateLimit("register"), jsonBody(RegisterBody), async (c) => {
+accountRoutes.post("/register", rateLimit("register"), requireAccessKeys, jsonBody(RegisterBody), async (c) => {
   const { email, password, name } = c.req.valid("json");
   const weakness = passwordWeakness(password, email, PASSWORD_MIN_LENGTH);
   if (weakness) throw new ApiError("weak_password", weakness);
@@ -23,7 +23,7 @@ accountRoutes.post("/register", rateLimit("register"), jsonBody(RegisterBody), a
 // One message for unknown email and wrong password, so the answer does not reveal accounts.
 const INVALID_CREDENTIALS = "The email or password is wrong.";
 
-accountRoutes.post("/login", rateLimit("login"), jsonBody(LoginBody), async (c) => {
+accountRoutes.post("/login", rateLimit("login"), requireAccessKeys, jsonBody(LoginBody), async (c) => {
   const { email, password } = c.req.valid("json");
   const auth = c.var.auth;
   const user = await findUserByEmail(auth.db, email);
@@ -37,12 +37,9 @@ accountRoutes.post("/login", rateLimit("login"), jsonBody(LoginBody), async (c) 
   return c.json(await startSession(auth, user, clientInfo(c)));
 });
 
-/** Password-less sign-in for local development and tests only. */
-accountRoutes.post("/dev/login", jsonBody(DevLoginBody), async (c) => {
+/** Password-less sign-in for local development and tests only (see requireDevFeatures). */
+accountRoutes.post("/dev/login", requireDevFeatures, requireAccessKeys, jsonBody(DevLoginBody), async (c) => {
   const auth = c.var.auth;
-  if (!auth.config.isDevelopment) {
-    throw new ApiError("dev_login_disabled", "Dev login is only available when ENVIRONMENT is development.");
-  }
   const { email, name } = c.req.valid("json");
   const user =
     (await findUserByEmail(auth.db, email)) ??

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { TETHER_VERSION } from "../../shared/version.js";
+import { authConfigProblems } from "../config-check.js";
 import type { AuthAppEnv } from "../middleware.js";
 
 /** Public, unauthenticated: the access-token keys and liveness. */
@@ -12,6 +13,10 @@ discoveryRoutes.get("/.well-known/jwks.json", async (c) => {
   return c.json(keys.jwks);
 });
 
-discoveryRoutes.get("/health", (c) =>
-  c.json({ status: "ok", service: "auth", environment: c.env.ENVIRONMENT, version: TETHER_VERSION }),
-);
+/** 200 `ok`, or 503 `misconfigured` with what is missing (a monitor alerts on it before users do). */
+discoveryRoutes.get("/health", (c) => {
+  const problems = authConfigProblems(c.env);
+  const body = { service: "auth", environment: c.env.ENVIRONMENT, version: TETHER_VERSION };
+  if (problems.length > 0) return c.json({ status: "misconfigured", ...body, problems }, 503);
+  return c.json({ status: "ok", ...body });
+});

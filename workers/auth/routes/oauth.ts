@@ -4,7 +4,7 @@ import { z } from "zod";
 import { randomToken } from "../../shared/crypto.js";
 import { ApiError } from "../../shared/errors.js";
 import { jsonBody } from "../../shared/http.js";
-import { clientInfo, rateLimit, type AuthAppEnv } from "../middleware.js";
+import { clientInfo, rateLimit, requireAccessKeys, type AuthAppEnv } from "../middleware.js";
 import { userForIdentity } from "../oauth/identities.js";
 import {
   claimLoginAttempt,
@@ -111,7 +111,7 @@ oauthRoutes.get("/oauth/:provider/callback", async (c) => {
   }
 });
 
-oauthRoutes.post("/oauth/handoff", rateLimit("handoff"), jsonBody(HandoffBody), async (c) => {
+oauthRoutes.post("/oauth/handoff", rateLimit("handoff"), requireAccessKeys, jsonBody(HandoffBody), async (c) => {
   const auth = c.var.auth;
   const userId = await redeemHandoff(auth, c.req.valid("json").code, c.req.header("Origin"));
   const user = await findUserById(auth.db, userId);

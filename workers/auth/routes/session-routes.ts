@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { jsonBody } from "../../shared/http.js";
-import { rateLimit, requireUser, type AuthAppEnv } from "../middleware.js";
+import { rateLimit, requireAccessKeys, requireUser, type AuthAppEnv } from "../middleware.js";
 import { RefreshBody } from "../schemas.js";
 import {
   listLiveSessions,
@@ -15,7 +15,7 @@ import { toPublicUser } from "../users.js";
 /** A session's life after sign-in: refresh, inspect, end. */
 export const sessionRoutes = new Hono<AuthAppEnv>();
 
-sessionRoutes.post("/refresh", rateLimit("refresh"), jsonBody(RefreshBody), async (c) => {
+sessionRoutes.post("/refresh", rateLimit("refresh"), requireAccessKeys, jsonBody(RefreshBody), async (c) => {
   const { refresh_token } = c.req.valid("json");
   try {
     return c.json(await refreshSession(c.var.auth, refresh_token));

@@ -35,21 +35,37 @@ export interface KeySecrets {
 
 /** Key rings are re-read after this long, so a rotation reaches every isolate within a minute. */
 const KEY_RING_CACHE_MS = 60_000;
-const cachedRings = new Map<SigningKeyPurpose, { ring: KeyRing; loadedAtMs: number }>();
+const cachedRings = new Map<SigningKeyPurpose, { ring: KeyRing; selfGenerated: boolean; loadedAtMs: number }>();
 
+/**
+ * The key ring of `purpose`: from its secrets when they are set; otherwise, only where
+ * `selfGenerated` allows it (development on a loopback host), from local D1, generated on first use.
+ * Anywhere else a missing secret is `signing_keys_unavailable` (503).
+ */
 export async function loadKeyRing(
   db: AuthDatabase,
   purpose: SigningKeyPurpose,
   secrets: KeySecrets,
-  options: { generateIfMissing: boolean },
+  options: { selfGenerated: boolean },
 ): Promise<KeyRing> {
+  if (!secrets.current && !options.selfGenerated) {
+    throw new ApiError("signing_keys_unavailable", `No ${purpose} signing key is configured.`);
+  }
   const cached = cachedRings.get(purpose);
-  if (cached && Date.now() - cached.loadedAtMs < KEY_RING_CACHE_MS) return cached.ring;
-  const ring = secrets.current
-    ? await keyRingFromSecrets(secrets, purpose)
-    : await keyRingFromDatabase(db, purpose, options.generateIfMissing);
-  cachedRings.set(purpose, { ring, loadedAtMs: Date.now() });
+  if (cached && Date.now() - cached.loadedAtMs < KEY_RING_CACHE_MS && cached.selfGenerated === !secrets.current) return cached.ring;
+  const ring = secrets.current ? await keyRingFromSecrets(secrets, purpose) : await keyRingFromDatabase(db, purpose);
+  cachedRings.set(purpose, { ring, selfGenerated: !secrets.current, loadedAtMs: Date.now() });
   return ring;
+}
+
+/** Why a key secret cannot be used (unparseable, not an EC JWK with a kid), or null if it can. */
+export function keySecretProblem(secret: string, purpose: string): string | null {
+  try {
+    parseJwkSecret(secret, purpose);
+    return null;
+  } catch (error) {
+    return error instanceof ApiError ? error.message : "unreadable";
+  }
 }
 
 function publicPart(jwk: JWK, kid: string): JWK {
@@ -88,16 +104,9 @@ async function keyRingFromSecrets(secrets: KeySecrets, purpose: SigningKeyPurpos
   return buildRing(current, previous);
 }
 
-async function keyRingFromDatabase(
-  db: AuthDatabase,
-  purpose: SigningKeyPurpose,
-  generateIfMissing: boolean,
-): Promise<KeyRing> {
+async function keyRingFromDatabase(db: AuthDatabase, purpose: SigningKeyPurpose): Promise<KeyRing> {
   let rows = await readKeyRows(db, purpose);
   if (!rows.some((row) => row.status === "current")) {
-    if (!generateIfMissing) {
-      throw new ApiError("signing_keys_unavailable", `No ${purpose} signing key is configured.`);
-    }
     await insertGeneratedKey(db, purpose);
     rows = await readKeyRows(db, purpose);
   }

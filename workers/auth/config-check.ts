@@ -1,0 +1,46 @@
+import type { AuthBindings } from "./config.js";
+import { authConfig } from "./config.js";
+import { configuredProviders } from "./oauth/providers.js";
+import { keySecretProblem } from "./tokens/keys.js";
+
+/**
+ * What a deployment of the auth Worker lacks to do its work: reported by `/health` (503
+ * `misconfigured`) and logged once per isolate. Outside development the signing keys must come
+ * from secrets; each problem names the secret, never its value.
+ */
+const problemsByEnv = new WeakMap<AuthBindings, string[]>();
+
+export function authConfigProblems(env: AuthBindings): string[] {
+  let problems = problemsByEnv.get(env);
+  if (!problems) problemsByEnv.set(env, (problems = findProblems(env)));
+  return problems;
+}
+
+function findProblems(env: AuthBindings): string[] {
+  const problems: string[] = [];
+  let providersConfigured = false;
+  try {
+    providersConfigured = configuredProviders(env).size > 0;
+  } catch {
+    problems.push("OAUTH_PROVIDERS is not valid");
+  }
+  // Development generates its keys on first use (on loopback hosts only).
+  if (authConfig(env).isDevelopment) return problems;
+  const keys: Array<[name: string, purpose: string, value: string | undefined, required: boolean]> = [
+    ["ACCESS_SIGNING_KEY", "access", env.ACCESS_SIGNING_KEY, true],
+    ["ACCESS_SIGNING_KEY_PREVIOUS", "previous access", env.ACCESS_SIGNING_KEY_PREVIOUS, false],
+    ["SERVICE_SIGNING_KEY", "service", env.SERVICE_SIGNING_KEY, true],
+    ["SERVICE_SIGNING_KEY_PREVIOUS", "previous service", env.SERVICE_SIGNING_KEY_PREVIOUS, false],
+    ["OAUTH_STATE_SIGNING_KEY", "oauth_state", env.OAUTH_STATE_SIGNING_KEY, providersConfigured],
+    ["OAUTH_STATE_SIGNING_KEY_PREVIOUS", "previous oauth_state", env.OAUTH_STATE_SIGNING_KEY_PREVIOUS, false],
+  ];
+  for (const [name, purpose, value, required] of keys) {
+    if (!value) {
+      if (required) problems.push(`${name} is not set (wrangler secret put ${name})`);
+      continue;
+    }
+    const problem = keySecretProblem(value, purpose);
+    if (problem) problems.push(`${name}: ${problem}`);
+  }
+  return problems;
+}
