@@ -5,7 +5,7 @@ import type { BackendBindings } from "../../workers/backend/config.js";
 import { ApiError } from "../../workers/shared/errors.js";
 import { registerUser } from "../support/http.js";
 
-const backendEnv = env as unknown as BackendBindings;
+const backendEnv = env as unknown as BackendBindings & { AUTH_SERVICE_SECRET: string };
 const credentials = { serviceId: backendEnv.AUTH_SERVICE_ID, serviceSecret: backendEnv.AUTH_SERVICE_SECRET };
 
 /** The real AUTH binding, counting how often a service token is minted through it. */

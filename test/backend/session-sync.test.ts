@@ -7,7 +7,7 @@ import { seedServiceClient } from "../support/auth-db.js";
 import { postJson, postWithBearer, STRONG_PASSWORD, type TokenBody } from "../support/http.js";
 import { openSession, openSocket } from "../support/ws.js";
 
-const backendEnv = env as unknown as BackendBindings & { AUTH_DB: D1Database };
+const backendEnv = env as unknown as BackendBindings & { AUTH_DB: D1Database; AUTH_SERVICE_SECRET: string };
 const sessionControl = exports.SessionControl as unknown as SessionControlApi;
 
 async function expectRevokedClose(closed: Promise<{ code: number; reason: string }>) {

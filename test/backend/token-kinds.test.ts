@@ -4,7 +4,7 @@ import type { BackendBindings } from "../../workers/backend/config.js";
 import { errorOf, ORIGIN, registerUser, USER_TOKEN_ROUTES } from "../support/http.js";
 import { openSocket } from "../support/ws.js";
 
-const backendEnv = env as unknown as BackendBindings;
+const backendEnv = env as unknown as BackendBindings & { AUTH_SERVICE_SECRET: string };
 
 describe("a token of one kind is never accepted as another", () => {
   it("refuses a service token and a refresh token at every user route and at /ws", async () => {

@@ -19,7 +19,7 @@ import { openSocket } from "../support/ws.js";
  * boundary — a typed refusal, never an exception past it, never a 500 — and a session that has
  * been sent garbage still serves the next good frame.
  */
-const backendEnv = env as unknown as BackendBindings;
+const backendEnv = env as unknown as BackendBindings & { AUTH_SERVICE_SECRET: string };
 const sessionControl = exports.SessionControl as unknown as SessionControlApi;
 
 const FRAME_ERROR_CODES = ["binary_not_supported", "frame_too_large", "invalid_json", "invalid_frame", "unknown_type"];

@@ -14,7 +14,7 @@ import { attackCorpus, type AttackToken } from "./jwt-corpus.js";
  * refused — 401 and the JSON error shape over HTTP, a typed close or `error` frame over the socket,
  * a failed result over RPC — and nothing changes: the real token still works afterwards.
  */
-const backendEnv = env as unknown as BackendBindings & { AUTH_DB: D1Database };
+const backendEnv = env as unknown as BackendBindings & { AUTH_DB: D1Database; AUTH_SERVICE_SECRET: string };
 const sessionControl = exports.SessionControl as unknown as SessionControlApi;
 
 let user: TokenBody;

@@ -20,7 +20,9 @@ export async function upgradeWebSocket(c: Context<BackendAppEnv>): Promise<Respo
   const offered = (c.req.header("Sec-WebSocket-Protocol") ?? "").split(",").map((part) => part.trim()).filter(Boolean);
   const speaksTether = offered.includes(PROTOCOL);
   const fromProtocol = offered.find((part) => part.startsWith(BEARER_PROTOCOL_PREFIX))?.slice(BEARER_PROTOCOL_PREFIX.length);
-  const fromHeader = c.req.header("Authorization")?.match(/^Bearer (\S{1,8192})$/)?.[1];
+  // Any length here: the gateway refuses one over MAX_ACCESS_TOKEN_LENGTH as invalid, header and
+  // subprotocol alike, before calling auth.
+  const fromHeader = c.req.header("Authorization")?.match(/^Bearer (\S+)$/)?.[1];
   const token = fromHeader ?? fromProtocol;
   if (!token) return refuse(speaksTether, "unauthorized", "An access token is required.");
 

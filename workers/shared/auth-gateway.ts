@@ -9,6 +9,7 @@ import {
   AccessClaimsSchema,
   isCanonicalCompactJws,
   jwtVerifyOptions,
+  MAX_ACCESS_TOKEN_LENGTH,
   type AccessClaims,
   type TokenFailureCode,
 } from "./tokens.js";
@@ -38,7 +39,10 @@ export type TokenValidation =
 const JWKS_REFRESH_MS = 5 * 60_000;
 const USER_TOKEN_VERDICTS = new Set<string>(["invalid_token", "token_expired", "token_revoked"]);
 
-/** An RPC answer that says auth itself failed, as opposed to a verdict about the token. */
+/**
+ * An RPC answer that says auth itself failed (an exception, a timeout, a malformed answer, an
+ * `internal_error`, our own service token refused), as opposed to a verdict about the token.
+ */
 function isAuthFailure(result: RpcResult<unknown>): boolean {
   return !result.ok && !USER_TOKEN_VERDICTS.has(result.error.code);
 }
@@ -65,6 +69,11 @@ export class AuthGateway {
   }
 
   async validate(token: string, options: { bypassCache?: boolean } = {}): Promise<TokenValidation> {
+    // Refused here, not by auth: a caller's junk is a verdict about the caller, never a failure
+    // of auth that the breaker would count (enough of it would open the breaker for everyone).
+    if (token.length > MAX_ACCESS_TOKEN_LENGTH || !isCanonicalCompactJws(token)) {
+      return { ok: false, code: "invalid_token", message: TOKEN_FAILURE_MESSAGES.invalid_token };
+    }
     const key = this.cache.enabled ? await TokenCache.key(token) : null;
     if (key !== null && !options.bypassCache) {
       const cached = this.cache.get(key);
@@ -124,7 +133,6 @@ export class AuthGateway {
       return { ok: false, code: "auth_unavailable", message: "The auth service is unavailable.", retryAfterSeconds: retryAfter };
     }
     try {
-      if (!isCanonicalCompactJws(token)) return { ok: false, code: "invalid_token", message: TOKEN_FAILURE_MESSAGES.invalid_token };
       const { payload } = await jwtVerify(
         token,
         createLocalJWKSet(this.accessKeys.jwks),

@@ -48,6 +48,12 @@ export const SERVICE_TOKEN_RENEW_BEFORE_SECONDS = 30;
 /** Why a token was refused, as the error code a caller sees. */
 export type TokenFailureCode = "invalid_token" | "token_expired" | "token_revoked";
 
+/**
+ * The longest access token any check reads. Ours are well under 1 KiB; anything longer is refused
+ * where it arrives — header or subprotocol — as `invalid_token`, without a call to auth.
+ */
+export const MAX_ACCESS_TOKEN_LENGTH = 4096;
+
 /** Clock skew allowed between the isolates that mint and check a token. */
 export const CLOCK_TOLERANCE_SECONDS = 5;
 /** The oldest an access token may be, whatever its `exp` says (the longest TTL auth can be set to). */
