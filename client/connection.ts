@@ -240,6 +240,10 @@ export class TetherConnection {
       this.seq = serverLastSeq;
     } else if (serverLastSeq > this.seq) this.replayUntil = serverLastSeq;
     this.setState("open");
+    // One frame from us on every new socket: workerd completes a close the server starts (a
+    // revocation, an expiry) only ~10 s late on a socket the client never sent on (README, known
+    // issues). The pong is an ordinary event.
+    this.socket?.send(JSON.stringify({ type: "ping", id: crypto.randomUUID(), payload: {} }));
     this.flushIfReplayed();
   }
 
@@ -259,6 +263,11 @@ export class TetherConnection {
   }
 
   private receive(frame: ServerFrame): void {
+    if (frame.type === "session_revoked") {
+      // The close (4003) follows, but may reach us late (README, known issues): act on the frame.
+      this.options.onEvent?.(frame);
+      return this.finish("signed_out", { code: CLOSE_CODES.session_revoked, reason: "session_revoked" });
+    }
     if (frame.seq !== undefined) {
       // Seen already (a replay overlapping what arrived live): drop it, once and for all.
       if (this.seq !== null && frame.seq <= this.seq) return;

@@ -1,5 +1,6 @@
 import type { ClientFrame } from "../workers/shared/client-frames.js";
 import type { ServerFrameType, ServerPayloads } from "../workers/shared/protocol.js";
+import { USER_PERMISSIONS, type UserPermission } from "../workers/shared/tokens.js";
 import type { Agent, Tool } from "./agents/agent.js";
 import { runAgent } from "./agents/run-agent.js";
 import type { AppDatabase } from "./db/client.js";
@@ -11,6 +12,8 @@ import { findOwnThread, listThreads, messageView, threadMessages, threadView } f
 /** How a handler talks back: to the socket that sent the frame, or to the whole session. */
 export interface SessionChannel {
   author: MessageAuthor;
+  /** The user permissions of the socket's token. */
+  permissions: readonly string[];
   /** To this socket only, without `seq` (replies that concern one socket). */
   reply<T extends ServerFrameType>(type: T, payload: ServerPayloads[T], routing?: FrameRouting): void;
   /** Onto the session's shared stream: numbered, logged for resume, sent to every socket. */
@@ -20,6 +23,19 @@ export interface SessionChannel {
 }
 
 const MAX_THREADS_LISTED = 100;
+
+/**
+ * The user permissions each frame needs (DESIGN.md section 2a): a token without them gets
+ * `error permission_denied` and nothing happens. Ping and in-band refresh need none.
+ */
+const FRAME_PERMISSIONS: Record<ClientFrame["type"], readonly UserPermission[]> = {
+  user_message: [USER_PERMISSIONS.runAgents, USER_PERMISSIONS.writeThreads],
+  create_thread: [USER_PERMISSIONS.writeThreads],
+  list_threads: [USER_PERMISSIONS.readThreads],
+  get_thread_history: [USER_PERMISSIONS.readThreads],
+  ping: [],
+  auth_refresh: [],
+};
 
 /**
  * Handles validated client frames for one session. Runs of a thread are serialized: a second
@@ -37,6 +53,10 @@ export class FrameHandler {
 
   async handle(frame: ClientFrame, channel: SessionChannel): Promise<void> {
     const routing = { replyTo: frame.id };
+    const missing = FRAME_PERMISSIONS[frame.type].filter((permission) => !channel.permissions.includes(permission));
+    if (missing.length > 0) {
+      return channel.reply("error", { code: "permission_denied", message: `This needs the ${missing.join(", ")} permission.`, retryable: false }, routing);
+    }
     switch (frame.type) {
       case "ping":
         return channel.reply("pong", { server_time: new Date().toISOString() }, routing);

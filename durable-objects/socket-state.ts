@@ -7,10 +7,37 @@ export interface SocketAttachment {
   sessionId: string;
   email: string;
   name: string;
+  /** The token's user permissions (`threads:read`, `threads:write`, `agents:run`): what its frames may do. */
+  permissions: string[];
   tokenExpiresAtMs: number;
   /** Whether `token_expiring` was sent for the current token. */
   expiryWarned: boolean;
   connectedAtMs: number;
+}
+
+function isAttachment(value: unknown): value is SocketAttachment {
+  if (typeof value !== "object" || value === null) return false;
+  const a = value as Record<string, unknown>;
+  return (
+    typeof a.userId === "string" &&
+    typeof a.sessionId === "string" &&
+    typeof a.email === "string" &&
+    typeof a.name === "string" &&
+    Array.isArray(a.permissions) &&
+    typeof a.tokenExpiresAtMs === "number" &&
+    typeof a.expiryWarned === "boolean" &&
+    typeof a.connectedAtMs === "number"
+  );
+}
+
+/**
+ * The one way to read a socket's state: checked, never cast. A socket without a well-formed
+ * attachment (one accepted by an older version of this class) reads as null, and its holder
+ * treats it as unauthenticated.
+ */
+export function readAttachment(ws: WebSocket): SocketAttachment | null {
+  const value: unknown = ws.deserializeAttachment();
+  return isAttachment(value) ? value : null;
 }
 
 /**

@@ -1,8 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
-import { z } from "zod";
 import { AuthGateway } from "../workers/shared/auth-gateway.js";
 import { authGatewayOptions, readInteger, type AuthGatewayVars } from "../workers/shared/config.js";
-import { CLOSE_CODES, PROTOCOL, type CloseReasonCode, type ServerFrameType, type ServerPayloads } from "../workers/shared/protocol.js";
+import type { ServerFrameType, ServerPayloads } from "../workers/shared/protocol.js";
+import { logEvent } from "../workers/shared/request-log.js";
 import type { AuthServiceApi } from "../workers/shared/rpc.js";
 import { demoAgent } from "./agents/demo.js";
 import { paced } from "./agents/paced.js";
@@ -14,8 +14,12 @@ import { readClientFrame, serverFrame, type FrameRouting } from "./frames.js";
 import { FrameHandler, type SessionChannel } from "./message-handler.js";
 import { storeRunOutcome } from "./message-store.js";
 import { RunLedger } from "./run-ledger.js";
-import { DEFAULT_RATE_LIMITS, FrameCounter, type SocketAttachment } from "./socket-state.js";
+import { SessionRetention } from "./session-retention.js";
+import { acceptAndClose, closeSocket, readSessionClaims, sendIfOpen, tetherProtocolHeader } from "./socket-io.js";
+import { DEFAULT_RATE_LIMITS, FrameCounter, readAttachment, type SocketAttachment } from "./socket-state.js";
 import { DEFAULT_TOKEN_REFRESH_LEAD_SECONDS, expiryAction, nextWakeMs } from "./token-lifecycle.js";
+
+export { SESSION_CLAIMS_HEADER, type SessionClaims } from "./socket-io.js";
 
 export interface UserSessionEnv extends AuthGatewayVars {
   APP_DB: D1Database;
@@ -26,56 +30,18 @@ export interface UserSessionEnv extends AuthGatewayVars {
   DEMO_AGENT_STEP_DELAY_MS?: string;
 }
 
-/**
- * What the backend Worker tells the object about a socket it has authenticated. Only the Worker
- * can reach the object, and it overwrites this header on every upgrade it forwards.
- */
-export const SESSION_CLAIMS_HEADER = "X-Tether-Session-Claims";
-export const SessionClaims = z.object({
-  sub: z.string().min(1),
-  sid: z.string().min(1),
-  email: z.string(),
-  name: z.string(),
-  exp: z.number().int(),
-});
-export type SessionClaims = z.infer<typeof SessionClaims>;
-
-const REVOKED_KEY = "revoked_reason";
-
-function tetherProtocolHeader(request: Request): Record<string, string> | undefined {
-  const offered = request.headers.get("Sec-WebSocket-Protocol")?.split(",").map((part) => part.trim()) ?? [];
-  return offered.includes(PROTOCOL) ? { "Sec-WebSocket-Protocol": PROTOCOL } : undefined;
-}
-
-/** Closes with an application code and a short JSON reason a browser can read. */
-export function closeSocket(ws: WebSocket, code: CloseReasonCode, message: string): void {
-  try {
-    ws.close(CLOSE_CODES[code], JSON.stringify({ code, message }).slice(0, 123));
-  } catch {
-    // Already closing: nothing left to tell it.
-  }
-}
-
-/**
- * Sends unless the socket has closed meanwhile (a reply can outlive its socket: the client went
- * away while its frame was being handled). What was lost is in the resume log, if it was sequenced.
- */
-function sendIfOpen(ws: WebSocket, frame: string): void {
-  try {
-    ws.send(frame);
-  } catch {
-    // Closed or closing.
-  }
-}
+/** How long to look again when cleanup must wait for a run still in flight. */
+const RUN_IN_FLIGHT_RECHECK_MS = 60_000;
 
 /**
  * One object per login session (named by the token's `sid`). It holds every socket of that
  * session through the hibernation API, so an idle session costs nothing, and keeps the
- * session's event stream and resume log.
+ * session's event stream and resume log. Its storage goes once nobody uses it (session-retention.ts).
  */
 export class UserSession extends DurableObject<UserSessionEnv> {
-  private readonly log: EventLog;
-  private readonly ledger: RunLedger;
+  private log: EventLog;
+  private ledger: RunLedger;
+  private readonly retention: SessionRetention;
   /** Made on the first frame: a socket that only connects never needs one (nor D1). */
   private handlerInstance: FrameHandler | null = null;
   private readonly refreshLeadMs: number;
@@ -87,6 +53,7 @@ export class UserSession extends DurableObject<UserSessionEnv> {
     super(ctx, env);
     this.log = new EventLog(ctx.storage);
     this.ledger = new RunLedger(ctx.storage.sql);
+    this.retention = new SessionRetention(ctx.storage);
     this.refreshLeadMs =
       readInteger(env.TOKEN_REFRESH_LEAD_SECONDS, DEFAULT_TOKEN_REFRESH_LEAD_SECONDS, { min: 0, max: 3600 }) * 1000;
     this.frames = new FrameCounter({
@@ -136,17 +103,20 @@ export class UserSession extends DurableObject<UserSessionEnv> {
     return this.gatewayInstance;
   }
 
+  /** Sockets that are open (not closing): the ones that count as someone using the session. */
+  private openSockets(except?: WebSocket): WebSocket[] {
+    return this.ctx.getWebSockets().filter((ws) => ws !== except && ws.readyState === WebSocket.OPEN);
+  }
+
   override async fetch(request: Request): Promise<Response> {
-    const claims = SessionClaims.safeParse(JSON.parse(request.headers.get(SESSION_CLAIMS_HEADER) ?? "null"));
-    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket" || !claims.success) {
+    const claims = readSessionClaims(request);
+    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket" || !claims) {
       return new Response("Expected an authenticated WebSocket upgrade.", { status: 400 });
     }
     // A revoked session stays revoked, even for a token some isolate still has cached as valid.
-    if (this.ctx.storage.kv.get<string>(REVOKED_KEY)) {
-      const { 0: client, 1: server } = new WebSocketPair();
-      server.accept();
-      closeSocket(server, "session_revoked", "The session has been revoked.");
-      return new Response(null, { status: 101, webSocket: client, headers: tetherProtocolHeader(request) });
+    if (this.retention.revoked()) {
+      logEvent("info", "socket_refused", { session_id: claims.sid, user_id: claims.sub, reason: "session_revoked" });
+      return acceptAndClose(request, "session_revoked", "The session has been revoked.");
     }
     const resumeParam = new URL(request.url).searchParams.get("resume_after");
     const resumeAfter = resumeParam !== null && /^\d{1,15}$/.test(resumeParam) ? Number(resumeParam) : null;
@@ -155,11 +125,12 @@ export class UserSession extends DurableObject<UserSessionEnv> {
     this.ctx.acceptWebSocket(server);
     const nowMs = Date.now();
     const attachment: SocketAttachment = {
-      userId: claims.data.sub,
-      sessionId: claims.data.sid,
-      email: claims.data.email,
-      name: claims.data.name,
-      tokenExpiresAtMs: claims.data.exp * 1000,
+      userId: claims.sub,
+      sessionId: claims.sid,
+      email: claims.email,
+      name: claims.name,
+      permissions: claims.permissions,
+      tokenExpiresAtMs: claims.exp * 1000,
       expiryWarned: false,
       connectedAtMs: nowMs,
     };
@@ -177,82 +148,112 @@ export class UserSession extends DurableObject<UserSessionEnv> {
       }),
     );
     for (const frame of replay.frames) server.send(frame);
-    await this.scheduleExpiryAlarm();
-
+    this.retention.setIdleSince(null);
+    await this.scheduleAlarm();
+    logEvent("info", "socket_connected", { session_id: claims.sid, user_id: claims.sub, resumed_from: replay.resumedFrom, sockets: this.openSockets().length });
     return new Response(null, { status: 101, webSocket: client, headers: tetherProtocolHeader(request) });
   }
 
   /**
    * Session sync: the auth Worker revoked this session (logout, refresh-token reuse, user
-   * disabled). Every socket closes with 4003 at once, and new ones are refused from now on.
+   * disabled). Every socket gets a `session_revoked` frame, then closes with 4003; new ones are
+   * refused from now on. The frame comes first because a client may see the close late (README,
+   * known issues): a frame it receives within milliseconds tells it at once.
    */
   async revoke(reason: string): Promise<number> {
-    this.ctx.storage.kv.put(REVOKED_KEY, reason);
+    this.retention.markRevoked(reason, Date.now());
     const sockets = this.ctx.getWebSockets();
-    for (const ws of sockets) closeSocket(ws, "session_revoked", "The session has been revoked.");
-    await this.ctx.storage.deleteAlarm();
+    const notice = serverFrame("session_revoked", { reason });
+    for (const ws of sockets) {
+      sendIfOpen(ws, notice);
+      closeSocket(ws, "session_revoked", "The session has been revoked.");
+    }
+    const first = sockets.map(readAttachment).find((attachment) => attachment !== null);
+    logEvent("info", "session_revoked", { session_id: first?.sessionId, user_id: first?.userId, reason, sockets: sockets.length });
+    await this.scheduleAlarm();
     return sockets.length;
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     const nowMs = Date.now();
     const verdict = this.frames.count(ws, nowMs);
-    if (verdict === "close") return closeSocket(ws, "rate_limited", "Too many frames.");
+    if (verdict === "close") return this.closeWith(ws, "rate_limited", "Too many frames.");
     if (verdict === "warn") {
       sendIfOpen(ws, serverFrame("error", { code: "rate_limited", message: "Too many frames; slow down.", retryable: true }));
       return;
     }
-    const attachment = ws.deserializeAttachment() as SocketAttachment;
-    if (attachment.tokenExpiresAtMs <= nowMs) return closeSocket(ws, "token_expired", "The access token has expired.");
+    const attachment = readAttachment(ws);
+    if (!attachment) return this.closeWith(ws, "unauthorized", "This connection has no valid session; connect again.");
+    if (attachment.tokenExpiresAtMs <= nowMs) return this.closeWith(ws, "token_expired", "The access token has expired.");
 
     const reading = readClientFrame(message);
     if (!reading.ok) {
-      if (reading.tooLarge) return closeSocket(ws, "frame_too_large", reading.message);
+      if (reading.tooLarge) return this.closeWith(ws, "frame_too_large", reading.message);
       sendIfOpen(ws, serverFrame("error", { code: reading.code, message: reading.message, retryable: false }, { replyTo: reading.replyTo }));
       return;
     }
     try {
       await this.handler.handle(reading.frame, this.channel(ws, attachment));
     } catch (error) {
-      console.error("frame handling failed", error instanceof Error ? error.message : typeof error);
+      console.error("frame handling failed", error instanceof Error ? error.name : typeof error);
       sendIfOpen(ws, serverFrame("error", { code: "internal_error", message: "The frame could not be handled.", retryable: true }, { replyTo: reading.frame.id }));
     }
   }
 
-  /** Wakes for token deadlines: warns sockets whose token is about to expire, closes expired ones. */
+  private closeWith(ws: WebSocket, code: "rate_limited" | "unauthorized" | "token_expired" | "frame_too_large", message: string): void {
+    const attachment = readAttachment(ws);
+    logEvent("info", "socket_closing", { session_id: attachment?.sessionId, user_id: attachment?.userId, reason: code });
+    closeSocket(ws, code, message);
+  }
+
+  /**
+   * One alarm for everything timed: while sockets are open, token deadlines (a `token_expiring`
+   * warning, then 4001); once none is, the storage cleanup of session-retention.ts.
+   */
   override async alarm(): Promise<void> {
     const nowMs = Date.now();
-    for (const ws of this.ctx.getWebSockets()) {
-      const attachment = ws.deserializeAttachment() as SocketAttachment | null;
+    const open = this.openSockets();
+    for (const ws of open) {
+      const attachment = readAttachment(ws);
       if (!attachment) continue;
       const action = expiryAction(attachment, nowMs, this.refreshLeadMs);
-      if (action === "close") closeSocket(ws, "token_expired", "The access token expired without a refresh.");
+      if (action === "close") this.closeWith(ws, "token_expired", "The access token expired without a refresh.");
       if (action === "warn") {
         ws.serializeAttachment({ ...attachment, expiryWarned: true });
         sendIfOpen(ws, serverFrame("token_expiring", { expires_at: new Date(attachment.tokenExpiresAtMs).toISOString() }));
       }
     }
-    await this.scheduleExpiryAlarm();
+    if (open.length === 0) return this.cleanUpStorage(nowMs);
+    await this.scheduleAlarm();
   }
 
-  /** One alarm for the earliest deadline of any open socket; none when no socket is open. */
-  private async scheduleExpiryAlarm(): Promise<void> {
-    const wakes = this.ctx
-      .getWebSockets()
-      .filter((ws) => ws.readyState === WebSocket.OPEN)
-      .map((ws) => ws.deserializeAttachment() as SocketAttachment | null)
+  private async cleanUpStorage(nowMs: number): Promise<void> {
+    if (this.ledger.inFlight().length > 0) return this.ctx.storage.setAlarm(nowMs + RUN_IN_FLIGHT_RECHECK_MS);
+    const next = await this.retention.cleanUp(nowMs);
+    // What was deleted is gone from these too: they cache whether their tables exist.
+    this.log = new EventLog(this.ctx.storage);
+    this.ledger = new RunLedger(this.ctx.storage.sql);
+    this.handlerInstance = null;
+    if (next !== null) await this.ctx.storage.setAlarm(next);
+  }
+
+  /** The earliest token deadline of an open socket; with none open, the storage cleanup. */
+  private async scheduleAlarm(except?: WebSocket): Promise<void> {
+    const nowMs = Date.now();
+    const wakes = this.openSockets(except)
+      .map(readAttachment)
       .filter((attachment): attachment is SocketAttachment => attachment !== null)
       .map((attachment) => nextWakeMs(attachment, this.refreshLeadMs));
-    if (wakes.length === 0) return this.ctx.storage.deleteAlarm();
-    await this.ctx.storage.setAlarm(Math.max(Date.now(), Math.min(...wakes)));
+    const at = wakes.length > 0 ? Math.min(...wakes) : this.retention.cleanupAtMs(nowMs);
+    if (at === null) return this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.setAlarm(Math.max(nowMs, at));
   }
 
   /**
    * `auth_refresh`: the new token must be valid (checked by the auth Worker) and belong to the
    * same user and session as the socket; otherwise nothing changes and the client gets `error`.
    */
-  private async refreshSocketToken(ws: WebSocket, token: string, replyTo: string): Promise<void> {
-    const attachment = ws.deserializeAttachment() as SocketAttachment;
+  private async refreshSocketToken(ws: WebSocket, attachment: SocketAttachment, token: string, replyTo: string): Promise<void> {
     const validation = await this.gateway.validate(token, { bypassCache: true });
     if (!validation.ok) {
       const retryable = validation.code === "auth_unavailable";
@@ -265,9 +266,9 @@ export class UserSession extends DurableObject<UserSessionEnv> {
       return;
     }
     const tokenExpiresAtMs = validation.claims.exp * 1000;
-    ws.serializeAttachment({ ...attachment, tokenExpiresAtMs, expiryWarned: false });
+    ws.serializeAttachment({ ...attachment, permissions: validation.claims.permissions, tokenExpiresAtMs, expiryWarned: false });
     sendIfOpen(ws, serverFrame("auth_refreshed", { token_expires_at: new Date(tokenExpiresAtMs).toISOString() }, { replyTo }));
-    await this.scheduleExpiryAlarm();
+    await this.scheduleAlarm();
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
@@ -277,17 +278,25 @@ export class UserSession extends DurableObject<UserSessionEnv> {
     } catch {
       // Already closed.
     }
+    const attachment = readAttachment(ws);
+    logEvent("info", "socket_closed", { session_id: attachment?.sessionId, user_id: attachment?.userId, code });
+    if (this.openSockets(ws).length === 0) {
+      // The last one went: the storage may go too, later (session-retention.ts).
+      if (!this.retention.revoked()) this.retention.setIdleSince(Date.now());
+      await this.scheduleAlarm(ws);
+    }
   }
 
   override async webSocketError(_ws: WebSocket, error: unknown): Promise<void> {
-    console.warn("socket error", error instanceof Error ? error.message : typeof error);
+    console.warn("socket error", error instanceof Error ? error.name : typeof error);
   }
 
   private channel(ws: WebSocket, attachment: SocketAttachment): SessionChannel {
     return {
       author: { userId: attachment.userId, email: attachment.email, name: attachment.name },
+      permissions: attachment.permissions,
       reply: (type, payload, routing) => sendIfOpen(ws, serverFrame(type, payload, routing)),
-      refreshToken: (token, replyTo) => this.refreshSocketToken(ws, token, replyTo),
+      refreshToken: (token, replyTo) => this.refreshSocketToken(ws, attachment, token, replyTo),
       publish: (type, payload, routing) => this.publish(type, payload, routing ?? {}),
     };
   }

@@ -35,7 +35,8 @@ export function upsertServiceClient({ id, name, audiences, permissions, secret, 
     "INSERT INTO service_clients (id, name, secret_hash, audiences, permissions, created_at, disabled_at) VALUES (" +
     [sqlText(id), sqlText(name), sqlText(secretHash), sqlText(JSON.stringify(audiences)), sqlText(JSON.stringify(permissions)), Date.now(), "NULL"].join(", ") +
     ") ON CONFLICT (id) DO UPDATE SET secret_hash = excluded.secret_hash, audiences = excluded.audiences, permissions = excluded.permissions, disabled_at = NULL;";
-  wrangler(["d1", "execute", "tether-auth", "-c", "workers/auth/wrangler.toml", ...target, "--command", sql], { quiet: true });
+  // By binding name: the same in every section of the config, whatever each database is called.
+  wrangler(["d1", "execute", "AUTH_DB", "-c", "workers/auth/wrangler.toml", ...target, "--command", sql], { quiet: true });
 }
 
 function readDevVar(file, name) {

@@ -77,7 +77,12 @@ export const agentRuns = sqliteTable(
     completedAt: timestampMs("completed_at"),
     durationMs: integer("duration_ms"),
   },
-  (t) => [uniqueIndex("agent_runs_message_unique").on(t.messageId)],
+  (t) => [
+    uniqueIndex("agent_runs_message_unique").on(t.messageId),
+    // Foreign keys' columns: without them, SQLite checks every run row when a user or thread row changes.
+    index("agent_runs_user_id_idx").on(t.userId),
+    index("agent_runs_thread_id_idx").on(t.threadId),
+  ],
 );
 
 export type AppUser = typeof users.$inferSelect;

@@ -24,6 +24,11 @@ function outboxOf(userId: string): Promise<OutboxRow[]> {
     .then((result) => result.results);
 }
 
+/** Moves the user's rotations `byMs` into the past, as if that much time had gone by since. */
+function ageRotations(userId: string, byMs: number) {
+  return authEnv.AUTH_DB.prepare("UPDATE refresh_tokens SET used_at = used_at - ? WHERE user_id = ? AND used_at IS NOT NULL").bind(byMs, userId).run();
+}
+
 /** Runs the cron trigger once and waits for its work. */
 async function runCron() {
   const ctx = createExecutionContext();
@@ -61,9 +66,10 @@ describe("session sync while the backend is down", () => {
     expect(JSON.parse(row?.session_ids ?? "[]").sort()).toEqual(sids.sort());
   });
 
-  it("records refresh-token reuse", async () => {
+  it("records refresh-token reuse (after the grace period)", async () => {
     const user = await registerUser(exports.default);
     await postJson(exports.default, "/auth/refresh", { refresh_token: user.refresh_token });
+    await ageRotations(user.user.id, 31_000);
     await postJson(exports.default, "/auth/refresh", { refresh_token: user.refresh_token });
     expect((await outboxOf(user.user.id)).map((row) => row.reason)).toEqual(["refresh_token_reuse"]);
   });

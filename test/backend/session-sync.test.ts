@@ -1,11 +1,12 @@
 import { env, exports } from "cloudflare:workers";
-import { decodeJwt } from "jose";
+import { decodeJwt, SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import type { BackendBindings } from "../../workers/backend/config.js";
 import type { SessionControlApi } from "../../workers/shared/rpc.js";
 import { seedServiceClient } from "../support/auth-db.js";
-import { postJson, postWithBearer, STRONG_PASSWORD, type TokenBody } from "../support/http.js";
-import { openSession, openSocket } from "../support/ws.js";
+import { signingKey } from "../support/forge.js";
+import { postJson, postWithBearer, registerUser, STRONG_PASSWORD, type TokenBody } from "../support/http.js";
+import { openSession, openSocket, type TestSocket } from "../support/ws.js";
 
 const backendEnv = env as unknown as BackendBindings & { AUTH_DB: D1Database; AUTH_SERVICE_SECRET: string };
 const sessionControl = exports.SessionControl as unknown as SessionControlApi;
@@ -16,11 +17,34 @@ async function expectRevokedClose(closed: Promise<{ code: number; reason: string
   expect(JSON.parse(reason)).toMatchObject({ code: "session_revoked" });
 }
 
+/** A live socket of a revoked session: a `session_revoked` frame first (DESIGN.md section 4), then 4003. */
+async function expectRevoked(socket: TestSocket, reason: string) {
+  const notice = await socket.next("session_revoked");
+  expect(notice.payload).toEqual({ reason });
+  expect(notice.seq).toBeUndefined();
+  await expectRevokedClose(socket.closed());
+  expect(socket.frames.at(-1)?.type).toBe("session_revoked");
+}
+
+/** A service token as the auth Worker's own are made, with the claims given (signed with the real service key). */
+async function serviceTokenFor(claims: { sub: string; service: string; permissions: string[] }): Promise<string> {
+  const { kid, key } = await signingKey(backendEnv.AUTH_DB, "service");
+  return new SignJWT({ service: claims.service, token_type: "service", permissions: claims.permissions })
+    .setProtectedHeader({ alg: "ES256", kid, typ: "JWT" })
+    .setIssuer("http://localhost:8787")
+    .setAudience("tether-backend")
+    .setSubject(claims.sub)
+    .setIssuedAt()
+    .setExpirationTime("5m")
+    .setJti(crypto.randomUUID())
+    .sign(key);
+}
+
 describe("session sync: revocations close live sockets at once", () => {
   it("logout closes the session's socket with 4003, and the session stays closed", async () => {
     const { socket, tokens } = await openSession(exports.default);
     expect((await postWithBearer(exports.default, "/auth/logout", tokens.access_token)).status).toBe(204);
-    await expectRevokedClose(socket.closed());
+    await expectRevoked(socket, "logout");
     const again = await openSocket(exports.default, { token: tokens.access_token });
     await expectRevokedClose(again.closed());
     // The outbox row is marked delivered right after the push returns (no event to await: poll).
@@ -36,15 +60,54 @@ describe("session sync: revocations close live sockets at once", () => {
     const otherSocket = await openSocket(exports.default, { token: other.access_token });
     await otherSocket.next("connection_established");
     await postWithBearer(exports.default, "/auth/logout-all", other.access_token);
-    await expectRevokedClose(socket.closed());
-    await expectRevokedClose(otherSocket.closed());
+    await expectRevoked(socket, "logout_all");
+    await expectRevoked(otherSocket, "logout_all");
   });
 
-  it("refresh-token reuse closes the socket", async () => {
+  it("refresh-token reuse (after the grace period) closes the socket", async () => {
     const { socket, tokens } = await openSession(exports.default);
     await postJson(exports.default, "/auth/refresh", { refresh_token: tokens.refresh_token });
-    await postJson(exports.default, "/auth/refresh", { refresh_token: tokens.refresh_token });
-    await expectRevokedClose(socket.closed());
+    // A retry within the grace period is forgiven: the socket stays.
+    expect((await postJson(exports.default, "/auth/refresh", { refresh_token: tokens.refresh_token })).status).toBe(200);
+    await backendEnv.AUTH_DB.prepare("UPDATE refresh_tokens SET used_at = used_at - 31000 WHERE user_id = ? AND used_at IS NOT NULL").bind(tokens.user.id).run();
+    expect((await postJson(exports.default, "/auth/refresh", { refresh_token: tokens.refresh_token })).status).toBe(401);
+    await expectRevoked(socket, "refresh_token_reuse");
+  });
+
+  it("logout-all pages through any number of sessions: a socket on the 151st closes too", async () => {
+    const tokens = (await registerUser(exports.default));
+    const insert = backendEnv.AUTH_DB.prepare(
+      "INSERT INTO sessions (id, user_id, created_at, last_activity_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+    );
+    const nowMs = Date.now();
+    await backendEnv.AUTH_DB.batch(Array.from({ length: 149 }, () => insert.bind(crypto.randomUUID(), tokens.user.id, nowMs, nowMs, nowMs + 3600_000)));
+    const last = (await (await postJson(exports.default, "/auth/login", { email: tokens.user.email, password: STRONG_PASSWORD })).json()) as TokenBody;
+    const socket = await openSocket(exports.default, { token: last.access_token });
+    await socket.next("connection_established");
+    expect((await postWithBearer(exports.default, "/auth/logout-all", tokens.access_token)).status).toBe(204);
+    await expectRevoked(socket, "logout_all");
+    const row = await backendEnv.AUTH_DB.prepare("SELECT session_ids FROM session_sync_outbox WHERE user_id = ?").bind(tokens.user.id).first<{ session_ids: string }>();
+    expect((JSON.parse(row?.session_ids ?? "[]") as string[]).length).toBe(151);
+  });
+
+  it("logout-all names in its sync row exactly the sessions it revoked, even one created while it ran", async () => {
+    const tokens = await registerUser(exports.default);
+    const trigger = `sneak_${crypto.randomUUID().replaceAll("-", "")}`;
+    // Stands in for a sign-in that lands while the revocation is being written.
+    await backendEnv.AUTH_DB.prepare(
+      `CREATE TRIGGER ${trigger} AFTER UPDATE OF revoked_at ON refresh_tokens WHEN NEW.user_id = '${tokens.user.id}'
+       BEGIN INSERT OR IGNORE INTO sessions (id, user_id, created_at, last_activity_at, expires_at)
+             VALUES ('sneaked-${tokens.user.id}', NEW.user_id, 0, 0, 9999999999999); END`,
+    ).run();
+    try {
+      expect((await postWithBearer(exports.default, "/auth/logout-all", tokens.access_token)).status).toBe(204);
+    } finally {
+      await backendEnv.AUTH_DB.prepare(`DROP TRIGGER ${trigger}`).run();
+    }
+    const revoked = (await backendEnv.AUTH_DB.prepare("SELECT id FROM sessions WHERE user_id = ? AND revoked_at IS NOT NULL").bind(tokens.user.id).all<{ id: string }>()).results.map((row) => row.id);
+    const row = await backendEnv.AUTH_DB.prepare("SELECT session_ids FROM session_sync_outbox WHERE user_id = ?").bind(tokens.user.id).first<{ session_ids: string }>();
+    expect((JSON.parse(row?.session_ids ?? "[]") as string[]).sort()).toEqual(revoked.sort());
+    expect(revoked).toContain(`sneaked-${tokens.user.id}`);
   });
 });
 
@@ -62,7 +125,7 @@ describe("disabling a user", () => {
     const adminGrant = await backendEnv.AUTH.issueServiceToken(admin.id, admin.secret);
     if (!adminGrant.ok) throw new Error(adminGrant.error.code);
     expect(await backendEnv.AUTH.disableUser(adminGrant.value.access_token, tokens.user.id)).toEqual({ ok: true, value: { sessions_revoked: 1 } });
-    await expectRevokedClose(socket.closed());
+    await expectRevoked(socket, "user_disabled");
     const login = await postJson(exports.default, "/auth/login", { email: tokens.user.email, password: STRONG_PASSWORD });
     expect(login.status).toBe(401);
   });
@@ -82,5 +145,36 @@ describe("SessionControl accepts only the auth service", () => {
     socket.send({ type: "ping", id: "alive", payload: {} });
     expect((await socket.next("pong")).reply_to).toBe("alive");
     socket.close();
+  });
+
+  it("checks the subject, not the service name: a token of another service calling itself tether-auth closes nothing", async () => {
+    const { socket, tokens } = await openSession(exports.default);
+    const { sid } = decodeJwt(tokens.access_token) as { sid: string };
+    const impostor = await serviceTokenFor({ sub: "billing", service: "tether-auth", permissions: ["sessions:revoke", "users:sync"] });
+    expect(await sessionControl.revokeSession(impostor, sid, "logout")).toMatchObject({ ok: false, error: { code: "invalid_service" } });
+    expect(await sessionControl.revokeUser(impostor, tokens.user.id, [sid], "logout_all")).toMatchObject({ ok: false, error: { code: "invalid_service" } });
+    socket.send({ type: "ping", id: "still-alive", payload: {} });
+    expect((await socket.next("pong")).reply_to).toBe("still-alive");
+    socket.close();
+  });
+
+  it("checks each method's permission", async () => {
+    const { socket, tokens } = await openSession(exports.default);
+    const { sid } = decodeJwt(tokens.access_token) as { sid: string };
+    const syncOnly = await serviceTokenFor({ sub: "auth", service: "tether-auth", permissions: ["users:sync"] });
+    expect(await sessionControl.revokeSession(syncOnly, sid, "logout")).toMatchObject({ ok: false, error: { code: "permission_denied" } });
+    const revokeOnly = await serviceTokenFor({ sub: "auth", service: "tether-auth", permissions: ["sessions:revoke"] });
+    expect(await sessionControl.userUpdated(revokeOnly, { ...tokens.user, created_at: "", disabled: false })).toMatchObject({ ok: false, error: { code: "permission_denied" } });
+    socket.send({ type: "ping", id: "alive", payload: {} });
+    expect((await socket.next("pong")).reply_to).toBe("alive");
+    socket.close();
+  });
+
+  it("refuses a page of more than 100 session ids whole, and bad arguments, with invalid_request", async () => {
+    const token = await serviceTokenFor({ sub: "auth", service: "tether-auth", permissions: ["sessions:revoke", "users:sync"] });
+    const tooMany = Array.from({ length: 101 }, () => crypto.randomUUID());
+    expect(await sessionControl.revokeUser(token, "u", tooMany, "logout_all")).toMatchObject({ ok: false, error: { code: "invalid_request" } });
+    expect(await sessionControl.revokeSession(token, "x".repeat(65), "logout")).toMatchObject({ ok: false, error: { code: "invalid_request" } });
+    expect(await sessionControl.revokeSession(token, crypto.randomUUID(), "because" as never)).toMatchObject({ ok: false, error: { code: "invalid_request" } });
   });
 });

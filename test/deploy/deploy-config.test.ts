@@ -131,3 +131,27 @@ describe.each(DEPLOYED)("[env.%s] of both Workers", (section) => {
     expect(scripts[`deploy:${section}`]).toMatch(new RegExp(`-c workers/auth/wrangler.toml --env ${section} && .*-c wrangler.toml --env ${section}$`));
   });
 });
+
+describe("README: Deploy to production", () => {
+  const readme = readFileSync("README.md", "utf8");
+  const section = readme.slice(readme.indexOf("## Deploy to production"), readme.indexOf("### Deploy to staging"));
+  const commands = (section.match(/```sh\n([\s\S]*?)```/)?.[1] ?? "").replace(/\\\n/g, " ");
+
+  it("names npm scripts that exist", () => {
+    const used = [...commands.matchAll(/npm run (?:--silent )?([\w:-]+)/g)].map((match) => match[1] ?? "");
+    expect(used).toEqual(expect.arrayContaining(["migrate:production", "signing-key", "service-client", "deploy:production"]));
+    for (const script of used) expect(scripts[script], `npm run ${script}`).toEqual(expect.any(String));
+  });
+
+  it("creates the databases [env.production] binds, and only the production environment", () => {
+    const created = [...commands.matchAll(/d1 create ([\w-]+)/g)].map((match) => match[1]);
+    expect(created.sort()).toEqual([...auth.production.d1_databases, ...backend.production.d1_databases].map((db) => db.database_name).sort());
+    expect(new Set([...commands.matchAll(/--env (\w+)/g)].map((match) => match[1]))).toEqual(new Set(["production"]));
+  });
+
+  it("puts every secret the Workers need outside development", () => {
+    const put = [...commands.matchAll(/secret put (\w+)/g)].map((match) => match[1]);
+    expect(put).toEqual(expect.arrayContaining(["ACCESS_SIGNING_KEY", "SERVICE_SIGNING_KEY", "OAUTH_STATE_SIGNING_KEY", "AUTH_SERVICE_SECRET"]));
+    expect(commands).toContain(`--id ${vars(backend.production).AUTH_SERVICE_ID}`);
+  });
+});

@@ -78,15 +78,28 @@ describe("tokens expiring, refreshed and revoked across a live socket", () => {
     expect(JSON.parse(closed.reason)).toMatchObject({ code: "token_expired" });
   });
 
-  it("closes with 4003 within a second of a logout made by another client", async () => {
+  it("tells a client that only connected of a logout made elsewhere within a second: session_revoked, then 4003", async () => {
     const tokens = await register();
-    const { socket, frames } = await connect(tokens.access_token);
+    const { socket } = await connect(tokens.access_token);
+    // This client never sends a frame: the case where workerd completes the close ~10 s late
+    // (README, known issues). The frame before the close must reach it within a second regardless.
+    const withinASecond = new FrameCollector(socket, 1000);
     expect((await post("/auth/logout", {}, tokens.access_token)).status).toBe(204);
-    // The server's close frame puts the client in CLOSING: that is the revocation arriving.
-    await expect.poll(() => socket.readyState, { timeout: 1000, interval: 10 }).toBeGreaterThanOrEqual(WebSocket.CLOSING);
-    const closed = await frames.closed();
+    expect((await withinASecond.next("session_revoked")).payload).toEqual({ reason: "logout" });
+    const closed = await new FrameCollector(socket, 25_000).closed();
     expect(closed.code).toBe(4003);
     expect(JSON.parse(closed.reason)).toMatchObject({ code: "session_revoked" });
+  });
+
+  it("completes the close itself within a second for a client that has sent a frame", async () => {
+    const tokens = await register();
+    const { socket, frames } = await connect(tokens.access_token);
+    socket.send(JSON.stringify({ type: "ping", id: "once", payload: {} }));
+    await frames.next("pong");
+    const withinASecond = new FrameCollector(socket, 1000);
+    expect((await post("/auth/logout", {}, tokens.access_token)).status).toBe(204);
+    expect((await withinASecond.closed()).code).toBe(4003);
+    expect(withinASecond.types()).toEqual(["session_revoked"]);
   });
 
   it("keeps serving when auth goes down: cached users, open sockets, degraded checks, the breaker open", async () => {

@@ -35,7 +35,7 @@ function countingAuth() {
 /** The backend as a fresh isolate would run it (its own gateway, cache and breaker) over `auth`. */
 function isolateWith(auth: Fetcher & AuthServiceApi): FetchTarget {
   const isolateEnv = { ...backendEnv, AUTH: auth };
-  return { fetch: (input, init) => backendApp.fetch(new Request(input, init), isolateEnv) };
+  return { fetch: async (input, init) => backendApp.fetch(new Request(input, init), isolateEnv) };
 }
 
 let user: TokenBody;

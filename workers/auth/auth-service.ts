@@ -2,13 +2,14 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import { ApiError } from "../shared/errors.js";
 import type { AuthServiceApi, PublicUser, RpcResult, ServiceTokenGrant, SigningKeySets } from "../shared/rpc.js";
 import { TokenError } from "../shared/token-errors.js";
-import type { AccessClaims } from "../shared/tokens.js";
+import { SERVICE_PERMISSIONS, type AccessClaims, type ServicePermission } from "../shared/tokens.js";
 import { authApp } from "./app.js";
 import type { AuthBindings } from "./config.js";
 import { authContext, type AuthContext } from "./context.js";
 import { verifyServiceCaller } from "./middleware.js";
 import { pushSessionSync } from "./session-sync.js";
-import { authenticateAccessToken, disableUser } from "./sessions.js";
+import { disableUser } from "./revocation.js";
+import { authenticateAccessToken } from "./sessions.js";
 import { authenticateServiceClient, mintServiceToken } from "./tokens/service.js";
 import { findUserById, toPublicUser } from "./users.js";
 
@@ -46,20 +47,14 @@ export class AuthService extends WorkerEntrypoint<AuthBindings> implements AuthS
     return Promise.resolve(authApp.fetch(request, this.env, this.ctx));
   }
 
-  private async asService<T>(
-    serviceToken: unknown,
-    work: (auth: AuthContext) => Promise<T>,
-    requiredPermission?: string,
-  ): Promise<RpcResult<T>> {
+  /** Runs `work` for a caller whose service token verifies and holds `permission` (DESIGN.md section 2a). */
+  private async asService<T>(serviceToken: unknown, permission: ServicePermission, work: (auth: AuthContext) => Promise<T>): Promise<RpcResult<T>> {
     return asResult(async () => {
       const auth = authContext(this.env);
       if (typeof serviceToken !== "string" || serviceToken.length === 0) {
         throw new ApiError("service_token_required", "Every call must carry a service token.");
       }
-      const caller = await verifyServiceCaller(auth, boundedString(serviceToken, "serviceToken"));
-      if (requiredPermission && !caller.permissions.includes(requiredPermission)) {
-        throw new ApiError("permission_denied", `This call needs the ${requiredPermission} permission.`);
-      }
+      await verifyServiceCaller(auth, boundedString(serviceToken, "serviceToken"), permission);
       return work(auth);
     });
   }
@@ -70,15 +65,11 @@ export class AuthService extends WorkerEntrypoint<AuthBindings> implements AuthS
    * with 4003 through session sync.
    */
   disableUser(serviceToken: string, userId: string): Promise<RpcResult<{ sessions_revoked: number }>> {
-    return this.asService(
-      serviceToken,
-      async (auth) => {
-        const revoked = await disableUser(auth, boundedString(userId, "userId"));
-        this.ctx.waitUntil(pushSessionSync(auth, this.env));
-        return { sessions_revoked: revoked };
-      },
-      "users:disable",
-    );
+    return this.asService(serviceToken, SERVICE_PERMISSIONS.disableUsers, async (auth) => {
+      const revoked = await disableUser(auth, boundedString(userId, "userId"));
+      this.ctx.waitUntil(pushSessionSync(auth, this.env));
+      return { sessions_revoked: revoked };
+    });
   }
 
   issueServiceToken(serviceId: string, serviceSecret: string): Promise<RpcResult<ServiceTokenGrant>> {
@@ -94,21 +85,21 @@ export class AuthService extends WorkerEntrypoint<AuthBindings> implements AuthS
   }
 
   validateAccessToken(serviceToken: string, accessToken: string): Promise<RpcResult<AccessClaims>> {
-    return this.asService(serviceToken, async (auth) => {
+    return this.asService(serviceToken, SERVICE_PERMISSIONS.validateTokens, async (auth) => {
       const { claims } = await authenticateAccessToken(auth, boundedString(accessToken, "accessToken"));
       return claims;
     });
   }
 
   getUser(serviceToken: string, userId: string): Promise<RpcResult<PublicUser | null>> {
-    return this.asService(serviceToken, async (auth) => {
+    return this.asService(serviceToken, SERVICE_PERMISSIONS.readUsers, async (auth) => {
       const user = await findUserById(auth.db, boundedString(userId, "userId"));
       return user ? toPublicUser(user) : null;
     });
   }
 
   jwks(serviceToken: string): Promise<RpcResult<SigningKeySets>> {
-    return this.asService(serviceToken, async (auth) => ({
+    return this.asService(serviceToken, SERVICE_PERMISSIONS.validateTokens, async (auth) => ({
       access: (await auth.accessKeys()).jwks,
       service: (await auth.serviceKeys()).jwks,
     }));

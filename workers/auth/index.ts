@@ -1,7 +1,8 @@
 import type { AuthBindings } from "./config.js";
+import { logEvent } from "../shared/request-log.js";
 import { authApp } from "./app.js";
 import { authContext } from "./context.js";
-import { purgeLoginAttempts } from "./oauth/login-attempts.js";
+import { purgeExpired } from "./retention.js";
 import { pushSessionSync } from "./session-sync.js";
 
 export { AuthService } from "./auth-service.js";
@@ -9,10 +10,14 @@ export { AuthService } from "./auth-service.js";
 /** The auth Worker on its own route (production, or `wrangler dev -c workers/auth/wrangler.toml`). */
 export default {
   fetch: (request, env, ctx) => authApp.fetch(request, env, ctx),
-  /** Retries session-sync deliveries that failed (the backend was down), and purges old sign-ins. */
+  /** Retries session-sync deliveries that failed (the backend was down), and purges what retention allows. */
   scheduled: async (_controller, env, ctx) => {
     const auth = authContext(env);
     ctx.waitUntil(pushSessionSync(auth, env).then(() => undefined));
-    ctx.waitUntil(purgeLoginAttempts(auth));
+    ctx.waitUntil(
+      purgeExpired(auth).then((purged) => {
+        if (Object.values(purged).some((count) => count > 0)) logEvent("info", "retention_purge", { ...purged });
+      }),
+    );
   },
 } satisfies ExportedHandler<AuthBindings>;

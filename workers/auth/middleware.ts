@@ -1,3 +1,4 @@
+import { eq } from "drizzle-orm";
 import { createMiddleware } from "hono/factory";
 import { ApiError } from "../shared/errors.js";
 import { bearerToken } from "../shared/http.js";
@@ -5,10 +6,11 @@ import { isLoopbackUrl } from "../shared/loopback.js";
 import { reportConfigProblemsOnce } from "../shared/request-log.js";
 import { verifyServiceToken } from "../shared/service-token.js";
 import { TokenError } from "../shared/token-errors.js";
-import { AUTH_SERVICE_NAME, type ServiceClaims } from "../shared/tokens.js";
+import { AUTH_SERVICE_NAME, type ServiceClaims, type ServicePermission } from "../shared/tokens.js";
 import type { AuthBindings } from "./config.js";
 import { authConfigProblems } from "./config-check.js";
 import { authContext, type AuthContext } from "./context.js";
+import { serviceClients } from "./db/schema.js";
 import { authenticateAccessToken, type AuthenticatedAccess } from "./sessions.js";
 
 export interface AuthAppEnv {
@@ -75,58 +77,76 @@ export const requireUser = createMiddleware<AuthAppEnv>(async (c, next) => {
   await next();
 });
 
-/** A service token addressed to the auth Worker; a user token here is refused. */
-export const requireService = createMiddleware<AuthAppEnv>(async (c, next) => {
-  const token = requireBearer(bearerToken(c), "service_token_required");
-  c.set("service", await verifyServiceCaller(c.var.auth, token));
-  await next();
-});
+/** A service token addressed to the auth Worker, holding `permission`; a user token here is refused. */
+export function requireService(permission: ServicePermission) {
+  return createMiddleware<AuthAppEnv>(async (c, next) => {
+    const token = requireBearer(bearerToken(c), "service_token_required");
+    c.set("service", await verifyServiceCaller(c.var.auth, token, permission));
+    await next();
+  });
+}
 
 /**
  * Service tokens already verified in this isolate, until their expiry. A caller presents the same
- * token for five minutes, so without this every RPC call paid a second signature check. Bounded;
- * the oldest entry goes first.
+ * token for five minutes, so without this every RPC call paid a signature check and a database
+ * read. Bounded; the oldest entry goes first.
  */
 const verifiedByContext = new WeakMap<AuthContext, Map<string, ServiceClaims>>();
 const MAX_VERIFIED_SERVICE_TOKENS = 256;
 
-/** Shared by the HTTP route and every RPC method: verifies the caller's service token. */
-export async function verifyServiceCaller(auth: AuthContext, token: string): Promise<ServiceClaims> {
-  let verifiedServiceTokens = verifiedByContext.get(auth);
-  if (!verifiedServiceTokens) verifiedByContext.set(auth, (verifiedServiceTokens = new Map()));
-  const known = verifiedServiceTokens.get(token);
+const INVALID_SERVICE_CALLER = "A valid service token addressed to the auth service is required.";
+
+/**
+ * Shared by the HTTP routes and every RPC method: verifies the caller's service token (issuer,
+ * audience, service key, token type), that its subject is a registered service client that is not
+ * disabled — the subject, never the free-text `service` name — and that it holds `permission`.
+ * The permissions are the token's, cut down to what the client holds now.
+ */
+export async function verifyServiceCaller(auth: AuthContext, token: string, permission: ServicePermission): Promise<ServiceClaims> {
+  const claims = await verifiedServiceClaims(auth, token);
+  if (!claims.permissions.includes(permission)) {
+    throw new ApiError("permission_denied", `This call needs the ${permission} permission.`);
+  }
+  return claims;
+}
+
+async function verifiedServiceClaims(auth: AuthContext, token: string): Promise<ServiceClaims> {
+  let verified = verifiedByContext.get(auth);
+  if (!verified) verifiedByContext.set(auth, (verified = new Map()));
+  const known = verified.get(token);
   if (known && known.exp * 1000 > Date.now()) return known;
+  let claims: ServiceClaims;
   try {
     const keys = await auth.serviceKeys();
-    const claims = await verifyServiceToken(token, keys.verificationKeys, {
-      issuer: auth.config.issuer,
-      audience: AUTH_SERVICE_NAME,
-    });
-    if (verifiedServiceTokens.size >= MAX_VERIFIED_SERVICE_TOKENS) {
-      const oldest = verifiedServiceTokens.keys().next().value;
-      if (oldest !== undefined) verifiedServiceTokens.delete(oldest);
-    }
-    verifiedServiceTokens.set(token, claims);
-    return claims;
+    claims = await verifyServiceToken(token, keys.verificationKeys, { issuer: auth.config.issuer, audience: AUTH_SERVICE_NAME });
   } catch (error) {
-    if (error instanceof TokenError) {
-      throw new ApiError("invalid_service", "A valid service token addressed to the auth service is required.");
-    }
+    if (error instanceof TokenError) throw new ApiError("invalid_service", INVALID_SERVICE_CALLER);
     throw error;
   }
+  const client = await auth.db.select().from(serviceClients).where(eq(serviceClients.id, claims.sub)).get();
+  if (!client || client.disabledAt !== null) throw new ApiError("invalid_service", INVALID_SERVICE_CALLER);
+  const effective = { ...claims, permissions: claims.permissions.filter((held) => client.permissions.includes(held)) };
+  if (verified.size >= MAX_VERIFIED_SERVICE_TOKENS) {
+    const oldest = verified.keys().next().value;
+    if (oldest !== undefined) verified.delete(oldest);
+  }
+  verified.set(token, effective);
+  return effective;
 }
 
 /**
- * Rate limits a route per client address with the Workers rate-limiting binding. The binding
- * counts per location and does not say when the window ends, so Retry-After is its full period.
+ * Counts one attempt under `key` with the Workers rate-limiting binding; past the limit, 429. The
+ * binding counts per location and does not say when the window ends, so Retry-After is its full period.
  */
+export async function enforceRateLimit(env: AuthBindings, key: string): Promise<void> {
+  const { success } = await env.AUTH_RATE_LIMITER.limit({ key });
+  if (!success) throw new ApiError("rate_limited", "Too many attempts; try again later.", { "Retry-After": "60" });
+}
+
+/** Rate limits a route per client address. */
 export function rateLimit(route: string) {
   return createMiddleware<AuthAppEnv>(async (c, next) => {
-    const client = c.req.header("CF-Connecting-IP") ?? "unknown";
-    const { success } = await c.env.AUTH_RATE_LIMITER.limit({ key: `${route}:${client}` });
-    if (!success) {
-      throw new ApiError("rate_limited", "Too many attempts; try again later.", { "Retry-After": "60" });
-    }
+    await enforceRateLimit(c.env, `${route}:${c.req.header("CF-Connecting-IP") ?? "unknown"}`);
     await next();
   });
 }

@@ -1,9 +1,9 @@
 import { and, asc, eq, isNull, lt, sql } from "drizzle-orm";
 import { z } from "zod";
-import type { SessionControlApi, SessionRevocationReason } from "../shared/rpc.js";
+import { MAX_SESSIONS_PER_REVOKE_CALL, type SessionControlApi, type SessionRevocationReason } from "../shared/rpc.js";
 import { checkedResult } from "../shared/rpc-results.js";
 import { ServiceTokenSource } from "../shared/service-token.js";
-import { AUTH_SERVICE_NAME, BACKEND_SERVICE_NAME } from "../shared/tokens.js";
+import { AUTH_SERVICE_ID, AUTH_SERVICE_NAME, BACKEND_SERVICE_NAME, SERVICE_PERMISSIONS } from "../shared/tokens.js";
 import type { AuthBindings } from "./config.js";
 import type { AuthContext } from "./context.js";
 import { sessionSyncOutbox, type SessionSyncEvent } from "./db/schema.js";
@@ -15,8 +15,8 @@ import { mintServiceToken } from "./tokens/service.js";
  * the outbox for the next run. Calls carry the auth Worker's own service token (`sub: "auth"`).
  */
 const BATCH_SIZE = 50;
-const MAX_ATTEMPTS = 100;
-export const AUTH_SERVICE_ID = "auth";
+/** After this many failed deliveries a row is given up on (and purged later, retention.ts). */
+export const MAX_DELIVERY_ATTEMPTS = 100;
 
 let ownToken: { issuer: string; source: ServiceTokenSource } | null = null;
 
@@ -30,7 +30,7 @@ function ownServiceToken(auth: AuthContext): Promise<string> {
           await auth.serviceKeys(),
           auth.config.issuer,
           { id: AUTH_SERVICE_ID, name: AUTH_SERVICE_NAME, audiences: [BACKEND_SERVICE_NAME] },
-          ["sessions:revoke", "users:sync"],
+          [SERVICE_PERMISSIONS.revokeSessions, SERVICE_PERMISSIONS.syncUsers],
         ),
       ),
     };
@@ -38,12 +38,21 @@ function ownServiceToken(auth: AuthContext): Promise<string> {
   return ownToken.source.get();
 }
 
-async function deliver(backend: SessionControlApi, token: string, event: SessionSyncEvent) {
+/**
+ * One outbox row to the backend: a session, or a user's sessions in pages of at most
+ * MAX_SESSIONS_PER_REVOKE_CALL (any number of them). The first page that fails fails the row, which
+ * is retried whole: closing a session's sockets twice is harmless.
+ */
+async function deliver(backend: SessionControlApi, token: string, event: SessionSyncEvent): Promise<unknown> {
   const reason = event.reason as SessionRevocationReason;
   const [first] = event.sessionIds;
-  return event.kind === "revoke_session" && first !== undefined
-    ? backend.revokeSession(token, first, reason)
-    : backend.revokeUser(token, event.userId, event.sessionIds, reason);
+  if (event.kind === "revoke_session" && first !== undefined) return backend.revokeSession(token, first, reason);
+  let answer: unknown = { ok: true, value: { closed: 0 } };
+  for (let start = 0; start < event.sessionIds.length; start += MAX_SESSIONS_PER_REVOKE_CALL) {
+    answer = await backend.revokeUser(token, event.userId, event.sessionIds.slice(start, start + MAX_SESSIONS_PER_REVOKE_CALL), reason);
+    if (!checkedResult(answer, z.unknown()).ok) return answer;
+  }
+  return answer;
 }
 
 /** Delivers pending outbox rows, oldest first. Returns how many were delivered. */
@@ -51,7 +60,7 @@ export async function pushSessionSync(auth: AuthContext, env: Pick<AuthBindings,
   const pending = await auth.db
     .select()
     .from(sessionSyncOutbox)
-    .where(and(isNull(sessionSyncOutbox.deliveredAt), lt(sessionSyncOutbox.attempts, MAX_ATTEMPTS)))
+    .where(and(isNull(sessionSyncOutbox.deliveredAt), lt(sessionSyncOutbox.attempts, MAX_DELIVERY_ATTEMPTS)))
     .orderBy(asc(sessionSyncOutbox.createdAt))
     .limit(BATCH_SIZE)
     .all();

@@ -1,27 +1,41 @@
 import { and, desc, eq, gt, isNull } from "drizzle-orm";
 import type { TokenResponse } from "../shared/auth-api.js";
+import { sha256Base64Url } from "../shared/crypto.js";
 import { ApiError } from "../shared/errors.js";
-import type { SessionRevocationReason } from "../shared/rpc.js";
 import { TokenError, TOKEN_FAILURE_MESSAGES } from "../shared/token-errors.js";
 import type { AccessClaims } from "../shared/tokens.js";
 import type { AuthContext } from "./context.js";
-import { refreshTokens, sessions, sessionSyncOutbox, users, type Session, type User } from "./db/schema.js";
+import { refreshTokens, sessions, users, type RefreshToken, type Session, type User } from "./db/schema.js";
+import { revokeSession } from "./revocation.js";
 import { signAccessToken, verifyAccessToken } from "./tokens/access.js";
-import { claimRefreshToken, findRefreshToken, newRefreshToken } from "./tokens/refresh.js";
-import { findUserById, toPublicUser } from "./users.js";
+import { childRefreshToken, deriveChildToken, findChild, findRefreshToken, firstRefreshToken, insertChildIfParentUnused, markUsed } from "./tokens/refresh.js";
+import { toPublicUser } from "./users.js";
 
 export interface ClientInfo {
   userAgent: string | null;
   ipAddress: string | null;
 }
 
-async function tokenResponse(ctx: AuthContext, user: User, sessionId: string, refreshToken: string) {
+/** When a session ends at the latest: SESSION_MAX_AGE_SECONDS after sign-in, however often it refreshes. */
+function sessionEndMs(ctx: AuthContext, session: { createdAt: number }): number {
+  return session.createdAt + ctx.config.sessionMaxAgeSeconds * 1000;
+}
+
+/** A refresh token (and the session's sliding expiry) lives its TTL, never past the session's end. */
+function refreshExpiryMs(ctx: AuthContext, session: { createdAt: number }, nowMs: number): number {
+  return Math.min(nowMs + ctx.config.refreshTokenTtlSeconds * 1000, sessionEndMs(ctx, session));
+}
+
+async function tokenResponse(ctx: AuthContext, user: User, session: { id: string; createdAt: number }, refreshToken: string) {
+  const secondsLeft = Math.floor((sessionEndMs(ctx, session) - Date.now()) / 1000);
   const access = await signAccessToken(await ctx.accessKeys(), ctx.config, {
     userId: user.id,
-    sessionId,
+    sessionId: session.id,
     email: user.email,
     name: user.name,
     permissions: user.permissions,
+    // An access token never outlives its session either.
+    ttlSeconds: Math.max(1, Math.min(ctx.config.accessTokenTtlSeconds, secondsLeft)),
   });
   const body: TokenResponse = {
     user: toPublicUser(user),
@@ -36,127 +50,95 @@ async function tokenResponse(ctx: AuthContext, user: User, sessionId: string, re
 /** A new login session: the session row and its first refresh token, written in one batch. */
 export async function startSession(ctx: AuthContext, user: User, client: ClientInfo): Promise<TokenResponse> {
   const nowMs = Date.now();
-  const sessionId = crypto.randomUUID();
-  const ttl = ctx.config.refreshTokenTtlSeconds;
-  const refresh = await newRefreshToken(
-    { userId: user.id, sessionId, familyId: crypto.randomUUID(), parentId: null },
-    ttl,
-    nowMs,
-  );
+  const session = { id: crypto.randomUUID(), createdAt: nowMs };
+  const expiresAt = refreshExpiryMs(ctx, session, nowMs);
+  const refresh = await firstRefreshToken({ userId: user.id, sessionId: session.id, familyId: crypto.randomUUID() }, expiresAt, nowMs);
   await ctx.db.batch([
     ctx.db.insert(sessions).values({
-      id: sessionId,
+      id: session.id,
       userId: user.id,
       createdAt: nowMs,
       lastActivityAt: nowMs,
-      expiresAt: nowMs + ttl * 1000,
+      expiresAt,
       userAgent: client.userAgent,
       ipAddress: client.ipAddress,
     }),
     ctx.db.insert(refreshTokens).values(refresh.row),
   ]);
-  return tokenResponse(ctx, user, sessionId, refresh.token);
+  return tokenResponse(ctx, user, session, refresh.token);
 }
 
 const INVALID_REFRESH = "The refresh token is not valid; sign in again.";
 
+/** The session and user of a refresh token, if both may still go on; otherwise invalid. */
+async function liveSessionOf(ctx: AuthContext, token: RefreshToken, nowMs: number): Promise<{ session: Session; user: User }> {
+  const found = await ctx.db
+    .select({ session: sessions, user: users })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(eq(sessions.id, token.sessionId))
+    .get();
+  if (!found || found.session.revokedAt !== null || found.user.disabledAt !== null) {
+    throw new ApiError("invalid_refresh_token", INVALID_REFRESH);
+  }
+  if (sessionEndMs(ctx, found.session) <= nowMs) {
+    throw new ApiError("invalid_refresh_token", "The session has reached its maximum age; sign in again.");
+  }
+  return found;
+}
+
 /**
- * Rotates a refresh token. A token presented a second time means it was copied: the whole
- * family and its session are revoked, so neither the thief nor the owner can go on with it.
+ * Rotates a refresh token in one atomic batch: the child (derived, see tokens/refresh.ts) is
+ * inserted only while the parent is unused, the parent is marked used, the session's activity
+ * moves, and the parent's child is read back. So a rotation either happens whole or not at all,
+ * and of two presentations at once both get the one child.
+ *
+ * A token presented again after its rotation is a retry within REFRESH_REUSE_GRACE_SECONDS (the
+ * same child again, while that child is unused) and reuse after it: a copy is in someone else's
+ * hands, so the whole family and its session are revoked and neither side can go on.
  */
 export async function refreshSession(ctx: AuthContext, presented: string): Promise<TokenResponse> {
   const nowMs = Date.now();
-  const row = await findRefreshToken(ctx.db, presented);
-  if (!row || row.revokedAt !== null) throw new ApiError("invalid_refresh_token", INVALID_REFRESH);
-  if (row.usedAt !== null || !(await claimRefreshToken(ctx.db, row.id, nowMs))) {
-    // The family is the session's chain of refresh tokens: revoking the session revokes all of it.
-    await revokeSession(ctx, { id: row.sessionId, userId: row.userId }, "refresh_token_reuse");
-    throw new ApiError("invalid_refresh_token", "This refresh token was already used; the session has been revoked.");
+  const parent = await findRefreshToken(ctx.db, presented);
+  if (!parent || parent.revokedAt !== null) throw new ApiError("invalid_refresh_token", INVALID_REFRESH);
+  if (parent.usedAt !== null) return retryOrReuse(ctx, parent, presented, nowMs);
+  if (parent.expiresAt <= nowMs) throw new ApiError("invalid_refresh_token", INVALID_REFRESH);
+  const { session, user } = await liveSessionOf(ctx, parent, nowMs);
+
+  const child = await childRefreshToken(parent, presented, refreshExpiryMs(ctx, session, nowMs), nowMs);
+  const [, , , children] = await ctx.db.batch([
+    insertChildIfParentUnused(ctx.db, child.row),
+    markUsed(ctx.db, parent.id, nowMs),
+    ctx.db
+      .update(sessions)
+      .set({ lastActivityAt: nowMs, expiresAt: child.row.expiresAt })
+      .where(and(eq(sessions.id, session.id), isNull(sessions.revokedAt))),
+    findChild(ctx.db, parent.id),
+  ]);
+  const winner = children[0];
+  // No child: the parent was revoked (a logout) between the read above and the batch.
+  if (!winner) throw new ApiError("invalid_refresh_token", INVALID_REFRESH);
+  if (winner.id === child.row.id) return tokenResponse(ctx, user, session, child.token);
+  // A concurrent presentation of the same token rotated it first: hand out its child.
+  return sameChildAgain(ctx, winner, presented, { session, user });
+}
+
+async function retryOrReuse(ctx: AuthContext, parent: RefreshToken, presented: string, nowMs: number): Promise<TokenResponse> {
+  const child = await findChild(ctx.db, parent.id).get();
+  const withinGrace = parent.usedAt !== null && nowMs - parent.usedAt <= ctx.config.refreshReuseGraceSeconds * 1000;
+  if (withinGrace && child && child.usedAt === null && child.revokedAt === null) {
+    return sameChildAgain(ctx, child, presented, await liveSessionOf(ctx, parent, nowMs));
   }
-  const [session, user] = await Promise.all([findSession(ctx, row.sessionId), findUserById(ctx.db, row.userId)]);
-  if (row.expiresAt <= nowMs || !session || session.revokedAt !== null || !user || user.disabledAt !== null) {
-    throw new ApiError("invalid_refresh_token", INVALID_REFRESH);
-  }
-  const ttl = ctx.config.refreshTokenTtlSeconds;
-  const child = await newRefreshToken(
-    { userId: user.id, sessionId: session.id, familyId: row.familyId, parentId: row.id },
-    ttl,
-    nowMs,
-  );
-  await ctx.db.batch([
-    ctx.db.insert(refreshTokens).values(child.row),
-    ctx.db
-      .update(sessions)
-      .set({ lastActivityAt: nowMs, expiresAt: nowMs + ttl * 1000 })
-      .where(eq(sessions.id, session.id)),
-  ]);
-  return tokenResponse(ctx, user, session.id, child.token);
+  // The family is the session's chain of refresh tokens: revoking the session revokes all of it.
+  await revokeSession(ctx, { id: parent.sessionId, userId: parent.userId }, "refresh_token_reuse");
+  throw new ApiError("invalid_refresh_token", "This refresh token was already used; the session has been revoked.");
 }
 
-function findSession(ctx: AuthContext, sessionId: string): Promise<Session | undefined> {
-  return ctx.db.select().from(sessions).where(eq(sessions.id, sessionId)).get();
-}
-
-/** The outbox row that tells the backend to close a session's sockets (see session-sync.ts). */
-function syncRevocation(ctx: AuthContext, userId: string, sessionIds: string[], reason: SessionRevocationReason, nowMs: number) {
-  return ctx.db.insert(sessionSyncOutbox).values({
-    id: crypto.randomUUID(),
-    kind: sessionIds.length === 1 ? "revoke_session" : "revoke_user",
-    userId,
-    sessionIds,
-    reason,
-    createdAt: nowMs,
-  });
-}
-
-/** Revokes one session and every refresh token it holds, atomically, and queues the socket close. */
-export async function revokeSession(ctx: AuthContext, session: { id: string; userId: string }, reason: SessionRevocationReason) {
-  const nowMs = Date.now();
-  const sessionId = session.id;
-  await ctx.db.batch([
-    syncRevocation(ctx, session.userId, [sessionId], reason, nowMs),
-    ctx.db
-      .update(refreshTokens)
-      .set({ revokedAt: nowMs })
-      .where(and(eq(refreshTokens.sessionId, sessionId), isNull(refreshTokens.revokedAt))),
-    ctx.db
-      .update(sessions)
-      .set({ revokedAt: nowMs, revokedReason: reason })
-      .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt))),
-  ]);
-}
-
-/** Revokes every live session of a user, atomically, and queues closing all their sockets. */
-export async function revokeUserSessions(ctx: AuthContext, userId: string, reason: SessionRevocationReason) {
-  const nowMs = Date.now();
-  const live = await ctx.db
-    .select({ id: sessions.id })
-    .from(sessions)
-    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)))
-    .all();
-  const sessionIds = live.map((session) => session.id);
-  await ctx.db.batch([
-    syncRevocation(ctx, userId, sessionIds, reason, nowMs),
-    ctx.db
-      .update(refreshTokens)
-      .set({ revokedAt: nowMs })
-      .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt))),
-    ctx.db
-      .update(sessions)
-      .set({ revokedAt: nowMs, revokedReason: reason })
-      .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt))),
-  ]);
-  return sessionIds;
-}
-
-/** Disables the user and revokes every session; returns how many sessions were live. */
-export async function disableUser(ctx: AuthContext, userId: string): Promise<number> {
-  const user = await findUserById(ctx.db, userId);
-  if (!user) throw new ApiError("not_found", "No such user.");
-  const nowMs = Date.now();
-  // Disabled first: if the revocation below fails, every token of the user is already refused.
-  await ctx.db.update(users).set({ disabledAt: nowMs, updatedAt: nowMs }).where(and(eq(users.id, userId), isNull(users.disabledAt)));
-  return (await revokeUserSessions(ctx, userId, "user_disabled")).length;
+/** The child of `presented` again: recomputed from its salt and checked against its stored hash. */
+async function sameChildAgain(ctx: AuthContext, child: RefreshToken, presented: string, live: { session: Session; user: User }): Promise<TokenResponse> {
+  const token = child.derivationSalt === null ? null : await deriveChildToken(presented, child.derivationSalt);
+  if (token === null || (await sha256Base64Url(token)) !== child.tokenHash) throw new ApiError("invalid_refresh_token", INVALID_REFRESH);
+  return tokenResponse(ctx, live.user, live.session, token);
 }
 
 export interface AuthenticatedAccess {

@@ -1,10 +1,11 @@
 import { eq } from "drizzle-orm";
 import type { PublicUser } from "../shared/rpc.js";
+import { USER_PERMISSIONS } from "../shared/tokens.js";
 import type { AuthDatabase } from "./db/client.js";
 import { users, type User } from "./db/schema.js";
 
 /** What a signed-in user may do by default; service clients carry their own lists. */
-export const DEFAULT_USER_PERMISSIONS = ["threads:read", "threads:write", "agents:run"];
+export const DEFAULT_USER_PERMISSIONS: string[] = Object.values(USER_PERMISSIONS);
 
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();

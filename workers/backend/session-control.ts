@@ -1,34 +1,45 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
+import { z } from "zod";
 import { appDatabase } from "../../durable-objects/db/client.js";
 import { upsertUser } from "../../durable-objects/message-store.js";
 import { ApiError } from "../shared/errors.js";
-import type { PublicUser, RpcResult, SessionControlApi, SessionRevocationReason } from "../shared/rpc.js";
+import { MAX_SESSIONS_PER_REVOKE_CALL, PublicUserSchema, type PublicUser, type RpcResult, type SessionControlApi, type SessionRevocationReason } from "../shared/rpc.js";
 import { verifyServiceToken } from "../shared/service-token.js";
 import { TokenError } from "../shared/token-errors.js";
-import { AUTH_SERVICE_NAME, BACKEND_SERVICE_NAME } from "../shared/tokens.js";
+import { AUTH_SERVICE_ID, BACKEND_SERVICE_NAME, SERVICE_PERMISSIONS, type ServicePermission } from "../shared/tokens.js";
 import type { BackendBindings } from "./config.js";
 import { authGateway } from "./gateway.js";
 
-const MAX_SESSIONS_PER_CALL = 1000;
+// Arguments cross the binding untyped at run time: each is checked like any other input.
+const SessionId = z.string().min(1).max(64);
+const Reason = z.enum(["logout", "logout_all", "refresh_token_reuse", "user_disabled"]);
+const SessionIds = z.array(SessionId).max(MAX_SESSIONS_PER_REVOKE_CALL);
+
+function parsed<T>(schema: z.ZodType<T>, value: unknown, name: string): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new ApiError("invalid_request", `${name} is not valid.`);
+  return result.data;
+}
 
 /**
  * The auth Worker's way in (session sync): revocations and user updates pushed to live sockets.
- * Every call must carry a service token minted by the auth Worker itself and addressed to us;
- * the binding is private, but a leaked binding must not be able to close anyone's session.
+ * Every call must carry a service token minted by the auth Worker itself — its subject, not the
+ * free-text service name — addressed to us, holding the permission the method needs; the binding
+ * is private, but a leaked binding must not be able to close anyone's session.
  */
 export class SessionControl extends WorkerEntrypoint<BackendBindings> implements SessionControlApi {
-  private async fromAuth<T>(serviceToken: unknown, work: () => Promise<T>): Promise<RpcResult<T>> {
+  private async fromAuth<T>(serviceToken: unknown, permission: ServicePermission, work: () => Promise<T>): Promise<RpcResult<T>> {
     try {
-      await this.verifyAuthCaller(serviceToken);
+      await this.verifyAuthCaller(serviceToken, permission);
       return { ok: true, value: await work() };
     } catch (error) {
       if (error instanceof ApiError) return { ok: false, error: { code: error.code, message: error.message } };
-      console.error("SessionControl failed", error instanceof Error ? error.message : typeof error);
+      console.error("SessionControl failed", error instanceof Error ? error.name : typeof error);
       return { ok: false, error: { code: "internal_error", message: "The backend could not apply the change." } };
     }
   }
 
-  private async verifyAuthCaller(serviceToken: unknown): Promise<void> {
+  private async verifyAuthCaller(serviceToken: unknown, permission: ServicePermission): Promise<void> {
     if (typeof serviceToken !== "string" || serviceToken.length === 0 || serviceToken.length > 8192) {
       throw new ApiError("service_token_required", "Every call must carry a service token.");
     }
@@ -39,7 +50,8 @@ export class SessionControl extends WorkerEntrypoint<BackendBindings> implements
       if (!keys) throw new ApiError("auth_unavailable", "The auth service's keys are not available.");
       try {
         const claims = await verifyServiceToken(serviceToken, keys, expected);
-        if (claims.service !== AUTH_SERVICE_NAME) break;
+        if (claims.sub !== AUTH_SERVICE_ID) break;
+        if (!claims.permissions.includes(permission)) throw new ApiError("permission_denied", `This call needs the ${permission} permission.`);
         return;
       } catch (error) {
         if (!(error instanceof TokenError)) throw error;
@@ -53,20 +65,28 @@ export class SessionControl extends WorkerEntrypoint<BackendBindings> implements
   }
 
   revokeSession(serviceToken: string, sessionId: string, reason: SessionRevocationReason) {
-    return this.fromAuth(serviceToken, async () => ({ closed: await this.closeSession(String(sessionId).slice(0, 64), reason) }));
+    return this.fromAuth(serviceToken, SERVICE_PERMISSIONS.revokeSessions, async () => ({
+      closed: await this.closeSession(parsed(SessionId, sessionId, "sessionId"), parsed(Reason, reason, "reason")),
+    }));
   }
 
+  /**
+   * A user's sessions, one page of at most MAX_SESSIONS_PER_REVOKE_CALL: the auth Worker pages
+   * through any number of them, and a longer list is refused whole rather than cut short.
+   */
   revokeUser(serviceToken: string, _userId: string, sessionIds: string[], reason: SessionRevocationReason) {
-    return this.fromAuth(serviceToken, async () => {
-      const ids = Array.isArray(sessionIds) ? sessionIds.slice(0, MAX_SESSIONS_PER_CALL).map((id) => String(id).slice(0, 64)) : [];
-      const closed = await Promise.all(ids.map((id) => this.closeSession(id, reason)));
+    return this.fromAuth(serviceToken, SERVICE_PERMISSIONS.revokeSessions, async () => {
+      const ids = parsed(SessionIds, sessionIds, `sessionIds (at most ${MAX_SESSIONS_PER_REVOKE_CALL})`);
+      const why = parsed(Reason, reason, "reason");
+      const closed = await Promise.all(ids.map((id) => this.closeSession(id, why)));
       return { closed: closed.reduce((sum, count) => sum + count, 0) };
     });
   }
 
   userUpdated(serviceToken: string, user: PublicUser) {
-    return this.fromAuth(serviceToken, async () => {
-      await upsertUser(appDatabase(this.env.APP_DB), { userId: user.id, email: user.email, name: user.name }, Date.now());
+    return this.fromAuth(serviceToken, SERVICE_PERMISSIONS.syncUsers, async () => {
+      const checked = parsed(PublicUserSchema, user, "user");
+      await upsertUser(appDatabase(this.env.APP_DB), { userId: checked.id, email: checked.email, name: checked.name }, Date.now());
       return null;
     });
   }

@@ -1,7 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import { ApiError } from "../shared/errors.js";
 import { bearerToken } from "../shared/http.js";
-import type { AccessClaims } from "../shared/tokens.js";
+import type { AccessClaims, UserPermission } from "../shared/tokens.js";
 import type { BackendBindings } from "./config.js";
 import { authGateway } from "./gateway.js";
 
@@ -37,3 +37,13 @@ export const requireUser = createMiddleware<BackendAppEnv>(async (c, next) => {
   await next();
   if (validation.degraded) c.header("X-Auth-Degraded", "1");
 });
+
+/** The validated token must hold `permission` (DESIGN.md section 2a); otherwise 403 `permission_denied`. */
+export function requirePermission(permission: UserPermission) {
+  return createMiddleware<BackendAppEnv>(async (c, next) => {
+    if (!c.var.claims.permissions.includes(permission)) {
+      throw new ApiError("permission_denied", `This needs the ${permission} permission.`);
+    }
+    await next();
+  });
+}

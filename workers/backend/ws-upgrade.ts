@@ -1,7 +1,7 @@
 import type { Context } from "hono";
-import { SESSION_CLAIMS_HEADER, type SessionClaims } from "../../durable-objects/user-session.js";
+import { acceptAndClose, SESSION_CLAIMS_HEADER, type SessionClaims } from "../../durable-objects/socket-io.js";
 import { ApiError } from "../shared/errors.js";
-import { BEARER_PROTOCOL_PREFIX, CLOSE_CODES, PROTOCOL, type CloseReasonCode } from "../shared/protocol.js";
+import { BEARER_PROTOCOL_PREFIX, PROTOCOL } from "../shared/protocol.js";
 import { authGateway } from "./gateway.js";
 import type { BackendAppEnv } from "./user-auth.js";
 
@@ -24,19 +24,19 @@ export async function upgradeWebSocket(c: Context<BackendAppEnv>): Promise<Respo
   // subprotocol alike, before calling auth.
   const fromHeader = c.req.header("Authorization")?.match(/^Bearer (\S+)$/)?.[1];
   const token = fromHeader ?? fromProtocol;
-  if (!token) return refuse(speaksTether, "unauthorized", "An access token is required.");
+  if (!token) return acceptAndClose(c.req.raw, "unauthorized", "An access token is required.");
 
   const result = await authGateway(c.env).validate(token);
   if (!result.ok) {
     switch (result.code) {
       case "token_expired":
-        return refuse(speaksTether, "token_expired", "The access token has expired.");
+        return acceptAndClose(c.req.raw, "token_expired", "The access token has expired.");
       case "token_revoked":
-        return refuse(speaksTether, "session_revoked", "The session has been revoked.");
+        return acceptAndClose(c.req.raw, "session_revoked", "The session has been revoked.");
       case "auth_unavailable":
-        return refuse(speaksTether, "internal_error", "Auth is unavailable; reconnect with backoff.");
+        return acceptAndClose(c.req.raw, "internal_error", "Auth is unavailable; reconnect with backoff.");
       default:
-        return refuse(speaksTether, "unauthorized", "The access token is not valid.");
+        return acceptAndClose(c.req.raw, "unauthorized", "The access token is not valid.");
     }
   }
 
@@ -45,6 +45,7 @@ export async function upgradeWebSocket(c: Context<BackendAppEnv>): Promise<Respo
     sid: result.claims.sid,
     email: result.claims.email,
     name: result.claims.name,
+    permissions: result.claims.permissions,
     exp: result.claims.exp,
   };
   // The token goes no further than this Worker: the object gets the validated claims instead.
@@ -55,15 +56,4 @@ export async function upgradeWebSocket(c: Context<BackendAppEnv>): Promise<Respo
   headers.set(SESSION_CLAIMS_HEADER, JSON.stringify(claims));
   const session = c.env.USER_SESSION.get(c.env.USER_SESSION.idFromName(claims.sid));
   return session.fetch(new Request(c.req.url, { method: "GET", headers }));
-}
-
-function refuse(speaksTether: boolean, code: CloseReasonCode, message: string): Response {
-  const { 0: client, 1: server } = new WebSocketPair();
-  server.accept();
-  server.close(CLOSE_CODES[code], JSON.stringify({ code, message }));
-  return new Response(null, {
-    status: 101,
-    webSocket: client,
-    headers: speaksTether ? { "Sec-WebSocket-Protocol": PROTOCOL } : undefined,
-  });
 }

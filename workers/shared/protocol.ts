@@ -55,6 +55,8 @@ export interface ServerPayloads {
   auth_refreshed: { token_expires_at: string };
   error: { code: string; message: string; retryable: boolean };
   pong: { server_time: string };
+  /** Sent to every socket of a revoked session just before its 4003 close. */
+  session_revoked: { reason: string };
 }
 export type ServerFrameType = keyof ServerPayloads;
 
@@ -72,8 +74,8 @@ export interface ServerFrame<T extends ServerFrameType = ServerFrameType> {
 /**
  * Frames of the session's shared stream: numbered by `seq`, sent to every socket of the session,
  * kept in the resume log. Replies that concern one socket only (connection_established,
- * threads_list, thread_history, token_expiring, auth_refreshed, pong, and errors about a bad
- * frame) carry no `seq`, so every tab sees the same gap-free sequence.
+ * threads_list, thread_history, token_expiring, auth_refreshed, pong, session_revoked, and errors
+ * about a bad frame) carry no `seq`, so every tab sees the same gap-free sequence.
  */
 export const SEQUENCED_FRAME_TYPES: ReadonlySet<ServerFrameType> = new Set<ServerFrameType>([
   "ack",

@@ -59,6 +59,12 @@ export interface AuthServiceApi {
 export type SessionRevocationReason = "logout" | "logout_all" | "refresh_token_reuse" | "user_disabled";
 
 /**
+ * The most session ids one `revokeUser` call carries: the auth Worker pages a user's sessions in
+ * calls of at most this many, and the backend refuses a longer list rather than cutting it short.
+ */
+export const MAX_SESSIONS_PER_REVOKE_CALL = 100;
+
+/**
  * auth → backend (session sync). The auth Worker owns sessions, so it names the ones it revoked:
  * `revokeUser` carries the user's session ids rather than the backend keeping an index of them.
  * Results count the sockets closed.

@@ -40,6 +40,38 @@ export type ServiceClaims = z.infer<typeof ServiceClaimsSchema>;
 /** The service names double as the `aud` of service tokens addressed to each Worker. */
 export const AUTH_SERVICE_NAME = "tether-auth";
 export const BACKEND_SERVICE_NAME = "tether-backend";
+/**
+ * The `sub` of the service tokens the auth Worker mints for itself (session sync). Callees check
+ * the subject, never the `service` name: names are free text, ids are not. No service client may
+ * be registered under this id.
+ */
+export const AUTH_SERVICE_ID = "auth";
+
+/**
+ * What a service token may be used for (DESIGN.md section 2a); each RPC method and service route
+ * names the one it needs.
+ */
+export const SERVICE_PERMISSIONS = {
+  /** validateAccessToken, jwks, POST /auth/validate: the backend's everyday calls. */
+  validateTokens: "tokens:validate",
+  /** getUser. */
+  readUsers: "users:read",
+  /** disableUser: operators and admin services, not the backend. */
+  disableUsers: "users:disable",
+  /** SessionControl.revokeSession / revokeUser: the auth Worker's session sync. */
+  revokeSessions: "sessions:revoke",
+  /** SessionControl.userUpdated. */
+  syncUsers: "users:sync",
+} as const;
+export type ServicePermission = (typeof SERVICE_PERMISSIONS)[keyof typeof SERVICE_PERMISSIONS];
+
+/** What a user's access token may do on the backend; every user holds all three by default. */
+export const USER_PERMISSIONS = {
+  readThreads: "threads:read",
+  writeThreads: "threads:write",
+  runAgents: "agents:run",
+} as const;
+export type UserPermission = (typeof USER_PERMISSIONS)[keyof typeof USER_PERMISSIONS];
 
 export const SERVICE_TOKEN_TTL_SECONDS = 300;
 /** Callers reuse a service token until this close to its expiry, then mint a new one. */

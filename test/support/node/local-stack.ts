@@ -26,6 +26,8 @@ export interface LocalStack {
   proxy: TcpProxy | null;
   /** Where clients connect: the proxy when there is one, else the backend. */
   origin: string;
+  /** The backend's service-client secret, registered for this stack only. */
+  serviceSecret: string;
   stop(): Promise<void>;
 }
 
@@ -61,6 +63,7 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
     provider,
     proxy,
     origin: proxy?.origin ?? backend.origin,
+    serviceSecret: secret,
     async stop() {
       await proxy?.close();
       await backend.stop();

@@ -36,6 +36,8 @@ export function temporaryStateDir(): { path: string; remove(): void } {
 
 export interface RunningWrangler {
   origin: string;
+  /** Everything the process has printed so far (the Workers' logs among it). */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -74,6 +76,7 @@ export async function startWranglerDev(
   });
   return {
     origin: `http://127.0.0.1:${port}`,
+    output: () => output,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

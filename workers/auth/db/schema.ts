@@ -39,12 +39,19 @@ export const sessions = sqliteTable(
     revokedAt: timestampMs("revoked_at"),
     revokedReason: text("revoked_reason"),
   },
-  (t) => [index("sessions_user_id_idx").on(t.userId)],
+  (t) => [
+    index("sessions_user_id_idx").on(t.userId),
+    // Retention (retention.ts): ended sessions are found by when they ended.
+    index("sessions_expires_at_idx").on(t.expiresAt),
+    index("sessions_revoked_at_idx").on(t.revokedAt),
+  ],
 );
 
 /**
- * Refresh tokens are stored only as SHA-256 hashes. Every rotation adds a child with the same
- * family; presenting a token whose `used_at` is set is reuse, and revokes the family and session.
+ * Refresh tokens are stored only as SHA-256 hashes. Every rotation adds one child with the same
+ * family (a unique parent_id: two rotations of one token cannot both succeed); presenting a token
+ * whose `used_at` is set is reuse, and revokes the family and session — unless it comes within the
+ * grace period, when it gets the same child again (tokens/refresh.ts).
  */
 export const refreshTokens = sqliteTable(
   "refresh_tokens",
@@ -63,10 +70,22 @@ export const refreshTokens = sqliteTable(
     expiresAt: timestampMs("expires_at").notNull(),
     usedAt: timestampMs("used_at"),
     revokedAt: timestampMs("revoked_at"),
+    /**
+     * A child's token is HMAC-SHA256(this salt, the parent's token): a retry of the parent within
+     * the grace period recomputes the same child without the child's token ever being stored.
+     * Null for a session's first token.
+     */
+    derivationSalt: text("derivation_salt"),
   },
   (t) => [
     uniqueIndex("refresh_tokens_token_hash_unique").on(t.tokenHash),
+    uniqueIndex("refresh_tokens_parent_id_unique").on(t.parentId),
     index("refresh_tokens_family_id_idx").on(t.familyId),
+    // Logout and logout-all revoke by session and by user; retention purges by expiry.
+    index("refresh_tokens_session_id_idx").on(t.sessionId),
+    index("refresh_tokens_user_id_idx").on(t.userId),
+    index("refresh_tokens_expires_at_idx").on(t.expiresAt),
+    index("refresh_tokens_revoked_at_idx").on(t.revokedAt),
   ],
 );
 
@@ -186,7 +205,12 @@ export const oauthLogins = sqliteTable(
     handoffExpiresAt: timestampMs("handoff_expires_at"),
     handoffUsedAt: timestampMs("handoff_used_at"),
   },
-  (t) => [uniqueIndex("oauth_logins_handoff_hash_unique").on(t.handoffHash), index("oauth_logins_expires_at_idx").on(t.expiresAt)],
+  (t) => [
+    uniqueIndex("oauth_logins_handoff_hash_unique").on(t.handoffHash),
+    index("oauth_logins_expires_at_idx").on(t.expiresAt),
+    // A foreign key's column: without it, SQLite checks every sign-in row when a user row changes.
+    index("oauth_logins_user_id_idx").on(t.userId),
+  ],
 );
 
 export type UserIdentity = typeof userIdentities.$inferSelect;

@@ -1,4 +1,4 @@
-import { and, eq, isNull, lt } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { jwtVerify, SignJWT } from "jose";
 import { randomToken, sha256Base64Url, timingSafeEqualText } from "../../shared/crypto.js";
 import { ApiError } from "../../shared/errors.js";
@@ -15,8 +15,6 @@ import { oauthLogins, type OAuthLogin } from "../db/schema.js";
 
 export const LOGIN_ATTEMPT_TTL_SECONDS = 600;
 export const HANDOFF_TTL_SECONDS = 60;
-/** Rows are kept a day after they expire, for support, then purged by the cron trigger. */
-const LOGIN_ATTEMPT_RETENTION_MS = 24 * 3600 * 1000;
 
 const STATE_TYP = "oauth-state+jwt";
 const STATE_AUDIENCE = "tether-auth:oauth-state";
@@ -128,8 +126,4 @@ export async function redeemHandoff(ctx: AuthContext, code: string, origin: stri
   if (!login?.userId || login.expiresAt === null || login.expiresAt <= nowMs) throw new ApiError("invalid_handoff", INVALID_HANDOFF);
   if (origin !== undefined && origin !== new URL(login.returnTo).origin) throw new ApiError("invalid_handoff", INVALID_HANDOFF);
   return login.userId;
-}
-
-export async function purgeLoginAttempts(ctx: AuthContext): Promise<void> {
-  await ctx.db.delete(oauthLogins).where(lt(oauthLogins.expiresAt, Date.now() - LOGIN_ATTEMPT_RETENTION_MS));
 }

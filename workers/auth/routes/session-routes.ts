@@ -2,13 +2,8 @@ import { Hono } from "hono";
 import { jsonBody } from "../../shared/http.js";
 import { rateLimit, requireAccessKeys, requireUser, type AuthAppEnv } from "../middleware.js";
 import { RefreshBody } from "../schemas.js";
-import {
-  listLiveSessions,
-  publicSession,
-  refreshSession,
-  revokeSession,
-  revokeUserSessions,
-} from "../sessions.js";
+import { revokeSession, revokeUserSessions } from "../revocation.js";
+import { listLiveSessions, publicSession, refreshSession } from "../sessions.js";
 import { pushSessionSync } from "../session-sync.js";
 import { toPublicUser } from "../users.js";
 

@@ -17,6 +17,8 @@ export interface AccessTokenSubject {
   email: string;
   name: string;
   permissions: string[];
+  /** At most the configured TTL: less when the session ends sooner. */
+  ttlSeconds: number;
 }
 
 export async function signAccessToken(
@@ -36,10 +38,10 @@ export async function signAccessToken(
     .setAudience(config.accessTokenAudience)
     .setSubject(subject.userId)
     .setIssuedAt()
-    .setExpirationTime(`${config.accessTokenTtlSeconds}s`)
+    .setExpirationTime(`${subject.ttlSeconds}s`)
     .setJti(crypto.randomUUID())
     .sign(ring.privateKey);
-  return { token, expiresIn: config.accessTokenTtlSeconds };
+  return { token, expiresIn: subject.ttlSeconds };
 }
 
 /**

@@ -3,7 +3,7 @@ import { SignJWT } from "jose";
 import { sha256Base64Url, timingSafeEqualText } from "../../shared/crypto.js";
 import { ApiError } from "../../shared/errors.js";
 import type { ServiceTokenGrant } from "../../shared/rpc.js";
-import { SERVICE_TOKEN_TTL_SECONDS, TOKEN_ALGORITHM } from "../../shared/tokens.js";
+import { AUTH_SERVICE_ID, SERVICE_TOKEN_TTL_SECONDS, TOKEN_ALGORITHM } from "../../shared/tokens.js";
 import type { AuthDatabase } from "../db/client.js";
 import { serviceClients, type ServiceClient } from "../db/schema.js";
 import type { KeyRing } from "./keys.js";
@@ -20,7 +20,8 @@ export async function authenticateServiceClient(
   const client = await db.select().from(serviceClients).where(eq(serviceClients.id, serviceId)).get();
   const storedHash = client?.secretHash ?? presentedHash.replace(/./g, "0");
   const secretMatches = timingSafeEqualText(presentedHash, storedHash);
-  if (!client || !secretMatches || client.disabledAt !== null) {
+  // The auth Worker's own subject is never a client's: its tokens are minted in-process only.
+  if (!client || !secretMatches || client.disabledAt !== null || serviceId === AUTH_SERVICE_ID) {
     throw new ApiError("invalid_service", INVALID_SERVICE);
   }
   return client;

@@ -4,12 +4,15 @@ import { appDatabase } from "../../../durable-objects/db/client.js";
 import { upsertUser } from "../../../durable-objects/message-store.js";
 import { findOwnThread, listThreads, messageView, threadMessages, threadView } from "../../../durable-objects/threads.js";
 import { ApiError } from "../../shared/errors.js";
-import { requireUser, type BackendAppEnv } from "../user-auth.js";
+import { USER_PERMISSIONS } from "../../shared/tokens.js";
+import { requirePermission, requireUser, type BackendAppEnv } from "../user-auth.js";
 
 /** The caller's own data over HTTP: everything keyed by the validated token's `sub`. */
 export const apiRoutes = new Hono<BackendAppEnv>();
 
 apiRoutes.use("*", requireUser);
+apiRoutes.use("/threads/*", requirePermission(USER_PERMISSIONS.readThreads));
+apiRoutes.use("/threads", requirePermission(USER_PERMISSIONS.readThreads));
 
 /** Provisions the user mirror on first sight: a valid token never meets a 500 here. */
 apiRoutes.get("/me", async (c) => {

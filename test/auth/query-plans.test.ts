@@ -1,0 +1,62 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { authApp } from "../../workers/auth/app.js";
+import type { AuthBindings } from "../../workers/auth/config.js";
+import { authContext } from "../../workers/auth/context.js";
+import { purgeExpired } from "../../workers/auth/retention.js";
+import { pushSessionSync } from "../../workers/auth/session-sync.js";
+import { fullScans, queryPlan, recordingD1, type RecordedStatement } from "../support/query-recorder.js";
+import { freshClientIp, ORIGIN, STRONG_PASSWORD, uniqueEmail, type TokenBody } from "../support/http.js";
+
+/**
+ * Every statement the auth Worker issues on its hot paths — sign-up, sign-in, validation, refresh
+ * (and its retry), the session list, logout, logout-all, the session-sync push and the retention
+ * purge — is recorded from a real run of those flows, then explained by SQLite: none may read a
+ * whole table that grows with use. A new query without an index fails here, not in production.
+ */
+const authEnv = env as unknown as AuthBindings;
+const GROWING_TABLES = ["users", "sessions", "refresh_tokens", "session_sync_outbox", "oauth_logins", "user_identities"] as const;
+
+describe("query plans of the auth Worker's hot paths", () => {
+  it("use an index for every table that grows with use", async () => {
+    const recorder = recordingD1(authEnv.AUTH_DB);
+    const recordedEnv: AuthBindings = { ...authEnv, AUTH_DB: recorder.db };
+    const call = async (path: string, init: RequestInit = {}) => {
+      const ctx = createExecutionContext();
+      const response = await authApp.fetch(new Request(`${ORIGIN}${path}`, init), recordedEnv, ctx);
+      await waitOnExecutionContext(ctx);
+      return response;
+    };
+    const post = (path: string, body: unknown, token?: string) =>
+      call(path, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "CF-Connecting-IP": freshClientIp(), ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify(body),
+      });
+    const bearer = (token: string) => ({ headers: { Authorization: `Bearer ${token}` } });
+
+    const email = uniqueEmail("plans");
+    const registered = (await (await post("/auth/register", { email, password: STRONG_PASSWORD, name: "Plans" })).json()) as TokenBody;
+    const login = (await (await post("/auth/login", { email, password: STRONG_PASSWORD })).json()) as TokenBody;
+    expect((await call("/auth/me", bearer(login.access_token))).status).toBe(200);
+    expect((await call("/auth/sessions", bearer(login.access_token))).status).toBe(200);
+    const rotated = (await (await post("/auth/refresh", { refresh_token: login.refresh_token })).json()) as TokenBody;
+    expect((await post("/auth/refresh", { refresh_token: login.refresh_token })).status).toBe(200);
+    expect((await post("/auth/logout", {}, rotated.access_token)).status).toBe(204);
+    expect((await post("/auth/logout-all", {}, registered.access_token)).status).toBe(204);
+    const auth = authContext(recordedEnv);
+    await pushSessionSync(auth, { BACKEND: undefined });
+    await purgeExpired(auth);
+
+    const distinct = new Map<string, RecordedStatement>();
+    for (const statement of recorder.statements) if (!distinct.has(statement.sql)) distinct.set(statement.sql, statement);
+    expect(distinct.size).toBeGreaterThan(15);
+    const offenders: string[] = [];
+    for (const statement of distinct.values()) {
+      const scans = fullScans(await queryPlan(authEnv.AUTH_DB, statement), GROWING_TABLES);
+      if (scans.length > 0) offenders.push(`${scans.join(", ")}  ←  ${statement.sql}`);
+    }
+    expect(offenders).toEqual([]);
+  });
+});

@@ -1,0 +1,93 @@
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { AuthBindings } from "../../workers/auth/config.js";
+import authWorker from "../../workers/auth/index.js";
+import { countRows } from "../support/auth-db.js";
+import { postJson, registerUser, type TokenBody } from "../support/http.js";
+
+/**
+ * The cron's retention purge (DESIGN.md section 7): what has stopped mattering for longer than
+ * RETENTION_DAYS (30 in the tests) goes; what is live, or ended recently, stays.
+ */
+const authEnv = env as unknown as AuthBindings;
+const db = authEnv.AUTH_DB;
+const DAY_MS = 24 * 3600 * 1000;
+const longAgo = () => Date.now() - 31 * DAY_MS;
+const recently = () => Date.now() - DAY_MS;
+
+async function runCron() {
+  const ctx = createExecutionContext();
+  await authWorker.scheduled(createScheduledController({ cron: "* * * * *" }), authEnv, ctx);
+  await waitOnExecutionContext(ctx);
+}
+
+const run = (sql: string, ...params: unknown[]) => db.prepare(sql).bind(...params).run();
+
+async function outboxRow(fields: { deliveredAt: number | null; createdAt: number; attempts: number }): Promise<string> {
+  const id = crypto.randomUUID();
+  await run(
+    "INSERT INTO session_sync_outbox (id, kind, user_id, session_ids, reason, created_at, attempts, delivered_at) VALUES (?, 'revoke_session', 'u', '[]', 'logout', ?, ?, ?)",
+    id,
+    fields.createdAt,
+    fields.attempts,
+    fields.deliveredAt,
+  );
+  return id;
+}
+
+async function signInRow(expiresAt: number): Promise<string> {
+  const id = crypto.randomUUID();
+  await run(
+    "INSERT INTO oauth_logins (id, provider, browser_binding_hash, code_verifier, redirect_uri, return_to, created_at, expires_at) VALUES (?, 'dev', 'h', 'v', 'http://localhost/cb', 'http://localhost/', ?, ?)",
+    id,
+    expiresAt - 600_000,
+    expiresAt,
+  );
+  return id;
+}
+
+describe("the retention purge", () => {
+  it("removes ended sessions, spent tokens, old sync rows and sign-ins past the window, and keeps everything else", async () => {
+    const revokedLongAgo = await registerUser(exports.default);
+    await run("UPDATE sessions SET revoked_at = ?, revoked_reason = 'logout' WHERE user_id = ?", longAgo(), revokedLongAgo.user.id);
+    const expiredLongAgo = await registerUser(exports.default);
+    await run("UPDATE sessions SET expires_at = ? WHERE user_id = ?", longAgo(), expiredLongAgo.user.id);
+    await run("UPDATE refresh_tokens SET expires_at = ? WHERE user_id = ?", longAgo(), expiredLongAgo.user.id);
+    const revokedRecently = await registerUser(exports.default);
+    await run("UPDATE sessions SET revoked_at = ?, revoked_reason = 'logout' WHERE user_id = ?", recently(), revokedRecently.user.id);
+
+    // A live session with a long-expired spent token, a used one still within its life, and the current one.
+    const live = await registerUser(exports.default);
+    const second = (await (await postJson(exports.default, "/auth/refresh", { refresh_token: live.refresh_token })).json()) as TokenBody;
+    await postJson(exports.default, "/auth/refresh", { refresh_token: second.refresh_token });
+    await run("UPDATE refresh_tokens SET expires_at = ? WHERE user_id = ? AND parent_id IS NULL", longAgo(), live.user.id);
+
+    const deliveredLongAgo = await outboxRow({ deliveredAt: longAgo(), createdAt: longAgo(), attempts: 0 });
+    const deliveredRecently = await outboxRow({ deliveredAt: recently(), createdAt: recently(), attempts: 0 });
+    const pendingOld = await outboxRow({ deliveredAt: null, createdAt: longAgo(), attempts: 3 });
+    const givenUpOld = await outboxRow({ deliveredAt: null, createdAt: longAgo(), attempts: 100 });
+    const signInExpiredDaysAgo = await signInRow(Date.now() - 2 * DAY_MS);
+    const signInExpiredRecently = await signInRow(Date.now() - 3600_000);
+
+    await runCron();
+
+    const sessionsOf = (user: TokenBody) => countRows(db, "sessions", "user_id = ?", user.user.id);
+    const tokensOf = (user: TokenBody) => countRows(db, "refresh_tokens", "user_id = ?", user.user.id);
+    expect([await sessionsOf(revokedLongAgo), await tokensOf(revokedLongAgo)]).toEqual([0, 0]);
+    expect([await sessionsOf(expiredLongAgo), await tokensOf(expiredLongAgo)]).toEqual([0, 0]);
+    expect([await sessionsOf(revokedRecently), await tokensOf(revokedRecently)]).toEqual([1, 1]);
+    expect(await sessionsOf(live)).toBe(1);
+    // The expired first token is gone; the used second one stays until it expires (reuse detection).
+    expect(await tokensOf(live)).toBe(2);
+    expect(await countRows(db, "refresh_tokens", "user_id = ? AND parent_id IS NULL", live.user.id)).toBe(0);
+
+    const outboxIds = async () => (await db.prepare("SELECT id FROM session_sync_outbox").all<{ id: string }>()).results.map((row) => row.id);
+    const remaining = await outboxIds();
+    expect(remaining).not.toContain(deliveredLongAgo);
+    expect(remaining).not.toContain(givenUpOld);
+    expect(remaining).toEqual(expect.arrayContaining([deliveredRecently, pendingOld]));
+    expect(await countRows(db, "oauth_logins", "id = ?", signInExpiredDaysAgo)).toBe(0);
+    expect(await countRows(db, "oauth_logins", "id = ?", signInExpiredRecently)).toBe(1);
+  });
+});

@@ -1,0 +1,73 @@
+import { and, asc, inArray, isNull, lt, sql, type SQL } from "drizzle-orm";
+import type { AuthContext } from "./context.js";
+import { oauthLogins, refreshTokens, sessions, sessionSyncOutbox } from "./db/schema.js";
+import { MAX_DELIVERY_ATTEMPTS } from "./session-sync.js";
+
+/**
+ * Retention (DESIGN.md section 7): the cron purges, RETENTION_DAYS after they stopped mattering,
+ * ended sessions with their refresh tokens, spent refresh tokens of live sessions, delivered (or
+ * given-up) session-sync rows — and sign-in records a day after they expire (they hold PKCE
+ * verifiers and handoff hashes, and nothing needs them once expired).
+ *
+ * One atomic batch per run, each statement bounded to PURGE_BATCH rows picked in the order of an
+ * index (ids are chosen by subqueries, never bound one by one: D1 takes at most 100 parameters),
+ * so a backlog drains over several runs instead of one long one. test/auth/query-plans.test.ts
+ * checks that none of them scans a table.
+ *
+ * A used refresh token is kept until it expires: presenting it again must still be recognised as
+ * reuse, and revoke the session, for as long as it could otherwise have been valid.
+ */
+export const PURGE_BATCH = 500;
+const SIGN_IN_RETENTION_MS = 24 * 3600 * 1000;
+const DAY_MS = 24 * 3600 * 1000;
+
+export interface PurgeCounts {
+  sessions: number;
+  refreshTokens: number;
+  syncRows: number;
+  signIns: number;
+}
+
+export async function purgeExpired(ctx: AuthContext, nowMs = Date.now()): Promise<PurgeCounts> {
+  const cutoff = nowMs - ctx.config.retentionDays * DAY_MS;
+  const { db } = ctx;
+  /** The first PURGE_BATCH ended sessions, by the index of the column that says they ended. */
+  const ended = (column: typeof sessions.revokedAt | typeof sessions.expiresAt) =>
+    db.select({ id: sessions.id }).from(sessions).where(lt(column, cutoff)).orderBy(asc(column)).limit(PURGE_BATCH);
+  const tokensOf = (endedSessions: ReturnType<typeof ended>) => db.delete(refreshTokens).where(inArray(refreshTokens.sessionId, endedSessions));
+  const sessionsIn = (endedSessions: ReturnType<typeof ended>) =>
+    db.delete(sessions).where(inArray(sessions.id, endedSessions)).returning({ id: sessions.id });
+  const spentTokens = (condition: SQL | undefined) =>
+    db
+      .delete(refreshTokens)
+      .where(inArray(refreshTokens.id, db.select({ id: refreshTokens.id }).from(refreshTokens).where(condition).limit(PURGE_BATCH)))
+      .returning({ id: refreshTokens.id });
+  const syncRows = (condition: SQL | undefined) =>
+    db
+      .delete(sessionSyncOutbox)
+      .where(inArray(sessionSyncOutbox.id, db.select({ id: sessionSyncOutbox.id }).from(sessionSyncOutbox).where(condition).limit(PURGE_BATCH)))
+      .returning({ id: sessionSyncOutbox.id });
+
+  const [, revoked, , expired, lapsed, revokedTokens, delivered, givenUp, signIns] = await db.batch([
+    // A session's refresh tokens first: they refer to it.
+    tokensOf(ended(sessions.revokedAt)),
+    sessionsIn(ended(sessions.revokedAt)),
+    tokensOf(ended(sessions.expiresAt)),
+    sessionsIn(ended(sessions.expiresAt)),
+    spentTokens(lt(refreshTokens.expiresAt, cutoff)),
+    spentTokens(lt(refreshTokens.revokedAt, cutoff)),
+    syncRows(lt(sessionSyncOutbox.deliveredAt, cutoff)),
+    // Rows the pusher gave up on (MAX_DELIVERY_ATTEMPTS): kept a window for an operator to see.
+    syncRows(and(isNull(sessionSyncOutbox.deliveredAt), lt(sessionSyncOutbox.createdAt, cutoff), sql`${sessionSyncOutbox.attempts} >= ${MAX_DELIVERY_ATTEMPTS}`)),
+    db
+      .delete(oauthLogins)
+      .where(inArray(oauthLogins.id, db.select({ id: oauthLogins.id }).from(oauthLogins).where(lt(oauthLogins.expiresAt, nowMs - SIGN_IN_RETENTION_MS)).limit(PURGE_BATCH)))
+      .returning({ id: oauthLogins.id }),
+  ]);
+  return {
+    sessions: revoked.length + expired.length,
+    refreshTokens: lapsed.length + revokedTokens.length,
+    syncRows: delivered.length + givenUp.length,
+    signIns: signIns.length,
+  };
+}
