@@ -6,7 +6,7 @@ import type { AuthBindings } from "../../workers/auth/config.js";
 import { authContext } from "../../workers/auth/context.js";
 import { purgeExpired } from "../../workers/auth/retention.js";
 import { pushSessionSync } from "../../workers/auth/session-sync.js";
-import { fullScans, queryPlan, recordingD1, type RecordedStatement } from "../support/query-recorder.js";
+import { fullScanOffenders, recordingD1 } from "../support/query-recorder.js";
 import { freshClientIp, ORIGIN, STRONG_PASSWORD, uniqueEmail, type TokenBody } from "../support/http.js";
 
 /**
@@ -49,14 +49,8 @@ describe("query plans of the auth Worker's hot paths", () => {
     await pushSessionSync(auth, { BACKEND: undefined });
     await purgeExpired(auth);
 
-    const distinct = new Map<string, RecordedStatement>();
-    for (const statement of recorder.statements) if (!distinct.has(statement.sql)) distinct.set(statement.sql, statement);
-    expect(distinct.size).toBeGreaterThan(15);
-    const offenders: string[] = [];
-    for (const statement of distinct.values()) {
-      const scans = fullScans(await queryPlan(authEnv.AUTH_DB, statement), GROWING_TABLES);
-      if (scans.length > 0) offenders.push(`${scans.join(", ")}  ←  ${statement.sql}`);
-    }
+    const { distinct, offenders } = await fullScanOffenders(authEnv.AUTH_DB, recorder.statements, GROWING_TABLES);
+    expect(distinct).toBeGreaterThan(15);
     expect(offenders).toEqual([]);
   });
 });

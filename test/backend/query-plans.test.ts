@@ -6,7 +6,7 @@ import { findOwnThread, listThreads, threadMessages } from "../../durable-object
 import { backendApp } from "../../workers/backend/app.js";
 import type { BackendBindings } from "../../workers/backend/config.js";
 import { getWithBearer, type FetchTarget } from "../support/http.js";
-import { fullScans, queryPlan, recordingD1, type RecordedStatement } from "../support/query-recorder.js";
+import { fullScanOffenders, recordingD1 } from "../support/query-recorder.js";
 import { openSession } from "../support/ws.js";
 
 /**
@@ -46,14 +46,8 @@ describe("query plans of the app database's hot paths", () => {
     await listThreads(db, userId, 100);
     await threadMessages(db, threadId, 50);
 
-    const distinct = new Map<string, RecordedStatement>();
-    for (const statement of recorder.statements) if (!distinct.has(statement.sql)) distinct.set(statement.sql, statement);
-    expect(distinct.size).toBeGreaterThan(10);
-    const offenders: string[] = [];
-    for (const statement of distinct.values()) {
-      const scans = fullScans(await queryPlan(backendEnv.APP_DB, statement), GROWING_TABLES);
-      if (scans.length > 0) offenders.push(`${scans.join(", ")}  ←  ${statement.sql}`);
-    }
+    const { distinct, offenders } = await fullScanOffenders(backendEnv.APP_DB, recorder.statements, GROWING_TABLES);
+    expect(distinct).toBeGreaterThan(10);
     expect(offenders).toEqual([]);
   });
 });

@@ -54,3 +54,18 @@ export function fullScans(plan: string[], tables: readonly string[]): string[] {
     return scanned !== undefined && tables.includes(scanned);
   });
 }
+
+/**
+ * Explains each distinct statement recorded and lists those that read a whole table of `tables`,
+ * each as "the scan ← the SQL", and how many distinct statements there were.
+ */
+export async function fullScanOffenders(db: D1Database, statements: RecordedStatement[], tables: readonly string[]): Promise<{ distinct: number; offenders: string[] }> {
+  const distinct = new Map<string, RecordedStatement>();
+  for (const statement of statements) if (!distinct.has(statement.sql)) distinct.set(statement.sql, statement);
+  const offenders: string[] = [];
+  for (const statement of distinct.values()) {
+    const scans = fullScans(await queryPlan(db, statement), tables);
+    if (scans.length > 0) offenders.push(`${scans.join(", ")}  ←  ${statement.sql}`);
+  }
+  return { distinct: distinct.size, offenders };
+}
