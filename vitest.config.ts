@@ -134,6 +134,8 @@ export default defineConfig({
           name: "e2e",
           include: ["test/e2e/**/*.test.ts", "test/deploy/**/*.test.ts", "test/security/node/**/*.test.ts"],
           environment: "node",
+          // Stops whatever wrangler/workerd a failed test or setup left running (processes.ts).
+          globalSetup: ["test/support/node/global-teardown.ts"],
           testTimeout: 60_000,
           hookTimeout: 180_000,
         },

@@ -9,5 +9,4 @@ export function upsertServiceClient(options: {
   secret: string;
   target: string[];
 }): void;
-export function ensureDevServiceClient(persistTo: string, devVarsFile?: string): void;
 export function registerBackendServiceClient(secret: string, persistTo: string): void;

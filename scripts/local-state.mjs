@@ -1,8 +1,7 @@
 // Local development state: D1 migrations and the backend's service credentials.
-// Used by `npm run dev` (scripts/dev.mjs) and by the end-to-end tests, so both start the same way.
+// Used by `npm run dev` (scripts/dev.mjs), the end-to-end tests and the benchmarks, so all start the same way.
 import { execFileSync } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 
 const WRANGLER = join("node_modules", "wrangler", "bin", "wrangler.js");
@@ -37,27 +36,6 @@ export function upsertServiceClient({ id, name, audiences, permissions, secret, 
     ") ON CONFLICT (id) DO UPDATE SET secret_hash = excluded.secret_hash, audiences = excluded.audiences, permissions = excluded.permissions, disabled_at = NULL;";
   // By binding name: the same in every section of the config, whatever each database is called.
   wrangler(["d1", "execute", "AUTH_DB", "-c", "workers/auth/wrangler.toml", ...target, "--command", sql], { quiet: true });
-}
-
-function readDevVar(file, name) {
-  if (!existsSync(file)) return null;
-  const line = readFileSync(file, "utf8").split("\n").find((entry) => entry.startsWith(`${name}=`));
-  return line ? line.slice(name.length + 1).trim() : null;
-}
-
-/**
- * The backend's credentials for local development: generated once into the git-ignored
- * `.dev.vars` beside wrangler.toml, and registered with the local auth database each start.
- */
-export function ensureDevServiceClient(persistTo, devVarsFile = ".dev.vars") {
-  let secret = readDevVar(devVarsFile, "AUTH_SERVICE_SECRET");
-  if (!secret) {
-    secret = randomBytes(32).toString("base64url");
-    const existing = existsSync(devVarsFile) ? readFileSync(devVarsFile, "utf8") : "";
-    const separator = existing === "" || existing.endsWith("\n") ? "" : "\n";
-    writeFileSync(devVarsFile, `${existing}${separator}AUTH_SERVICE_SECRET=${secret}\n`, { mode: 0o600 });
-  }
-  registerBackendServiceClient(secret, persistTo);
 }
 
 /** Registers the local backend Worker (id `tether-backend`) with this secret in a local auth database. */

@@ -1,38 +1,80 @@
+import { spawnSync } from "node:child_process";
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from "jose";
-import { describe, expect, it } from "vitest";
-import { oneOriginDevServer } from "../support/node/one-origin-dev-server.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawnTracked, type TrackedProcess } from "../support/node/processes.js";
+import { freePort, temporaryStateDir } from "../support/node/wrangler-dev.js";
 
-/** Both Workers in one `wrangler dev`, as `npm run dev` runs them: one origin for everything. */
-describe("both Workers on one origin", () => {
-  const server = oneOriginDevServer();
+/**
+ * `npm run dev` itself (scripts/dev.mjs), with wrangler's flags as a user passes them: the app on
+ * the chosen port, the local provider following it, one origin for everything.
+ */
+describe("npm run dev -- --port N", () => {
+  const state = temporaryStateDir();
+  let dev: TrackedProcess;
+  let port: number;
+  let origin: string;
 
-  it("registers at /auth/register and the token verifies against /.well-known/jwks.json", async () => {
+  beforeAll(async () => {
+    port = await freePort();
+    dev = spawnTracked(process.execPath, ["scripts/dev.mjs", "--port", String(port), "--persist-to", state.path], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", TETHER_DEV_PROVIDER_PORT: String(await freePort()) },
+    });
+    let output = "";
+    await new Promise<void>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        // The provider, auth and the app: three servers ready.
+        if ((output.match(/Ready on http/g) ?? []).length >= 3) resolve();
+      };
+      dev.child.stdout?.on("data", onData);
+      dev.child.stderr?.on("data", onData);
+      dev.child.once("exit", (code) => reject(new Error(`npm run dev exited with ${code}:\n${output}`)));
+    });
+    origin = `http://localhost:${port}`;
+  });
+
+  afterAll(async () => {
+    await dev?.stop();
+    state.remove();
+  });
+
+  it("serves the app on N: registers at /auth/register, and the token verifies against /.well-known/jwks.json", async () => {
     const email = `e2e-${crypto.randomUUID()}@example.com`;
-    const response = await fetch(`${server().origin}/auth/register`, {
+    const response = await fetch(`${origin}/auth/register`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ email, password: "correct horse battery", name: "E2E" }),
     });
     expect(response.status).toBe(201);
     const { access_token } = (await response.json()) as { access_token: string };
-    const jwks = (await (await fetch(`${server().origin}/.well-known/jwks.json`)).json()) as JSONWebKeySet;
-    const { payload, protectedHeader } = await jwtVerify(access_token, createLocalJWKSet(jwks), {
-      issuer: "http://localhost:8787",
-      audience: "tether-api",
-    });
+    const jwks = (await (await fetch(`${origin}/.well-known/jwks.json`)).json()) as JSONWebKeySet;
+    const { payload, protectedHeader } = await jwtVerify(access_token, createLocalJWKSet(jwks), { issuer: "http://localhost:8787", audience: "tether-api" });
     expect(protectedHeader.alg).toBe("ES256");
     expect(payload).toMatchObject({ email, token_type: "access" });
   });
 
-  it("serves the demo page at /", async () => {
-    const response = await fetch(`${server().origin}/`);
-    expect(response.status).toBe(200);
-    expect(await response.text()).toContain("<title>Tether</title>");
+  it("serves the demo page at /, and unknown API routes in the JSON error shape", async () => {
+    const page = await fetch(`${origin}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("<title>Tether</title>");
+    const missing = await fetch(`${origin}/auth/nope`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ error: { code: "not_found", message: expect.any(String) } });
   });
 
-  it("answers unknown API routes with the JSON error shape", async () => {
-    const response = await fetch(`${server().origin}/auth/nope`);
-    expect(response.status).toBe(404);
-    expect(await response.json()).toEqual({ error: { code: "not_found", message: expect.any(String) } });
+  it("points provider sign-in at the local provider on its port, calling back to N", async () => {
+    const start = await fetch(`${origin}/auth/oauth/dev/start`, { redirect: "manual" });
+    expect(start.status).toBe(302);
+    const authorize = new URL(start.headers.get("Location") ?? "");
+    const provider = (await (await fetch(`${authorize.origin}/.well-known/openid-configuration`)).json()) as { issuer: string };
+    expect(provider.issuer).toBe(authorize.origin);
+    expect(authorize.searchParams.get("redirect_uri")).toBe(`${origin}/auth/oauth/dev/callback`);
+  });
+
+  it("says clearly when the port is taken, and starts nothing", () => {
+    const again = spawnSync(process.execPath, ["scripts/dev.mjs", "--port", String(port), "--persist-to", state.path], { encoding: "utf8", timeout: 60_000 });
+    expect(again.status).toBe(1);
+    expect(again.stderr).toContain(`port ${port} is in use`);
   });
 });

@@ -1,30 +1,18 @@
-import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyLocalMigrations, registerBackendServiceClient, wrangler } from "../../scripts/local-state.mjs";
-import { startWranglerDev, temporaryStateDir, type RunningWrangler } from "../support/node/wrangler-dev.js";
+import { wrangler } from "../../scripts/local-state.mjs";
+import { startLocalStack, type LocalStack } from "../support/node/local-stack.js";
 import { FrameCollector } from "../support/node/ws-client.js";
 
-/** A real WebSocket client from Node against both Workers in `wrangler dev`. */
+/** A real WebSocket client from Node against both Workers in `wrangler dev`, as `npm run dev` runs them. */
 describe("the WebSocket protocol end to end", () => {
-  const state = temporaryStateDir();
-  let server: RunningWrangler;
+  let server: LocalStack;
 
   beforeAll(async () => {
-    applyLocalMigrations(state.path, { quiet: true });
-    const secret = randomBytes(32).toString("base64url");
-    registerBackendServiceClient(secret, state.path);
-    server = await startWranglerDev([
-      "-c", "wrangler.toml",
-      "-c", "workers/auth/wrangler.toml",
-      "--env", "dev",
-      "--persist-to", state.path,
-      "--var", `AUTH_SERVICE_SECRET:${secret}`,
-    ]);
+    server = await startLocalStack();
   });
 
   afterAll(async () => {
     await server?.stop();
-    state.remove();
   });
 
   async function register(): Promise<string> {
@@ -54,7 +42,7 @@ describe("the WebSocket protocol end to end", () => {
     // The rows are in the local D1 that `wrangler dev` used.
     const threadId = completed.thread_id ?? "";
     const output = wrangler(
-      ["d1", "execute", "tether-app", "--local", "--persist-to", state.path, "-c", "wrangler.toml", "--json",
+      ["d1", "execute", "tether-app", "--local", "--persist-to", server.persistTo, "-c", "wrangler.toml", "--json",
         "--command", `SELECT role, content FROM messages WHERE thread_id = '${threadId.replaceAll("'", "")}' ORDER BY created_at`],
       { quiet: true },
     );

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { oneOriginDevServer } from "../../support/node/one-origin-dev-server.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startLocalStack, type LocalStack } from "../../support/node/local-stack.js";
 
 /**
  * The demo page and its assets, from a real dev server (static assets and their _headers are
@@ -7,7 +7,12 @@ import { oneOriginDevServer } from "../../support/node/one-origin-dev-server.js"
  * on every asset, and nothing inline that such a policy would have to allow.
  */
 describe("the demo page's security headers", () => {
-  const server = oneOriginDevServer();
+  let stack: LocalStack;
+  beforeAll(async () => {
+    stack = await startLocalStack();
+  });
+  afterAll(() => stack?.stop());
+  const server = () => stack;
 
   it.each(["/", "/app.css", "/build/app.js"])("serves %s with a strict CSP, nosniff, no-referrer and no framing", async (path) => {
     const response = await fetch(`${server().origin}${path}`);

@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawnTracked } from "./processes.js";
 
 /** Ports this process has handed out: the OS may offer a just-closed port again, before its user binds it. */
 const handedOut = new Set<number>();
@@ -52,13 +52,14 @@ export async function startWranglerDev(
   const readyTimeoutMs = options.readyTimeoutMs ?? 90_000;
   const port = options.port ?? (await freePort());
   const inspectorPort = await freePort();
-  const child: ChildProcess = spawn(
+  const tracked = spawnTracked(
     process.execPath,
     ["node_modules/wrangler/bin/wrangler.js", "dev", ...args, "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort)],
     { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", ...options.env } },
   );
+  const child = tracked.child;
   let output = "";
-  await new Promise<void>((resolve, reject) => {
+  const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`wrangler dev not ready in time:\n${output}`)), readyTimeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
@@ -74,14 +75,16 @@ export async function startWranglerDev(
       reject(new Error(`wrangler dev exited with ${code}:\n${output}`));
     });
   });
+  try {
+    await ready;
+  } catch (error) {
+    // Not ready: nothing of it may stay behind (workerd included).
+    await tracked.stop();
+    throw error;
+  }
   return {
     origin: `http://127.0.0.1:${port}`,
     output: () => output,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      }),
+    stop: () => tracked.stop(),
   };
 }
