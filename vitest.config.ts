@@ -55,7 +55,11 @@ const testProviders = {
 const testOrigin = "http://localhost";
 const providerClients = [
   { client_id: "tether-dev", redirect_uris: [`${testOrigin}/auth/oauth/dev/callback`, `${testOrigin}/auth/oauth/dev-github/callback`] },
-  { client_id: "tether-confidential", client_secret: "confidential-test-secret", redirect_uris: [`${testOrigin}/auth/oauth/confidential/callback`] },
+  {
+    client_id: "tether-confidential",
+    client_secret: "confidential-test-secret",
+    redirect_uris: [`${testOrigin}/auth/oauth/confidential/callback`],
+  },
 ];
 
 /**

@@ -57,7 +57,11 @@ async function signIn(index: number) {
     store: memoryTokenStore(),
     fetch: (url, init) => fetch(url, { ...init, headers: { ...init?.headers, "CF-Connecting-IP": address } }),
   });
-  await auth.register({ email: `soak-${index}-${crypto.randomUUID()}@example.com`, password: "correct horse battery staple", name: `Soak ${index}` });
+  await auth.register({
+    email: `soak-${index}-${crypto.randomUUID()}@example.com`,
+    password: "correct horse battery staple",
+    name: `Soak ${index}`,
+  });
   return auth;
 }
 
@@ -76,7 +80,8 @@ async function round(auth: Awaited<ReturnType<typeof signIn>>, report: SessionRe
       if (frame.reply_to && (frame.type === "agent_completed" || frame.type === "error")) waiting.get(frame.reply_to)?.(frame);
     },
     onStateChange: (state: ConnectionState, detail) => {
-      if (!closing && (state === "reconnecting" || state === "closed" || state === "signed_out")) report.unexpectedStates.push(`${state} ${detail.code ?? ""}`);
+      if (!closing && (state === "reconnecting" || state === "closed" || state === "signed_out"))
+        report.unexpectedStates.push(`${state} ${detail.code ?? ""}`);
     },
   });
   // Sessions start at random points of the first interval, so the load is steady, not in waves.
@@ -114,12 +119,20 @@ function problems(report: SessionReport, expectedRuns: number): string[] {
 }
 
 /** JS heap in use after a full collection, summed over Tether's two Workers (session objects included). */
-const isolates = await Promise.all(["core:user:tether-backend", "core:user:tether-auth"].map((worker) => InspectorSession.attach(`http://127.0.0.1:${inspectorPort}`, worker)));
+const isolates = await Promise.all(
+  ["core:user:tether-backend", "core:user:tether-auth"].map((worker) =>
+    InspectorSession.attach(`http://127.0.0.1:${inspectorPort}`, worker),
+  ),
+);
 const liveHeapMb = async () => (await Promise.all(isolates.map((isolate) => isolate.heapAfterGcMb()))).reduce((sum, mb) => sum + mb, 0);
 
 try {
   const started = performance.now();
-  const auths = await inPool(Array.from({ length: SESSIONS }, (_, index) => index), 20, signIn);
+  const auths = await inPool(
+    Array.from({ length: SESSIONS }, (_, index) => index),
+    20,
+    signIn,
+  );
   const reports: SessionReport[] = auths.map(() => ({ seqs: [], completedRuns: 0, failedRuns: 0, refreshes: 0, unexpectedStates: [] }));
   const lastSeqs: Array<number | null> = auths.map(() => null);
   const memory: number[] = [tether.server.memory().rssMb];

@@ -148,11 +148,17 @@ export class TetherConnection {
   }
 
   private canSend(): boolean {
-    return this.socket?.readyState === 1 && this.replayUntil === null && (this.currentState === "open" || this.currentState === "refreshing");
+    return (
+      this.socket?.readyState === 1 && this.replayUntil === null && (this.currentState === "open" || this.currentState === "refreshing")
+    );
   }
 
   /** Opens a new socket, retrying with backoff until one is established or the session is over. */
-  private async reconnect(state: "connecting" | "reconnecting", delayFirstAttempt: boolean, detail: { code?: number; reason?: string } = {}) {
+  private async reconnect(
+    state: "connecting" | "reconnecting",
+    delayFirstAttempt: boolean,
+    detail: { code?: number; reason?: string } = {},
+  ) {
     this.socket = null;
     this.replayUntil = null;
     this.refreshId = null;
@@ -169,7 +175,8 @@ export class TetherConnection {
         retry: (error: unknown) => !this.stopped && error instanceof AttemptFailed && error.outcome === "retry",
       });
     } catch (error) {
-      if (error instanceof AttemptFailed && error.outcome !== "retry") this.finish(error.outcome, { code: error.code, reason: error.reason });
+      if (error instanceof AttemptFailed && error.outcome !== "retry")
+        this.finish(error.outcome, { code: error.code, reason: error.reason });
       else if (!this.stopped) this.finish("closed", { reason: error instanceof Error ? error.message : "connection failed" });
     }
   }

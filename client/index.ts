@@ -14,6 +14,13 @@ export { createAuthClient, type AccessTokenOptions, type AuthClient, type AuthCl
 export { connect, TetherConnection, type ConnectionState, type ConnectOptions, type TokenRequest } from "./connection.js";
 export { TetherApiError } from "./errors.js";
 export { RequestFailed, type RequestFrameType, type RequestPayloads } from "./outbox.js";
-export { indexedDbTokenStore, memoryTokenStore, webStorageTokenStore, type KeyValueStorage, type StoredSession, type TokenStore } from "./token-store.js";
+export {
+  indexedDbTokenStore,
+  memoryTokenStore,
+  webStorageTokenStore,
+  type KeyValueStorage,
+  type StoredSession,
+  type TokenStore,
+} from "./token-store.js";
 export type { ServerFrame, ServerFrameType, ServerPayloads, ThreadView, MessageView } from "../workers/shared/protocol.js";
 export type { TokenResponse } from "../workers/shared/auth-api.js";

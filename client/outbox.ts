@@ -60,7 +60,10 @@ export class Outbox {
     return message;
   }
 
-  addRequest<T extends RequestFrameType>(type: T, payload: RequestPayloads[T]): { frame: PendingRequest["frame"]; reply: Promise<ServerFrame> } {
+  addRequest<T extends RequestFrameType>(
+    type: T,
+    payload: RequestPayloads[T],
+  ): { frame: PendingRequest["frame"]; reply: Promise<ServerFrame> } {
     const frame = { type, id: crypto.randomUUID(), payload };
     const reply = new Promise<ServerFrame>((resolve, reject) => this.requests.set(frame.id, { frame, sent: false, resolve, reject }));
     return { frame, reply };

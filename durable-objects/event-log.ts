@@ -43,7 +43,9 @@ export class EventLog {
 
   lastSeq(): number {
     if (this.last === null) {
-      const row = this.hasTables() ? this.sql.exec<{ value: number }>(`SELECT value FROM meta WHERE key = 'last_seq'`).toArray()[0] : undefined;
+      const row = this.hasTables()
+        ? this.sql.exec<{ value: number }>(`SELECT value FROM meta WHERE key = 'last_seq'`).toArray()[0]
+        : undefined;
       this.last = row?.value ?? 0;
     }
     return this.last;

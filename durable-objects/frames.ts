@@ -27,8 +27,7 @@ export function serverFrame<T extends ServerFrameType>(
 }
 
 export type FrameReading =
-  | { ok: true; frame: ClientFrame }
-  | { ok: false; tooLarge: boolean; code: string; message: string; replyTo?: string };
+  { ok: true; frame: ClientFrame } | { ok: false; tooLarge: boolean; code: string; message: string; replyTo?: string };
 
 /** UTF-8 takes at most 3 bytes per UTF-16 unit: most frames are measured without encoding them. */
 const overMaxBytes = (text: string) => text.length * 3 > MAX_FRAME_BYTES && new TextEncoder().encode(text).byteLength > MAX_FRAME_BYTES;
@@ -36,7 +35,8 @@ const overMaxBytes = (text: string) => text.length * 3 > MAX_FRAME_BYTES && new 
 /** Parses and validates one inbound WebSocket message; every failure says what was wrong. */
 export function readClientFrame(message: string | ArrayBuffer): FrameReading {
   if (typeof message !== "string") {
-    if (message.byteLength > MAX_FRAME_BYTES) return { ok: false, tooLarge: true, code: "frame_too_large", message: "Frames are at most 64 KiB." };
+    if (message.byteLength > MAX_FRAME_BYTES)
+      return { ok: false, tooLarge: true, code: "frame_too_large", message: "Frames are at most 64 KiB." };
     return { ok: false, tooLarge: false, code: "binary_not_supported", message: "Frames are JSON text, not binary." };
   }
   if (message.length > MAX_FRAME_BYTES || overMaxBytes(message)) {
@@ -54,7 +54,13 @@ export function readClientFrame(message: string | ArrayBuffer): FrameReading {
     return { ok: false, tooLarge: false, code: "invalid_frame", message: "A frame is an object {type, id, payload}." };
   }
   if (typeof envelope.type !== "string" || !(CLIENT_FRAME_TYPES as readonly string[]).includes(envelope.type)) {
-    return { ok: false, tooLarge: false, code: "unknown_type", message: `Unknown frame type; expected one of ${CLIENT_FRAME_TYPES.join(", ")}.`, replyTo };
+    return {
+      ok: false,
+      tooLarge: false,
+      code: "unknown_type",
+      message: `Unknown frame type; expected one of ${CLIENT_FRAME_TYPES.join(", ")}.`,
+      replyTo,
+    };
   }
   const result = ClientFrame.safeParse(parsed);
   if (!result.success) {

@@ -55,7 +55,11 @@ export class FrameHandler {
     const routing = { replyTo: frame.id };
     const missing = FRAME_PERMISSIONS[frame.type].filter((permission) => !channel.permissions.includes(permission));
     if (missing.length > 0) {
-      return channel.reply("error", { code: "permission_denied", message: `This needs the ${missing.join(", ")} permission.`, retryable: false }, routing);
+      return channel.reply(
+        "error",
+        { code: "permission_denied", message: `This needs the ${missing.join(", ")} permission.`, retryable: false },
+        routing,
+      );
     }
     switch (frame.type) {
       case "ping":
@@ -74,7 +78,11 @@ export class FrameHandler {
         const thread = await findOwnThread(this.db, channel.author.userId, frame.payload.thread_id);
         if (!thread) return channel.reply("error", threadNotFound, routing);
         const history = await threadMessages(this.db, thread.id, frame.payload.limit);
-        return channel.reply("thread_history", { thread_id: thread.id, messages: history.map(messageView) }, { ...routing, threadId: thread.id });
+        return channel.reply(
+          "thread_history",
+          { thread_id: thread.id, messages: history.map(messageView) },
+          { ...routing, threadId: thread.id },
+        );
       }
       case "auth_refresh":
         return channel.refreshToken(frame.payload.token, frame.id);
@@ -97,7 +105,11 @@ export class FrameHandler {
       });
     } catch (error) {
       console.error("storing a user message failed", error instanceof Error ? error.message : typeof error);
-      return channel.reply("error", { code: "storage_failed", message: "The message was not stored; send it again with the same id.", retryable: true }, { replyTo });
+      return channel.reply(
+        "error",
+        { code: "storage_failed", message: "The message was not stored; send it again with the same id.", retryable: true },
+        { replyTo },
+      );
     }
     const routing = { replyTo, threadId: stored.threadId };
     channel.publish("ack", { message_id: stored.messageId, thread_id: stored.threadId, duplicate: stored.duplicate }, routing);

@@ -49,10 +49,11 @@ export async function storeUserMessage(
   const [, , , , owner] = await db.batch([
     upsertUser(db, author, nowMs),
     message.threadId === undefined
-      ? db
-          .insert(threads)
-          .select(sql`SELECT ${threadId}, ${author.userId}, ${threadName}, ${nowMs}, ${nowMs} WHERE ${isNewClientId}`)
-      : db.update(threads).set({ updatedAt: nowMs }).where(and(eq(threads.id, threadId), isNewClientId)),
+      ? db.insert(threads).select(sql`SELECT ${threadId}, ${author.userId}, ${threadName}, ${nowMs}, ${nowMs} WHERE ${isNewClientId}`)
+      : db
+          .update(threads)
+          .set({ updatedAt: nowMs })
+          .where(and(eq(threads.id, threadId), isNewClientId)),
     db
       .insert(messages)
       .values({
@@ -67,12 +68,10 @@ export async function storeUserMessage(
       .onConflictDoNothing({ target: [messages.userId, messages.clientId] }),
     // Columns in table order: id, user_id, thread_id, message_id, agent_name, status, result,
     // error, started_at, completed_at, duration_ms.
-    db
-      .insert(agentRuns)
-      .select(
-        sql`SELECT ${runId}, ${author.userId}, ${threadId}, ${messageId}, ${message.agentName}, 'running', NULL, NULL, ${nowMs}, NULL, NULL
+    db.insert(agentRuns).select(
+      sql`SELECT ${runId}, ${author.userId}, ${threadId}, ${messageId}, ${message.agentName}, 'running', NULL, NULL, ${nowMs}, NULL, NULL
             WHERE EXISTS (SELECT 1 FROM ${messages} WHERE ${messages.id} = ${messageId})`,
-      ),
+    ),
     db
       .select({ id: messages.id, threadId: messages.threadId })
       .from(messages)

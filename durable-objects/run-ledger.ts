@@ -29,7 +29,14 @@ export class RunLedger {
       );
       this.tableExists = true;
     }
-    this.sql.exec(`INSERT OR REPLACE INTO runs_in_flight VALUES (?, ?, ?, ?, ?)`, run.runId, run.replyTo, run.threadId, run.userId, run.startedAt);
+    this.sql.exec(
+      `INSERT OR REPLACE INTO runs_in_flight VALUES (?, ?, ?, ?, ?)`,
+      run.runId,
+      run.replyTo,
+      run.threadId,
+      run.userId,
+      run.startedAt,
+    );
   }
 
   end(runId: string): void {
@@ -42,6 +49,12 @@ export class RunLedger {
     return this.sql
       .exec<{ run_id: string; reply_to: string; thread_id: string; user_id: string; started_at: number }>(`SELECT * FROM runs_in_flight`)
       .toArray()
-      .map((row) => ({ runId: row.run_id, replyTo: row.reply_to, threadId: row.thread_id, userId: row.user_id, startedAt: row.started_at }));
+      .map((row) => ({
+        runId: row.run_id,
+        replyTo: row.reply_to,
+        threadId: row.thread_id,
+        userId: row.user_id,
+        startedAt: row.started_at,
+      }));
   }
 }

@@ -23,7 +23,12 @@ export interface RevokedMarker {
 }
 
 function isRevokedMarker(value: unknown): value is RevokedMarker {
-  return typeof value === "object" && value !== null && typeof (value as RevokedMarker).reason === "string" && typeof (value as RevokedMarker).revokedAtMs === "number";
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as RevokedMarker).reason === "string" &&
+    typeof (value as RevokedMarker).revokedAtMs === "number"
+  );
 }
 
 export class SessionRetention {

@@ -28,7 +28,11 @@ export function readSessionClaims(request: Request): SessionClaims | null {
 }
 
 export function tetherProtocolHeader(request: Request): Record<string, string> | undefined {
-  const offered = request.headers.get("Sec-WebSocket-Protocol")?.split(",").map((part) => part.trim()) ?? [];
+  const offered =
+    request.headers
+      .get("Sec-WebSocket-Protocol")
+      ?.split(",")
+      .map((part) => part.trim()) ?? [];
   return offered.includes(PROTOCOL) ? { "Sec-WebSocket-Protocol": PROTOCOL } : undefined;
 }
 

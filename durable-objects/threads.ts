@@ -27,7 +27,11 @@ export function messageView(message: Message): MessageView {
 
 /** The thread if it exists and belongs to `userId`; anyone else's thread is "not found". */
 export function findOwnThread(db: AppDatabase, userId: string, threadId: string): Promise<Thread | undefined> {
-  return db.select().from(threads).where(and(eq(threads.id, threadId), eq(threads.userId, userId))).get();
+  return db
+    .select()
+    .from(threads)
+    .where(and(eq(threads.id, threadId), eq(threads.userId, userId)))
+    .get();
 }
 
 /*
@@ -43,7 +47,13 @@ export function listThreads(db: AppDatabase, userId: string, limit: number, befo
       sql`(${threads.updatedAt}, ${threads}.rowid) < (SELECT updated_at, rowid FROM ${threads} WHERE id = ${beforeId} AND user_id = ${userId})`,
     );
   }
-  return db.select().from(threads).where(and(...conditions)).orderBy(desc(threads.updatedAt), desc(sql`${threads}.rowid`)).limit(limit).all();
+  return db
+    .select()
+    .from(threads)
+    .where(and(...conditions))
+    .orderBy(desc(threads.updatedAt), desc(sql`${threads}.rowid`))
+    .limit(limit)
+    .all();
 }
 
 /** The newest `limit` messages older than the message `beforeId`, returned oldest first. */

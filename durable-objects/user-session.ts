@@ -54,8 +54,7 @@ export class UserSession extends DurableObject<UserSessionEnv> {
     this.log = new EventLog(ctx.storage);
     this.ledger = new RunLedger(ctx.storage.sql);
     this.retention = new SessionRetention(ctx.storage);
-    this.refreshLeadMs =
-      readInteger(env.TOKEN_REFRESH_LEAD_SECONDS, DEFAULT_TOKEN_REFRESH_LEAD_SECONDS, { min: 0, max: 3600 }) * 1000;
+    this.refreshLeadMs = readInteger(env.TOKEN_REFRESH_LEAD_SECONDS, DEFAULT_TOKEN_REFRESH_LEAD_SECONDS, { min: 0, max: 3600 }) * 1000;
     this.frames = new FrameCounter({
       maxFrames: readInteger(env.WS_MAX_FRAMES_PER_WINDOW, DEFAULT_RATE_LIMITS.maxFrames, { min: 1, max: 1_000_000 }),
       windowMs: readInteger(env.WS_RATE_WINDOW_SECONDS, DEFAULT_RATE_LIMITS.windowMs / 1000, { min: 1, max: 3600 }) * 1000,
@@ -74,11 +73,19 @@ export class UserSession extends DurableObject<UserSessionEnv> {
     const db = appDatabase(this.env.APP_DB);
     for (const run of this.ledger.inFlight()) {
       try {
-        await storeRunOutcome(db, { ...run, durationMs: Date.now() - run.startedAt }, { ok: false, error: "interrupted: the session object was reset" });
+        await storeRunOutcome(
+          db,
+          { ...run, durationMs: Date.now() - run.startedAt },
+          { ok: false, error: "interrupted: the session object was reset" },
+        );
       } catch {
         continue;
       }
-      this.publish("error", { code: "run_interrupted", message: "The agent run was interrupted; send the message again to retry.", retryable: true }, { replyTo: run.replyTo, threadId: run.threadId });
+      this.publish(
+        "error",
+        { code: "run_interrupted", message: "The agent run was interrupted; send the message again to retry.", retryable: true },
+        { replyTo: run.replyTo, threadId: run.threadId },
+      );
       this.ledger.end(run.runId);
     }
   }
@@ -150,7 +157,12 @@ export class UserSession extends DurableObject<UserSessionEnv> {
     for (const frame of replay.frames) server.send(frame);
     this.retention.setIdleSince(null);
     await this.scheduleAlarm();
-    logEvent("info", "socket_connected", { session_id: claims.sid, user_id: claims.sub, resumed_from: replay.resumedFrom, sockets: this.openSockets().length });
+    logEvent("info", "socket_connected", {
+      session_id: claims.sid,
+      user_id: claims.sub,
+      resumed_from: replay.resumedFrom,
+      sockets: this.openSockets().length,
+    });
     return new Response(null, { status: 101, webSocket: client, headers: tetherProtocolHeader(request) });
   }
 
@@ -189,14 +201,24 @@ export class UserSession extends DurableObject<UserSessionEnv> {
     const reading = readClientFrame(message);
     if (!reading.ok) {
       if (reading.tooLarge) return this.closeWith(ws, "frame_too_large", reading.message);
-      sendIfOpen(ws, serverFrame("error", { code: reading.code, message: reading.message, retryable: false }, { replyTo: reading.replyTo }));
+      sendIfOpen(
+        ws,
+        serverFrame("error", { code: reading.code, message: reading.message, retryable: false }, { replyTo: reading.replyTo }),
+      );
       return;
     }
     try {
       await this.handler.handle(reading.frame, this.channel(ws, attachment));
     } catch (error) {
       console.error("frame handling failed", error instanceof Error ? error.name : typeof error);
-      sendIfOpen(ws, serverFrame("error", { code: "internal_error", message: "The frame could not be handled.", retryable: true }, { replyTo: reading.frame.id }));
+      sendIfOpen(
+        ws,
+        serverFrame(
+          "error",
+          { code: "internal_error", message: "The frame could not be handled.", retryable: true },
+          { replyTo: reading.frame.id },
+        ),
+      );
     }
   }
 

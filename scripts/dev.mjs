@@ -37,11 +37,13 @@ const env = takeOption(passThrough, "env");
 if (env !== undefined && env !== "dev") fail(`it always runs [env.dev] (development); --env ${env} is for wrangler deploy.`);
 if (!Number.isInteger(appPort) || appPort < 1 || appPort > 65_535) fail("--port must be a TCP port number.");
 const providerPort = Number(process.env.TETHER_DEV_PROVIDER_PORT ?? appPort + 1);
-if (!Number.isInteger(providerPort) || providerPort < 1 || providerPort > 65_535) fail("TETHER_DEV_PROVIDER_PORT must be a TCP port number.");
+if (!Number.isInteger(providerPort) || providerPort < 1 || providerPort > 65_535)
+  fail("TETHER_DEV_PROVIDER_PORT must be a TCP port number.");
 
 // A clear word instead of wrangler's stack trace when another server (another checkout?) has the port.
 const appHost = ip === "localhost" ? "127.0.0.1" : ip;
-if (!(await portIsFree(appPort, appHost))) fail(`port ${appPort} is in use (another npm run dev?). Choose another: npm run dev -- --port ${appPort + 10}`);
+if (!(await portIsFree(appPort, appHost)))
+  fail(`port ${appPort} is in use (another npm run dev?). Choose another: npm run dev -- --port ${appPort + 10}`);
 if (!(await portIsFree(providerPort))) {
   fail(`port ${providerPort}, for the local OIDC provider, is in use. Choose another app port, or set TETHER_DEV_PROVIDER_PORT.`);
 }
@@ -66,7 +68,10 @@ function wranglerDev(args, listen) {
 const children = [
   wranglerDev(devArgs("provider", { vars: { ISSUER: providerOrigin } }), { port: providerPort, inspectorPort: providerInspector }),
   wranglerDev(
-    devArgs("auth", { persistTo, vars: { OAUTH_PROVIDERS: devProviders(providerOrigin), ALLOWED_RETURN_ORIGINS: devReturnOrigins(appPort) } }),
+    devArgs("auth", {
+      persistTo,
+      vars: { OAUTH_PROVIDERS: devProviders(providerOrigin), ALLOWED_RETURN_ORIGINS: devReturnOrigins(appPort) },
+    }),
     { port: authPort, inspectorPort: authInspector },
   ),
   // The user's other flags (everything but --port, --ip, --persist-to) go to the backend as they are.

@@ -15,7 +15,9 @@ export function wrangler(args, options = {}) {
 }
 
 export function applyLocalMigrations(persistTo, { backend = true, quiet = false } = {}) {
-  wrangler(["d1", "migrations", "apply", "tether-auth", "--local", "--persist-to", persistTo, "-c", "workers/auth/wrangler.toml"], { quiet });
+  wrangler(["d1", "migrations", "apply", "tether-auth", "--local", "--persist-to", persistTo, "-c", "workers/auth/wrangler.toml"], {
+    quiet,
+  });
   if (backend) {
     wrangler(["d1", "migrations", "apply", "tether-app", "--local", "--persist-to", persistTo, "-c", "wrangler.toml"], { quiet });
   }
@@ -32,7 +34,15 @@ export function upsertServiceClient({ id, name, audiences, permissions, secret, 
   const secretHash = createHash("sha256").update(secret).digest("base64url");
   const sql =
     "INSERT INTO service_clients (id, name, secret_hash, audiences, permissions, created_at, disabled_at) VALUES (" +
-    [sqlText(id), sqlText(name), sqlText(secretHash), sqlText(JSON.stringify(audiences)), sqlText(JSON.stringify(permissions)), Date.now(), "NULL"].join(", ") +
+    [
+      sqlText(id),
+      sqlText(name),
+      sqlText(secretHash),
+      sqlText(JSON.stringify(audiences)),
+      sqlText(JSON.stringify(permissions)),
+      Date.now(),
+      "NULL",
+    ].join(", ") +
     ") ON CONFLICT (id) DO UPDATE SET secret_hash = excluded.secret_hash, audiences = excluded.audiences, permissions = excluded.permissions, disabled_at = NULL;";
   // By binding name: the same in every section of the config, whatever each database is called.
   wrangler(["d1", "execute", "AUTH_DB", "-c", "workers/auth/wrangler.toml", ...target, "--command", sql], { quiet: true });

@@ -12,6 +12,15 @@ if (!entry) {
   process.exit(2);
 }
 const outfile = `.build/run/${basename(entry, ".ts")}.mjs`;
-await build({ entryPoints: [entry], outfile, bundle: true, platform: "node", format: "esm", target: "node22", packages: "external", logLevel: "warning" });
+await build({
+  entryPoints: [entry],
+  outfile,
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node22",
+  packages: "external",
+  logLevel: "warning",
+});
 const { status } = spawnSync(process.execPath, [outfile, ...args], { stdio: "inherit" });
 process.exit(status ?? 1);

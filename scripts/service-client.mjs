@@ -23,7 +23,9 @@ const { values } = parseArgs({
 });
 function fail(message) {
   console.error(message);
-  console.error("usage: npm run --silent service-client -- --id <id> [--audience <service>]… [--permissions <p>]… [--env staging|production]");
+  console.error(
+    "usage: npm run --silent service-client -- --id <id> [--audience <service>]… [--permissions <p>]… [--env staging|production]",
+  );
   process.exit(2);
 }
 if (!values.id || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(values.id)) fail("--id: 1-128 letters, digits, '.', '_' or '-'.");

@@ -88,7 +88,8 @@ export function tetherClient(origin: string): PeerClient {
         ["tether.v1", `bearer.${token}`],
         (data) => {
           const frame = JSON.parse(data) as { type: string; reply_to?: string };
-          if (frame.reply_to && (frame.type === "pong" || frame.type === "agent_completed" || frame.type === "error")) pending.settle(frame.reply_to);
+          if (frame.reply_to && (frame.type === "pong" || frame.type === "agent_completed" || frame.type === "error"))
+            pending.settle(frame.reply_to);
         },
         (data) => data.includes('"type":"connection_established"'),
       );
@@ -149,13 +150,22 @@ export const floorClient = (origin: string) =>
   echoClient("floor", (_token, room) => `${origin.replace("http", "ws")}/ws?room=${encodeURIComponent(room)}`);
 
 export const partyserverClient = (origin: string) =>
-  echoClient("partyserver", (token, room) => `${origin.replace("http", "ws")}/parties/echo-room/${encodeURIComponent(room)}?token=${token}`);
+  echoClient(
+    "partyserver",
+    (token, room) => `${origin.replace("http", "ws")}/parties/echo-room/${encodeURIComponent(room)}?token=${token}`,
+  );
 
 export function socketIoClient(origin: string): PeerClient {
   return {
     name: "socket.io",
     async connect(token) {
-      const socket: SocketIoSocket = io(origin, { transports: ["websocket"], auth: { token }, reconnection: false, forceNew: true, timeout: TIMEOUT_MS });
+      const socket: SocketIoSocket = io(origin, {
+        transports: ["websocket"],
+        auth: { token },
+        reconnection: false,
+        forceNew: true,
+        timeout: TIMEOUT_MS,
+      });
       const state = { dropped: false, closing: false };
       await new Promise<void>((resolve, reject) => {
         socket.once("connect", () => resolve());

@@ -49,7 +49,13 @@ export async function startTether(options: TetherOptions = {}): Promise<{ server
         entry: "workers/backend/index.ts",
         vars: { AUTH_SERVICE_SECRET: secret, ...BENCH_TETHER_VARS, ...options.backendVars },
       },
-      { name: "tether-auth", config: "workers/auth/wrangler.toml", environment: "dev", entry: "workers/auth/index.ts", vars: { ...options.authVars } },
+      {
+        name: "tether-auth",
+        config: "workers/auth/wrangler.toml",
+        environment: "dev",
+        entry: "workers/auth/index.ts",
+        vars: { ...options.authVars },
+      },
     ],
   });
   return { server, remove: state.remove };
@@ -60,7 +66,10 @@ export async function startPeers(): Promise<Peers> {
   const jwks = await (await fetch(`${tether.server.origin}/.well-known/jwks.json`)).text();
 
   const floorState = temporaryStateDir();
-  wrangler(["d1", "migrations", "apply", "bench-floor", "--local", "--persist-to", floorState.path, "-c", "bench/peers/floor/wrangler.toml"], { quiet: true });
+  wrangler(
+    ["d1", "migrations", "apply", "bench-floor", "--local", "--persist-to", floorState.path, "-c", "bench/peers/floor/wrangler.toml"],
+    { quiet: true },
+  );
   const floor = await startMiniflareHost("floor", {
     port: await freePort(),
     persistTo: floorState.path,
@@ -70,7 +79,14 @@ export async function startPeers(): Promise<Peers> {
   const partyserver = await startMiniflareHost("partyserver", {
     port: await freePort(),
     persistTo: partyState.path,
-    workers: [{ name: "bench-partyserver", config: "bench/peers/partyserver/wrangler.toml", entry: "bench/peers/partyserver/index.ts", vars: { TETHER_JWKS: jwks } }],
+    workers: [
+      {
+        name: "bench-partyserver",
+        config: "bench/peers/partyserver/wrangler.toml",
+        entry: "bench/peers/partyserver/index.ts",
+        vars: { TETHER_JWKS: jwks },
+      },
+    ],
   });
   const socketPort = await freePort();
   const socketio = await startNodeServer("socket.io", "bench/peers/socketio-server.ts", [String(socketPort), jwks], socketPort);

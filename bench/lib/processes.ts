@@ -50,7 +50,9 @@ function stopper(child: ChildProcess): () => Promise<void> {
 }
 
 function statusKb(pid: number, field: "VmRSS" | "VmHWM"): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((entry) => entry.startsWith(`${field}:`));
+  const line = readFileSync(`/proc/${pid}/status`, "utf8")
+    .split("\n")
+    .find((entry) => entry.startsWith(`${field}:`));
   return Number(line?.match(/(\d+)/)?.[1] ?? 0);
 }
 
@@ -90,7 +92,12 @@ export async function startMiniflareHost(label: string, spec: HostSpec): Promise
   await waitForReady(child, label);
   const workerd = childrenOf(child.pid ?? -1).filter((pid) => readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "workerd");
   if (workerd.length === 0) throw new Error(`${label}: no workerd process found under the host`);
-  return { origin: `http://127.0.0.1:${spec.port}`, memory: () => memoryOfAll(workerd), cpuMs: () => cpuMsOfAll(workerd), stop: stopper(child) };
+  return {
+    origin: `http://127.0.0.1:${spec.port}`,
+    memory: () => memoryOfAll(workerd),
+    cpuMs: () => cpuMsOfAll(workerd),
+    stop: stopper(child),
+  };
 }
 
 /** A Node server script that prints READY when it listens. */

@@ -46,7 +46,10 @@ function machine(): string {
     ["Memory", `${(totalmem() / 1024 ** 3).toFixed(1)} GiB`],
     ["OS", `Linux ${release()}`],
     ["Node", process.version],
-    ...["workerd", "miniflare", "wrangler", "partyserver", "socket.io", "socket.io-client", "jose", "hdr-histogram-js"].map((name) => [name, version(name)]),
+    ...["workerd", "miniflare", "wrangler", "partyserver", "socket.io", "socket.io-client", "jose", "hdr-histogram-js"].map((name) => [
+      name,
+      version(name),
+    ]),
   ];
   return ["| | |", "|---|---|", ...rows.map(([key, value]) => `| ${key} | ${value} |`)].join("\n");
 }
@@ -74,13 +77,39 @@ function targets(results: BenchResults): Target[] {
   const tetherMessage = results.message.tether?.[10] ?? [];
   const floorMessage = results.message.floor?.[10] ?? [];
   const list: Target[] = [
-    { name: "W2 ping p50, Tether / floor (1 socket)", measured: pairedRatio(tetherPing, results.ping.floor ?? [], (run) => run.single.p50), limit: 1.5, kind: "max" },
-    { name: "W2 ping p50, Tether / partyserver (1 socket)", measured: pairedRatio(tetherPing, results.ping.partyserver ?? [], (run) => run.single.p50), limit: 1, kind: "max" },
-    { name: "W2 ping p50, Tether / socket.io (1 socket)", measured: pairedRatio(tetherPing, results.ping["socket.io"] ?? [], (run) => run.single.p50), limit: 1, kind: "max" },
-    { name: `W1 connect p99 with validation, Tether / floor (${largest} sockets)`, measured: pairedRatio(tetherConnect, results.connect.floor?.[largest] ?? [], (run) => run.p99), limit: 2, kind: "max" },
+    {
+      name: "W2 ping p50, Tether / floor (1 socket)",
+      measured: pairedRatio(tetherPing, results.ping.floor ?? [], (run) => run.single.p50),
+      limit: 1.5,
+      kind: "max",
+    },
+    {
+      name: "W2 ping p50, Tether / partyserver (1 socket)",
+      measured: pairedRatio(tetherPing, results.ping.partyserver ?? [], (run) => run.single.p50),
+      limit: 1,
+      kind: "max",
+    },
+    {
+      name: "W2 ping p50, Tether / socket.io (1 socket)",
+      measured: pairedRatio(tetherPing, results.ping["socket.io"] ?? [], (run) => run.single.p50),
+      limit: 1,
+      kind: "max",
+    },
+    {
+      name: `W1 connect p99 with validation, Tether / floor (${largest} sockets)`,
+      measured: pairedRatio(tetherConnect, results.connect.floor?.[largest] ?? [], (run) => run.p99),
+      limit: 2,
+      kind: "max",
+    },
     { name: "W4 validation, uncached / cached (p50)", measured: results.validation.ratio, limit: 20, kind: "min" },
   ];
-  if (tetherMessage.length > 0) list.splice(4, 0, { name: "W3 message p50, Tether / floor with D1 (10 sessions)", measured: pairedRatio(tetherMessage, floorMessage, (run) => run.p50), limit: 2, kind: "max" });
+  if (tetherMessage.length > 0)
+    list.splice(4, 0, {
+      name: "W3 message p50, Tether / floor with D1 (10 sessions)",
+      measured: pairedRatio(tetherMessage, floorMessage, (run) => run.p50),
+      limit: 2,
+      kind: "max",
+    });
   return list;
 }
 
@@ -96,7 +125,9 @@ function connectSection(results: BenchResults): string {
       );
       if (peer !== "tether") {
         const tether = results.connect.tether?.[sockets] ?? [];
-        ratios.push(`| ${peer} | ${sockets} | ${times(pairedRatio(tether, runs, (run) => run.p50))} | ${times(pairedRatio(tether, runs, (run) => run.p99))} |`);
+        ratios.push(
+          `| ${peer} | ${sockets} | ${times(pairedRatio(tether, runs, (run) => run.p50))} | ${times(pairedRatio(tether, runs, (run) => run.p99))} |`,
+        );
       }
     }
   }
@@ -123,7 +154,10 @@ function pingSection(results: BenchResults): string {
     const runs = results.ping[peer] ?? [];
     if (runs.length === 0) return [];
     const tether = results.ping.tether ?? [];
-    const ratio = peer === "tether" ? "" : ` ${times(pairedRatio(tether, runs, (run) => run.single.p50))} / ${times(pairedRatio(tether, runs, (run) => run.many.p50))}`;
+    const ratio =
+      peer === "tether"
+        ? ""
+        : ` ${times(pairedRatio(tether, runs, (run) => run.single.p50))} / ${times(pairedRatio(tether, runs, (run) => run.many.p50))}`;
     return [
       `| ${peer} | ${ms(medianOf(runs, (run) => run.single.p50))} | ${ms(medianOf(runs, (run) => run.single.p99))} | ${medianOf(runs, (run) => run.cpuUs).toFixed(0)} | ${ms(medianOf(runs, (run) => run.many.p50))} | ${ms(medianOf(runs, (run) => run.many.p99))} |${ratio} |`,
     ];
@@ -183,7 +217,9 @@ function heldSection(results: BenchResults): string {
   const rows = PEERS.flatMap((peer) => {
     const held = results.held[peer];
     if (!held) return [];
-    return [`| ${peer} | ${held.sockets} | ${held.holdSeconds} | ${held.rssBeforeMb.toFixed(0)} | ${held.rssHeldMb.toFixed(0)} | ${held.kbPerSocket.toFixed(1)} | ${held.dropped} |`];
+    return [
+      `| ${peer} | ${held.sockets} | ${held.holdSeconds} | ${held.rssBeforeMb.toFixed(0)} | ${held.rssHeldMb.toFixed(0)} | ${held.kbPerSocket.toFixed(1)} | ${held.dropped} |`,
+    ];
   });
   return [
     "## W5 held",
@@ -197,7 +233,13 @@ function heldSection(results: BenchResults): string {
 }
 
 function hotTable(title: string, functions: ProfileResults["ping"]): string {
-  return [`**${title}**`, "", "| function (bundle:line) | share of busy time |", "|---|---|", ...functions.map((hot) => `| \`${hot.name}\` | ${(hot.share * 100).toFixed(1)}% |`)].join("\n");
+  return [
+    `**${title}**`,
+    "",
+    "| function (bundle:line) | share of busy time |",
+    "|---|---|",
+    ...functions.map((hot) => `| \`${hot.name}\` | ${(hot.share * 100).toFixed(1)}% |`),
+  ].join("\n");
 }
 
 function profileSection(results: BenchResults): string {
@@ -225,14 +267,38 @@ export function chartPoints(results: BenchResults): ChartPoint[] {
   const smallest = Math.min(...results.config.w1Sockets);
   for (const peer of PEERS) {
     const connect = results.connect[peer]?.[smallest] ?? [];
-    if (connect.length) add(`W1 connect (${smallest} sockets)`, peer, medianOf(connect, (run) => run.p50), medianOf(connect, (run) => run.p99));
+    if (connect.length)
+      add(
+        `W1 connect (${smallest} sockets)`,
+        peer,
+        medianOf(connect, (run) => run.p50),
+        medianOf(connect, (run) => run.p99),
+      );
     const ping = results.ping[peer] ?? [];
-    if (ping.length) add("W2 ping (1 socket)", peer, medianOf(ping, (run) => run.single.p50), medianOf(ping, (run) => run.single.p99));
-    if (ping.length) add(`W2 ping (${results.config.w2.sockets} sockets)`, peer, medianOf(ping, (run) => run.many.p50), medianOf(ping, (run) => run.many.p99));
+    if (ping.length)
+      add(
+        "W2 ping (1 socket)",
+        peer,
+        medianOf(ping, (run) => run.single.p50),
+        medianOf(ping, (run) => run.single.p99),
+      );
+    if (ping.length)
+      add(
+        `W2 ping (${results.config.w2.sockets} sockets)`,
+        peer,
+        medianOf(ping, (run) => run.many.p50),
+        medianOf(ping, (run) => run.many.p99),
+      );
   }
   for (const peer of ["tether", "floor"] as const) {
     const message = results.message[peer]?.[10] ?? [];
-    if (message.length) add("W3 message (10 sessions)", peer === "floor" ? "floor + D1" : peer, medianOf(message, (run) => run.p50), medianOf(message, (run) => run.p99));
+    if (message.length)
+      add(
+        "W3 message (10 sessions)",
+        peer === "floor" ? "floor + D1" : peer,
+        medianOf(message, (run) => run.p50),
+        medianOf(message, (run) => run.p99),
+      );
   }
   return points;
 }

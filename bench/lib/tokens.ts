@@ -16,14 +16,18 @@ function sessionOf(token: string): string {
 
 export function mintTokens(origin: string, count: number): Promise<MintedToken[]> {
   const run = crypto.randomUUID().slice(0, 8);
-  return inPool(Array.from({ length: count }, (_, index) => index), 16, async (index) => {
-    const response = await fetch(`${origin}/auth/dev/login`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ email: `bench-${run}-${index}@example.com` }),
-    });
-    if (!response.ok) throw new Error(`dev login answered ${response.status}: ${await response.text()}`);
-    const { access_token: token } = (await response.json()) as { access_token: string };
-    return { token, room: sessionOf(token) };
-  });
+  return inPool(
+    Array.from({ length: count }, (_, index) => index),
+    16,
+    async (index) => {
+      const response = await fetch(`${origin}/auth/dev/login`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ email: `bench-${run}-${index}@example.com` }),
+      });
+      if (!response.ok) throw new Error(`dev login answered ${response.status}: ${await response.text()}`);
+      const { access_token: token } = (await response.json()) as { access_token: string };
+      return { token, room: sessionOf(token) };
+    },
+  );
 }

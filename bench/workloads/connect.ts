@@ -15,7 +15,11 @@ export interface ConnectRun extends Percentiles {
 /** peer → socket count → one entry per run. */
 export type ConnectResults = Partial<Record<PeerName, Record<number, ConnectRun[]>>>;
 
-export async function runConnect(peers: Peer[], config: BenchConfig, mint: (count: number) => Promise<MintedToken[]>): Promise<ConnectResults> {
+export async function runConnect(
+  peers: Peer[],
+  config: BenchConfig,
+  mint: (count: number) => Promise<MintedToken[]>,
+): Promise<ConnectResults> {
   const results: ConnectResults = {};
   // Warm-up: every peer has loaded its code and opened a few sockets before anything is timed.
   const warmup = await mint(20);

@@ -21,7 +21,10 @@ export async function runHeld(peers: Peer[], config: BenchConfig, tokens: Minted
   const before = new Map(peers.map((peer) => [peer, peer.server.memory().rssMb]));
   const held = new Map<Peer, Connection[]>();
   for (const peer of peers) {
-    held.set(peer, await inPool(tokens.slice(0, sockets), config.connectConcurrency, ({ token, room }) => peer.client.connect(token, room)));
+    held.set(
+      peer,
+      await inPool(tokens.slice(0, sockets), config.connectConcurrency, ({ token, room }) => peer.client.connect(token, room)),
+    );
   }
   // The hold is the workload: idle sockets, nothing sent, for the time a user leaves a tab open.
   await new Promise((resolve) => setTimeout(resolve, holdSeconds * 1000));

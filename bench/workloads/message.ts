@@ -21,7 +21,9 @@ export async function runMessages(peers: Peer[], config: BenchConfig, tokens: Mi
     for (const sessions of config.w3.sessions) {
       const perSession = config.w3.messagesPerSession(sessions);
       for (const peer of peers) {
-        const connections = await inPool(tokens.slice(0, sessions), config.connectConcurrency, ({ token, room }) => peer.client.connect(token, room));
+        const connections = await inPool(tokens.slice(0, sessions), config.connectConcurrency, ({ token, room }) =>
+          peer.client.connect(token, room),
+        );
         // One message per session first: the session's rows and objects exist before timing.
         await Promise.all(connections.map((connection) => connection.message("what is 1+1")));
         const latencies = new Latencies();

@@ -34,7 +34,9 @@ export async function runPing(peers: Peer[], config: BenchConfig, tokens: Minted
       await connection.close();
 
       const many = new Latencies();
-      const connections = await inPool(rest.slice(0, sockets), config.connectConcurrency, ({ token, room }) => peer.client.connect(token, room));
+      const connections = await inPool(rest.slice(0, sockets), config.connectConcurrency, ({ token, room }) =>
+        peer.client.connect(token, room),
+      );
       await Promise.all(
         connections.map(async (each) => {
           for (let index = 0; index < pingsPerSocket + 2; index += 1) {

@@ -45,9 +45,11 @@ export async function runProfiles(): Promise<ProfileResults> {
     const sessions = await connect(tokens.slice(321, 331));
     await Promise.all(sessions.map((each) => each.message("what is 1+1")));
     const message = await backend.profile(async () => {
-      await Promise.all(sessions.map(async (each, session) => {
-        for (let index = 0; index < 25; index += 1) await each.message(`what is ${session} * ${index} + 7`);
-      }));
+      await Promise.all(
+        sessions.map(async (each, session) => {
+          for (let index = 0; index < 25; index += 1) await each.message(`what is ${session} * ${index} + 7`);
+        }),
+      );
     });
     await Promise.all(sessions.map((each) => each.close()));
     return { connectBackend, connectAuth, ping, message };

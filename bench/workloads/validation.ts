@@ -30,9 +30,20 @@ export async function runValidation(config: BenchConfig): Promise<ValidationResu
     port: await freePort(),
     persistTo: state.path,
     workers: [
-      { name: "tether-bench-probe", config: "bench/probe/wrangler.toml", entry: "bench/probe/probe.ts", vars: { AUTH_SERVICE_SECRET: secret } },
+      {
+        name: "tether-bench-probe",
+        config: "bench/probe/wrangler.toml",
+        entry: "bench/probe/probe.ts",
+        vars: { AUTH_SERVICE_SECRET: secret },
+      },
       // No backend here: session sync has nowhere to go, and validation does not need it.
-      { name: "tether-auth", config: "workers/auth/wrangler.toml", environment: "dev", entry: "workers/auth/index.ts", serviceBindings: {} },
+      {
+        name: "tether-auth",
+        config: "workers/auth/wrangler.toml",
+        environment: "dev",
+        entry: "workers/auth/index.ts",
+        serviceBindings: {},
+      },
     ],
   });
   try {
@@ -50,7 +61,8 @@ export async function runValidation(config: BenchConfig): Promise<ValidationResu
       const many = await timeRequest(mode, VALIDATIONS[mode] + 1);
       return Math.max(0, many - single) / VALIDATIONS[mode];
     };
-    for (let warm = 0; warm < 3; warm += 1) await Promise.all([timeRequest("cached", VALIDATIONS.cached), timeRequest("rpc", VALIDATIONS.rpc)]);
+    for (let warm = 0; warm < 3; warm += 1)
+      await Promise.all([timeRequest("cached", VALIDATIONS.cached), timeRequest("rpc", VALIDATIONS.rpc)]);
     const cached = new Latencies();
     const uncached = new Latencies();
     const ratios: number[] = [];

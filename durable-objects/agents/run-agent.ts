@@ -35,7 +35,14 @@ export async function runAgent(
     async call(toolName: string, toolInput: unknown): Promise<ToolOutcome> {
       const callId = crypto.randomUUID();
       toolCalls += 1;
-      publish("tool_executing", { run_id: runId, agent_name: agentName, tool_name: toolName, call_id: callId, input: toolInput, timestamp: now() });
+      publish("tool_executing", {
+        run_id: runId,
+        agent_name: agentName,
+        tool_name: toolName,
+        call_id: callId,
+        input: toolInput,
+        timestamp: now(),
+      });
       const callStartedAt = Date.now();
       const tool = tools.find((candidate) => candidate.name === toolName);
       let outcome: ToolOutcome;

@@ -47,7 +47,13 @@ export class Transcript {
     if (existing) return existing;
     const item = element("li", "message run");
     item.setAttribute("aria-label", "Agent run");
-    const view: RunView = { item, steps: element("div", "steps"), answer: element("p", "answer"), meta: element("p", "meta"), tools: new Map() };
+    const view: RunView = {
+      item,
+      steps: element("div", "steps"),
+      answer: element("p", "answer"),
+      meta: element("p", "meta"),
+      tools: new Map(),
+    };
     item.append(view.steps, view.answer, view.meta);
     this.runs.set(replyTo, view);
     this.list.append(item);
@@ -73,7 +79,11 @@ export class Transcript {
       case "tool_executing": {
         const call = payload as ServerPayloads["tool_executing"];
         const tool = element("div", "tool");
-        tool.append(element("strong", "", `Tool: ${call.tool_name}`), element("pre", "input", `input ${json(call.input)}`), element("pre", "output", "running…"));
+        tool.append(
+          element("strong", "", `Tool: ${call.tool_name}`),
+          element("pre", "input", `input ${json(call.input)}`),
+          element("pre", "output", "running…"),
+        );
         this.run(replyTo).tools.set(call.call_id, tool);
         this.run(replyTo).steps.append(tool);
         return;
@@ -98,7 +108,9 @@ export class Transcript {
       case "error": {
         const failure = payload as ServerPayloads["error"];
         const view = this.run(replyTo);
-        view.meta.replaceChildren(element("span", "failed", `Failed: ${failure.message}${failure.retryable ? " (you can send it again)" : ""}`));
+        view.meta.replaceChildren(
+          element("span", "failed", `Failed: ${failure.message}${failure.retryable ? " (you can send it again)" : ""}`),
+        );
         return;
       }
       default:

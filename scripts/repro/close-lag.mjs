@@ -45,11 +45,13 @@ export default {
 };`;
 
 // This Miniflare (5.x beta) takes v4-style options only through convertV4MiniflareOptions.
-const mf = new Miniflare(convertV4MiniflareOptions({
-  host: "127.0.0.1", port: 0, // random free port
-  workers: [{ name: "repro", modules: true, script, compatibilityDate: "2025-06-01",
-              durableObjects: { ROOM: "Room" } }],
-}));
+const mf = new Miniflare(
+  convertV4MiniflareOptions({
+    host: "127.0.0.1",
+    port: 0, // random free port
+    workers: [{ name: "repro", modules: true, script, compatibilityDate: "2025-06-01", durableObjects: { ROOM: "Room" } }],
+  }),
+);
 const base = await mf.ready; // http://127.0.0.1:<random port>/
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -60,7 +62,10 @@ async function measure(room, { mode = "hib", greet = false, before = async () =>
   const ws = new WebSocket(wsUrl);
   const msgs = [];
   ws.addEventListener("message", (e) => msgs.push(e.data));
-  await new Promise((res, rej) => { ws.onopen = res; ws.onerror = rej; });
+  await new Promise((res, rej) => {
+    ws.onopen = res;
+    ws.onerror = rej;
+  });
   await before(ws, msgs);
   const closed = new Promise((res) => ws.addEventListener("close", (e) => res(e)));
   const t0 = await trigger(room, ws);
@@ -86,15 +91,27 @@ const cases = {
   "c accept(), no client frame, RPC close": { mode: "plain", trigger: rpcClose },
   // (d) closing from inside webSocketMessage (a socket event) for comparison
   "d hib, close inside webSocketMessage": {
-    trigger: async (_room, ws) => { const t0 = performance.now(); ws.send("close-me"); return t0; },
+    trigger: async (_room, ws) => {
+      const t0 = performance.now();
+      ws.send("close-me");
+      return t0;
+    },
   },
   // (e) mitigation "ping once": fire-and-forget frame right after open, RPC close 1 s later
   "e hib, ping once on open, RPC close later": {
-    before: async (ws) => { ws.send("ping"); await sleep(1000); }, trigger: rpcClose,
+    before: async (ws) => {
+      ws.send("ping");
+      await sleep(1000);
+    },
+    trigger: rpcClose,
   },
   // (f) object sends a frame first, client never does — reported not to help
   "f hib, server frame only, RPC close": {
-    greet: true, before: async (_ws, msgs) => { while (!msgs.length) await sleep(5); }, trigger: rpcClose,
+    greet: true,
+    before: async (_ws, msgs) => {
+      while (!msgs.length) await sleep(5);
+    },
+    trigger: rpcClose,
   },
 };
 

@@ -26,15 +26,60 @@ describe("register refuses bad input with a clear error and stores nothing", () 
       415,
       "unsupported_media_type",
     ],
-    ["an unknown field", (e: string) => postJson(exports.default, "/auth/register", { email: e, password: STRONG_PASSWORD, name: "N", admin: true }), 400, "validation_failed"],
-    ["a missing field", (e: string) => postJson(exports.default, "/auth/register", { email: e, password: STRONG_PASSWORD }), 400, "validation_failed"],
-    ["a non-string name", (e: string) => postJson(exports.default, "/auth/register", { email: e, password: STRONG_PASSWORD, name: 42 }), 400, "validation_failed"],
-    ["a blank name", (e: string) => postJson(exports.default, "/auth/register", { email: e, password: STRONG_PASSWORD, name: "   " }), 400, "validation_failed"],
-    ["a short password", (e: string) => postJson(exports.default, "/auth/register", { email: e, password: "abc12", name: "N" }), 400, "weak_password"],
-    ["a common password", (e: string) => postJson(exports.default, "/auth/register", { email: e, password: "password123", name: "N" }), 400, "weak_password"],
-    ["the email as password", (e: string) => postJson(exports.default, "/auth/register", { email: e, password: e, name: "N" }), 400, "weak_password"],
-    ["a 129-character password", (e: string) => postJson(exports.default, "/auth/register", { email: e, password: "x1".repeat(64) + "y", name: "N" }), 400, "validation_failed"],
-    ["a body over 16 KiB", (e: string) => postJson(exports.default, "/auth/register", { email: e, password: "p".repeat(20_000), name: "N" }), 413, "payload_too_large"],
+    [
+      "an unknown field",
+      (e: string) => postJson(exports.default, "/auth/register", { email: e, password: STRONG_PASSWORD, name: "N", admin: true }),
+      400,
+      "validation_failed",
+    ],
+    [
+      "a missing field",
+      (e: string) => postJson(exports.default, "/auth/register", { email: e, password: STRONG_PASSWORD }),
+      400,
+      "validation_failed",
+    ],
+    [
+      "a non-string name",
+      (e: string) => postJson(exports.default, "/auth/register", { email: e, password: STRONG_PASSWORD, name: 42 }),
+      400,
+      "validation_failed",
+    ],
+    [
+      "a blank name",
+      (e: string) => postJson(exports.default, "/auth/register", { email: e, password: STRONG_PASSWORD, name: "   " }),
+      400,
+      "validation_failed",
+    ],
+    [
+      "a short password",
+      (e: string) => postJson(exports.default, "/auth/register", { email: e, password: "abc12", name: "N" }),
+      400,
+      "weak_password",
+    ],
+    [
+      "a common password",
+      (e: string) => postJson(exports.default, "/auth/register", { email: e, password: "password123", name: "N" }),
+      400,
+      "weak_password",
+    ],
+    [
+      "the email as password",
+      (e: string) => postJson(exports.default, "/auth/register", { email: e, password: e, name: "N" }),
+      400,
+      "weak_password",
+    ],
+    [
+      "a 129-character password",
+      (e: string) => postJson(exports.default, "/auth/register", { email: e, password: "x1".repeat(64) + "y", name: "N" }),
+      400,
+      "validation_failed",
+    ],
+    [
+      "a body over 16 KiB",
+      (e: string) => postJson(exports.default, "/auth/register", { email: e, password: "p".repeat(20_000), name: "N" }),
+      413,
+      "payload_too_large",
+    ],
   ])("%s", async (_label, send, status, code) => {
     const address = email();
     const response = await send(address);
@@ -43,17 +88,24 @@ describe("register refuses bad input with a clear error and stores nothing", () 
     expect(await usersWithEmail(address)).toBe(0);
   });
 
-  it.each(["not-an-email", "a@b", "spaces in@example.com", "two@@example.com", `${"x".repeat(250)}@example.com`])("an invalid email (%#)", async (address) => {
-    const response = await postJson(exports.default, "/auth/register", { email: address, password: STRONG_PASSWORD, name: "N" });
-    expect(response.status).toBe(400);
-    expect(await errorOf(response)).toMatchObject({ code: "validation_failed", message: expect.stringContaining("email") });
-    expect(await usersWithEmail(address)).toBe(0);
-  });
+  it.each(["not-an-email", "a@b", "spaces in@example.com", "two@@example.com", `${"x".repeat(250)}@example.com`])(
+    "an invalid email (%#)",
+    async (address) => {
+      const response = await postJson(exports.default, "/auth/register", { email: address, password: STRONG_PASSWORD, name: "N" });
+      expect(response.status).toBe(400);
+      expect(await errorOf(response)).toMatchObject({ code: "validation_failed", message: expect.stringContaining("email") });
+      expect(await usersWithEmail(address)).toBe(0);
+    },
+  );
 
   it("refuses a duplicate email, in any letter case, with 409 and keeps one row", async () => {
     const address = uniqueEmail("dup");
     await registerUser(exports.default, { email: address });
-    const again = await postJson(exports.default, "/auth/register", { email: address.toUpperCase(), password: STRONG_PASSWORD, name: "Other" });
+    const again = await postJson(exports.default, "/auth/register", {
+      email: address.toUpperCase(),
+      password: STRONG_PASSWORD,
+      name: "Other",
+    });
     expect(again.status).toBe(409);
     expect((await errorOf(again)).code).toBe("email_taken");
     expect(await usersWithEmail(address)).toBe(1);

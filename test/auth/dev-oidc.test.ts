@@ -11,7 +11,10 @@ const verifier = "v".repeat(43);
 
 async function challengeOf(codeVerifier: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(codeVerifier)));
-  return btoa(String.fromCharCode(...digest)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return btoa(String.fromCharCode(...digest))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 }
 
 async function authorizeParams(overrides: Record<string, string | null> = {}): Promise<URLSearchParams> {
@@ -44,17 +47,33 @@ async function codeFor(params: URLSearchParams): Promise<string> {
 const redeem = (code: string, codeVerifier = verifier) =>
   provider.fetch(`${PROVIDER_ORIGIN}/token`, {
     method: "POST",
-    body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: redirectUri, client_id: "tether-dev", code_verifier: codeVerifier }),
+    body: new URLSearchParams({
+      grant_type: "authorization_code",
+      code,
+      redirect_uri: redirectUri,
+      client_id: "tether-dev",
+      code_verifier: codeVerifier,
+    }),
   });
 
 describe("the local OIDC provider", () => {
   it("publishes discovery with S256 PKCE and the RFC 9207 iss parameter", async () => {
-    const discovery = (await (await provider.fetch(`${PROVIDER_ORIGIN}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
-    expect(discovery).toMatchObject({ issuer: PROVIDER_ORIGIN, code_challenge_methods_supported: ["S256"], authorization_response_iss_parameter_supported: true });
+    const discovery = (await (await provider.fetch(`${PROVIDER_ORIGIN}/.well-known/openid-configuration`)).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(discovery).toMatchObject({
+      issuer: PROVIDER_ORIGIN,
+      code_challenge_methods_supported: ["S256"],
+      authorization_response_iss_parameter_supported: true,
+    });
   });
 
   it("never redirects to an unregistered redirect_uri", async () => {
-    const response = await provider.fetch(`${PROVIDER_ORIGIN}/authorize?${await authorizeParams({ redirect_uri: "https://evil.example/cb" })}`, { redirect: "manual" });
+    const response = await provider.fetch(
+      `${PROVIDER_ORIGIN}/authorize?${await authorizeParams({ redirect_uri: "https://evil.example/cb" })}`,
+      { redirect: "manual" },
+    );
     expect(response.status).toBe(400);
     expect(response.headers.get("Location")).toBeNull();
   });
@@ -78,12 +97,18 @@ describe("the local OIDC provider", () => {
   });
 
   it("refuses to serve when its ISSUER is not on loopback (deployed by mistake)", async () => {
-    const response = await devOidc.fetch(new Request("https://oidc.example/.well-known/openid-configuration"), { ISSUER: "https://oidc.example", CLIENTS: "[]" });
+    const response = await devOidc.fetch(new Request("https://oidc.example/.well-known/openid-configuration"), {
+      ISSUER: "https://oidc.example",
+      CLIENTS: "[]",
+    });
     expect(response.status).toBe(503);
   });
 
   it("refuses a request addressed to a public host name, whatever its ISSUER", async () => {
-    const response = await devOidc.fetch(new Request("https://oidc.example/.well-known/openid-configuration"), { ISSUER: "http://localhost:8788", CLIENTS: "[]" });
+    const response = await devOidc.fetch(new Request("https://oidc.example/.well-known/openid-configuration"), {
+      ISSUER: "http://localhost:8788",
+      CLIENTS: "[]",
+    });
     expect(response.status).toBe(403);
   });
 });

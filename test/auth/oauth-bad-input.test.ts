@@ -73,7 +73,10 @@ describe("return_to open-redirect tricks", () => {
   ])("accepts %s", async (_name, returnTo, normalized) => {
     const authorize = await browser().start("dev", returnTo);
     expect(decodeJwt(authorize.searchParams.get("state") ?? "").return_origin).toBe(new URL(normalized).origin);
-    const row = await db.prepare("SELECT return_to FROM oauth_logins WHERE id = ?").bind(decodeJwt(authorize.searchParams.get("state") ?? "").jti).first<{ return_to: string }>();
+    const row = await db
+      .prepare("SELECT return_to FROM oauth_logins WHERE id = ?")
+      .bind(decodeJwt(authorize.searchParams.get("state") ?? "").jti)
+      .first<{ return_to: string }>();
     expect(row?.return_to).toBe(normalized);
   });
 
@@ -143,7 +146,10 @@ describe("state", () => {
     const signIn = browser();
     const who = person();
     const url = await callbackUrl(signIn, who);
-    await db.prepare("UPDATE oauth_logins SET expires_at = ? WHERE id = ?").bind(Date.now() - 1, decodeJwt(url.searchParams.get("state") ?? "").jti).run();
+    await db
+      .prepare("UPDATE oauth_logins SET expires_at = ? WHERE id = ?")
+      .bind(Date.now() - 1, decodeJwt(url.searchParams.get("state") ?? "").jti)
+      .run();
     await expectStateRefused(signIn, url, who);
   });
 
@@ -257,7 +263,10 @@ describe("POST /auth/oauth/handoff", () => {
 
   it("is refused after 60 seconds", async () => {
     const code = await freshHandoff();
-    await db.prepare("UPDATE oauth_logins SET handoff_expires_at = ? WHERE handoff_expires_at > ?").bind(Date.now() - 1, Date.now()).run();
+    await db
+      .prepare("UPDATE oauth_logins SET handoff_expires_at = ? WHERE handoff_expires_at > ?")
+      .bind(Date.now() - 1, Date.now())
+      .run();
     await expectJsonError(await exchangeHandoff(exports.default, code), 401, "invalid_handoff");
   });
 

@@ -23,7 +23,14 @@ describe("ALLOWED_RETURN_ORIGINS", () => {
     const rules = parseAllowedOrigins("https://app.example https://*.preview.example");
     expect(originAllowed("https://app.example", rules)).toBe(true);
     expect(originAllowed("https://pr-1.preview.example", rules)).toBe(true);
-    for (const origin of ["https://app.example.evil", "https://evilapp.example", "https://app.example/", "null", "", "https://x.y.preview.example"]) {
+    for (const origin of [
+      "https://app.example.evil",
+      "https://evilapp.example",
+      "https://app.example/",
+      "null",
+      "",
+      "https://x.y.preview.example",
+    ]) {
       expect(originAllowed(origin, rules)).toBe(false);
     }
   });
@@ -45,9 +52,24 @@ describe("OAUTH_PROVIDERS", () => {
       OAUTH_CLIENT_SECRET_MY_OKTA: "okta-secret",
     };
     const providers = configuredProviders(env);
-    expect(providers.get("google")).toMatchObject({ protocol: "oidc", issuer: "https://accounts.google.com", clientSecret: "google-secret", scopes: ["openid", "email", "profile"] });
-    expect(providers.get("github")).toMatchObject({ protocol: "github", issuer: "https://github.com", apiUrl: "https://api.github.com", clientSecret: null });
-    expect(providers.get("my-okta")).toMatchObject({ protocol: "oidc", name: "Okta", issuer: "https://example.okta.com", clientSecret: "okta-secret" });
+    expect(providers.get("google")).toMatchObject({
+      protocol: "oidc",
+      issuer: "https://accounts.google.com",
+      clientSecret: "google-secret",
+      scopes: ["openid", "email", "profile"],
+    });
+    expect(providers.get("github")).toMatchObject({
+      protocol: "github",
+      issuer: "https://github.com",
+      apiUrl: "https://api.github.com",
+      clientSecret: null,
+    });
+    expect(providers.get("my-okta")).toMatchObject({
+      protocol: "oidc",
+      name: "Okta",
+      issuer: "https://example.okta.com",
+      clientSecret: "okta-secret",
+    });
     expect(clientSecretName("my-okta")).toBe("OAUTH_CLIENT_SECRET_MY_OKTA");
   });
 
@@ -58,6 +80,8 @@ describe("OAUTH_PROVIDERS", () => {
     ["a bad provider id", JSON.stringify({ "Bad Id": { type: "google", client_id: "a" } })],
     ["an issuer that is not http(s)", JSON.stringify({ x: { type: "oidc", issuer: "javascript:alert(1)", client_id: "a" } })],
   ])("answers 503 provider_unavailable for %s", (_name, raw) => {
-    expect(() => configuredProviders({ OAUTH_PROVIDERS: raw })).toThrow(expect.objectContaining({ code: "provider_unavailable", status: 503 }));
+    expect(() => configuredProviders({ OAUTH_PROVIDERS: raw })).toThrow(
+      expect.objectContaining({ code: "provider_unavailable", status: 503 }),
+    );
   });
 });

@@ -49,7 +49,9 @@ describe("sign-in through the local OIDC provider", () => {
     expect(state).toMatchObject({ provider: "dev", return_origin: ORIGIN, aud: "tether-auth:oauth-state" });
     expect((state.exp ?? 0) - (state.iat ?? 0)).toBe(600);
     expect(JSON.stringify(state)).not.toContain(params.nonce);
-    expect(response.headers.get("Set-Cookie")).toMatch(/^tether_oauth_binding=[\w-]{43}; Max-Age=600; Path=\/auth\/oauth; HttpOnly; SameSite=Lax$/);
+    expect(response.headers.get("Set-Cookie")).toMatch(
+      /^tether_oauth_binding=[\w-]{43}; Max-Age=600; Path=\/auth\/oauth; HttpOnly; SameSite=Lax$/,
+    );
   });
 
   it("runs start → authorize → callback → handoff → tokens, creating the user and linking the identity", async () => {
@@ -65,7 +67,10 @@ describe("sign-in through the local OIDC provider", () => {
     const tokens = await tokensFrom(callback);
     expect(tokens).toMatchObject({ token_type: "Bearer", user: { email, name: "Ida Oidc" } });
     expect((await getWithBearer(exports.default, "/auth/me", tokens.access_token)).status).toBe(200);
-    const user = await db.prepare("SELECT password_hash FROM users WHERE id = ?").bind(tokens.user.id).first<{ password_hash: string | null }>();
+    const user = await db
+      .prepare("SELECT password_hash FROM users WHERE id = ?")
+      .bind(tokens.user.id)
+      .first<{ password_hash: string | null }>();
     expect(user?.password_hash).toBeNull();
     expect(await identitiesOf(tokens.user.id)).toEqual([
       { issuer: PROVIDER_ORIGIN, subject: expect.stringMatching(/^dev-/), provider: "dev", email, email_verified: 1 },
@@ -127,7 +132,9 @@ describe("the OAuth proxy for previews", () => {
   it("moves a sign-in started on another origin to the callback origin, then returns to the preview", async () => {
     const preview = "https://pr-7.preview.example";
     const signIn = browser();
-    const elsewhere = await signIn.visitAuth(`http://preview.tether.test/auth/oauth/dev/start?return_to=${encodeURIComponent(`${preview}/chat?tab=2`)}`);
+    const elsewhere = await signIn.visitAuth(
+      `http://preview.tether.test/auth/oauth/dev/start?return_to=${encodeURIComponent(`${preview}/chat?tab=2`)}`,
+    );
     expect(elsewhere.status).toBe(302);
     expect(location(elsewhere)).toBe(`${ORIGIN}/auth/oauth/dev/start?return_to=${encodeURIComponent(`${preview}/chat?tab=2`)}`);
     expect(elsewhere.headers.get("Set-Cookie")).toBeNull();
@@ -178,8 +185,14 @@ describe("sign-in records", () => {
     const signIn = browser();
     const [old, recent] = [await signIn.start(), await signIn.start()];
     const idOf = (authorize: URL) => String(decodeJwt(authorize.searchParams.get("state") ?? "").jti);
-    await db.prepare("UPDATE oauth_logins SET expires_at = ? WHERE id = ?").bind(Date.now() - 25 * 3600 * 1000, idOf(old)).run();
-    await db.prepare("UPDATE oauth_logins SET expires_at = ? WHERE id = ?").bind(Date.now() - 3600 * 1000, idOf(recent)).run();
+    await db
+      .prepare("UPDATE oauth_logins SET expires_at = ? WHERE id = ?")
+      .bind(Date.now() - 25 * 3600 * 1000, idOf(old))
+      .run();
+    await db
+      .prepare("UPDATE oauth_logins SET expires_at = ? WHERE id = ?")
+      .bind(Date.now() - 3600 * 1000, idOf(recent))
+      .run();
     const ctx = createExecutionContext();
     await authWorker.scheduled(createScheduledController({ cron: "* * * * *" }), env as unknown as AuthBindings, ctx);
     await waitOnExecutionContext(ctx);

@@ -146,9 +146,14 @@ describe("a deployment without its signing secrets", () => {
   });
 
   it("reports a secret that is not a usable key, by name", async () => {
-    const response = await call({ ...production, ACCESS_SIGNING_KEY: "not json", SERVICE_SIGNING_KEY: '{"kty":"oct","k":"x"}' }, "https://auth.tether.example/health");
+    const response = await call(
+      { ...production, ACCESS_SIGNING_KEY: "not json", SERVICE_SIGNING_KEY: '{"kty":"oct","k":"x"}' },
+      "https://auth.tether.example/health",
+    );
     const body = (await response.json()) as { problems: string[] };
-    expect(body.problems).toEqual(expect.arrayContaining([expect.stringMatching(/^ACCESS_SIGNING_KEY: /), expect.stringMatching(/^SERVICE_SIGNING_KEY: /)]));
+    expect(body.problems).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^ACCESS_SIGNING_KEY: /), expect.stringMatching(/^SERVICE_SIGNING_KEY: /)]),
+    );
     expect(JSON.stringify(body)).not.toContain("not json");
   });
 });

@@ -31,7 +31,11 @@ describe("query plans of the auth Worker's hot paths", () => {
     const post = (path: string, body: unknown, token?: string) =>
       call(path, {
         method: "POST",
-        headers: { "Content-Type": "application/json", "CF-Connecting-IP": freshClientIp(), ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+        headers: {
+          "Content-Type": "application/json",
+          "CF-Connecting-IP": freshClientIp(),
+          ...(token ? { Authorization: `Bearer ${token}` } : {}),
+        },
         body: JSON.stringify(body),
       });
     const bearer = (token: string) => ({ headers: { Authorization: `Bearer ${token}` } });

@@ -90,7 +90,11 @@ describe("a rotation that fails half-way", () => {
     const user = await registerUser(exports.default);
     const trigger = `fail_rotation_${crypto.randomUUID().replaceAll("-", "")}`;
     // The batch's last write fails: its earlier writes (the child, the parent marked used) must go too.
-    await db.prepare(`CREATE TRIGGER ${trigger} BEFORE UPDATE ON sessions WHEN OLD.user_id = '${user.user.id}' BEGIN SELECT RAISE(ABORT, 'injected failure'); END`).run();
+    await db
+      .prepare(
+        `CREATE TRIGGER ${trigger} BEFORE UPDATE ON sessions WHEN OLD.user_id = '${user.user.id}' BEGIN SELECT RAISE(ABORT, 'injected failure'); END`,
+      )
+      .run();
     try {
       const failed = await refresh(user.refresh_token);
       expect(failed.status).toBe(500);
@@ -110,13 +114,19 @@ describe("the absolute session lifetime", () => {
   it("caps the refresh and access tokens of a session near its end at that end", async () => {
     const user = await registerUser(exports.default);
     const endsInMs = 20_000;
-    await db.prepare("UPDATE sessions SET created_at = ? WHERE user_id = ?").bind(Date.now() - SESSION_MAX_AGE_MS + endsInMs, user.user.id).run();
+    await db
+      .prepare("UPDATE sessions SET created_at = ? WHERE user_id = ?")
+      .bind(Date.now() - SESSION_MAX_AGE_MS + endsInMs, user.user.id)
+      .run();
     const body = await refreshed(user.refresh_token);
     const session = await sessionOf(user.user.id);
     const end = (session?.created_at ?? 0) + SESSION_MAX_AGE_MS;
     expect(body.expires_in).toBeLessThanOrEqual(endsInMs / 1000);
     expect((decodeJwt(body.access_token).exp ?? 0) * 1000).toBeLessThanOrEqual(end + 1000);
-    const child = await db.prepare("SELECT expires_at FROM refresh_tokens WHERE user_id = ? AND parent_id IS NOT NULL").bind(user.user.id).first<{ expires_at: number }>();
+    const child = await db
+      .prepare("SELECT expires_at FROM refresh_tokens WHERE user_id = ? AND parent_id IS NOT NULL")
+      .bind(user.user.id)
+      .first<{ expires_at: number }>();
     expect(child?.expires_at).toBeLessThanOrEqual(end);
     expect(session?.expires_at).toBeLessThanOrEqual(end);
   });
@@ -124,7 +134,10 @@ describe("the absolute session lifetime", () => {
   it("refuses a refresh once the session is older than SESSION_MAX_AGE_SECONDS, however recently it refreshed", async () => {
     const user = await registerUser(exports.default);
     const second = await refreshed(user.refresh_token);
-    await db.prepare("UPDATE sessions SET created_at = ? WHERE user_id = ?").bind(Date.now() - SESSION_MAX_AGE_MS - 1000, user.user.id).run();
+    await db
+      .prepare("UPDATE sessions SET created_at = ? WHERE user_id = ?")
+      .bind(Date.now() - SESSION_MAX_AGE_MS - 1000, user.user.id)
+      .run();
     const response = await refresh(second.refresh_token);
     expect(response.status).toBe(401);
     expect(await errorOf(response)).toMatchObject({ code: "invalid_refresh_token", message: expect.stringMatching(/maximum age/) });

@@ -22,7 +22,11 @@ async function runCron() {
   await waitOnExecutionContext(ctx);
 }
 
-const run = (sql: string, ...params: unknown[]) => db.prepare(sql).bind(...params).run();
+const run = (sql: string, ...params: unknown[]) =>
+  db
+    .prepare(sql)
+    .bind(...params)
+    .run();
 
 async function outboxRow(fields: { deliveredAt: number | null; createdAt: number; attempts: number }): Promise<string> {
   const id = crypto.randomUUID();
@@ -82,7 +86,8 @@ describe("the retention purge", () => {
     expect(await tokensOf(live)).toBe(2);
     expect(await countRows(db, "refresh_tokens", "user_id = ? AND parent_id IS NULL", live.user.id)).toBe(0);
 
-    const outboxIds = async () => (await db.prepare("SELECT id FROM session_sync_outbox").all<{ id: string }>()).results.map((row) => row.id);
+    const outboxIds = async () =>
+      (await db.prepare("SELECT id FROM session_sync_outbox").all<{ id: string }>()).results.map((row) => row.id);
     const remaining = await outboxIds();
     expect(remaining).not.toContain(deliveredLongAgo);
     expect(remaining).not.toContain(givenUpOld);

@@ -20,10 +20,18 @@ async function tokenFor(permissions: string[]) {
 
 describe("permissions of the AuthService RPC methods", () => {
   it.each([
-    ["validateAccessToken needs tokens:validate", ["users:read"], (token: string, user: { access_token: string }) => rpc.validateAccessToken(token, user.access_token)],
+    [
+      "validateAccessToken needs tokens:validate",
+      ["users:read"],
+      (token: string, user: { access_token: string }) => rpc.validateAccessToken(token, user.access_token),
+    ],
     ["jwks needs tokens:validate", ["users:read"], (token: string) => rpc.jwks(token)],
     ["getUser needs users:read", ["tokens:validate"], (token: string, user: { user: { id: string } }) => rpc.getUser(token, user.user.id)],
-    ["disableUser needs users:disable", ["tokens:validate", "users:read"], (token: string, user: { user: { id: string } }) => rpc.disableUser(token, user.user.id)],
+    [
+      "disableUser needs users:disable",
+      ["tokens:validate", "users:read"],
+      (token: string, user: { user: { id: string } }) => rpc.disableUser(token, user.user.id),
+    ],
   ])("%s: without it, permission_denied and nothing happens", async (_label, held, call) => {
     const { token } = await tokenFor(held);
     const user = await registerUser(exports.default);
@@ -92,7 +100,9 @@ describe("POST /auth/service-token rate limits", () => {
     const address = { "CF-Connecting-IP": "192.0.2.77" };
     const statuses: number[] = [];
     for (let attempt = 0; attempt < 21; attempt += 1) {
-      statuses.push((await postJson(exports.default, "/auth/service-token", { service_id: `guess-${attempt}`, service_secret: "x" }, address)).status);
+      statuses.push(
+        (await postJson(exports.default, "/auth/service-token", { service_id: `guess-${attempt}`, service_secret: "x" }, address)).status,
+      );
     }
     expect(statuses.at(-1)).toBe(429);
   });

@@ -34,7 +34,13 @@ describe("POST /auth/service-token", () => {
     const body = (await response.json()) as { access_token: string; token_type: string; expires_in: number; service_name: string };
     expect(body).toMatchObject({ token_type: "Bearer", expires_in: 300, service_name: client.id });
     const claims = decodeJwt(body.access_token);
-    expect(claims).toMatchObject({ sub: client.id, service: client.id, token_type: "service", permissions: ["tokens:validate"], aud: ["tether-auth", "tether-backend"] });
+    expect(claims).toMatchObject({
+      sub: client.id,
+      service: client.id,
+      token_type: "service",
+      permissions: ["tokens:validate"],
+      aud: ["tether-auth", "tether-backend"],
+    });
     expect(claims.email).toBeUndefined();
     expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(300);
     const jwks = (await (await exports.default.fetch(`${ORIGIN}/.well-known/jwks.json`)).json()) as JSONWebKeySet;
@@ -93,7 +99,13 @@ describe("POST /auth/validate", () => {
     const { client, response } = await serviceToken();
     const bearer = ((await response.json()) as { access_token: string }).access_token;
     const access = await (await validate(bearer, user.access_token)).json();
-    expect(access).toMatchObject({ valid: true, token_type: "access", user_id: user.user.id, email: user.user.email, session_id: expect.any(String) });
+    expect(access).toMatchObject({
+      valid: true,
+      token_type: "access",
+      user_id: user.user.id,
+      email: user.user.email,
+      session_id: expect.any(String),
+    });
     expect(await (await validate(bearer, "garbage")).json()).toEqual({ valid: false, reason: "invalid_token" });
     expect(await (await validate(bearer, user.refresh_token)).json()).toMatchObject({ valid: false });
     // A service token is valid only when it is addressed to the service asking.
@@ -113,7 +125,8 @@ describe("POST /auth/validate", () => {
 describe("the AuthService RPC entrypoint", () => {
   it("refuses every call without a valid service token addressed to it", async () => {
     const user = await registerUser(exports.default);
-    const elsewhere = ((await (await serviceToken({ audiences: ["tether-backend"] })).response.json()) as { access_token: string }).access_token;
+    const elsewhere = ((await (await serviceToken({ audiences: ["tether-backend"] })).response.json()) as { access_token: string })
+      .access_token;
     for (const bad of ["", "garbage", user.access_token, user.refresh_token, elsewhere]) {
       const result = await rpc.validateAccessToken(bad, user.access_token);
       expect(result.ok).toBe(false);

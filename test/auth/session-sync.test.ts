@@ -18,7 +18,9 @@ interface OutboxRow {
 }
 
 function outboxOf(userId: string): Promise<OutboxRow[]> {
-  return authEnv.AUTH_DB.prepare("SELECT kind, session_ids, reason, attempts, delivered_at, last_error FROM session_sync_outbox WHERE user_id = ? ORDER BY created_at")
+  return authEnv.AUTH_DB.prepare(
+    "SELECT kind, session_ids, reason, attempts, delivered_at, last_error FROM session_sync_outbox WHERE user_id = ? ORDER BY created_at",
+  )
     .bind(userId)
     .all<OutboxRow>()
     .then((result) => result.results);
@@ -26,7 +28,9 @@ function outboxOf(userId: string): Promise<OutboxRow[]> {
 
 /** Moves the user's rotations `byMs` into the past, as if that much time had gone by since. */
 function ageRotations(userId: string, byMs: number) {
-  return authEnv.AUTH_DB.prepare("UPDATE refresh_tokens SET used_at = used_at - ? WHERE user_id = ? AND used_at IS NOT NULL").bind(byMs, userId).run();
+  return authEnv.AUTH_DB.prepare("UPDATE refresh_tokens SET used_at = used_at - ? WHERE user_id = ? AND used_at IS NOT NULL")
+    .bind(byMs, userId)
+    .run();
 }
 
 /** Runs the cron trigger once and waits for its work. */
@@ -58,7 +62,9 @@ describe("session sync while the backend is down", () => {
 
   it("records logout-all with every session of the user", async () => {
     const user = await registerUser(exports.default);
-    const other = (await (await postJson(exports.default, "/auth/login", { email: user.user.email, password: STRONG_PASSWORD })).json()) as TokenBody;
+    const other = (await (
+      await postJson(exports.default, "/auth/login", { email: user.user.email, password: STRONG_PASSWORD })
+    ).json()) as TokenBody;
     await postWithBearer(exports.default, "/auth/logout-all", user.access_token);
     const [row] = await outboxOf(user.user.id);
     expect(row?.kind).toBe("revoke_user");

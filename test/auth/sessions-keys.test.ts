@@ -5,7 +5,16 @@ import type { AuthBindings } from "../../workers/auth/config.js";
 import { authDatabase } from "../../workers/auth/db/client.js";
 import { rotateSigningKey } from "../../workers/auth/tokens/keys.js";
 import { countRows } from "../support/auth-db.js";
-import { errorOf, getWithBearer, ORIGIN, postJson, postWithBearer, registerUser, STRONG_PASSWORD, type TokenBody } from "../support/http.js";
+import {
+  errorOf,
+  getWithBearer,
+  ORIGIN,
+  postJson,
+  postWithBearer,
+  registerUser,
+  STRONG_PASSWORD,
+  type TokenBody,
+} from "../support/http.js";
 
 const authEnv = env as unknown as AuthBindings;
 const db = authEnv.AUTH_DB;
@@ -17,7 +26,12 @@ async function jwks(): Promise<JSONWebKeySet> {
 describe("sessions", () => {
   it("/auth/me and /auth/sessions describe the caller's own sessions", async () => {
     const first = await registerUser(exports.default);
-    const login = await postJson(exports.default, "/auth/login", { email: first.user.email, password: STRONG_PASSWORD }, { "User-Agent": "tests/1.0" });
+    const login = await postJson(
+      exports.default,
+      "/auth/login",
+      { email: first.user.email, password: STRONG_PASSWORD },
+      { "User-Agent": "tests/1.0" },
+    );
     const second = (await login.json()) as TokenBody;
     await registerUser(exports.default);
 
@@ -46,7 +60,9 @@ describe("sessions", () => {
 
   it("logout ends one session; the user's other session goes on", async () => {
     const first = await registerUser(exports.default);
-    const other = (await (await postJson(exports.default, "/auth/login", { email: first.user.email, password: STRONG_PASSWORD })).json()) as TokenBody;
+    const other = (await (
+      await postJson(exports.default, "/auth/login", { email: first.user.email, password: STRONG_PASSWORD })
+    ).json()) as TokenBody;
     expect((await postWithBearer(exports.default, "/auth/logout", first.access_token)).status).toBe(204);
     const after = await getWithBearer(exports.default, "/auth/me", first.access_token);
     expect((await errorOf(after)).code).toBe("token_revoked");

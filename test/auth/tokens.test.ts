@@ -36,7 +36,10 @@ describe("refresh tokens", () => {
     expect((await refresh(user.access_token)).status).toBe(401);
 
     const expired = await registerUser(exports.default);
-    await db.prepare("UPDATE refresh_tokens SET expires_at = ? WHERE user_id = ?").bind(Date.now() - 1, expired.user.id).run();
+    await db
+      .prepare("UPDATE refresh_tokens SET expires_at = ? WHERE user_id = ?")
+      .bind(Date.now() - 1, expired.user.id)
+      .run();
     expect((await refresh(expired.refresh_token)).status).toBe(401);
 
     const loggedOut = await registerUser(exports.default);

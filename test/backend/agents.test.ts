@@ -8,7 +8,10 @@ import type { ServerFrameType } from "../../workers/shared/protocol.js";
 
 function recorder() {
   const events: Array<{ type: ServerFrameType; payload: Record<string, unknown> }> = [];
-  return { events, publish: (type: ServerFrameType, payload: object) => events.push({ type, payload: payload as Record<string, unknown> }) };
+  return {
+    events,
+    publish: (type: ServerFrameType, payload: object) => events.push({ type, payload: payload as Record<string, unknown> }),
+  };
 }
 
 describe("calculator", () => {
@@ -47,7 +50,13 @@ describe("demo agent", () => {
 
   it("streams a complete run: thinking, one tool pair, partials ending complete, a report", async () => {
     const { events, publish } = recorder();
-    const outcome = await runAgent(demoAgent, { content: "what is 12 * (3 + 4)?", threadId: "t" }, [calculator, wordCount], "run-1", publish);
+    const outcome = await runAgent(
+      demoAgent,
+      { content: "what is 12 * (3 + 4)?", threadId: "t" },
+      [calculator, wordCount],
+      "run-1",
+      publish,
+    );
     expect(outcome.result).toBe("12 * (3 + 4) = 84");
     const types = events.map((event) => event.type);
     expect(types[0]).toBe("agent_started");
@@ -97,11 +106,11 @@ describe("the run contract", () => {
 
   it("fails a run whose agent ends without a result or never thinks", async () => {
     const { publish } = recorder();
-    await expect(runAgent(agentOf([{ kind: "thinking", thought: "t" }]), { content: "x", threadId: "t" }, [], "r", publish)).rejects.toBeInstanceOf(
-      AgentContractError,
-    );
-    await expect(runAgent(agentOf([{ kind: "result", result: "r" }]), { content: "x", threadId: "t" }, [], "r", publish)).rejects.toBeInstanceOf(
-      AgentContractError,
-    );
+    await expect(
+      runAgent(agentOf([{ kind: "thinking", thought: "t" }]), { content: "x", threadId: "t" }, [], "r", publish),
+    ).rejects.toBeInstanceOf(AgentContractError);
+    await expect(
+      runAgent(agentOf([{ kind: "result", result: "r" }]), { content: "x", threadId: "t" }, [], "r", publish),
+    ).rejects.toBeInstanceOf(AgentContractError);
   });
 });

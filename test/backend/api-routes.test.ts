@@ -64,7 +64,9 @@ describe("threads over HTTP", () => {
     const bob = await registerUser(exports.default);
     const aliceThread = await threadWith(alice, []);
     const bobThread = await threadWith(bob, []);
-    const listed = (await (await getWithBearer(exports.default, "/api/threads", alice.access_token)).json()) as { threads: Array<{ id: string }> };
+    const listed = (await (await getWithBearer(exports.default, "/api/threads", alice.access_token)).json()) as {
+      threads: Array<{ id: string }>;
+    };
     expect(listed.threads.map((thread) => thread.id)).toEqual([aliceThread]);
     expect(listed.threads.map((thread) => thread.id)).not.toContain(bobThread);
   });
@@ -105,10 +107,13 @@ describe("threads over HTTP", () => {
     expect(oldest.next_before).toBeNull();
   });
 
-  it.each(["?limit=0", "?limit=abc", "?limit=500", `?before=${"x".repeat(65)}`, "?before=yesterday", "?limit=1.5", "?page=2"])("refuses the query %s with 400", async (query) => {
-    const alice = await registerUser(exports.default);
-    const response = await getWithBearer(exports.default, `/api/threads${query}`, alice.access_token);
-    expect(response.status).toBe(400);
-    expect((await errorOf(response)).code).toBe("validation_failed");
-  });
+  it.each(["?limit=0", "?limit=abc", "?limit=500", `?before=${"x".repeat(65)}`, "?before=yesterday", "?limit=1.5", "?page=2"])(
+    "refuses the query %s with 400",
+    async (query) => {
+      const alice = await registerUser(exports.default);
+      const response = await getWithBearer(exports.default, `/api/threads${query}`, alice.access_token);
+      expect(response.status).toBe(400);
+      expect((await errorOf(response)).code).toBe("validation_failed");
+    },
+  );
 });

@@ -73,7 +73,11 @@ describe("the auth gateway through failure and recovery", () => {
     const gateway = new AuthGateway(auth, testGatewayOptions());
     state.mode = "failing";
     const { access_token } = await registerUser(exports.default);
-    expect(await gateway.validate(access_token)).toMatchObject({ ok: false, code: "auth_unavailable", retryAfterSeconds: expect.any(Number) });
+    expect(await gateway.validate(access_token)).toMatchObject({
+      ok: false,
+      code: "auth_unavailable",
+      retryAfterSeconds: expect.any(Number),
+    });
   });
 });
 
@@ -83,7 +87,10 @@ describe("HTTP while auth is down", () => {
     const downEnv = { ...backendEnv, AUTH: auth, AUTH_CALL_TIMEOUT_MS: "50" };
     state.mode = "hanging";
     const { access_token } = await registerUser(exports.default);
-    const response = await backendApp.fetch(new Request(`${ORIGIN}/api/me`, { headers: { Authorization: `Bearer ${access_token}` } }), downEnv);
+    const response = await backendApp.fetch(
+      new Request(`${ORIGIN}/api/me`, { headers: { Authorization: `Bearer ${access_token}` } }),
+      downEnv,
+    );
     expect(response.status).toBe(503);
     expect(response.headers.get("Retry-After")).toEqual(expect.any(String));
     expect((await errorOf(response)).code).toBe("auth_unavailable");
@@ -92,7 +99,8 @@ describe("HTTP while auth is down", () => {
   it("keeps /api/me serving with X-Auth-Degraded once keys are known, and /health shows the open breaker", async () => {
     const { auth, state } = switchableAuth();
     const flakyEnv = { ...backendEnv, AUTH: auth, AUTH_BREAKER_FAILURE_THRESHOLD: "1", AUTH_CALL_TIMEOUT_MS: "50" };
-    const me = (token: string) => backendApp.fetch(new Request(`${ORIGIN}/api/me`, { headers: { Authorization: `Bearer ${token}` } }), flakyEnv);
+    const me = (token: string) =>
+      backendApp.fetch(new Request(`${ORIGIN}/api/me`, { headers: { Authorization: `Bearer ${token}` } }), flakyEnv);
     const known = await registerUser(exports.default);
     expect((await me(known.access_token)).status).toBe(200);
 

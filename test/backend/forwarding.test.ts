@@ -35,6 +35,9 @@ describe("one origin: the backend forwards auth routes over its binding", () => 
     const { AUTH_SERVICE_SECRET: _omitted, ...rest } = env as unknown as BackendBindings;
     const response = await backendApp.fetch(new Request(`${ORIGIN}/health`), { ...rest, ENVIRONMENT: "production" });
     expect(response.status).toBe(503);
-    expect(await response.json()).toMatchObject({ status: "misconfigured", problems: [expect.stringMatching(/^AUTH_SERVICE_SECRET is not set/)] });
+    expect(await response.json()).toMatchObject({
+      status: "misconfigured",
+      problems: [expect.stringMatching(/^AUTH_SERVICE_SECRET is not set/)],
+    });
   });
 });

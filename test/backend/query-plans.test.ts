@@ -27,11 +27,18 @@ describe("query plans of the app database's hot paths", () => {
     socket.close();
 
     const recorder = recordingD1(backendEnv.APP_DB);
-    const backend: FetchTarget = { fetch: async (input, init) => backendApp.fetch(new Request(input, init), { ...backendEnv, APP_DB: recorder.db }) };
-    const threads = (await (await getWithBearer(backend, "/api/threads?limit=2", tokens.access_token)).json()) as { threads: Array<{ id: string }>; next_before: string };
+    const backend: FetchTarget = {
+      fetch: async (input, init) => backendApp.fetch(new Request(input, init), { ...backendEnv, APP_DB: recorder.db }),
+    };
+    const threads = (await (await getWithBearer(backend, "/api/threads?limit=2", tokens.access_token)).json()) as {
+      threads: Array<{ id: string }>;
+      next_before: string;
+    };
     await getWithBearer(backend, `/api/threads?limit=2&before=${threads.next_before}`, tokens.access_token);
     const threadId = threads.threads[0]?.id ?? "";
-    const page = (await (await getWithBearer(backend, `/api/threads/${threadId}/messages?limit=1`, tokens.access_token)).json()) as { next_before: string };
+    const page = (await (await getWithBearer(backend, `/api/threads/${threadId}/messages?limit=1`, tokens.access_token)).json()) as {
+      next_before: string;
+    };
     await getWithBearer(backend, `/api/threads/${threadId}/messages?limit=1&before=${page.next_before}`, tokens.access_token);
     await getWithBearer(backend, "/api/me", tokens.access_token);
 

@@ -13,7 +13,8 @@ import { openSession, openSocket } from "../support/ws.js";
  * its small revocation marker until no token of the session can be valid anywhere.
  */
 const backendEnv = env as unknown as BackendBindings;
-const stubOf = (accessToken: string) => backendEnv.USER_SESSION.get(backendEnv.USER_SESSION.idFromName((decodeJwt(accessToken) as { sid: string }).sid));
+const stubOf = (accessToken: string) =>
+  backendEnv.USER_SESSION.get(backendEnv.USER_SESSION.idFromName((decodeJwt(accessToken) as { sid: string }).sid));
 
 interface Held {
   tables: string[];
@@ -25,7 +26,9 @@ function held(accessToken: string): Promise<Held> {
   return runInDurableObject(stubOf(accessToken), async (_instance, state) => ({
     // _cf_* tables are the runtime's own (the key-value API lives in one); ours are the rest.
     tables: state.storage.sql
-      .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
+      .exec<{ name: string }>(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+      )
       .toArray()
       .map((row) => row.name),
     keys: [...state.storage.kv.list()].map(([key]) => key),

@@ -49,7 +49,9 @@ describe("session sync: revocations close live sockets at once", () => {
     await expectRevokedClose(again.closed());
     // The outbox row is marked delivered right after the push returns (no event to await: poll).
     const delivered = () =>
-      backendEnv.AUTH_DB.prepare("SELECT delivered_at FROM session_sync_outbox WHERE user_id = ?").bind(tokens.user.id).first("delivered_at");
+      backendEnv.AUTH_DB.prepare("SELECT delivered_at FROM session_sync_outbox WHERE user_id = ?")
+        .bind(tokens.user.id)
+        .first("delivered_at");
     await expect.poll(delivered).toEqual(expect.any(Number));
   });
 
@@ -69,24 +71,32 @@ describe("session sync: revocations close live sockets at once", () => {
     await postJson(exports.default, "/auth/refresh", { refresh_token: tokens.refresh_token });
     // A retry within the grace period is forgiven: the socket stays.
     expect((await postJson(exports.default, "/auth/refresh", { refresh_token: tokens.refresh_token })).status).toBe(200);
-    await backendEnv.AUTH_DB.prepare("UPDATE refresh_tokens SET used_at = used_at - 31000 WHERE user_id = ? AND used_at IS NOT NULL").bind(tokens.user.id).run();
+    await backendEnv.AUTH_DB.prepare("UPDATE refresh_tokens SET used_at = used_at - 31000 WHERE user_id = ? AND used_at IS NOT NULL")
+      .bind(tokens.user.id)
+      .run();
     expect((await postJson(exports.default, "/auth/refresh", { refresh_token: tokens.refresh_token })).status).toBe(401);
     await expectRevoked(socket, "refresh_token_reuse");
   });
 
   it("logout-all pages through any number of sessions: a socket on the 151st closes too", async () => {
-    const tokens = (await registerUser(exports.default));
+    const tokens = await registerUser(exports.default);
     const insert = backendEnv.AUTH_DB.prepare(
       "INSERT INTO sessions (id, user_id, created_at, last_activity_at, expires_at) VALUES (?, ?, ?, ?, ?)",
     );
     const nowMs = Date.now();
-    await backendEnv.AUTH_DB.batch(Array.from({ length: 149 }, () => insert.bind(crypto.randomUUID(), tokens.user.id, nowMs, nowMs, nowMs + 3600_000)));
-    const last = (await (await postJson(exports.default, "/auth/login", { email: tokens.user.email, password: STRONG_PASSWORD })).json()) as TokenBody;
+    await backendEnv.AUTH_DB.batch(
+      Array.from({ length: 149 }, () => insert.bind(crypto.randomUUID(), tokens.user.id, nowMs, nowMs, nowMs + 3600_000)),
+    );
+    const last = (await (
+      await postJson(exports.default, "/auth/login", { email: tokens.user.email, password: STRONG_PASSWORD })
+    ).json()) as TokenBody;
     const socket = await openSocket(exports.default, { token: last.access_token });
     await socket.next("connection_established");
     expect((await postWithBearer(exports.default, "/auth/logout-all", tokens.access_token)).status).toBe(204);
     await expectRevoked(socket, "logout_all");
-    const row = await backendEnv.AUTH_DB.prepare("SELECT session_ids FROM session_sync_outbox WHERE user_id = ?").bind(tokens.user.id).first<{ session_ids: string }>();
+    const row = await backendEnv.AUTH_DB.prepare("SELECT session_ids FROM session_sync_outbox WHERE user_id = ?")
+      .bind(tokens.user.id)
+      .first<{ session_ids: string }>();
     expect((JSON.parse(row?.session_ids ?? "[]") as string[]).length).toBe(151);
   });
 
@@ -104,8 +114,14 @@ describe("session sync: revocations close live sockets at once", () => {
     } finally {
       await backendEnv.AUTH_DB.prepare(`DROP TRIGGER ${trigger}`).run();
     }
-    const revoked = (await backendEnv.AUTH_DB.prepare("SELECT id FROM sessions WHERE user_id = ? AND revoked_at IS NOT NULL").bind(tokens.user.id).all<{ id: string }>()).results.map((row) => row.id);
-    const row = await backendEnv.AUTH_DB.prepare("SELECT session_ids FROM session_sync_outbox WHERE user_id = ?").bind(tokens.user.id).first<{ session_ids: string }>();
+    const revoked = (
+      await backendEnv.AUTH_DB.prepare("SELECT id FROM sessions WHERE user_id = ? AND revoked_at IS NOT NULL")
+        .bind(tokens.user.id)
+        .all<{ id: string }>()
+    ).results.map((row) => row.id);
+    const row = await backendEnv.AUTH_DB.prepare("SELECT session_ids FROM session_sync_outbox WHERE user_id = ?")
+      .bind(tokens.user.id)
+      .first<{ session_ids: string }>();
     expect((JSON.parse(row?.session_ids ?? "[]") as string[]).sort()).toEqual(revoked.sort());
     expect(revoked).toContain(`sneaked-${tokens.user.id}`);
   });
@@ -124,7 +140,10 @@ describe("disabling a user", () => {
     const admin = await seedServiceClient(backendEnv.AUTH_DB, { permissions: ["users:disable"] });
     const adminGrant = await backendEnv.AUTH.issueServiceToken(admin.id, admin.secret);
     if (!adminGrant.ok) throw new Error(adminGrant.error.code);
-    expect(await backendEnv.AUTH.disableUser(adminGrant.value.access_token, tokens.user.id)).toEqual({ ok: true, value: { sessions_revoked: 1 } });
+    expect(await backendEnv.AUTH.disableUser(adminGrant.value.access_token, tokens.user.id)).toEqual({
+      ok: true,
+      value: { sessions_revoked: 1 },
+    });
     await expectRevoked(socket, "user_disabled");
     const login = await postJson(exports.default, "/auth/login", { email: tokens.user.email, password: STRONG_PASSWORD });
     expect(login.status).toBe(401);
@@ -152,7 +171,10 @@ describe("SessionControl accepts only the auth service", () => {
     const { sid } = decodeJwt(tokens.access_token) as { sid: string };
     const impostor = await serviceTokenFor({ sub: "billing", service: "tether-auth", permissions: ["sessions:revoke", "users:sync"] });
     expect(await sessionControl.revokeSession(impostor, sid, "logout")).toMatchObject({ ok: false, error: { code: "invalid_service" } });
-    expect(await sessionControl.revokeUser(impostor, tokens.user.id, [sid], "logout_all")).toMatchObject({ ok: false, error: { code: "invalid_service" } });
+    expect(await sessionControl.revokeUser(impostor, tokens.user.id, [sid], "logout_all")).toMatchObject({
+      ok: false,
+      error: { code: "invalid_service" },
+    });
     socket.send({ type: "ping", id: "still-alive", payload: {} });
     expect((await socket.next("pong")).reply_to).toBe("still-alive");
     socket.close();
@@ -164,7 +186,10 @@ describe("SessionControl accepts only the auth service", () => {
     const syncOnly = await serviceTokenFor({ sub: "auth", service: "tether-auth", permissions: ["users:sync"] });
     expect(await sessionControl.revokeSession(syncOnly, sid, "logout")).toMatchObject({ ok: false, error: { code: "permission_denied" } });
     const revokeOnly = await serviceTokenFor({ sub: "auth", service: "tether-auth", permissions: ["sessions:revoke"] });
-    expect(await sessionControl.userUpdated(revokeOnly, { ...tokens.user, created_at: "", disabled: false })).toMatchObject({ ok: false, error: { code: "permission_denied" } });
+    expect(await sessionControl.userUpdated(revokeOnly, { ...tokens.user, created_at: "", disabled: false })).toMatchObject({
+      ok: false,
+      error: { code: "permission_denied" },
+    });
     socket.send({ type: "ping", id: "alive", payload: {} });
     expect((await socket.next("pong")).reply_to).toBe("alive");
     socket.close();
@@ -173,8 +198,17 @@ describe("SessionControl accepts only the auth service", () => {
   it("refuses a page of more than 100 session ids whole, and bad arguments, with invalid_request", async () => {
     const token = await serviceTokenFor({ sub: "auth", service: "tether-auth", permissions: ["sessions:revoke", "users:sync"] });
     const tooMany = Array.from({ length: 101 }, () => crypto.randomUUID());
-    expect(await sessionControl.revokeUser(token, "u", tooMany, "logout_all")).toMatchObject({ ok: false, error: { code: "invalid_request" } });
-    expect(await sessionControl.revokeSession(token, "x".repeat(65), "logout")).toMatchObject({ ok: false, error: { code: "invalid_request" } });
-    expect(await sessionControl.revokeSession(token, crypto.randomUUID(), "because" as never)).toMatchObject({ ok: false, error: { code: "invalid_request" } });
+    expect(await sessionControl.revokeUser(token, "u", tooMany, "logout_all")).toMatchObject({
+      ok: false,
+      error: { code: "invalid_request" },
+    });
+    expect(await sessionControl.revokeSession(token, "x".repeat(65), "logout")).toMatchObject({
+      ok: false,
+      error: { code: "invalid_request" },
+    });
+    expect(await sessionControl.revokeSession(token, crypto.randomUUID(), "because" as never)).toMatchObject({
+      ok: false,
+      error: { code: "invalid_request" },
+    });
   });
 });

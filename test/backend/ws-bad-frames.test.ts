@@ -34,7 +34,11 @@ describe("bad frames get an error and the socket stays open, nothing stored", ()
     ["an unknown type", JSON.stringify({ type: "launch_missiles", id: "x1", payload: {} }), "unknown_type"],
     ["a missing id", JSON.stringify({ type: "user_message", payload: { content: "hi" } }), "invalid_frame"],
     ["non-string content", JSON.stringify({ type: "user_message", id: "x2", payload: { content: 42 } }), "invalid_frame"],
-    ["content over 16,000 characters", JSON.stringify({ type: "user_message", id: "x3", payload: { content: "a".repeat(16_001) } }), "invalid_frame"],
+    [
+      "content over 16,000 characters",
+      JSON.stringify({ type: "user_message", id: "x3", payload: { content: "a".repeat(16_001) } }),
+      "invalid_frame",
+    ],
     ["an unknown payload field", JSON.stringify({ type: "ping", id: "x4", payload: { extra: true } }), "invalid_frame"],
     ["deeply nested JSON", `{"type":"user_message","id":"x5","payload":{"content":${nested(5000)}}}`, "invalid_frame"],
   ])("%s", async (_label, frame, code) => {

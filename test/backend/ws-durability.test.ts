@@ -32,7 +32,9 @@ describe("one atomic D1 batch per message", () => {
     const userId = tokens.user.id;
     const trigger = `fail_runs_${crypto.randomUUID().replaceAll("-", "")}`;
     await appDb
-      .prepare(`CREATE TRIGGER ${trigger} BEFORE INSERT ON agent_runs WHEN NEW.user_id = '${userId}' BEGIN SELECT RAISE(ABORT, 'injected failure'); END`)
+      .prepare(
+        `CREATE TRIGGER ${trigger} BEFORE INSERT ON agent_runs WHEN NEW.user_id = '${userId}' BEGIN SELECT RAISE(ABORT, 'injected failure'); END`,
+      )
       .run();
     const failed = await runOnce(tokens, "retry-me");
     expect(failed.find((frame) => frame.type === "error")).toMatchObject({
@@ -80,7 +82,10 @@ describe("resume", () => {
     const tokens = await registerUser(exports.default);
     const frames = await runOnce(tokens, "only");
     const last = Math.max(...frames.map((frame) => frame.seq ?? 0));
-    for (const [after, expected] of [[last, last], [last + 10, null]] as const) {
+    for (const [after, expected] of [
+      [last, last],
+      [last + 10, null],
+    ] as const) {
       const socket = await openSocket(exports.default, { token: tokens.access_token, query: `?resume_after=${after}` });
       expect((await socket.next("connection_established")).payload.resumed_from).toBe(expected);
       socket.send({ type: "ping", id: "p", payload: {} });
@@ -120,7 +125,11 @@ describe("state that survives hibernation", () => {
       events: state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM events").one().n,
       lastSeq: state.storage.sql.exec<{ value: number }>("SELECT value FROM meta WHERE key = 'last_seq'").one().value,
     }));
-    expect(stored.attachment).toMatchObject({ userId: tokens.user.id, email: tokens.user.email, sessionId: decodeJwt(tokens.access_token).sid });
+    expect(stored.attachment).toMatchObject({
+      userId: tokens.user.id,
+      email: tokens.user.email,
+      sessionId: decodeJwt(tokens.access_token).sid,
+    });
     expect(stored.lastSeq).toBe(completed.seq);
     expect(stored.events).toBe(completed.seq);
 

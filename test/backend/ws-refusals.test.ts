@@ -91,7 +91,10 @@ describe("GET /ws with a good token", () => {
 
   it("holds several tabs of one session, each receiving the session's events with the same seq", async () => {
     const user = await registerUser(exports.default);
-    const [first, second] = [await openSocket(exports.default, { token: user.access_token }), await openSocket(exports.default, { token: user.access_token })];
+    const [first, second] = [
+      await openSocket(exports.default, { token: user.access_token }),
+      await openSocket(exports.default, { token: user.access_token }),
+    ];
     await first.next("connection_established");
     await second.next("connection_established");
     first.send({ type: "user_message", id: "tabs-1", payload: { content: "what is 1+1" } });

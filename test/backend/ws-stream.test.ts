@@ -12,7 +12,9 @@ async function run(socket: TestSocket, content: string, extra: Record<string, st
   const id = crypto.randomUUID();
   const start = socket.frames.length;
   socket.send({ type: "user_message", id, payload: { content, ...extra } });
-  await socket.until((frames) => frames.some((frame, index) => index >= start && frame.type === "agent_completed" && frame.reply_to === id));
+  await socket.until((frames) =>
+    frames.some((frame, index) => index >= start && frame.type === "agent_completed" && frame.reply_to === id),
+  );
   return socket.frames.slice(start).filter((frame) => frame.reply_to === id);
 }
 
@@ -48,7 +50,11 @@ describe("a user_message's event stream", () => {
     expect(byType("ack")).toMatchObject({ message_id: expect.any(String), thread_id: frames[0]?.thread_id, duplicate: false });
     expect(byType("agent_started")).toMatchObject({ run_id: expect.any(String), agent_name: "demo", timestamp: expect.any(String) });
     expect(byType("agent_thinking")).toMatchObject({ thought: expect.any(String), step_number: 1, total_steps: 3 });
-    expect(byType("tool_executing")).toMatchObject({ tool_name: "calculator", input: { expression: "12 * (3 + 4)" }, timestamp: expect.any(String) });
+    expect(byType("tool_executing")).toMatchObject({
+      tool_name: "calculator",
+      input: { expression: "12 * (3 + 4)" },
+      timestamp: expect.any(String),
+    });
     expect(byType("tool_completed")).toMatchObject({ tool_name: "calculator", output: { value: 84 }, duration_ms: expect.any(Number) });
     expect(byType("final_report")).toMatchObject({ report: { tool: "calculator", value: 84 }, total_duration_ms: expect.any(Number) });
     expect(byType("agent_completed")).toMatchObject({ result: "12 * (3 + 4) = 84", duration_ms: expect.any(Number), agent_name: "demo" });
@@ -59,9 +65,15 @@ describe("a user_message's event stream", () => {
     const { socket, userId } = await session();
     const frames = await run(socket, "hello there brave world");
     expectCompleteRun(frames);
-    expect(frames.find((frame) => frame.type === "tool_completed")?.payload).toMatchObject({ tool_name: "word_count", output: { words: 4 } });
+    expect(frames.find((frame) => frame.type === "tool_completed")?.payload).toMatchObject({
+      tool_name: "word_count",
+      output: { words: 4 },
+    });
     const threadId = frames[0]?.thread_id;
-    const messages = await appDb.prepare("SELECT role, content FROM messages WHERE thread_id = ? ORDER BY created_at, rowid").bind(threadId).all();
+    const messages = await appDb
+      .prepare("SELECT role, content FROM messages WHERE thread_id = ? ORDER BY created_at, rowid")
+      .bind(threadId)
+      .all();
     expect(messages.results).toEqual([
       { role: "user", content: "hello there brave world" },
       { role: "assistant", content: "Your message has 4 words and 23 characters." },
@@ -83,7 +95,9 @@ describe("a user_message's event stream", () => {
     await socket.next("pong");
     expect(socket.frames.filter((frame) => frame.type === "agent_started")).toHaveLength(1);
     const counts = await appDb
-      .prepare("SELECT (SELECT COUNT(*) FROM agent_runs WHERE user_id = ?1) AS runs, (SELECT COUNT(*) FROM messages WHERE user_id = ?1 AND role = 'user') AS messages")
+      .prepare(
+        "SELECT (SELECT COUNT(*) FROM agent_runs WHERE user_id = ?1) AS runs, (SELECT COUNT(*) FROM messages WHERE user_id = ?1 AND role = 'user') AS messages",
+      )
       .bind(userId)
       .first();
     expect(counts).toEqual({ runs: 1, messages: 1 });
@@ -121,7 +135,9 @@ describe("thread frames", () => {
 
     socket.send({ type: "get_thread_history", id: "h1", payload: { thread_id: thread.id, limit: 10 } });
     const history = await socket.next("thread_history");
-    expect((history.payload.messages as Array<{ role: string; content: string }>).map((message) => [message.role, message.content])).toEqual([
+    expect(
+      (history.payload.messages as Array<{ role: string; content: string }>).map((message) => [message.role, message.content]),
+    ).toEqual([
       ["user", "what is 3*3"],
       ["assistant", "3*3 = 9"],
     ]);

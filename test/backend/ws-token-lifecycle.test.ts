@@ -25,7 +25,10 @@ async function setSocketExpiry(accessToken: string, tokenExpiresAtMs: number) {
 }
 
 function readAttachment(accessToken: string): Promise<SocketAttachment> {
-  return runInDurableObject(sessionStub(accessToken), (_instance, state) => state.getWebSockets()[0]?.deserializeAttachment() as SocketAttachment);
+  return runInDurableObject(
+    sessionStub(accessToken),
+    (_instance, state) => state.getWebSockets()[0]?.deserializeAttachment() as SocketAttachment,
+  );
 }
 
 const connected = () => openSession(exports.default);

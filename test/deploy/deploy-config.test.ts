@@ -19,10 +19,17 @@ const DEPLOYED: Array<"staging" | "production"> = ["staging", "production"];
 
 const read = (config: string, section: Section) =>
   unstable_readConfig({ config, ...(section === "top level" ? {} : { env: section }) }, { hideWarnings: true });
-const auth = Object.fromEntries(SECTIONS.map((section) => [section, read(AUTH_CONFIG, section)])) as Record<Section, ReturnType<typeof read>>;
-const backend = Object.fromEntries(SECTIONS.map((section) => [section, read(BACKEND_CONFIG, section)])) as Record<Section, ReturnType<typeof read>>;
+const auth = Object.fromEntries(SECTIONS.map((section) => [section, read(AUTH_CONFIG, section)])) as Record<
+  Section,
+  ReturnType<typeof read>
+>;
+const backend = Object.fromEntries(SECTIONS.map((section) => [section, read(BACKEND_CONFIG, section)])) as Record<
+  Section,
+  ReturnType<typeof read>
+>;
 const vars = (config: ReturnType<typeof read>) => config.vars as Record<string, string>;
-const routeHost = (route: unknown) => (typeof route === "object" && route !== null && "pattern" in route ? String(route.pattern) : String(route));
+const routeHost = (route: unknown) =>
+  typeof route === "object" && route !== null && "pattern" in route ? String(route.pattern) : String(route);
 const scripts = (JSON.parse(readFileSync("package.json", "utf8")) as { scripts: Record<string, string> }).scripts;
 
 describe("development is local only", () => {
@@ -80,15 +87,20 @@ describe.each(DEPLOYED)("[env.%s] of both Workers", (section) => {
       expect(db.database_name).toMatch(new RegExp(`-${section}$`));
       expect(elsewhere).not.toContain(db.database_id);
     }
-    const namespaces = (config: ReturnType<typeof read>) => (config.ratelimits as Array<{ namespace_id: string }>).map((limit) => limit.namespace_id);
+    const namespaces = (config: ReturnType<typeof read>) =>
+      (config.ratelimits as Array<{ namespace_id: string }>).map((limit) => limit.namespace_id);
     for (const other of SECTIONS.filter((candidate) => candidate !== section && candidate !== "dev")) {
       expect(namespaces(auth[section])).not.toEqual(namespaces(auth[other]));
     }
   });
 
   it("binds each Worker to the other of the same environment, both ways", () => {
-    expect(backend[section].services).toContainEqual(expect.objectContaining({ binding: "AUTH", service: auth[section].name, entrypoint: "AuthService" }));
-    expect(auth[section].services).toContainEqual(expect.objectContaining({ binding: "BACKEND", service: backend[section].name, entrypoint: "SessionControl" }));
+    expect(backend[section].services).toContainEqual(
+      expect.objectContaining({ binding: "AUTH", service: auth[section].name, entrypoint: "AuthService" }),
+    );
+    expect(auth[section].services).toContainEqual(
+      expect.objectContaining({ binding: "BACKEND", service: backend[section].name, entrypoint: "SessionControl" }),
+    );
   });
 
   it(`runs as ${section}, with https issuers that agree between the Workers`, () => {
@@ -128,7 +140,9 @@ describe.each(DEPLOYED)("[env.%s] of both Workers", (section) => {
     for (const db of [...auth[section].d1_databases, ...backend[section].d1_databases]) {
       expect(scripts[`migrate:${section}`]).toContain(`migrations apply ${db.database_name} --remote`);
     }
-    expect(scripts[`deploy:${section}`]).toMatch(new RegExp(`-c workers/auth/wrangler.toml --env ${section} && .*-c wrangler.toml --env ${section}$`));
+    expect(scripts[`deploy:${section}`]).toMatch(
+      new RegExp(`-c workers/auth/wrangler.toml --env ${section} && .*-c wrangler.toml --env ${section}$`),
+    );
   });
 });
 
@@ -145,13 +159,17 @@ describe("README: Deploy to production", () => {
 
   it("creates the databases [env.production] binds, and only the production environment", () => {
     const created = [...commands.matchAll(/d1 create ([\w-]+)/g)].map((match) => match[1]);
-    expect(created.sort()).toEqual([...auth.production.d1_databases, ...backend.production.d1_databases].map((db) => db.database_name).sort());
+    expect(created.sort()).toEqual(
+      [...auth.production.d1_databases, ...backend.production.d1_databases].map((db) => db.database_name).sort(),
+    );
     expect(new Set([...commands.matchAll(/--env (\w+)/g)].map((match) => match[1]))).toEqual(new Set(["production"]));
   });
 
   it("puts every secret the Workers need outside development", () => {
     const put = [...commands.matchAll(/secret put (\w+)/g)].map((match) => match[1]);
-    expect(put).toEqual(expect.arrayContaining(["ACCESS_SIGNING_KEY", "SERVICE_SIGNING_KEY", "OAUTH_STATE_SIGNING_KEY", "AUTH_SERVICE_SECRET"]));
+    expect(put).toEqual(
+      expect.arrayContaining(["ACCESS_SIGNING_KEY", "SERVICE_SIGNING_KEY", "OAUTH_STATE_SIGNING_KEY", "AUTH_SERVICE_SECRET"]),
+    );
     expect(commands).toContain(`--id ${vars(backend.production).AUTH_SERVICE_ID}`);
   });
 });

@@ -63,7 +63,10 @@ describe("the client SDK against wrangler dev", () => {
     const firstExpiry = connection.tokenExpiresAt?.getTime() ?? 0;
     await recorder.state("refreshing");
     await recorder.until("a second refresh", () => recorder.states.filter((entry) => entry.state === "refreshing").length >= 2);
-    await recorder.until("the socket outliving the first token", () => Date.now() > firstExpiry && (connection.tokenExpiresAt?.getTime() ?? 0) > firstExpiry);
+    await recorder.until(
+      "the socket outliving the first token",
+      () => Date.now() > firstExpiry && (connection.tokenExpiresAt?.getTime() ?? 0) > firstExpiry,
+    );
     const id = connection.send("what is 20+22");
     expect((await recorder.frame("agent_completed", id)).payload).toMatchObject({ result: "20+22 = 42" });
     expect(proxy.connections - before).toBe(1);
@@ -142,7 +145,12 @@ describe("the client SDK against wrangler dev", () => {
   it("signs out on 4401 for a token the server does not accept, after one attempt", async () => {
     const recorder = new SdkRecorder();
     const before = proxy.connections;
-    const connection = connect({ url: `${stack.origin.replace("http", "ws")}/ws`, getAccessToken: async () => "not-a-token", backoff: BACKOFF, ...recorder.handlers });
+    const connection = connect({
+      url: `${stack.origin.replace("http", "ws")}/ws`,
+      getAccessToken: async () => "not-a-token",
+      backoff: BACKOFF,
+      ...recorder.handlers,
+    });
     open.push(connection);
     expect((await recorder.state("signed_out")).code).toBe(4401);
     expect(proxy.connections - before).toBe(1);

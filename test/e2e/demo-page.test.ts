@@ -43,7 +43,10 @@ describe("the demo page, in Chromium", () => {
     const first = await context.newPage();
     await first.goto(`${stack.backend.origin}/`);
     await first.getByRole("textbox", { name: "Name" }).fill("Ada Lovelace");
-    await first.getByLabel("Email").nth(1).fill(`ada-${crypto.randomUUID().slice(0, 8)}@example.com`);
+    await first
+      .getByLabel("Email")
+      .nth(1)
+      .fill(`ada-${crypto.randomUUID().slice(0, 8)}@example.com`);
     await first.getByLabel("Password").nth(1).fill("correct horse battery");
     await first.getByRole("button", { name: "Create account" }).click();
     await expect.poll(() => connectionLabel(first)).toBe("connected");

@@ -49,7 +49,10 @@ describe("npm run dev -- --port N", () => {
     expect(response.status).toBe(201);
     const { access_token } = (await response.json()) as { access_token: string };
     const jwks = (await (await fetch(`${origin}/.well-known/jwks.json`)).json()) as JSONWebKeySet;
-    const { payload, protectedHeader } = await jwtVerify(access_token, createLocalJWKSet(jwks), { issuer: "http://localhost:8787", audience: "tether-api" });
+    const { payload, protectedHeader } = await jwtVerify(access_token, createLocalJWKSet(jwks), {
+      issuer: "http://localhost:8787",
+      audience: "tether-api",
+    });
     expect(protectedHeader.alg).toBe("ES256");
     expect(payload).toMatchObject({ email, token_type: "access" });
   });
@@ -73,7 +76,10 @@ describe("npm run dev -- --port N", () => {
   });
 
   it("says clearly when the port is taken, and starts nothing", () => {
-    const again = spawnSync(process.execPath, ["scripts/dev.mjs", "--port", String(port), "--persist-to", state.path], { encoding: "utf8", timeout: 60_000 });
+    const again = spawnSync(process.execPath, ["scripts/dev.mjs", "--port", String(port), "--persist-to", state.path], {
+      encoding: "utf8",
+      timeout: 60_000,
+    });
     expect(again.status).toBe(1);
     expect(again.stderr).toContain(`port ${port} is in use`);
   });

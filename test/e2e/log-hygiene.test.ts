@@ -34,18 +34,29 @@ describe("the logs of a full flow", () => {
     canaries.junkToken = `canary.junk.${crypto.randomUUID().replaceAll("-", "")}`;
     const email = `logs-${crypto.randomUUID()}@example.com`;
 
-    const registered = (await (await post("/auth/register", { email, password: canaries.password, name: "Logs" })).json()) as { access_token: string; refresh_token: string };
+    const registered = (await (await post("/auth/register", { email, password: canaries.password, name: "Logs" })).json()) as {
+      access_token: string;
+      refresh_token: string;
+    };
     canaries.registerAccess = registered.access_token;
     canaries.registerRefresh = registered.refresh_token;
     expect((await post("/auth/login", { email, password: canaries.wrongPassword })).status).toBe(401);
-    const login = (await (await post("/auth/login", { email, password: canaries.password })).json()) as { access_token: string; refresh_token: string };
+    const login = (await (await post("/auth/login", { email, password: canaries.password })).json()) as {
+      access_token: string;
+      refresh_token: string;
+    };
     canaries.loginRefresh = login.refresh_token;
-    const refreshed = (await (await post("/auth/refresh", { refresh_token: login.refresh_token })).json()) as { access_token: string; refresh_token: string };
+    const refreshed = (await (await post("/auth/refresh", { refresh_token: login.refresh_token })).json()) as {
+      access_token: string;
+      refresh_token: string;
+    };
     canaries.access = refreshed.access_token;
     canaries.refresh = refreshed.refresh_token;
     expect((await fetch(`${stack.origin}/api/me`, { headers: { Authorization: `Bearer ${refreshed.access_token}` } })).status).toBe(200);
     expect((await fetch(`${stack.origin}/api/me`, { headers: { Authorization: `Bearer ${canaries.junkToken}` } })).status).toBe(401);
-    const grant = (await (await post("/auth/service-token", { service_id: "tether-backend", service_secret: stack.serviceSecret })).json()) as { access_token: string };
+    const grant = (await (
+      await post("/auth/service-token", { service_id: "tether-backend", service_secret: stack.serviceSecret })
+    ).json()) as { access_token: string };
     canaries.serviceToken = grant.access_token;
     expect((await post("/auth/validate", { token: refreshed.access_token }, grant.access_token)).status).toBe(200);
 
@@ -64,7 +75,10 @@ describe("the logs of a full flow", () => {
 
     await stack.stop();
     const logs = `${stack.auth.output()}\n${stack.backend.output()}`;
-    const lines = logs.split("\n").map((line) => line.trim()).filter((line) => line.startsWith("{"));
+    const lines = logs
+      .split("\n")
+      .map((line) => line.trim())
+      .filter((line) => line.startsWith("{"));
     const events = lines.flatMap((line) => {
       try {
         return [JSON.parse(line) as { event?: string; service?: string; route?: string; status?: number; request_id?: string }];
@@ -75,7 +89,8 @@ describe("the logs of a full flow", () => {
     const requests = events.filter((entry) => entry.event === "request");
     expect(requests.filter((entry) => entry.service === "auth").length).toBeGreaterThan(5);
     expect(requests.filter((entry) => entry.service === "backend").length).toBeGreaterThan(5);
-    for (const entry of requests) expect(entry).toMatchObject({ request_id: expect.any(String), route: expect.any(String), status: expect.any(Number) });
+    for (const entry of requests)
+      expect(entry).toMatchObject({ request_id: expect.any(String), route: expect.any(String), status: expect.any(Number) });
     // One id per request across both Workers: the backend's forwarded requests log the same one in auth.
     const backendIds = new Set(requests.filter((entry) => entry.service === "backend").map((entry) => entry.request_id));
     expect(requests.filter((entry) => entry.service === "auth").some((entry) => backendIds.has(entry.request_id))).toBe(true);

@@ -26,7 +26,9 @@ describe("sign-in with the dev provider, end to end", () => {
 
   /** The browser's part up to the provider's redirect: start, then the provider's form approved. */
   async function approvedCallback(email: string): Promise<{ callback: URL; cookie: string }> {
-    const start = await fetch(`${backend.origin}/auth/oauth/dev/start?return_to=${encodeURIComponent(`${backend.origin}/`)}`, { redirect: "manual" });
+    const start = await fetch(`${backend.origin}/auth/oauth/dev/start?return_to=${encodeURIComponent(`${backend.origin}/`)}`, {
+      redirect: "manual",
+    });
     expect(start.status).toBe(302);
     const cookie = (start.headers.get("Set-Cookie") ?? "").split(";")[0] ?? "";
     const authorize = new URL(start.headers.get("Location") ?? "");

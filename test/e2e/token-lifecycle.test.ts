@@ -35,7 +35,11 @@ describe("tokens expiring, refreshed and revoked across a live socket", () => {
     });
 
   async function register(): Promise<{ access_token: string; refresh_token: string }> {
-    const response = await post("/auth/register", { email: `life-${crypto.randomUUID()}@example.com`, password: "correct horse battery", name: "Life" });
+    const response = await post("/auth/register", {
+      email: `life-${crypto.randomUUID()}@example.com`,
+      password: "correct horse battery",
+      name: "Life",
+    });
     expect(response.status).toBe(201);
     return (await response.json()) as { access_token: string; refresh_token: string };
   }

@@ -42,8 +42,19 @@ describe("the WebSocket protocol end to end", () => {
     // The rows are in the local D1 that `wrangler dev` used.
     const threadId = completed.thread_id ?? "";
     const output = wrangler(
-      ["d1", "execute", "tether-app", "--local", "--persist-to", server.persistTo, "-c", "wrangler.toml", "--json",
-        "--command", `SELECT role, content FROM messages WHERE thread_id = '${threadId.replaceAll("'", "")}' ORDER BY created_at`],
+      [
+        "d1",
+        "execute",
+        "tether-app",
+        "--local",
+        "--persist-to",
+        server.persistTo,
+        "-c",
+        "wrangler.toml",
+        "--json",
+        "--command",
+        `SELECT role, content FROM messages WHERE thread_id = '${threadId.replaceAll("'", "")}' ORDER BY created_at`,
+      ],
       { quiet: true },
     );
     const [{ results }] = JSON.parse(output) as [{ results: Array<{ role: string; content: string }> }];

@@ -33,7 +33,8 @@ describe("password guessing", () => {
     const { user } = await registerUser(exports.default);
     const address = newAddress();
     const statuses: number[] = [];
-    for (let guess = 0; guess < 22; guess += 1) statuses.push((await login({ email: user.email, password: `guess number ${guess}` }, address)).status);
+    for (let guess = 0; guess < 22; guess += 1)
+      statuses.push((await login({ email: user.email, password: `guess number ${guess}` }, address)).status);
     expect(statuses.slice(0, 20).every((status) => status === 401)).toBe(true);
     expect(statuses.slice(20)).toEqual([429, 429]);
     const limited = await login({ email: user.email, password: STRONG_PASSWORD }, address);
@@ -82,7 +83,10 @@ describe("telling accounts apart", () => {
         body: JSON.stringify({ email, password, name }),
       });
     // Bad input answers the same whether the email is taken or not.
-    for (const [password, name] of [["short", "Someone"], [STRONG_PASSWORD, ""]] as const) {
+    for (const [password, name] of [
+      ["short", "Someone"],
+      [STRONG_PASSWORD, ""],
+    ] as const) {
       const taken = await observable(await register(user.email, password, name));
       const free = await observable(await register(uniqueEmail("free"), password, name));
       expect(taken.status).toBe(400);

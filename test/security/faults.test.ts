@@ -21,7 +21,16 @@ const backendEnv = env as unknown as BackendBindings;
 const sessions = backendEnv.USER_SESSION;
 
 /** Each way an RPC answer can be garbage: not a result at all, or a result of the wrong shape. */
-const GARBAGE: unknown[] = [null, "garbage", 42, {}, { ok: true }, { ok: true, value: { sub: 1 } }, { ok: false }, { ok: "yes", value: null }];
+const GARBAGE: unknown[] = [
+  null,
+  "garbage",
+  42,
+  {},
+  { ok: true },
+  { ok: true, value: { sub: 1 } },
+  { ok: false },
+  { ok: "yes", value: null },
+];
 
 /** The real auth binding, but every validation (and, if asked, service-token exchange) answers `garbage`. */
 function garbageAuth(garbage: unknown, alsoCredentials = false): AuthServiceApi & Fetcher {
@@ -37,23 +46,32 @@ function garbageAuth(garbage: unknown, alsoCredentials = false): AuthServiceApi 
 }
 
 describe("an auth Worker that answers garbage", () => {
-  it.each(GARBAGE.map((garbage) => [JSON.stringify(garbage), garbage]))("%s is treated as auth failing: no exception, the breaker counts it", async (_name, garbage) => {
-    const { access_token } = await registerUser(exports.default);
-    for (const alsoCredentials of [false, true]) {
-      const gateway = new AuthGateway(garbageAuth(garbage, alsoCredentials), testGatewayOptions({ failureThreshold: 3, callTimeoutMs: 100, cooldownMs: 60_000 }));
-      for (let attempt = 0; attempt < 3; attempt += 1) {
-        const result = await gateway.validate(access_token, { bypassCache: true });
-        expect(result).toMatchObject({ ok: false, code: "auth_unavailable" });
+  it.each(GARBAGE.map((garbage) => [JSON.stringify(garbage), garbage]))(
+    "%s is treated as auth failing: no exception, the breaker counts it",
+    async (_name, garbage) => {
+      const { access_token } = await registerUser(exports.default);
+      for (const alsoCredentials of [false, true]) {
+        const gateway = new AuthGateway(
+          garbageAuth(garbage, alsoCredentials),
+          testGatewayOptions({ failureThreshold: 3, callTimeoutMs: 100, cooldownMs: 60_000 }),
+        );
+        for (let attempt = 0; attempt < 3; attempt += 1) {
+          const result = await gateway.validate(access_token, { bypassCache: true });
+          expect(result).toMatchObject({ ok: false, code: "auth_unavailable" });
+        }
+        expect(gateway.breakerState).toBe("open");
       }
-      expect(gateway.breakerState).toBe("open");
-    }
-  });
+    },
+  );
 
   it("never turns into a 500 at /api/me or /ws", async () => {
     const { access_token } = await registerUser(exports.default);
     for (const garbage of GARBAGE) {
       const garbageEnv = { ...backendEnv, AUTH: garbageAuth(garbage), AUTH_CALL_TIMEOUT_MS: "100" };
-      const me = await backendApp.fetch(new Request(`${ORIGIN}/api/me`, { headers: { Authorization: `Bearer ${access_token}` } }), garbageEnv);
+      const me = await backendApp.fetch(
+        new Request(`${ORIGIN}/api/me`, { headers: { Authorization: `Bearer ${access_token}` } }),
+        garbageEnv,
+      );
       expect([200, 503], JSON.stringify(garbage)).toContain(me.status);
       if (me.status === 503) expect((await errorOf(me)).code).toBe("auth_unavailable");
       const upgrade = await backendApp.fetch(

@@ -29,25 +29,37 @@ const frameish = fc.oneof(
   fc.string({ maxLength: 300 }),
   fc.jsonValue({ maxDepth: 4 }).map((value) => JSON.stringify(value) ?? "null"),
   fc
-    .record({
-      type: fc.oneof(fc.constantFrom(...CLIENT_FRAME_TYPES), fc.string({ maxLength: 20 })),
-      id: fc.oneof(fc.uuid(), fc.string({ maxLength: 200 }), fc.integer(), fc.constant(null)),
-      payload: fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.record({ content: fc.string({ maxLength: 50 }), thread_id: fc.string({ maxLength: 80 }) }, { requiredKeys: [] })),
-    }, { requiredKeys: [] })
+    .record(
+      {
+        type: fc.oneof(fc.constantFrom(...CLIENT_FRAME_TYPES), fc.string({ maxLength: 20 })),
+        id: fc.oneof(fc.uuid(), fc.string({ maxLength: 200 }), fc.integer(), fc.constant(null)),
+        payload: fc.oneof(
+          fc.jsonValue({ maxDepth: 3 }),
+          fc.record({ content: fc.string({ maxLength: 50 }), thread_id: fc.string({ maxLength: 80 }) }, { requiredKeys: [] }),
+        ),
+      },
+      { requiredKeys: [] },
+    )
     .map((frame) => JSON.stringify(frame)),
 );
 
 describe("the frame parser", () => {
   it("answers every input with a frame it validated or a typed error, and never throws", () => {
     fc.assert(
-      fc.property(fc.oneof(frameish, fc.uint8Array({ maxLength: 100 }).map((bytes) => bytes.buffer as ArrayBuffer)), (input) => {
-        const reading = readClientFrame(input);
-        if (reading.ok) expect(CLIENT_FRAME_TYPES).toContain(reading.frame.type);
-        else {
-          expect(FRAME_ERROR_CODES).toContain(reading.code);
-          expect(reading.message.length).toBeGreaterThan(0);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          frameish,
+          fc.uint8Array({ maxLength: 100 }).map((bytes) => bytes.buffer as ArrayBuffer),
+        ),
+        (input) => {
+          const reading = readClientFrame(input);
+          if (reading.ok) expect(CLIENT_FRAME_TYPES).toContain(reading.frame.type);
+          else {
+            expect(FRAME_ERROR_CODES).toContain(reading.code);
+            expect(reading.message.length).toBeGreaterThan(0);
+          }
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -74,25 +86,33 @@ describe("the frame parser", () => {
 describe("the return_to check", () => {
   const rules = parseAllowedOrigins("https://app.example http://localhost:8787 https://*.preview.example");
   const allowedLike = fc
-    .tuple(fc.constantFrom("https://app.example", "http://localhost:8787", "https://pr-7.preview.example"), fc.string({ maxLength: 12 }), fc.nat(40), fc.string({ maxLength: 20 }))
+    .tuple(
+      fc.constantFrom("https://app.example", "http://localhost:8787", "https://pr-7.preview.example"),
+      fc.string({ maxLength: 12 }),
+      fc.nat(40),
+      fc.string({ maxLength: 20 }),
+    )
     .map(([base, insert, at, tail]) => `${base.slice(0, at)}${insert}${base.slice(at)}${tail}`);
 
   it("either refuses with invalid_return_to or returns a URL on an allowed origin", () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 200 }), fc.webUrl({ withQueryParameters: true, withFragments: true }), allowedLike), (raw) => {
-        let url: URL;
-        try {
-          url = checkReturnTo(raw, rules);
-        } catch (error) {
-          expect(error).toBeInstanceOf(ApiError);
-          expect((error as ApiError).code).toBe("invalid_return_to");
-          return;
-        }
-        const exact = ["https://app.example", "http://localhost:8787"].includes(url.origin);
-        const preview = url.protocol === "https:" && url.port === "" && /^[a-z0-9-]+\.preview\.example$/.test(url.hostname);
-        expect(exact || preview, raw).toBe(true);
-        expect(url.username + url.password + url.hash).toBe("");
-      }),
+      fc.property(
+        fc.oneof(fc.string({ maxLength: 200 }), fc.webUrl({ withQueryParameters: true, withFragments: true }), allowedLike),
+        (raw) => {
+          let url: URL;
+          try {
+            url = checkReturnTo(raw, rules);
+          } catch (error) {
+            expect(error).toBeInstanceOf(ApiError);
+            expect((error as ApiError).code).toBe("invalid_return_to");
+            return;
+          }
+          const exact = ["https://app.example", "http://localhost:8787"].includes(url.origin);
+          const preview = url.protocol === "https:" && url.port === "" && /^[a-z0-9-]+\.preview\.example$/.test(url.hostname);
+          expect(exact || preview, raw).toBe(true);
+          expect(url.username + url.password + url.hash).toBe("");
+        },
+      ),
       { numRuns: 3000 },
     );
   });
@@ -115,11 +135,33 @@ describe("request bodies", () => {
     serviceToken = grant.value.access_token;
   });
 
-  const routes = ["/auth/register", "/auth/login", "/auth/dev/login", "/auth/refresh", "/auth/service-token", "/auth/oauth/handoff", "/auth/validate"];
+  const routes = [
+    "/auth/register",
+    "/auth/login",
+    "/auth/dev/login",
+    "/auth/refresh",
+    "/auth/service-token",
+    "/auth/oauth/handoff",
+    "/auth/validate",
+  ];
   const bodies = fc.oneof(
     fc.jsonValue({ maxDepth: 3 }).map((value) => JSON.stringify(value) ?? "null"),
     fc.string({ maxLength: 200 }),
-    fc.record({ email: fc.oneof(fc.emailAddress(), fc.string()), password: fc.string(), name: fc.string(), refresh_token: fc.string(), code: fc.string(), token: fc.string(), service_id: fc.string(), service_secret: fc.string() }, { requiredKeys: [] }).map((value) => JSON.stringify(value)),
+    fc
+      .record(
+        {
+          email: fc.oneof(fc.emailAddress(), fc.string()),
+          password: fc.string(),
+          name: fc.string(),
+          refresh_token: fc.string(),
+          code: fc.string(),
+          token: fc.string(),
+          service_id: fc.string(),
+          service_secret: fc.string(),
+        },
+        { requiredKeys: [] },
+      )
+      .map((value) => JSON.stringify(value)),
   );
 
   it("never get a 500, and every refusal has the error shape without a stack trace", async () => {
@@ -142,11 +184,17 @@ describe("request bodies", () => {
   it("and query strings of the list routes never get a 500", async () => {
     const user: TokenBody = await registerUser(exports.default);
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom("/api/threads", `/api/threads/${crypto.randomUUID()}/messages`), fc.dictionary(fc.string({ maxLength: 10 }), fc.string({ maxLength: 30 }), { maxKeys: 3 }), async (path, query) => {
-        const response = await exports.default.fetch(`${ORIGIN}${path}?${new URLSearchParams(query)}`, { headers: { Authorization: `Bearer ${user.access_token}` } });
-        expect(response.status).toBeLessThan(500);
-        await response.arrayBuffer();
-      }),
+      fc.asyncProperty(
+        fc.constantFrom("/api/threads", `/api/threads/${crypto.randomUUID()}/messages`),
+        fc.dictionary(fc.string({ maxLength: 10 }), fc.string({ maxLength: 30 }), { maxKeys: 3 }),
+        async (path, query) => {
+          const response = await exports.default.fetch(`${ORIGIN}${path}?${new URLSearchParams(query)}`, {
+            headers: { Authorization: `Bearer ${user.access_token}` },
+          });
+          expect(response.status).toBeLessThan(500);
+          await response.arrayBuffer();
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -157,9 +205,17 @@ describe("the service-token verifier and the RPC entrypoints", () => {
     const { publicKey } = await generateKeyPair("ES256", { extractable: true });
     const keys = createLocalJWKSet({ keys: [{ ...(await exportJWK(publicKey)), kid: "k", alg: "ES256" }] });
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.string({ maxLength: 400 }), fc.tuple(fc.base64String(), fc.base64String(), fc.base64String()).map((parts) => parts.join("."))), async (token) => {
-        await expect(verifyServiceToken(token, keys, { issuer: "http://localhost:8787", audience: "tether-auth" })).rejects.toBeInstanceOf(TokenError);
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string({ maxLength: 400 }),
+          fc.tuple(fc.base64String(), fc.base64String(), fc.base64String()).map((parts) => parts.join(".")),
+        ),
+        async (token) => {
+          await expect(
+            verifyServiceToken(token, keys, { issuer: "http://localhost:8787", audience: "tether-auth" }),
+          ).rejects.toBeInstanceOf(TokenError);
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -23,7 +23,10 @@ describe("token responses", () => {
       await postJson(exports.default, "/auth/login", { email, password: "correct horse battery staple" }),
       await postJson(exports.default, "/auth/dev/login", { email: uniqueEmail("dev") }),
       await postJson(exports.default, "/auth/refresh", { refresh_token: tokens.refresh_token }),
-      await postJson(exports.default, "/auth/service-token", { service_id: backendEnv.AUTH_SERVICE_ID, service_secret: backendEnv.AUTH_SERVICE_SECRET }),
+      await postJson(exports.default, "/auth/service-token", {
+        service_id: backendEnv.AUTH_SERVICE_ID,
+        service_secret: backendEnv.AUTH_SERVICE_SECRET,
+      }),
       await exports.default.fetch(`${ORIGIN}/auth/me`, { headers: { Authorization: `Bearer ${tokens.access_token}` } }),
     ];
     for (const answer of answers) {
@@ -52,7 +55,9 @@ describe("CORS", () => {
       }
     }
     const user = await registerUser(exports.default);
-    const api = await exports.default.fetch(`${ORIGIN}/api/me`, { headers: { Authorization: `Bearer ${user.access_token}`, Origin: "https://evil.example" } });
+    const api = await exports.default.fetch(`${ORIGIN}/api/me`, {
+      headers: { Authorization: `Bearer ${user.access_token}`, Origin: "https://evil.example" },
+    });
     expect(api.headers.get("Access-Control-Allow-Origin")).toBeNull();
   });
 });
@@ -84,7 +89,11 @@ describe("errors", () => {
         controller.close();
       },
     });
-    const answer = await exports.default.fetch(`${ORIGIN}/auth/register`, { method: "POST", headers: { "Content-Type": "application/json" }, body: stream });
+    const answer = await exports.default.fetch(`${ORIGIN}/auth/register`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: stream,
+    });
     expect(answer.status).toBe(413);
     expect(((await answer.json()) as { error: { code: string } }).error.code).toBe("payload_too_large");
     const login = await postJson(exports.default, "/auth/login", { email, password: "p".repeat(30) });

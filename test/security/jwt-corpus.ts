@@ -1,4 +1,14 @@
-import { decodeJwt, decodeProtectedHeader, exportJWK, exportSPKI, generateKeyPair, importJWK, SignJWT, type JWK, type JWTPayload } from "jose";
+import {
+  decodeJwt,
+  decodeProtectedHeader,
+  exportJWK,
+  exportSPKI,
+  generateKeyPair,
+  importJWK,
+  SignJWT,
+  type JWK,
+  type JWTPayload,
+} from "jose";
 import { signingKey } from "../support/forge.js";
 
 /**
@@ -16,7 +26,11 @@ export interface AttackToken {
 }
 
 const encoder = new TextEncoder();
-const base64Url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const base64Url = (bytes: Uint8Array) =>
+  btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 const segment = (value: unknown) => base64Url(encoder.encode(JSON.stringify(value)));
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -45,10 +59,13 @@ export async function attackCorpus(db: D1Database, template: string, purpose: "a
   const attacker = await generateKeyPair("ES256", { extractable: true });
   const attackerJwk = await exportJWK(attacker.publicKey);
   const signedByAttacker = (headerOverrides: Record<string, unknown>) =>
-    new SignJWT({ ...claims }).setProtectedHeader({ alg: "ES256", typ: "JWT", ...headerOverrides } as { alg: string }).sign(attacker.privateKey);
+    new SignJWT({ ...claims })
+      .setProtectedHeader({ alg: "ES256", typ: "JWT", ...headerOverrides } as { alg: string })
+      .sign(attacker.privateKey);
   const { d: _private, ...publicJwk } = jwk as JWK & { d?: string };
-  const publicPem = await exportSPKI(await importJWK({ ...publicJwk, alg: "ES256" }, "ES256", { extractable: true }) as CryptoKey);
-  const hmac = (secret: string) => new SignJWT({ ...claims }).setProtectedHeader({ alg: "HS256", kid, typ: "JWT" }).sign(encoder.encode(secret));
+  const publicPem = await exportSPKI((await importJWK({ ...publicJwk, alg: "ES256" }, "ES256", { extractable: true })) as CryptoKey);
+  const hmac = (secret: string) =>
+    new SignJWT({ ...claims }).setProtectedHeader({ alg: "HS256", kid, typ: "JWT" }).sign(encoder.encode(secret));
   const unsigned = (alg: string) => `${segment({ alg, typ: "JWT" })}.${payload}.`;
   const wrongType = purpose === "access" ? "service" : "access";
 
@@ -70,7 +87,12 @@ export async function attackCorpus(db: D1Database, template: string, purpose: "a
     { name: "expired (our key)", token: await ours({ iat: nowSeconds() - 3600, exp: nowSeconds() - 600 }), expired: true },
     { name: "not yet valid (our key)", token: await ours({ nbf: nowSeconds() + 3600 }) },
     { name: "issued a year from now (our key)", token: await ours({ iat: nowSeconds() + 365 * 86_400 }) },
-    ...(await Promise.all(["sub", "exp", "iat", "jti", "iss", "aud", "token_type", ...(purpose === "access" ? ["sid"] : ["service"])].map(async (claim) => ({ name: `missing ${claim} (our key)`, token: await without(claim) })))),
+    ...(await Promise.all(
+      ["sub", "exp", "iat", "jti", "iss", "aud", "token_type", ...(purpose === "access" ? ["sid"] : ["service"])].map(async (claim) => ({
+        name: `missing ${claim} (our key)`,
+        token: await without(claim),
+      })),
+    )),
     { name: "wrong iss (our key)", token: await ours({ iss: "https://evil.example" }) },
     { name: "wrong aud (our key)", token: await ours({ aud: "evil" }) },
     { name: `token_type ${wrongType} (our key)`, token: await ours({ token_type: wrongType }) },
@@ -80,7 +102,10 @@ export async function attackCorpus(db: D1Database, template: string, purpose: "a
     { name: "five segments (JWE shape)", token: `${template}.AAAA.BBBB` },
     { name: "non-canonical base64url signature", token: nonCanonicalLastCharacter(template) },
     { name: "padded base64url", token: `${template.split(".")[0]}=.${payload}.${signature}` },
-    { name: "base64 instead of base64url", token: `${template.split(".")[0]}.${payload}.${(signature ?? "").replace(/-/g, "+").replace(/_/g, "/")}+/` },
+    {
+      name: "base64 instead of base64url",
+      token: `${template.split(".")[0]}.${payload}.${(signature ?? "").replace(/-/g, "+").replace(/_/g, "/")}+/`,
+    },
     { name: "a 20 KB token", token: `${template}${"A".repeat(20_000)}`, oversize: true },
   ];
 }

@@ -2,7 +2,17 @@ import { env, exports } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuthClient, memoryTokenStore } from "../../client/index.js";
 import type { BackendBindings } from "../../workers/backend/config.js";
-import { errorOf, freshClientIp, getWithBearer, ORIGIN, postJson, postWithBearer, registerUser, uniqueEmail, type TokenBody } from "../support/http.js";
+import {
+  errorOf,
+  freshClientIp,
+  getWithBearer,
+  ORIGIN,
+  postJson,
+  postWithBearer,
+  registerUser,
+  uniqueEmail,
+  type TokenBody,
+} from "../support/http.js";
 import { openSession, openSocket } from "../support/ws.js";
 
 /**
@@ -21,21 +31,29 @@ describe("one refresh token presented twice at once", () => {
     expect(second.refresh_token).toBe(first.refresh_token);
     expect((await getWithBearer(exports.default, "/auth/me", first.access_token)).status).toBe(200);
     expect((await getWithBearer(exports.default, "/auth/me", second.access_token)).status).toBe(200);
-    const children = await backendEnv.AUTH_DB.prepare("SELECT COUNT(*) AS n FROM refresh_tokens WHERE user_id = ? AND parent_id IS NOT NULL").bind(user.user.id).first<{ n: number }>();
+    const children = await backendEnv.AUTH_DB.prepare(
+      "SELECT COUNT(*) AS n FROM refresh_tokens WHERE user_id = ? AND parent_id IS NOT NULL",
+    )
+      .bind(user.user.id)
+      .first<{ n: number }>();
     expect(children?.n).toBe(1);
   });
 
   it("after the grace period, the second presentation is reuse: the whole session is revoked, the winner's tokens too", async () => {
     const user = await registerUser(exports.default);
     const won = (await (await refresh(user.refresh_token)).json()) as TokenBody;
-    await backendEnv.AUTH_DB.prepare("UPDATE refresh_tokens SET used_at = used_at - 31000 WHERE user_id = ? AND used_at IS NOT NULL").bind(user.user.id).run();
+    await backendEnv.AUTH_DB.prepare("UPDATE refresh_tokens SET used_at = used_at - 31000 WHERE user_id = ? AND used_at IS NOT NULL")
+      .bind(user.user.id)
+      .run();
     const late = await refresh(user.refresh_token);
     expect(late.status).toBe(401);
     expect((await errorOf(late)).code).toBe("invalid_refresh_token");
     const me = await getWithBearer(exports.default, "/auth/me", won.access_token);
     expect((await errorOf(me)).code).toBe("token_revoked");
     expect((await refresh(won.refresh_token)).status).toBe(401);
-    const session = await backendEnv.AUTH_DB.prepare("SELECT revoked_reason FROM sessions WHERE user_id = ?").bind(user.user.id).first<{ revoked_reason: string }>();
+    const session = await backendEnv.AUTH_DB.prepare("SELECT revoked_reason FROM sessions WHERE user_id = ?")
+      .bind(user.user.id)
+      .first<{ revoked_reason: string }>();
     expect(session?.revoked_reason).toBe("refresh_token_reuse");
   });
 });
@@ -48,12 +66,23 @@ describe("one message id on two sockets of a session at once", () => {
     const frame = { type: "user_message", id: "twice", payload: { content: "what is 3*3" } };
     first.send(frame);
     second.send(frame);
-    const seen = await first.until((frames) => frames.filter((each) => each.reply_to === "twice" && each.type === "ack").length === 2 && frames.some((each) => each.type === "agent_completed"));
+    const seen = await first.until(
+      (frames) =>
+        frames.filter((each) => each.reply_to === "twice" && each.type === "ack").length === 2 &&
+        frames.some((each) => each.type === "agent_completed"),
+    );
     const run = seen.filter((each) => each.reply_to === "twice");
-    expect(run.filter((each) => each.type === "ack").map((ack) => ack.payload.duplicate).sort()).toEqual([false, true]);
+    expect(
+      run
+        .filter((each) => each.type === "ack")
+        .map((ack) => ack.payload.duplicate)
+        .sort(),
+    ).toEqual([false, true]);
     expect(run.filter((each) => each.type === "agent_started")).toHaveLength(1);
     expect(run.filter((each) => each.type === "agent_completed")).toHaveLength(1);
-    const rows = await backendEnv.APP_DB.prepare("SELECT (SELECT COUNT(*) FROM messages WHERE user_id = ?1 AND client_id = 'twice') AS messages, (SELECT COUNT(*) FROM agent_runs WHERE user_id = ?1) AS runs")
+    const rows = await backendEnv.APP_DB.prepare(
+      "SELECT (SELECT COUNT(*) FROM messages WHERE user_id = ?1 AND client_id = 'twice') AS messages, (SELECT COUNT(*) FROM agent_runs WHERE user_id = ?1) AS runs",
+    )
       .bind(tokens.user.id)
       .first<{ messages: number; runs: number }>();
     expect(rows).toEqual({ messages: 1, runs: 1 });
@@ -70,7 +99,10 @@ describe("a logout in the middle of a run", () => {
     expect((await postWithBearer(exports.default, "/auth/logout", tokens.access_token)).status).toBe(204);
     expect((await socket.closed()).code).toBe(4003);
     const status = () =>
-      backendEnv.APP_DB.prepare("SELECT status FROM agent_runs WHERE user_id = ?").bind(tokens.user.id).first<{ status: string }>().then((row) => row?.status);
+      backendEnv.APP_DB.prepare("SELECT status FROM agent_runs WHERE user_id = ?")
+        .bind(tokens.user.id)
+        .first<{ status: string }>()
+        .then((row) => row?.status);
     await expect.poll(status).toMatch(/^(completed|failed)$/);
     const again = await openSocket(exports.default, { token: tokens.access_token });
     expect((await again.closed()).code).toBe(4003);
@@ -111,7 +143,10 @@ describe("two tabs refreshing one session at once", () => {
     const [first, second] = [tab(), tab()];
     await first.register({ email: uniqueEmail("tabs"), password: "correct horse battery staple", name: "Tabs" });
     const warned = await first.accessToken();
-    const [fromFirst, fromSecond] = await Promise.all([first.accessToken({ replacing: warned }), second.accessToken({ replacing: warned })]);
+    const [fromFirst, fromSecond] = await Promise.all([
+      first.accessToken({ replacing: warned }),
+      second.accessToken({ replacing: warned }),
+    ]);
     expect(refreshes.count).toBe(1);
     expect(fromSecond).toBe(fromFirst);
     expect((await getWithBearer(exports.default, "/auth/me", fromFirst ?? "")).status).toBe(200);

@@ -40,7 +40,11 @@ describe("CircuitBreaker", () => {
 
   it("counts a returned failure value as a failure", async () => {
     const { breaker } = breakerAt();
-    for (let i = 0; i < 3; i += 1) await breaker.call(async () => "internal_error", (value) => value === "internal_error");
+    for (let i = 0; i < 3; i += 1)
+      await breaker.call(
+        async () => "internal_error",
+        (value) => value === "internal_error",
+      );
     expect(breaker.state).toBe("open");
   });
 

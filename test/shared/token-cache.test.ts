@@ -10,8 +10,17 @@ function validFor(seconds: number, nowMs = T0): RpcResult<AccessClaims> {
   return {
     ok: true,
     value: {
-      iss: "i", aud: "a", sub: "user", sid: "session", iat: nowSeconds, exp: nowSeconds + seconds, jti: "j",
-      token_type: "access", email: "e@example.com", name: "E", permissions: [],
+      iss: "i",
+      aud: "a",
+      sub: "user",
+      sid: "session",
+      iat: nowSeconds,
+      exp: nowSeconds + seconds,
+      jti: "j",
+      token_type: "access",
+      email: "e@example.com",
+      name: "E",
+      permissions: [],
     },
   };
 }
@@ -83,7 +92,10 @@ describe("TokenCache", () => {
   it("keys an entry by the SHA-256 of the token, never the token itself", async () => {
     const token = "header.payload.signature";
     const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token)));
-    const expected = btoa(String.fromCharCode(...digest)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+    const expected = btoa(String.fromCharCode(...digest))
+      .replace(/\+/g, "-")
+      .replace(/\//g, "_")
+      .replace(/=+$/, "");
     expect(await TokenCache.key(token)).toBe(expected);
     expect(await TokenCache.key(token)).not.toContain(token);
   });

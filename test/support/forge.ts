@@ -4,7 +4,10 @@ import { decodeJwt, generateKeyPair, importJWK, SignJWT, type JWK, type JWTPaylo
  * Signs tokens with chosen claims for attack and expiry tests, using the auth Worker's own keys
  * read from its database (the dev keys are generated on first use and kept there).
  */
-export async function signingKey(db: D1Database, purpose: "access" | "service" | "oauth_state"): Promise<{ kid: string; key: CryptoKey | Uint8Array; jwk: JWK }> {
+export async function signingKey(
+  db: D1Database,
+  purpose: "access" | "service" | "oauth_state",
+): Promise<{ kid: string; key: CryptoKey | Uint8Array; jwk: JWK }> {
   const row = await db
     .prepare("SELECT kid, private_jwk FROM signing_keys WHERE purpose = ? AND status = 'current'")
     .bind(purpose)
@@ -51,4 +54,3 @@ export function tamperedToken(template: string, overrides: Record<string, unknow
   const [header, , signature] = template.split(".");
   return `${header}.${base64Url(JSON.stringify({ ...decodeJwt(template), ...overrides }))}.${signature}`;
 }
-

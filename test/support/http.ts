@@ -21,12 +21,7 @@ export function uniqueEmail(label = "user"): string {
   return `${label}-${crypto.randomUUID()}@example.com`;
 }
 
-export function postJson(
-  target: FetchTarget,
-  path: string,
-  body: unknown,
-  headers: Record<string, string> = {},
-): Promise<Response> {
+export function postJson(target: FetchTarget, path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
   return target.fetch(`${ORIGIN}${path}`, {
     method: "POST",
     headers: { "Content-Type": "application/json", "CF-Connecting-IP": freshClientIp(), ...headers },

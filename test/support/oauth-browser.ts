@@ -33,7 +33,10 @@ export class SignInBrowser {
 
   /** A GET on the auth Worker with this browser's cookies; redirects are not followed. */
   async visitAuth(url: string | URL): Promise<Response> {
-    const response = await this.auth.fetch(String(url), { headers: this.cookies.size > 0 ? { Cookie: this.cookieHeader } : {}, redirect: "manual" });
+    const response = await this.auth.fetch(String(url), {
+      headers: this.cookies.size > 0 ? { Cookie: this.cookieHeader } : {},
+      redirect: "manual",
+    });
     for (const line of response.headers.getSetCookie()) {
       const [pair] = line.split(";");
       const separator = pair?.indexOf("=") ?? -1;
@@ -70,7 +73,10 @@ export class SignInBrowser {
   }
 
   /** The whole round trip up to the callback's answer (a redirect back to the app, or an error). */
-  async signIn(person: Person, options: { provider?: string; returnTo?: string; tamper?: (authorize: URL) => void } = {}): Promise<Response> {
+  async signIn(
+    person: Person,
+    options: { provider?: string; returnTo?: string; tamper?: (authorize: URL) => void } = {},
+  ): Promise<Response> {
     const authorizeUrl = await this.start(options.provider, options.returnTo);
     options.tamper?.(authorizeUrl);
     return this.visitAuth(await this.decide(authorizeUrl, "approve", person));

@@ -39,7 +39,10 @@ export interface PlanStep {
 
 /** SQLite's plan for one recorded statement. */
 export async function queryPlan(db: D1Database, statement: RecordedStatement): Promise<string[]> {
-  const result = await db.prepare(`EXPLAIN QUERY PLAN ${statement.sql}`).bind(...statement.params).all<PlanStep>();
+  const result = await db
+    .prepare(`EXPLAIN QUERY PLAN ${statement.sql}`)
+    .bind(...statement.params)
+    .all<PlanStep>();
   return result.results.map((step) => step.detail);
 }
 
@@ -59,7 +62,11 @@ export function fullScans(plan: string[], tables: readonly string[]): string[] {
  * Explains each distinct statement recorded and lists those that read a whole table of `tables`,
  * each as "the scan ← the SQL", and how many distinct statements there were.
  */
-export async function fullScanOffenders(db: D1Database, statements: RecordedStatement[], tables: readonly string[]): Promise<{ distinct: number; offenders: string[] }> {
+export async function fullScanOffenders(
+  db: D1Database,
+  statements: RecordedStatement[],
+  tables: readonly string[],
+): Promise<{ distinct: number; offenders: string[] }> {
   const distinct = new Map<string, RecordedStatement>();
   for (const statement of statements) if (!distinct.has(statement.sql)) distinct.set(statement.sql, statement);
   const offenders: string[] = [];

@@ -16,7 +16,8 @@ export class SdkRecorder {
   get handlers() {
     return {
       onEvent: (frame: ServerFrame) => this.push(() => this.frames.push(frame)),
-      onStateChange: (state: ConnectionState, detail: { code?: number; reason?: string }) => this.push(() => this.states.push({ state, ...detail })),
+      onStateChange: (state: ConnectionState, detail: { code?: number; reason?: string }) =>
+        this.push(() => this.states.push({ state, ...detail })),
       onResyncNeeded: (detail: { lastSeq: number; serverLastSeq: number }) => this.push(() => this.resyncs.push(detail)),
     };
   }
@@ -33,7 +34,10 @@ export class SdkRecorder {
       const value = check();
       if (value !== undefined && value !== false) return value;
       const remaining = deadline - Date.now();
-      if (remaining <= 0) throw new Error(`timed out waiting for ${what}; states ${JSON.stringify(this.states)}, frames ${this.frames.map((f) => f.type).join(",")}`);
+      if (remaining <= 0)
+        throw new Error(
+          `timed out waiting for ${what}; states ${JSON.stringify(this.states)}, frames ${this.frames.map((f) => f.type).join(",")}`,
+        );
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, remaining);
         this.waiters.push(() => {
@@ -45,7 +49,9 @@ export class SdkRecorder {
   }
 
   frame(type: string, replyTo?: string): Promise<ServerFrame> {
-    return this.until(`${type}${replyTo ? ` for ${replyTo}` : ""}`, () => this.frames.find((f) => f.type === type && (replyTo === undefined || f.reply_to === replyTo)));
+    return this.until(`${type}${replyTo ? ` for ${replyTo}` : ""}`, () =>
+      this.frames.find((f) => f.type === type && (replyTo === undefined || f.reply_to === replyTo)),
+    );
   }
 
   /** The n-th time (1-based) the connection entered `state`. */
@@ -71,10 +77,13 @@ export function expectCompleteRun(run: ServerFrame[]): void {
   if (types[0] !== "ack") problems.push("does not start with ack");
   if (types[1] !== "agent_started") problems.push("agent_started is not second");
   if (!types.includes("agent_thinking")) problems.push("no agent_thinking");
-  if (types.filter((type) => type === "agent_completed").length !== 1 || types.at(-1) !== "agent_completed") problems.push("agent_completed is not once and last");
+  if (types.filter((type) => type === "agent_completed").length !== 1 || types.at(-1) !== "agent_completed")
+    problems.push("agent_completed is not once and last");
   const partials = run.filter((frame) => frame.type === "partial_result");
-  if (partials.length === 0 || (partials.at(-1)?.payload as { is_complete?: boolean }).is_complete !== true) problems.push("partials do not end complete");
-  const calls = (type: string) => run.filter((frame) => frame.type === type).map((frame) => (frame.payload as { call_id?: string }).call_id);
+  if (partials.length === 0 || (partials.at(-1)?.payload as { is_complete?: boolean }).is_complete !== true)
+    problems.push("partials do not end complete");
+  const calls = (type: string) =>
+    run.filter((frame) => frame.type === type).map((frame) => (frame.payload as { call_id?: string }).call_id);
   if (JSON.stringify(calls("tool_executing")) !== JSON.stringify(calls("tool_completed"))) problems.push("tool calls unpaired");
   if (problems.length > 0) throw new Error(`incomplete run (${problems.join("; ")}): ${types.join(", ")}`);
 }

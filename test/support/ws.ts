@@ -20,7 +20,10 @@ export class TestSocket {
   private consumed = 0;
   private waiters: Array<() => void> = [];
 
-  constructor(readonly socket: WebSocket, readonly protocol: string | null) {
+  constructor(
+    readonly socket: WebSocket,
+    readonly protocol: string | null,
+  ) {
     socket.addEventListener("message", (event) => {
       this.frames.push(JSON.parse(String(event.data)) as Frame);
       this.wake();

@@ -14,7 +14,10 @@ import { sessionRoutes } from "./routes/session-routes.js";
 /** The auth Worker's HTTP surface (DESIGN.md section 3). */
 export const authApp = new Hono<AuthAppEnv>();
 
-authApp.use("*", requestLog<AuthAppEnv>("auth", (c) => c.var.userId));
+authApp.use(
+  "*",
+  requestLog<AuthAppEnv>("auth", (c) => c.var.userId),
+);
 authApp.use("*", withAuthContext);
 // Apps on the allowed return origins (staging previews) call the auth API from their own origin,
 // the handoff above all; no other origin gets CORS. No cookies cross: tokens travel in bodies.

@@ -48,7 +48,11 @@ export class AuthService extends WorkerEntrypoint<AuthBindings> implements AuthS
   }
 
   /** Runs `work` for a caller whose service token verifies and holds `permission` (DESIGN.md section 2a). */
-  private async asService<T>(serviceToken: unknown, permission: ServicePermission, work: (auth: AuthContext) => Promise<T>): Promise<RpcResult<T>> {
+  private async asService<T>(
+    serviceToken: unknown,
+    permission: ServicePermission,
+    work: (auth: AuthContext) => Promise<T>,
+  ): Promise<RpcResult<T>> {
     return asResult(async () => {
       const auth = authContext(this.env);
       if (typeof serviceToken !== "string" || serviceToken.length === 0) {

@@ -49,21 +49,10 @@ function buildAuthContext(env: AuthBindings, origin: CallOrigin): AuthContext {
     db,
     config,
     devFeatures,
-    accessKeys: () =>
-      loadKeyRing(db, "access", { current: env.ACCESS_SIGNING_KEY, previous: env.ACCESS_SIGNING_KEY_PREVIOUS }, options),
+    accessKeys: () => loadKeyRing(db, "access", { current: env.ACCESS_SIGNING_KEY, previous: env.ACCESS_SIGNING_KEY_PREVIOUS }, options),
     serviceKeys: () =>
-      loadKeyRing(
-        db,
-        "service",
-        { current: env.SERVICE_SIGNING_KEY, previous: env.SERVICE_SIGNING_KEY_PREVIOUS },
-        options,
-      ),
+      loadKeyRing(db, "service", { current: env.SERVICE_SIGNING_KEY, previous: env.SERVICE_SIGNING_KEY_PREVIOUS }, options),
     oauthStateKeys: () =>
-      loadKeyRing(
-        db,
-        "oauth_state",
-        { current: env.OAUTH_STATE_SIGNING_KEY, previous: env.OAUTH_STATE_SIGNING_KEY_PREVIOUS },
-        options,
-      ),
+      loadKeyRing(db, "oauth_state", { current: env.OAUTH_STATE_SIGNING_KEY, previous: env.OAUTH_STATE_SIGNING_KEY_PREVIOUS }, options),
   };
 }

@@ -12,14 +12,8 @@ const SALT_BYTES = 16;
 const KEY_BITS = 256;
 
 async function derive(password: string, salt: Uint8Array, iterations: number): Promise<string> {
-  const material = await crypto.subtle.importKey("raw", new TextEncoder().encode(password), "PBKDF2", false, [
-    "deriveBits",
-  ]);
-  const bits = await crypto.subtle.deriveBits(
-    { name: "PBKDF2", hash: "SHA-256", salt, iterations },
-    material,
-    KEY_BITS,
-  );
+  const material = await crypto.subtle.importKey("raw", new TextEncoder().encode(password), "PBKDF2", false, ["deriveBits"]);
+  const bits = await crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt, iterations }, material, KEY_BITS);
   return base64UrlEncode(new Uint8Array(bits));
 }
 

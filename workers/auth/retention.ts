@@ -34,7 +34,8 @@ export async function purgeExpired(ctx: AuthContext, nowMs = Date.now()): Promis
   /** The first PURGE_BATCH ended sessions, by the index of the column that says they ended. */
   const ended = (column: typeof sessions.revokedAt | typeof sessions.expiresAt) =>
     db.select({ id: sessions.id }).from(sessions).where(lt(column, cutoff)).orderBy(asc(column)).limit(PURGE_BATCH);
-  const tokensOf = (endedSessions: ReturnType<typeof ended>) => db.delete(refreshTokens).where(inArray(refreshTokens.sessionId, endedSessions));
+  const tokensOf = (endedSessions: ReturnType<typeof ended>) =>
+    db.delete(refreshTokens).where(inArray(refreshTokens.sessionId, endedSessions));
   const sessionsIn = (endedSessions: ReturnType<typeof ended>) =>
     db.delete(sessions).where(inArray(sessions.id, endedSessions)).returning({ id: sessions.id });
   const spentTokens = (condition: SQL | undefined) =>
@@ -45,7 +46,9 @@ export async function purgeExpired(ctx: AuthContext, nowMs = Date.now()): Promis
   const syncRows = (condition: SQL | undefined) =>
     db
       .delete(sessionSyncOutbox)
-      .where(inArray(sessionSyncOutbox.id, db.select({ id: sessionSyncOutbox.id }).from(sessionSyncOutbox).where(condition).limit(PURGE_BATCH)))
+      .where(
+        inArray(sessionSyncOutbox.id, db.select({ id: sessionSyncOutbox.id }).from(sessionSyncOutbox).where(condition).limit(PURGE_BATCH)),
+      )
       .returning({ id: sessionSyncOutbox.id });
 
   const [, revoked, , expired, lapsed, revokedTokens, delivered, givenUp, signIns] = await db.batch([
@@ -58,10 +61,25 @@ export async function purgeExpired(ctx: AuthContext, nowMs = Date.now()): Promis
     spentTokens(lt(refreshTokens.revokedAt, cutoff)),
     syncRows(lt(sessionSyncOutbox.deliveredAt, cutoff)),
     // Rows the pusher gave up on (MAX_DELIVERY_ATTEMPTS): kept a window for an operator to see.
-    syncRows(and(isNull(sessionSyncOutbox.deliveredAt), lt(sessionSyncOutbox.createdAt, cutoff), sql`${sessionSyncOutbox.attempts} >= ${MAX_DELIVERY_ATTEMPTS}`)),
+    syncRows(
+      and(
+        isNull(sessionSyncOutbox.deliveredAt),
+        lt(sessionSyncOutbox.createdAt, cutoff),
+        sql`${sessionSyncOutbox.attempts} >= ${MAX_DELIVERY_ATTEMPTS}`,
+      ),
+    ),
     db
       .delete(oauthLogins)
-      .where(inArray(oauthLogins.id, db.select({ id: oauthLogins.id }).from(oauthLogins).where(lt(oauthLogins.expiresAt, nowMs - SIGN_IN_RETENTION_MS)).limit(PURGE_BATCH)))
+      .where(
+        inArray(
+          oauthLogins.id,
+          db
+            .select({ id: oauthLogins.id })
+            .from(oauthLogins)
+            .where(lt(oauthLogins.expiresAt, nowMs - SIGN_IN_RETENTION_MS))
+            .limit(PURGE_BATCH),
+        ),
+      )
       .returning({ id: oauthLogins.id }),
   ]);
   return {

@@ -12,7 +12,11 @@ import { findUserById } from "./users.js";
  */
 
 /** Revokes one session and every refresh token it holds, and queues the socket close. */
-export async function revokeSession(ctx: AuthContext, session: { id: string; userId: string }, reason: SessionRevocationReason): Promise<void> {
+export async function revokeSession(
+  ctx: AuthContext,
+  session: { id: string; userId: string },
+  reason: SessionRevocationReason,
+): Promise<void> {
   const nowMs = Date.now();
   await ctx.db.batch([
     ctx.db.insert(sessionSyncOutbox).values({
@@ -69,6 +73,9 @@ export async function disableUser(ctx: AuthContext, userId: string): Promise<num
   if (!user) throw new ApiError("not_found", "No such user.");
   const nowMs = Date.now();
   // Disabled first: if the revocation below fails, every token of the user is already refused.
-  await ctx.db.update(users).set({ disabledAt: nowMs, updatedAt: nowMs }).where(and(eq(users.id, userId), isNull(users.disabledAt)));
+  await ctx.db
+    .update(users)
+    .set({ disabledAt: nowMs, updatedAt: nowMs })
+    .where(and(eq(users.id, userId), isNull(users.disabledAt)));
   return (await revokeUserSessions(ctx, userId, "user_disabled")).length;
 }

@@ -78,7 +78,11 @@ export async function pushSessionSync(auth: AuthContext, env: Pick<AuthBindings,
     }
     await auth.db
       .update(sessionSyncOutbox)
-      .set(error === null ? { deliveredAt: Date.now(), lastError: null } : { attempts: sql`${sessionSyncOutbox.attempts} + 1`, lastError: error })
+      .set(
+        error === null
+          ? { deliveredAt: Date.now(), lastError: null }
+          : { attempts: sql`${sessionSyncOutbox.attempts} + 1`, lastError: error },
+      )
       .where(eq(sessionSyncOutbox.id, event.id));
     if (error === null) delivered += 1;
   }

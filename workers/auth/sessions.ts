@@ -8,7 +8,15 @@ import type { AuthContext } from "./context.js";
 import { refreshTokens, sessions, users, type RefreshToken, type Session, type User } from "./db/schema.js";
 import { revokeSession } from "./revocation.js";
 import { signAccessToken, verifyAccessToken } from "./tokens/access.js";
-import { childRefreshToken, deriveChildToken, findChild, findRefreshToken, firstRefreshToken, insertChildIfParentUnused, markUsed } from "./tokens/refresh.js";
+import {
+  childRefreshToken,
+  deriveChildToken,
+  findChild,
+  findRefreshToken,
+  firstRefreshToken,
+  insertChildIfParentUnused,
+  markUsed,
+} from "./tokens/refresh.js";
 import { toPublicUser } from "./users.js";
 
 export interface ClientInfo {
@@ -135,7 +143,12 @@ async function retryOrReuse(ctx: AuthContext, parent: RefreshToken, presented: s
 }
 
 /** The child of `presented` again: recomputed from its salt and checked against its stored hash. */
-async function sameChildAgain(ctx: AuthContext, child: RefreshToken, presented: string, live: { session: Session; user: User }): Promise<TokenResponse> {
+async function sameChildAgain(
+  ctx: AuthContext,
+  child: RefreshToken,
+  presented: string,
+  live: { session: Session; user: User },
+): Promise<TokenResponse> {
   const token = child.derivationSalt === null ? null : await deriveChildToken(presented, child.derivationSalt);
   if (token === null || (await sha256Base64Url(token)) !== child.tokenHash) throw new ApiError("invalid_refresh_token", INVALID_REFRESH);
   return tokenResponse(ctx, live.user, live.session, token);

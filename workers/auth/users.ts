@@ -12,7 +12,11 @@ export function normalizeEmail(email: string): string {
 }
 
 export function findUserByEmail(db: AuthDatabase, email: string): Promise<User | undefined> {
-  return db.select().from(users).where(eq(users.emailNormalized, normalizeEmail(email))).get();
+  return db
+    .select()
+    .from(users)
+    .where(eq(users.emailNormalized, normalizeEmail(email)))
+    .get();
 }
 
 export function findUserById(db: AuthDatabase, id: string): Promise<User | undefined> {

@@ -12,7 +12,10 @@ import { upgradeWebSocket } from "./ws-upgrade.js";
 /** The backend's HTTP surface; the demo page's assets are served before this runs. */
 export const backendApp = new Hono<BackendAppEnv>();
 
-backendApp.use("*", requestLog<BackendAppEnv>("backend", (c) => c.var.userId));
+backendApp.use(
+  "*",
+  requestLog<BackendAppEnv>("backend", (c) => c.var.userId),
+);
 backendApp.use("*", async (c, next) => {
   reportConfigProblemsOnce(c.env, "backend", backendConfigProblems(c.env));
   await next();
@@ -49,7 +52,12 @@ backendApp.route("/api", apiRoutes);
 /** 200 `ok`, or 503 `misconfigured` with what is missing; the breaker says whether auth answers. */
 backendApp.get("/health", (c) => {
   const problems = backendConfigProblems(c.env);
-  const body = { service: "backend", environment: c.env.ENVIRONMENT, auth: { breaker: authGateway(c.env).breakerState }, version: TETHER_VERSION };
+  const body = {
+    service: "backend",
+    environment: c.env.ENVIRONMENT,
+    auth: { breaker: authGateway(c.env).breakerState },
+    version: TETHER_VERSION,
+  };
   if (problems.length > 0) return c.json({ status: "misconfigured", ...body, problems }, 503);
   return c.json({ status: "ok", ...body });
 });

@@ -3,7 +3,14 @@ import { z } from "zod";
 import { appDatabase } from "../../durable-objects/db/client.js";
 import { upsertUser } from "../../durable-objects/message-store.js";
 import { ApiError } from "../shared/errors.js";
-import { MAX_SESSIONS_PER_REVOKE_CALL, PublicUserSchema, type PublicUser, type RpcResult, type SessionControlApi, type SessionRevocationReason } from "../shared/rpc.js";
+import {
+  MAX_SESSIONS_PER_REVOKE_CALL,
+  PublicUserSchema,
+  type PublicUser,
+  type RpcResult,
+  type SessionControlApi,
+  type SessionRevocationReason,
+} from "../shared/rpc.js";
 import { verifyServiceToken } from "../shared/service-token.js";
 import { TokenError } from "../shared/token-errors.js";
 import { AUTH_SERVICE_ID, BACKEND_SERVICE_NAME, SERVICE_PERMISSIONS, type ServicePermission } from "../shared/tokens.js";
@@ -51,7 +58,8 @@ export class SessionControl extends WorkerEntrypoint<BackendBindings> implements
       try {
         const claims = await verifyServiceToken(serviceToken, keys, expected);
         if (claims.sub !== AUTH_SERVICE_ID) break;
-        if (!claims.permissions.includes(permission)) throw new ApiError("permission_denied", `This call needs the ${permission} permission.`);
+        if (!claims.permissions.includes(permission))
+          throw new ApiError("permission_denied", `This call needs the ${permission} permission.`);
         return;
       } catch (error) {
         if (!(error instanceof TokenError)) throw error;

@@ -17,7 +17,10 @@ export async function upgradeWebSocket(c: Context<BackendAppEnv>): Promise<Respo
       Upgrade: "websocket",
     });
   }
-  const offered = (c.req.header("Sec-WebSocket-Protocol") ?? "").split(",").map((part) => part.trim()).filter(Boolean);
+  const offered = (c.req.header("Sec-WebSocket-Protocol") ?? "")
+    .split(",")
+    .map((part) => part.trim())
+    .filter(Boolean);
   const speaksTether = offered.includes(PROTOCOL);
   const fromProtocol = offered.find((part) => part.startsWith(BEARER_PROTOCOL_PREFIX))?.slice(BEARER_PROTOCOL_PREFIX.length);
   // Any length here: the gateway refuses one over MAX_ACCESS_TOKEN_LENGTH as invalid, header and

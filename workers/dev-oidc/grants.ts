@@ -116,7 +116,10 @@ export function issueIdToken(grant: CodeGrant, issuer: string): Promise<string> 
 export async function pkceMatches(verifier: string, challenge: string): Promise<boolean> {
   if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) return false;
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)));
-  const computed = btoa(String.fromCharCode(...digest)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  const computed = btoa(String.fromCharCode(...digest))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
   return computed === challenge;
 }
 

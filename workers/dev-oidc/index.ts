@@ -35,8 +35,10 @@ const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 // It signs in whoever fills in its form: should it ever be deployed by mistake, it serves nothing —
 // neither with a public issuer nor to a request addressed to a public host name.
 app.use("*", async (c, next) => {
-  if (!LOOPBACK_HOSTS.has(new URL(c.env.ISSUER).hostname)) return c.text("The dev OIDC provider runs only on this machine (a loopback ISSUER).", 503);
-  if (!LOOPBACK_HOSTS.has(new URL(c.req.url).hostname)) return c.text("The dev OIDC provider answers only requests to a loopback host.", 403);
+  if (!LOOPBACK_HOSTS.has(new URL(c.env.ISSUER).hostname))
+    return c.text("The dev OIDC provider runs only on this machine (a loopback ISSUER).", 503);
+  if (!LOOPBACK_HOSTS.has(new URL(c.req.url).hostname))
+    return c.text("The dev OIDC provider answers only requests to a loopback host.", 403);
   await next();
 });
 
@@ -108,13 +110,21 @@ function authorize(flavor: Flavor) {
     }
     const refuse = (error: string, description: string) => backToClient(c, flavor, request, { error, error_description: description });
     if (request.response_type !== "code") return refuse("unsupported_response_type", "Only the code flow is supported.");
-    if (!request.code_challenge || request.code_challenge_method !== "S256") return refuse("invalid_request", "PKCE with S256 is required.");
+    if (!request.code_challenge || request.code_challenge_method !== "S256")
+      return refuse("invalid_request", "PKCE with S256 is required.");
     if (flavor === "oidc" && !request.scope.split(" ").includes("openid")) return refuse("invalid_scope", "The openid scope is required.");
 
     if (c.req.method === "GET") {
       const action = flavor === "oidc" ? "/authorize" : GITHUB_AUTHORIZE_PATH;
       const carried = Object.fromEntries(Object.entries(request).filter((entry): entry is [string, string] => entry[1] !== undefined));
-      return c.html(consentPage({ action, clientId: client.client_id, request: carried, providerName: flavor === "oidc" ? "Dev OIDC provider" : "Dev GitHub" }));
+      return c.html(
+        consentPage({
+          action,
+          clientId: client.client_id,
+          request: carried,
+          providerName: flavor === "oidc" ? "Dev OIDC provider" : "Dev GitHub",
+        }),
+      );
     }
     // An empty input is an absent one (Deny skips the form's validation).
     const form = SignInForm.safeParse(Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== "")));
@@ -155,7 +165,9 @@ function authenticateClient(c: DevOidcContext, form: Record<string, unknown>): R
   let secret = typeof form.client_secret === "string" ? form.client_secret : null;
   const basic = c.req.header("Authorization")?.match(/^Basic ([A-Za-z0-9+/=]+)$/)?.[1];
   if (basic) {
-    const [id, password] = atob(basic).split(":").map((part) => decodeURIComponent(part));
+    const [id, password] = atob(basic)
+      .split(":")
+      .map((part) => decodeURIComponent(part));
     clientId = id ?? null;
     secret = password ?? null;
   }

@@ -1,6 +1,14 @@
 import type { z } from "zod";
 import { ApiError } from "./errors.js";
-import { PublicUserSchema, ServiceTokenGrantSchema, SigningKeySetsSchema, type AuthServiceApi, type PublicUser, type RpcResult, type SigningKeySets } from "./rpc.js";
+import {
+  PublicUserSchema,
+  ServiceTokenGrantSchema,
+  SigningKeySetsSchema,
+  type AuthServiceApi,
+  type PublicUser,
+  type RpcResult,
+  type SigningKeySets,
+} from "./rpc.js";
 import { checkedResult } from "./rpc-results.js";
 import { ServiceTokenSource } from "./service-token.js";
 import { AccessClaimsSchema, type AccessClaims } from "./tokens.js";

@@ -98,9 +98,7 @@ export function jsonBody<Schema extends z.ZodType>(
     }
     const result = schema.safeParse(body);
     if (!result.success) {
-      const details = result.error.issues
-        .map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`)
-        .join("; ");
+      const details = result.error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`).join("; ");
       throw new ApiError("validation_failed", details);
     }
     c.req.addValidatedData("json", result.data as object);

@@ -14,7 +14,10 @@ const RpcErrorSchema = z.object({
   message: z.string().max(2000),
 });
 
-const UNEXPECTED: RpcResult<never> = { ok: false, error: { code: "internal_error", message: "The other Worker answered something unexpected." } };
+const UNEXPECTED: RpcResult<never> = {
+  ok: false,
+  error: { code: "internal_error", message: "The other Worker answered something unexpected." },
+};
 
 export function checkedResult<T>(answer: unknown, value: z.ZodType<T>): RpcResult<T> {
   if (typeof answer !== "object" || answer === null || !("ok" in answer)) return UNEXPECTED;

@@ -71,6 +71,11 @@ export const MAX_SESSIONS_PER_REVOKE_CALL = 100;
  */
 export interface SessionControlApi {
   revokeSession(serviceToken: string, sessionId: string, reason: SessionRevocationReason): Promise<RpcResult<{ closed: number }>>;
-  revokeUser(serviceToken: string, userId: string, sessionIds: string[], reason: SessionRevocationReason): Promise<RpcResult<{ closed: number }>>;
+  revokeUser(
+    serviceToken: string,
+    userId: string,
+    sessionIds: string[],
+    reason: SessionRevocationReason,
+  ): Promise<RpcResult<{ closed: number }>>;
   userUpdated(serviceToken: string, user: PublicUser): Promise<RpcResult<null>>;
 }

@@ -131,7 +131,7 @@ export function isCanonicalCompactJws(token: string): boolean {
   return segments.every((segment) => {
     if (!BASE64URL_SEGMENT.test(segment) || segment.length % 4 === 1) return false;
     // 2 or 3 characters left over carry 12 or 18 bits for 1 or 2 bytes: the rest must be zero.
-    const unusedBits = { 0: 0, 2: 4, 3: 2 }[segment.length % 4 as 0 | 2 | 3];
+    const unusedBits = { 0: 0, 2: 4, 3: 2 }[(segment.length % 4) as 0 | 2 | 3];
     const last = BASE64URL_ALPHABET.indexOf(segment.at(-1) ?? "A");
     return (last & ((1 << unusedBits) - 1)) === 0;
   });

@@ -25,8 +25,17 @@ export class FloorRoom extends DurableObject<FloorEnv> {
     const db = appDatabase(this.env.APP_DB);
     const room = this.ctx.id.name ?? "floor";
     const author = { userId: room, email: `${room}@floor.bench`, name: "floor" };
-    const stored = await storeUserMessage(db, author, { clientId: frame.id, content: frame.content, threadId: undefined, agentName: "floor" });
-    await storeRunOutcome(db, { runId: stored.runId, userId: room, threadId: stored.threadId, durationMs: 0 }, { ok: true, result: "done" });
+    const stored = await storeUserMessage(db, author, {
+      clientId: frame.id,
+      content: frame.content,
+      threadId: undefined,
+      agentName: "floor",
+    });
+    await storeRunOutcome(
+      db,
+      { runId: stored.runId, userId: room, threadId: stored.threadId, durationMs: 0 },
+      { ok: true, result: "done" },
+    );
     ws.send(JSON.stringify({ type: "done", reply_to: frame.id }));
   }
 

@@ -1,7 +1,10 @@
 import type { Tool } from "../agent.js";
 
 export function countWords(text: string): { words: number; characters: number } {
-  const words = text.trim().split(/\s+/u).filter((word) => word.length > 0).length;
+  const words = text
+    .trim()
+    .split(/\s+/u)
+    .filter((word) => word.length > 0).length;
   return { words, characters: [...text].length };
 }
 

@@ -18,7 +18,15 @@ describe("the demo page's security headers", () => {
     const response = await fetch(`${server().origin}${path}`);
     expect(response.status).toBe(200);
     const policy = response.headers.get("Content-Security-Policy") ?? "";
-    for (const directive of ["default-src 'none'", "script-src 'self'", "style-src 'self'", "connect-src 'self'", "form-action 'self'", "frame-ancestors 'none'", "base-uri 'none'"]) {
+    for (const directive of [
+      "default-src 'none'",
+      "script-src 'self'",
+      "style-src 'self'",
+      "connect-src 'self'",
+      "form-action 'self'",
+      "frame-ancestors 'none'",
+      "base-uri 'none'",
+    ]) {
       expect(policy).toContain(directive);
     }
     expect(policy).not.toMatch(/unsafe-inline|unsafe-eval|\*|data:.*script/);

@@ -11,10 +11,7 @@ import { chromium, type Browser } from "playwright-core";
 
 const INSTALLED: Partial<Record<NodeJS.Platform, string[]>> = {
   linux: ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome", "/usr/bin/google-chrome-stable"],
-  darwin: [
-    "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
-    "/Applications/Chromium.app/Contents/MacOS/Chromium",
-  ],
+  darwin: ["/Applications/Google Chrome.app/Contents/MacOS/Google Chrome", "/Applications/Chromium.app/Contents/MacOS/Chromium"],
   win32: [
     `${process.env.PROGRAMFILES ?? "C:\\Program Files"}\\Google\\Chrome\\Application\\chrome.exe`,
     `${process.env["PROGRAMFILES(X86)"] ?? "C:\\Program Files (x86)"}\\Google\\Chrome\\Application\\chrome.exe`,
@@ -46,7 +43,16 @@ export async function findChromium(): Promise<{ path: string; source: ChromiumSo
  * `--no-zygote` lets the packaged build start without its sandbox helpers. No flag here weakens
  * what the tests check (CSP, origins): the packaged build's own defaults, which do, are not used.
  */
-const FLAGS = ["--no-sandbox", "--no-zygote", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const FLAGS = [
+  "--no-sandbox",
+  "--no-zygote",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 export async function launchChromium(): Promise<Browser> {
   const { path } = await findChromium();

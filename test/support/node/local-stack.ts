@@ -63,10 +63,13 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
     }
     const auth = await startWranglerDev(devArgs("auth", { persistTo: state.path, vars: authVars }), { env });
     started.push(auth);
-    const backend = await startWranglerDev(devArgs("backend", { persistTo: state.path, vars: { AUTH_SERVICE_SECRET: secret, ...options.backendVars } }), {
-      env,
-      port: backendPort,
-    });
+    const backend = await startWranglerDev(
+      devArgs("backend", { persistTo: state.path, vars: { AUTH_SERVICE_SECRET: secret, ...options.backendVars } }),
+      {
+        env,
+        port: backendPort,
+      },
+    );
     started.push(backend);
     const proxy = options.proxy ? await startTcpProxy(backend.origin) : null;
     if (proxy) started.push({ stop: () => proxy.close() });

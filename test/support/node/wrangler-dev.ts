@@ -54,7 +54,17 @@ export async function startWranglerDev(
   const inspectorPort = await freePort();
   const tracked = spawnTracked(
     process.execPath,
-    ["node_modules/wrangler/bin/wrangler.js", "dev", ...args, "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort)],
+    [
+      "node_modules/wrangler/bin/wrangler.js",
+      "dev",
+      ...args,
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--inspector-port",
+      String(inspectorPort),
+    ],
     { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", ...options.env } },
   );
   const child = tracked.child;

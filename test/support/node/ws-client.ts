@@ -16,7 +16,10 @@ export class FrameCollector {
   private readonly waiters: Array<() => void> = [];
   private closeEvent: { code: number; reason: string } | null = null;
 
-  constructor(private readonly socket: WebSocket, private readonly timeoutMs = 10_000) {
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly timeoutMs = 10_000,
+  ) {
     socket.addEventListener("message", (event) => {
       this.frames.push(JSON.parse(String(event.data)) as ReceivedFrame);
       this.wake();

@@ -12,10 +12,16 @@ import type { ProviderIdentity } from "./identities.js";
 const GitHubUser = z.object({ id: z.number().int(), login: z.string(), name: z.string().nullable().optional() });
 const GitHubEmails = z.array(z.object({ email: z.string(), primary: z.boolean(), verified: z.boolean() }));
 
-async function apiGet<T>(schema: z.ZodType<T>, url: string, accessToken: string, options: Parameters<typeof oauth.protectedResourceRequest>[5]): Promise<T> {
+async function apiGet<T>(
+  schema: z.ZodType<T>,
+  url: string,
+  accessToken: string,
+  options: Parameters<typeof oauth.protectedResourceRequest>[5],
+): Promise<T> {
   const headers = new Headers({ Accept: "application/vnd.github+json", "User-Agent": "tether-auth" });
   const response = await oauth.protectedResourceRequest(accessToken, "GET", new URL(url), headers, null, options);
-  if (!response.ok) throw new ApiError(response.status >= 500 ? "provider_unavailable" : "oauth_failed", "GitHub refused the profile request.");
+  if (!response.ok)
+    throw new ApiError(response.status >= 500 ? "provider_unavailable" : "oauth_failed", "GitHub refused the profile request.");
   const parsed = schema.safeParse(await response.json().catch(() => null));
   if (!parsed.success) throw new ApiError("oauth_failed", "GitHub answered the profile request with something unexpected.");
   return parsed.data;

@@ -13,8 +13,7 @@ export interface ProviderIdentity {
   name: string | null;
 }
 
-const NEEDS_VERIFIED_EMAIL =
-  "The provider did not confirm that this email address is verified, so it cannot create or join an account.";
+const NEEDS_VERIFIED_EMAIL = "The provider did not confirm that this email address is verified, so it cannot create or join an account.";
 
 /**
  * The user a provider sign-in belongs to.

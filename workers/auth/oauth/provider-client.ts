@@ -62,7 +62,8 @@ async function authorizationServer(provider: OAuthProvider, options: ProviderCal
   return server;
 }
 
-const unavailable = () => new ApiError("provider_unavailable", "The provider could not be reached; try again shortly.", { "Retry-After": "30" });
+const unavailable = () =>
+  new ApiError("provider_unavailable", "The provider could not be reached; try again shortly.", { "Retry-After": "30" });
 
 /** Maps a failure of a provider call to our codes, by oauth4webapi's error classes and codes. */
 export function providerFailure(error: unknown): ApiError {

@@ -32,7 +32,10 @@ const PROVIDER_ID = /^[a-z0-9][a-z0-9-]{0,31}$/;
 const common = {
   client_id: z.string().min(1).max(256),
   name: z.string().min(1).max(64).optional(),
-  scopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/)).max(20).optional(),
+  scopes: z
+    .array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/))
+    .max(20)
+    .optional(),
 };
 const ProviderSettings = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("oidc"), issuer: z.url({ protocol: /^https?$/ }), ...common }),

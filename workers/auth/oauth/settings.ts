@@ -25,7 +25,6 @@ export function callbackOrigin(env: Pick<AuthBindings, "OAUTH_CALLBACK_ORIGIN">,
   return configured ? new URL(configured).origin : requestUrl.origin;
 }
 
-
 export function providerCallOptions(
   env: Pick<AuthBindings, "OAUTH_PROVIDER_TIMEOUT_MS">,
   config: AuthConfig,

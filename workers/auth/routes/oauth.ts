@@ -75,7 +75,15 @@ oauthRoutes.get("/oauth/:provider/start", async (c) => {
     if (error instanceof ApiError) return backToApp(c, returnTo, error);
     throw error;
   }
-  await saveLoginAttempt(auth, { id, provider: provider.id, browserBinding, codeVerifier: request.codeVerifier, nonce: request.nonce, redirectUri, returnTo });
+  await saveLoginAttempt(auth, {
+    id,
+    provider: provider.id,
+    browserBinding,
+    codeVerifier: request.codeVerifier,
+    nonce: request.nonce,
+    redirectUri,
+    returnTo,
+  });
   setCookie(c, BROWSER_BINDING_COOKIE, browserBinding, {
     path: "/auth/oauth",
     httpOnly: true,

@@ -18,12 +18,7 @@ serviceRoutes.post("/service-token", rateLimit("service-token"), jsonBody(Servic
   await enforceRateLimit(c.env, `service-token:service:${service_id}`);
   const auth = c.var.auth;
   const client = await authenticateServiceClient(auth.db, service_id, service_secret);
-  const grant = await mintServiceToken(
-    await auth.serviceKeys(),
-    auth.config.issuer,
-    client,
-    grantedPermissions(client, permissions),
-  );
+  const grant = await mintServiceToken(await auth.serviceKeys(), auth.config.issuer, client, grantedPermissions(client, permissions));
   return c.json(grant);
 });
 

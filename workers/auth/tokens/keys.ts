@@ -1,13 +1,5 @@
 import { and, eq, inArray } from "drizzle-orm";
-import {
-  createLocalJWKSet,
-  exportJWK,
-  generateKeyPair,
-  importJWK,
-  type JSONWebKeySet,
-  type JWK,
-  type JWTVerifyGetKey,
-} from "jose";
+import { createLocalJWKSet, exportJWK, generateKeyPair, importJWK, type JSONWebKeySet, type JWK, type JWTVerifyGetKey } from "jose";
 import { ApiError } from "../../shared/errors.js";
 import { TOKEN_ALGORITHM } from "../../shared/tokens.js";
 import type { AuthDatabase } from "../db/client.js";
@@ -143,7 +135,10 @@ async function newKeyRow(purpose: SigningKeyPurpose) {
 
 /** Two isolates may race to create the first key: the partial unique index lets one win. */
 async function insertGeneratedKey(db: AuthDatabase, purpose: SigningKeyPurpose): Promise<void> {
-  await db.insert(signingKeys).values(await newKeyRow(purpose)).onConflictDoNothing();
+  await db
+    .insert(signingKeys)
+    .values(await newKeyRow(purpose))
+    .onConflictDoNothing();
 }
 
 /**

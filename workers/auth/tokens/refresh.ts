@@ -25,7 +25,13 @@ interface TokenIds {
   familyId: string;
 }
 
-function rowFor(ids: TokenIds, extra: { parentId: string | null; derivationSalt: string | null }, tokenHash: string, expiresAtMs: number, nowMs: number) {
+function rowFor(
+  ids: TokenIds,
+  extra: { parentId: string | null; derivationSalt: string | null },
+  tokenHash: string,
+  expiresAtMs: number,
+  nowMs: number,
+) {
   return {
     id: crypto.randomUUID(),
     tokenHash,
@@ -53,7 +59,12 @@ export async function deriveChildToken(parentToken: string, salt: string): Promi
 }
 
 /** A rotation's child of `parent`, derived from the parent's token under a fresh salt. */
-export async function childRefreshToken(parent: RefreshToken, parentToken: string, expiresAtMs: number, nowMs: number): Promise<NewRefreshToken> {
+export async function childRefreshToken(
+  parent: RefreshToken,
+  parentToken: string,
+  expiresAtMs: number,
+  nowMs: number,
+): Promise<NewRefreshToken> {
   const derivationSalt = randomToken(32);
   const token = await deriveChildToken(parentToken, derivationSalt);
   return { token, row: rowFor(parent, { parentId: parent.id, derivationSalt }, await sha256Base64Url(token), expiresAtMs, nowMs) };

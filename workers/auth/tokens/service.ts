@@ -11,11 +11,7 @@ import type { KeyRing } from "./keys.js";
 const INVALID_SERVICE = "Unknown service or wrong secret.";
 
 /** Checks a service id and secret. Unknown id and wrong secret fail alike, in like time. */
-export async function authenticateServiceClient(
-  db: AuthDatabase,
-  serviceId: string,
-  serviceSecret: string,
-): Promise<ServiceClient> {
+export async function authenticateServiceClient(db: AuthDatabase, serviceId: string, serviceSecret: string): Promise<ServiceClient> {
   const presentedHash = await sha256Base64Url(serviceSecret);
   const client = await db.select().from(serviceClients).where(eq(serviceClients.id, serviceId)).get();
   const storedHash = client?.secretHash ?? presentedHash.replace(/./g, "0");

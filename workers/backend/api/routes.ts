@@ -21,7 +21,13 @@ apiRoutes.get("/me", async (c) => {
   const [user] = await upsertUser(db, { userId: claims.sub, email: claims.email, name: claims.name }, Date.now()).returning();
   if (!user) throw new ApiError("internal_error", "The user could not be provisioned.");
   return c.json({
-    user: { id: user.id, email: user.email, name: user.name, created_at: new Date(user.createdAt).toISOString(), permissions: claims.permissions },
+    user: {
+      id: user.id,
+      email: user.email,
+      name: user.name,
+      created_at: new Date(user.createdAt).toISOString(),
+      permissions: claims.permissions,
+    },
     session_id: claims.sid,
   });
 });
