@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { countRows } from "../support/auth-db.js";
 import { errorOf, freshClientIp, ORIGIN, postJson, registerUser, STRONG_PASSWORD, uniqueEmail } from "../support/http.js";
 
-const db = (env as unknown as { AUTH_DB: D1Database }).AUTH_DB;
+const db = env.AUTH_DB;
 const usersWithEmail = (email: string) => countRows(db, "users", "email_normalized = lower(?)", email);
 
 /** Sends a raw body with a chosen content type. */

@@ -5,7 +5,7 @@ import { ORIGIN } from "../support/http.js";
 import { PROVIDER_ORIGIN } from "../support/oauth-browser.js";
 
 /** The local provider that `npm run dev` and the sign-in tests rely on behaves like a strict one. */
-const provider = (env as unknown as { DEV_OIDC: Fetcher }).DEV_OIDC;
+const provider = env.DEV_OIDC;
 const redirectUri = `${ORIGIN}/auth/oauth/dev/callback`;
 const verifier = "v".repeat(43);
 

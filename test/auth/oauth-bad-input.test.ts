@@ -6,9 +6,8 @@ import { signingKey } from "../support/forge.js";
 import { errorOf, ORIGIN, postJson, registerUser, STRONG_PASSWORD, uniqueEmail } from "../support/http.js";
 import { exchangeHandoff, handoffCodeOf, location, returnedTo, SignInBrowser, type Person } from "../support/oauth-browser.js";
 
-const testEnv = env as unknown as { AUTH_DB: D1Database; DEV_OIDC: Fetcher };
-const db = testEnv.AUTH_DB;
-const browser = () => new SignInBrowser(exports.default, testEnv.DEV_OIDC);
+const db = env.AUTH_DB;
+const browser = () => new SignInBrowser(exports.default, env.DEV_OIDC);
 
 /** Nothing was created for this person: no user with the email, no identity, no handoff issued. */
 async function expectNothingStoredFor(email: string) {

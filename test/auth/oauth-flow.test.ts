@@ -2,17 +2,24 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env, exports } from "cloudflare:workers";
 import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
-import type { AuthBindings } from "../../workers/auth/config.js";
 import authWorker from "../../workers/auth/index.js";
 import { countRows } from "../support/auth-db.js";
-import { errorOf, getWithBearer, ORIGIN, postJson, registerUser, STRONG_PASSWORD, uniqueEmail, type TokenBody } from "../support/http.js";
+import {
+  errorOf,
+  getWithBearer,
+  ORIGIN,
+  postJson,
+  registerUser,
+  STRONG_PASSWORD,
+  uniqueEmail,
+  type TokenResponse,
+} from "../support/http.js";
 import { exchangeHandoff, handoffCodeOf, location, PROVIDER_ORIGIN, returnedTo, SignInBrowser } from "../support/oauth-browser.js";
 
-const testEnv = env as unknown as { AUTH_DB: D1Database; DEV_OIDC: Fetcher };
-const db = testEnv.AUTH_DB;
-const browser = () => new SignInBrowser(exports.default, testEnv.DEV_OIDC);
+const db = env.AUTH_DB;
+const browser = () => new SignInBrowser(exports.default, env.DEV_OIDC);
 
-async function tokensFrom(response: Response, headers: Record<string, string> = {}): Promise<TokenBody> {
+async function tokensFrom(response: Response, headers: Record<string, string> = {}): Promise<TokenResponse> {
   const exchanged = await exchangeHandoff(exports.default, handoffCodeOf(response), headers);
   expect(exchanged.status).toBe(200);
   expect(exchanged.headers.get("Cache-Control")).toBe("no-store");
@@ -194,7 +201,7 @@ describe("sign-in records", () => {
       .bind(Date.now() - 3600 * 1000, idOf(recent))
       .run();
     const ctx = createExecutionContext();
-    await authWorker.scheduled(createScheduledController({ cron: "* * * * *" }), env as unknown as AuthBindings, ctx);
+    await authWorker.scheduled(createScheduledController({ cron: "* * * * *" }), env, ctx);
     await waitOnExecutionContext(ctx);
     expect(await countRows(db, "oauth_logins", "id = ?", idOf(old))).toBe(0);
     expect(await countRows(db, "oauth_logins", "id = ?", idOf(recent))).toBe(1);

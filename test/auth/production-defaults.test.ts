@@ -12,13 +12,12 @@ import { errorOf, freshClientIp, postJson, registerUser, STRONG_PASSWORD, unique
  * ENVIRONMENT = development *and* a request addressed to a loopback host; a deployment without its
  * signing secrets says so at /health and in one log line, and refuses to mint tokens.
  */
-const authEnv = env as unknown as AuthBindings;
-const db = authEnv.AUTH_DB;
+const db = env.AUTH_DB;
 
 /** Calls the auth app directly with `vars` over the test env: a new env object is a new isolate's view. */
 async function call(vars: Partial<AuthBindings>, url: string, init: RequestInit = {}): Promise<Response> {
   const ctx = createExecutionContext();
-  const response = await authApp.fetch(new Request(url, init), { ...authEnv, ...vars }, ctx);
+  const response = await authApp.fetch(new Request(url, init), { ...env, ...vars }, ctx);
   await waitOnExecutionContext(ctx);
   return response;
 }
@@ -100,7 +99,7 @@ describe("a deployment without its signing secrets", () => {
   it("logs its problems as one structured line per isolate, however many requests come", async () => {
     const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
     const isolate = { ...production };
-    const isolateEnv = { ...authEnv, ...isolate };
+    const isolateEnv = { ...env, ...isolate };
     for (let i = 0; i < 3; i += 1) {
       const ctx = createExecutionContext();
       await authApp.fetch(new Request("https://auth.tether.example/health"), isolateEnv, ctx);

@@ -7,7 +7,7 @@ import { authContext } from "../../workers/auth/context.js";
 import { purgeExpired } from "../../workers/auth/retention.js";
 import { pushSessionSync } from "../../workers/auth/session-sync.js";
 import { fullScanOffenders, recordingD1 } from "../support/query-recorder.js";
-import { freshClientIp, ORIGIN, STRONG_PASSWORD, uniqueEmail, type TokenBody } from "../support/http.js";
+import { freshClientIp, ORIGIN, STRONG_PASSWORD, uniqueEmail, type TokenResponse } from "../support/http.js";
 
 /**
  * Every statement the auth Worker issues on its hot paths — sign-up, sign-in, validation, refresh
@@ -15,13 +15,12 @@ import { freshClientIp, ORIGIN, STRONG_PASSWORD, uniqueEmail, type TokenBody } f
  * purge — is recorded from a real run of those flows, then explained by SQLite: none may read a
  * whole table that grows with use. A new query without an index fails here, not in production.
  */
-const authEnv = env as unknown as AuthBindings;
 const GROWING_TABLES = ["users", "sessions", "refresh_tokens", "session_sync_outbox", "oauth_logins", "user_identities"] as const;
 
 describe("query plans of the auth Worker's hot paths", () => {
   it("use an index for every table that grows with use", async () => {
-    const recorder = recordingD1(authEnv.AUTH_DB);
-    const recordedEnv: AuthBindings = { ...authEnv, AUTH_DB: recorder.db };
+    const recorder = recordingD1(env.AUTH_DB);
+    const recordedEnv: AuthBindings = { ...env, AUTH_DB: recorder.db };
     const call = async (path: string, init: RequestInit = {}) => {
       const ctx = createExecutionContext();
       const response = await authApp.fetch(new Request(`${ORIGIN}${path}`, init), recordedEnv, ctx);
@@ -41,11 +40,11 @@ describe("query plans of the auth Worker's hot paths", () => {
     const bearer = (token: string) => ({ headers: { Authorization: `Bearer ${token}` } });
 
     const email = uniqueEmail("plans");
-    const registered = (await (await post("/auth/register", { email, password: STRONG_PASSWORD, name: "Plans" })).json()) as TokenBody;
-    const login = (await (await post("/auth/login", { email, password: STRONG_PASSWORD })).json()) as TokenBody;
+    const registered = (await (await post("/auth/register", { email, password: STRONG_PASSWORD, name: "Plans" })).json()) as TokenResponse;
+    const login = (await (await post("/auth/login", { email, password: STRONG_PASSWORD })).json()) as TokenResponse;
     expect((await call("/auth/me", bearer(login.access_token))).status).toBe(200);
     expect((await call("/auth/sessions", bearer(login.access_token))).status).toBe(200);
-    const rotated = (await (await post("/auth/refresh", { refresh_token: login.refresh_token })).json()) as TokenBody;
+    const rotated = (await (await post("/auth/refresh", { refresh_token: login.refresh_token })).json()) as TokenResponse;
     expect((await post("/auth/refresh", { refresh_token: login.refresh_token })).status).toBe(200);
     expect((await post("/auth/logout", {}, rotated.access_token)).status).toBe(204);
     expect((await post("/auth/logout-all", {}, registered.access_token)).status).toBe(204);
@@ -53,7 +52,7 @@ describe("query plans of the auth Worker's hot paths", () => {
     await pushSessionSync(auth, { BACKEND: undefined });
     await purgeExpired(auth);
 
-    const { distinct, offenders } = await fullScanOffenders(authEnv.AUTH_DB, recorder.statements, GROWING_TABLES);
+    const { distinct, offenders } = await fullScanOffenders(env.AUTH_DB, recorder.statements, GROWING_TABLES);
     expect(distinct).toBeGreaterThan(15);
     expect(offenders).toEqual([]);
   });

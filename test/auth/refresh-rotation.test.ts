@@ -2,7 +2,7 @@ import { env, exports } from "cloudflare:workers";
 import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
 import { countRows } from "../support/auth-db.js";
-import { errorOf, getWithBearer, postJson, registerUser, type TokenBody } from "../support/http.js";
+import { errorOf, getWithBearer, postJson, registerUser, type TokenResponse } from "../support/http.js";
 
 /**
  * DESIGN.md section 2: a rotation is one atomic batch; the same refresh token presented again
@@ -10,12 +10,12 @@ import { errorOf, getWithBearer, postJson, registerUser, type TokenBody } from "
  * lost answer or a retry never logs the user out; after the grace it is reuse and revokes the
  * family; and a session ends SESSION_MAX_AGE_SECONDS after sign-in however often it refreshes.
  */
-const db = (env as unknown as { AUTH_DB: D1Database }).AUTH_DB;
+const db = env.AUTH_DB;
 const SESSION_MAX_AGE_MS = 30 * 24 * 3600 * 1000;
 
 const refresh = (refreshToken: string) => postJson(exports.default, "/auth/refresh", { refresh_token: refreshToken });
 
-async function refreshed(refreshToken: string): Promise<TokenBody> {
+async function refreshed(refreshToken: string): Promise<TokenResponse> {
   const response = await refresh(refreshToken);
   if (response.status !== 200) throw new Error(`refresh failed: ${response.status} ${await response.text()}`);
   return response.json();
@@ -52,7 +52,7 @@ describe("refresh within the grace period", () => {
     const user = await registerUser(exports.default);
     const answers = await Promise.all([refresh(user.refresh_token), refresh(user.refresh_token), refresh(user.refresh_token)]);
     expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200]);
-    const bodies = (await Promise.all(answers.map((answer) => answer.json()))) as TokenBody[];
+    const bodies = (await Promise.all(answers.map((answer) => answer.json()))) as TokenResponse[];
     expect(new Set(bodies.map((body) => body.refresh_token)).size).toBe(1);
     expect(await countRows(db, "refresh_tokens", "user_id = ? AND parent_id IS NOT NULL", user.user.id)).toBe(1);
     expect((await sessionOf(user.user.id))?.revoked_at).toBeNull();

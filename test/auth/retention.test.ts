@@ -1,24 +1,22 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { AuthBindings } from "../../workers/auth/config.js";
 import authWorker from "../../workers/auth/index.js";
 import { countRows } from "../support/auth-db.js";
-import { postJson, registerUser, type TokenBody } from "../support/http.js";
+import { postJson, registerUser, type TokenResponse } from "../support/http.js";
 
 /**
  * The cron's retention purge (DESIGN.md section 7): what has stopped mattering for longer than
  * RETENTION_DAYS (30 in the tests) goes; what is live, or ended recently, stays.
  */
-const authEnv = env as unknown as AuthBindings;
-const db = authEnv.AUTH_DB;
+const db = env.AUTH_DB;
 const DAY_MS = 24 * 3600 * 1000;
 const longAgo = () => Date.now() - 31 * DAY_MS;
 const recently = () => Date.now() - DAY_MS;
 
 async function runCron() {
   const ctx = createExecutionContext();
-  await authWorker.scheduled(createScheduledController({ cron: "* * * * *" }), authEnv, ctx);
+  await authWorker.scheduled(createScheduledController({ cron: "* * * * *" }), env, ctx);
   await waitOnExecutionContext(ctx);
 }
 
@@ -63,7 +61,9 @@ describe("the retention purge", () => {
 
     // A live session with a long-expired spent token, a used one still within its life, and the current one.
     const live = await registerUser(exports.default);
-    const second = (await (await postJson(exports.default, "/auth/refresh", { refresh_token: live.refresh_token })).json()) as TokenBody;
+    const second = (await (
+      await postJson(exports.default, "/auth/refresh", { refresh_token: live.refresh_token })
+    ).json()) as TokenResponse;
     await postJson(exports.default, "/auth/refresh", { refresh_token: second.refresh_token });
     await run("UPDATE refresh_tokens SET expires_at = ? WHERE user_id = ? AND parent_id IS NULL", longAgo(), live.user.id);
 
@@ -76,8 +76,8 @@ describe("the retention purge", () => {
 
     await runCron();
 
-    const sessionsOf = (user: TokenBody) => countRows(db, "sessions", "user_id = ?", user.user.id);
-    const tokensOf = (user: TokenBody) => countRows(db, "refresh_tokens", "user_id = ?", user.user.id);
+    const sessionsOf = (user: TokenResponse) => countRows(db, "sessions", "user_id = ?", user.user.id);
+    const tokensOf = (user: TokenResponse) => countRows(db, "refresh_tokens", "user_id = ?", user.user.id);
     expect([await sessionsOf(revokedLongAgo), await tokensOf(revokedLongAgo)]).toEqual([0, 0]);
     expect([await sessionsOf(expiredLongAgo), await tokensOf(expiredLongAgo)]).toEqual([0, 0]);
     expect([await sessionsOf(revokedRecently), await tokensOf(revokedRecently)]).toEqual([1, 1]);

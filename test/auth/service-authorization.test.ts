@@ -1,6 +1,5 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { AuthServiceApi } from "../../workers/shared/rpc.js";
 import { seedServiceClient } from "../support/auth-db.js";
 import { errorOf, ORIGIN, postJson, registerUser } from "../support/http.js";
 
@@ -8,8 +7,8 @@ import { errorOf, ORIGIN, postJson, registerUser } from "../support/http.js";
  * DESIGN.md section 2a: every RPC method and service route names the permission it needs and
  * checks the caller's subject — a registered, enabled service client — not just its signature.
  */
-const db = (env as unknown as { AUTH_DB: D1Database }).AUTH_DB;
-const rpc = exports.AuthService as unknown as AuthServiceApi;
+const db = env.AUTH_DB;
+const rpc = exports.AuthService;
 
 async function tokenFor(permissions: string[]) {
   const client = await seedServiceClient(db, { permissions });

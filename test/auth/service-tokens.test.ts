@@ -1,13 +1,12 @@
 import { env, exports } from "cloudflare:workers";
 import { decodeJwt, decodeProtectedHeader, type JSONWebKeySet } from "jose";
 import { describe, expect, it } from "vitest";
-import type { AuthServiceApi } from "../../workers/shared/rpc.js";
 import { seedServiceClient } from "../support/auth-db.js";
 import { forgeToken } from "../support/forge.js";
 import { errorOf, ORIGIN, postJson, postWithBearer, registerUser } from "../support/http.js";
 
-const db = (env as unknown as { AUTH_DB: D1Database }).AUTH_DB;
-const rpc = exports.AuthService as unknown as AuthServiceApi;
+const db = env.AUTH_DB;
+const rpc = exports.AuthService;
 
 async function serviceToken(options: Parameters<typeof seedServiceClient>[1] = {}, permissions?: string[]) {
   const client = await seedServiceClient(db, options);

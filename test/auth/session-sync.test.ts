@@ -2,11 +2,8 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env, exports } from "cloudflare:workers";
 import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
-import type { AuthBindings } from "../../workers/auth/config.js";
 import authWorker from "../../workers/auth/index.js";
-import { postJson, postWithBearer, registerUser, STRONG_PASSWORD, type TokenBody } from "../support/http.js";
-
-const authEnv = env as unknown as AuthBindings;
+import { postJson, postWithBearer, registerUser, STRONG_PASSWORD, type TokenResponse } from "../support/http.js";
 
 interface OutboxRow {
   kind: string;
@@ -18,7 +15,7 @@ interface OutboxRow {
 }
 
 function outboxOf(userId: string): Promise<OutboxRow[]> {
-  return authEnv.AUTH_DB.prepare(
+  return env.AUTH_DB.prepare(
     "SELECT kind, session_ids, reason, attempts, delivered_at, last_error FROM session_sync_outbox WHERE user_id = ? ORDER BY created_at",
   )
     .bind(userId)
@@ -28,7 +25,7 @@ function outboxOf(userId: string): Promise<OutboxRow[]> {
 
 /** Moves the user's rotations `byMs` into the past, as if that much time had gone by since. */
 function ageRotations(userId: string, byMs: number) {
-  return authEnv.AUTH_DB.prepare("UPDATE refresh_tokens SET used_at = used_at - ? WHERE user_id = ? AND used_at IS NOT NULL")
+  return env.AUTH_DB.prepare("UPDATE refresh_tokens SET used_at = used_at - ? WHERE user_id = ? AND used_at IS NOT NULL")
     .bind(byMs, userId)
     .run();
 }
@@ -36,7 +33,7 @@ function ageRotations(userId: string, byMs: number) {
 /** Runs the cron trigger once and waits for its work. */
 async function runCron() {
   const ctx = createExecutionContext();
-  await authWorker.scheduled(createScheduledController({ cron: "* * * * *" }), authEnv, ctx);
+  await authWorker.scheduled(createScheduledController({ cron: "* * * * *" }), env, ctx);
   await waitOnExecutionContext(ctx);
 }
 
@@ -64,7 +61,7 @@ describe("session sync while the backend is down", () => {
     const user = await registerUser(exports.default);
     const other = (await (
       await postJson(exports.default, "/auth/login", { email: user.user.email, password: STRONG_PASSWORD })
-    ).json()) as TokenBody;
+    ).json()) as TokenResponse;
     await postWithBearer(exports.default, "/auth/logout-all", user.access_token);
     const [row] = await outboxOf(user.user.id);
     expect(row?.kind).toBe("revoke_user");

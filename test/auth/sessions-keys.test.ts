@@ -1,7 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from "jose";
 import { describe, expect, it } from "vitest";
-import type { AuthBindings } from "../../workers/auth/config.js";
 import { authDatabase } from "../../workers/auth/db/client.js";
 import { rotateSigningKey } from "../../workers/auth/tokens/keys.js";
 import { countRows } from "../support/auth-db.js";
@@ -13,11 +12,10 @@ import {
   postWithBearer,
   registerUser,
   STRONG_PASSWORD,
-  type TokenBody,
+  type TokenResponse,
 } from "../support/http.js";
 
-const authEnv = env as unknown as AuthBindings;
-const db = authEnv.AUTH_DB;
+const db = env.AUTH_DB;
 
 async function jwks(): Promise<JSONWebKeySet> {
   return (await (await exports.default.fetch(`${ORIGIN}/.well-known/jwks.json`)).json()) as JSONWebKeySet;
@@ -32,7 +30,7 @@ describe("sessions", () => {
       { email: first.user.email, password: STRONG_PASSWORD },
       { "User-Agent": "tests/1.0" },
     );
-    const second = (await login.json()) as TokenBody;
+    const second = (await login.json()) as TokenResponse;
     await registerUser(exports.default);
 
     const me = (await (await getWithBearer(exports.default, "/auth/me", second.access_token)).json()) as {
@@ -62,7 +60,7 @@ describe("sessions", () => {
     const first = await registerUser(exports.default);
     const other = (await (
       await postJson(exports.default, "/auth/login", { email: first.user.email, password: STRONG_PASSWORD })
-    ).json()) as TokenBody;
+    ).json()) as TokenResponse;
     expect((await postWithBearer(exports.default, "/auth/logout", first.access_token)).status).toBe(204);
     const after = await getWithBearer(exports.default, "/auth/me", first.access_token);
     expect((await errorOf(after)).code).toBe("token_revoked");

@@ -2,9 +2,9 @@ import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { countRows, seedServiceClient } from "../support/auth-db.js";
 import { forgeToken, hmacWithPublicKey, tamperedToken, tokenFromUnknownKey, unsignedToken } from "../support/forge.js";
-import { errorOf, getWithBearer, postJson, postWithBearer, registerUser, type TokenBody } from "../support/http.js";
+import { errorOf, getWithBearer, postJson, postWithBearer, registerUser, type TokenResponse } from "../support/http.js";
 
-const db = (env as unknown as { AUTH_DB: D1Database }).AUTH_DB;
+const db = env.AUTH_DB;
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 async function refresh(refreshToken: string) {
@@ -16,7 +16,7 @@ describe("refresh tokens", () => {
     const first = await registerUser(exports.default);
     const response = await refresh(first.refresh_token);
     expect(response.status).toBe(200);
-    const second = (await response.json()) as TokenBody;
+    const second = (await response.json()) as TokenResponse;
     expect(second.refresh_token).not.toBe(first.refresh_token);
     expect((await getWithBearer(exports.default, "/auth/me", second.access_token)).status).toBe(200);
     const rows = await db

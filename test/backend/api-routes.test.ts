@@ -1,13 +1,12 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { BackendBindings } from "../../workers/backend/config.js";
-import { errorOf, getWithBearer, ORIGIN, postWithBearer, registerUser, type TokenBody } from "../support/http.js";
+import { errorOf, getWithBearer, ORIGIN, postWithBearer, registerUser, type TokenResponse } from "../support/http.js";
 import { openSocket } from "../support/ws.js";
 
-const appDb = (env as unknown as BackendBindings).APP_DB;
+const appDb = env.APP_DB;
 
 /** Runs messages over a socket so the user has a thread with messages; returns the thread id. */
-async function threadWith(tokens: TokenBody, contents: string[]): Promise<string> {
+async function threadWith(tokens: TokenResponse, contents: string[]): Promise<string> {
   const socket = await openSocket(exports.default, { token: tokens.access_token });
   await socket.next("connection_established");
   socket.send({ type: "create_thread", id: "t", payload: { name: "API" } });

@@ -5,21 +5,20 @@ import type { BackendBindings } from "../../workers/backend/config.js";
 import { ApiError } from "../../workers/shared/errors.js";
 import { registerUser } from "../support/http.js";
 
-const backendEnv = env as unknown as BackendBindings & { AUTH_SERVICE_SECRET: string };
-const credentials = { serviceId: backendEnv.AUTH_SERVICE_ID, serviceSecret: backendEnv.AUTH_SERVICE_SECRET };
+const credentials = { serviceId: env.AUTH_SERVICE_ID, serviceSecret: env.AUTH_SERVICE_SECRET };
 
 /** The real AUTH binding, counting how often a service token is minted through it. */
 function countingBinding() {
   const counts = { issueServiceToken: 0 };
   const binding = {
-    fetch: (input: RequestInfo | URL, init?: RequestInit) => backendEnv.AUTH.fetch(input, init),
+    fetch: (input: RequestInfo | URL, init?: RequestInit) => env.AUTH.fetch(input, init),
     issueServiceToken: (id: string, secret: string) => {
       counts.issueServiceToken += 1;
-      return backendEnv.AUTH.issueServiceToken(id, secret);
+      return env.AUTH.issueServiceToken(id, secret);
     },
-    validateAccessToken: (serviceToken: string, token: string) => backendEnv.AUTH.validateAccessToken(serviceToken, token),
-    getUser: (serviceToken: string, userId: string) => backendEnv.AUTH.getUser(serviceToken, userId),
-    jwks: (serviceToken: string) => backendEnv.AUTH.jwks(serviceToken),
+    validateAccessToken: (serviceToken: string, token: string) => env.AUTH.validateAccessToken(serviceToken, token),
+    getUser: (serviceToken: string, userId: string) => env.AUTH.getUser(serviceToken, userId),
+    jwks: (serviceToken: string) => env.AUTH.jwks(serviceToken),
   } as BackendBindings["AUTH"];
   return { binding, counts };
 }
@@ -27,7 +26,7 @@ function countingBinding() {
 describe("the backend's auth client over the service binding", () => {
   it("validates a user's access token with a service token it minted", async () => {
     const tokens = await registerUser(exports.default);
-    const result = await new AuthClient(backendEnv.AUTH, credentials).validateAccessToken(tokens.access_token);
+    const result = await new AuthClient(env.AUTH, credentials).validateAccessToken(tokens.access_token);
     expect(result).toEqual({
       ok: true,
       value: expect.objectContaining({ sub: tokens.user.id, token_type: "access", email: tokens.user.email }),
@@ -46,7 +45,7 @@ describe("the backend's auth client over the service binding", () => {
 
   it("reads the user and both key sets through RPC", async () => {
     const tokens = await registerUser(exports.default);
-    const client = new AuthClient(backendEnv.AUTH, credentials);
+    const client = new AuthClient(env.AUTH, credentials);
     const user = await client.getUser(tokens.user.id);
     expect(user).toEqual({ ok: true, value: expect.objectContaining({ id: tokens.user.id, email: tokens.user.email }) });
     const keys = await client.jwks();
@@ -56,14 +55,14 @@ describe("the backend's auth client over the service binding", () => {
   });
 
   it("reports auth_unavailable when its credentials are refused", async () => {
-    const client = new AuthClient(backendEnv.AUTH, { ...credentials, serviceSecret: "not-the-secret" });
+    const client = new AuthClient(env.AUTH, { ...credentials, serviceSecret: "not-the-secret" });
     const failure = await client.jwks().catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ApiError);
     expect((failure as ApiError).code).toBe("auth_unavailable");
   });
 
   it("gets a typed failure, not an exception, for a bad user token", async () => {
-    const result = await new AuthClient(backendEnv.AUTH, credentials).validateAccessToken("not.a.token");
+    const result = await new AuthClient(env.AUTH, credentials).validateAccessToken("not.a.token");
     expect(result).toEqual({ ok: false, error: { code: "invalid_token", message: expect.any(String) } });
   });
 });

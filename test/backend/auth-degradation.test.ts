@@ -1,13 +1,10 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { backendApp } from "../../workers/backend/app.js";
-import type { BackendBindings } from "../../workers/backend/config.js";
 import { AuthGateway } from "../../workers/shared/auth-gateway.js";
 import type { AuthServiceApi } from "../../workers/shared/rpc.js";
-import { testGatewayOptions } from "../support/gateway.js";
+import { testGatewayOptions } from "../support/backend/gateway.js";
 import { errorOf, ORIGIN, registerUser } from "../support/http.js";
-
-const backendEnv = env as unknown as BackendBindings;
 
 type Mode = "up" | "failing" | "hanging";
 
@@ -20,14 +17,14 @@ function switchableAuth() {
     return call();
   };
   const auth: AuthServiceApi & Fetcher = {
-    fetch: (input: RequestInfo | URL, init?: RequestInit) => backendEnv.AUTH.fetch(input, init),
-    issueServiceToken: (id, secret) => guard(() => backendEnv.AUTH.issueServiceToken(id, secret)),
+    fetch: (input: RequestInfo | URL, init?: RequestInit) => env.AUTH.fetch(input, init),
+    issueServiceToken: (id, secret) => guard(() => env.AUTH.issueServiceToken(id, secret)),
     validateAccessToken: (serviceToken, token) => {
       state.validations += 1;
-      return guard(() => backendEnv.AUTH.validateAccessToken(serviceToken, token));
+      return guard(() => env.AUTH.validateAccessToken(serviceToken, token));
     },
-    getUser: (serviceToken, id) => guard(() => backendEnv.AUTH.getUser(serviceToken, id)),
-    jwks: (serviceToken) => guard(() => backendEnv.AUTH.jwks(serviceToken)),
+    getUser: (serviceToken, id) => guard(() => env.AUTH.getUser(serviceToken, id)),
+    jwks: (serviceToken) => guard(() => env.AUTH.jwks(serviceToken)),
   } as AuthServiceApi & Fetcher;
   return { auth, state };
 }
@@ -84,7 +81,7 @@ describe("the auth gateway through failure and recovery", () => {
 describe("HTTP while auth is down", () => {
   it("answers /api/me with 503 and Retry-After, never a 500 or a hang, when there is nothing to fall back on", async () => {
     const { auth, state } = switchableAuth();
-    const downEnv = { ...backendEnv, AUTH: auth, AUTH_CALL_TIMEOUT_MS: "50" };
+    const downEnv = { ...env, AUTH: auth, AUTH_CALL_TIMEOUT_MS: "50" };
     state.mode = "hanging";
     const { access_token } = await registerUser(exports.default);
     const response = await backendApp.fetch(
@@ -98,7 +95,7 @@ describe("HTTP while auth is down", () => {
 
   it("keeps /api/me serving with X-Auth-Degraded once keys are known, and /health shows the open breaker", async () => {
     const { auth, state } = switchableAuth();
-    const flakyEnv = { ...backendEnv, AUTH: auth, AUTH_BREAKER_FAILURE_THRESHOLD: "1", AUTH_CALL_TIMEOUT_MS: "50" };
+    const flakyEnv = { ...env, AUTH: auth, AUTH_BREAKER_FAILURE_THRESHOLD: "1", AUTH_CALL_TIMEOUT_MS: "50" };
     const me = (token: string) =>
       backendApp.fetch(new Request(`${ORIGIN}/api/me`, { headers: { Authorization: `Bearer ${token}` } }), flakyEnv);
     const known = await registerUser(exports.default);

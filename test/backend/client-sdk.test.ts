@@ -2,7 +2,6 @@ import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
-import type { BackendBindings } from "../../workers/backend/config.js";
 import { ORIGIN } from "../support/http.js";
 import { expectCompleteRun, expectContiguous, SdkRecorder } from "../support/sdk-recorder.js";
 import { connectSdk, signedUpSdkUser } from "../support/workerd-sdk.js";
@@ -11,7 +10,7 @@ import { connectSdk, signedUpSdkUser } from "../support/workerd-sdk.js";
  * The client SDK inside workerd, against the real backend and auth Workers: here a test can reach
  * into the session object and do what the platform does on a deploy — close every socket with 1012.
  */
-const sessions = (env as unknown as BackendBindings).USER_SESSION;
+const sessions = env.USER_SESSION;
 
 describe("the client SDK in workerd", () => {
   it("reconnects after the server closes every socket with 1012 mid-run, resumes, and delivers each event once", async () => {

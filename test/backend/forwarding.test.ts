@@ -2,7 +2,6 @@ import { env, exports } from "cloudflare:workers";
 import { createLocalJWKSet, jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
 import { backendApp } from "../../workers/backend/app.js";
-import type { BackendBindings } from "../../workers/backend/config.js";
 import { registerUser, ORIGIN } from "../support/http.js";
 
 describe("one origin: the backend forwards auth routes over its binding", () => {
@@ -32,7 +31,7 @@ describe("one origin: the backend forwards auth routes over its binding", () => 
   });
 
   it("answers /health 503 misconfigured when its service secret is missing", async () => {
-    const { AUTH_SERVICE_SECRET: _omitted, ...rest } = env as unknown as BackendBindings;
+    const { AUTH_SERVICE_SECRET: _omitted, ...rest } = env;
     const response = await backendApp.fetch(new Request(`${ORIGIN}/health`), { ...rest, ENVIRONMENT: "production" });
     expect(response.status).toBe(503);
     expect(await response.json()).toMatchObject({

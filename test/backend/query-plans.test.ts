@@ -4,7 +4,6 @@ import { appDatabase } from "../../durable-objects/db/client.js";
 import { createThread, storeRunOutcome, storeUserMessage } from "../../durable-objects/message-store.js";
 import { findOwnThread, listThreads, threadMessages } from "../../durable-objects/threads.js";
 import { backendApp } from "../../workers/backend/app.js";
-import type { BackendBindings } from "../../workers/backend/config.js";
 import { getWithBearer, type FetchTarget } from "../support/http.js";
 import { fullScanOffenders, recordingD1 } from "../support/query-recorder.js";
 import { openSession } from "../support/ws.js";
@@ -14,7 +13,6 @@ import { openSession } from "../support/ws.js";
  * thread and message pages over HTTP (first pages and later ones) and over the socket — recorded
  * from real calls and explained by SQLite: none may read a whole table that grows with use.
  */
-const backendEnv = env as unknown as BackendBindings;
 const GROWING_TABLES = ["users", "threads", "messages", "agent_runs"] as const;
 
 describe("query plans of the app database's hot paths", () => {
@@ -26,9 +24,9 @@ describe("query plans of the app database's hot paths", () => {
     }
     socket.close();
 
-    const recorder = recordingD1(backendEnv.APP_DB);
+    const recorder = recordingD1(env.APP_DB);
     const backend: FetchTarget = {
-      fetch: async (input, init) => backendApp.fetch(new Request(input, init), { ...backendEnv, APP_DB: recorder.db }),
+      fetch: async (input, init) => backendApp.fetch(new Request(input, init), { ...env, APP_DB: recorder.db }),
     };
     const threads = (await (await getWithBearer(backend, "/api/threads?limit=2", tokens.access_token)).json()) as {
       threads: Array<{ id: string }>;
@@ -53,7 +51,7 @@ describe("query plans of the app database's hot paths", () => {
     await listThreads(db, userId, 100);
     await threadMessages(db, threadId, 50);
 
-    const { distinct, offenders } = await fullScanOffenders(backendEnv.APP_DB, recorder.statements, GROWING_TABLES);
+    const { distinct, offenders } = await fullScanOffenders(env.APP_DB, recorder.statements, GROWING_TABLES);
     expect(distinct).toBeGreaterThan(10);
     expect(offenders).toEqual([]);
   });

@@ -3,7 +3,6 @@ import { env, exports } from "cloudflare:workers";
 import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
 import { IDLE_RETENTION_MS, REVOKED_MARKER_RETENTION_MS } from "../../durable-objects/session-retention.js";
-import type { BackendBindings } from "../../workers/backend/config.js";
 import { postWithBearer } from "../support/http.js";
 import { openSession, openSocket } from "../support/ws.js";
 
@@ -12,9 +11,7 @@ import { openSession, openSocket } from "../support/ws.js";
  * deletes its own storage — the resume log, the run ledger, everything; a revoked one keeps only
  * its small revocation marker until no token of the session can be valid anywhere.
  */
-const backendEnv = env as unknown as BackendBindings;
-const stubOf = (accessToken: string) =>
-  backendEnv.USER_SESSION.get(backendEnv.USER_SESSION.idFromName((decodeJwt(accessToken) as { sid: string }).sid));
+const stubOf = (accessToken: string) => env.USER_SESSION.get(env.USER_SESSION.idFromName((decodeJwt(accessToken) as { sid: string }).sid));
 
 interface Held {
   tables: string[];

@@ -1,15 +1,12 @@
 import { env, exports } from "cloudflare:workers";
 import { decodeJwt, SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import type { BackendBindings } from "../../workers/backend/config.js";
-import type { SessionControlApi } from "../../workers/shared/rpc.js";
 import { seedServiceClient } from "../support/auth-db.js";
 import { signingKey } from "../support/forge.js";
-import { postJson, postWithBearer, registerUser, STRONG_PASSWORD, type TokenBody } from "../support/http.js";
+import { postJson, postWithBearer, registerUser, STRONG_PASSWORD, type TokenResponse } from "../support/http.js";
 import { openSession, openSocket, type TestSocket } from "../support/ws.js";
 
-const backendEnv = env as unknown as BackendBindings & { AUTH_DB: D1Database; AUTH_SERVICE_SECRET: string };
-const sessionControl = exports.SessionControl as unknown as SessionControlApi;
+const sessionControl = exports.SessionControl;
 
 async function expectRevokedClose(closed: Promise<{ code: number; reason: string }>) {
   const { code, reason } = await closed;
@@ -28,7 +25,7 @@ async function expectRevoked(socket: TestSocket, reason: string) {
 
 /** A service token as the auth Worker's own are made, with the claims given (signed with the real service key). */
 async function serviceTokenFor(claims: { sub: string; service: string; permissions: string[] }): Promise<string> {
-  const { kid, key } = await signingKey(backendEnv.AUTH_DB, "service");
+  const { kid, key } = await signingKey(env.AUTH_DB, "service");
   return new SignJWT({ service: claims.service, token_type: "service", permissions: claims.permissions })
     .setProtectedHeader({ alg: "ES256", kid, typ: "JWT" })
     .setIssuer("http://localhost:8787")
@@ -49,16 +46,14 @@ describe("session sync: revocations close live sockets at once", () => {
     await expectRevokedClose(again.closed());
     // The outbox row is marked delivered right after the push returns (no event to await: poll).
     const delivered = () =>
-      backendEnv.AUTH_DB.prepare("SELECT delivered_at FROM session_sync_outbox WHERE user_id = ?")
-        .bind(tokens.user.id)
-        .first("delivered_at");
+      env.AUTH_DB.prepare("SELECT delivered_at FROM session_sync_outbox WHERE user_id = ?").bind(tokens.user.id).first("delivered_at");
     await expect.poll(delivered).toEqual(expect.any(Number));
   });
 
   it("logout-all from another session closes every socket of the user", async () => {
     const { socket, tokens } = await openSession(exports.default);
     const login = await postJson(exports.default, "/auth/login", { email: tokens.user.email, password: STRONG_PASSWORD });
-    const other = (await login.json()) as TokenBody;
+    const other = (await login.json()) as TokenResponse;
     const otherSocket = await openSocket(exports.default, { token: other.access_token });
     await otherSocket.next("connection_established");
     await postWithBearer(exports.default, "/auth/logout-all", other.access_token);
@@ -71,7 +66,7 @@ describe("session sync: revocations close live sockets at once", () => {
     await postJson(exports.default, "/auth/refresh", { refresh_token: tokens.refresh_token });
     // A retry within the grace period is forgiven: the socket stays.
     expect((await postJson(exports.default, "/auth/refresh", { refresh_token: tokens.refresh_token })).status).toBe(200);
-    await backendEnv.AUTH_DB.prepare("UPDATE refresh_tokens SET used_at = used_at - 31000 WHERE user_id = ? AND used_at IS NOT NULL")
+    await env.AUTH_DB.prepare("UPDATE refresh_tokens SET used_at = used_at - 31000 WHERE user_id = ? AND used_at IS NOT NULL")
       .bind(tokens.user.id)
       .run();
     expect((await postJson(exports.default, "/auth/refresh", { refresh_token: tokens.refresh_token })).status).toBe(401);
@@ -80,21 +75,21 @@ describe("session sync: revocations close live sockets at once", () => {
 
   it("logout-all pages through any number of sessions: a socket on the 151st closes too", async () => {
     const tokens = await registerUser(exports.default);
-    const insert = backendEnv.AUTH_DB.prepare(
+    const insert = env.AUTH_DB.prepare(
       "INSERT INTO sessions (id, user_id, created_at, last_activity_at, expires_at) VALUES (?, ?, ?, ?, ?)",
     );
     const nowMs = Date.now();
-    await backendEnv.AUTH_DB.batch(
+    await env.AUTH_DB.batch(
       Array.from({ length: 149 }, () => insert.bind(crypto.randomUUID(), tokens.user.id, nowMs, nowMs, nowMs + 3600_000)),
     );
     const last = (await (
       await postJson(exports.default, "/auth/login", { email: tokens.user.email, password: STRONG_PASSWORD })
-    ).json()) as TokenBody;
+    ).json()) as TokenResponse;
     const socket = await openSocket(exports.default, { token: last.access_token });
     await socket.next("connection_established");
     expect((await postWithBearer(exports.default, "/auth/logout-all", tokens.access_token)).status).toBe(204);
     await expectRevoked(socket, "logout_all");
-    const row = await backendEnv.AUTH_DB.prepare("SELECT session_ids FROM session_sync_outbox WHERE user_id = ?")
+    const row = await env.AUTH_DB.prepare("SELECT session_ids FROM session_sync_outbox WHERE user_id = ?")
       .bind(tokens.user.id)
       .first<{ session_ids: string }>();
     expect((JSON.parse(row?.session_ids ?? "[]") as string[]).length).toBe(151);
@@ -104,7 +99,7 @@ describe("session sync: revocations close live sockets at once", () => {
     const tokens = await registerUser(exports.default);
     const trigger = `sneak_${crypto.randomUUID().replaceAll("-", "")}`;
     // Stands in for a sign-in that lands while the revocation is being written.
-    await backendEnv.AUTH_DB.prepare(
+    await env.AUTH_DB.prepare(
       `CREATE TRIGGER ${trigger} AFTER UPDATE OF revoked_at ON refresh_tokens WHEN NEW.user_id = '${tokens.user.id}'
        BEGIN INSERT OR IGNORE INTO sessions (id, user_id, created_at, last_activity_at, expires_at)
              VALUES ('sneaked-${tokens.user.id}', NEW.user_id, 0, 0, 9999999999999); END`,
@@ -112,14 +107,14 @@ describe("session sync: revocations close live sockets at once", () => {
     try {
       expect((await postWithBearer(exports.default, "/auth/logout-all", tokens.access_token)).status).toBe(204);
     } finally {
-      await backendEnv.AUTH_DB.prepare(`DROP TRIGGER ${trigger}`).run();
+      await env.AUTH_DB.prepare(`DROP TRIGGER ${trigger}`).run();
     }
     const revoked = (
-      await backendEnv.AUTH_DB.prepare("SELECT id FROM sessions WHERE user_id = ? AND revoked_at IS NOT NULL")
+      await env.AUTH_DB.prepare("SELECT id FROM sessions WHERE user_id = ? AND revoked_at IS NOT NULL")
         .bind(tokens.user.id)
         .all<{ id: string }>()
     ).results.map((row) => row.id);
-    const row = await backendEnv.AUTH_DB.prepare("SELECT session_ids FROM session_sync_outbox WHERE user_id = ?")
+    const row = await env.AUTH_DB.prepare("SELECT session_ids FROM session_sync_outbox WHERE user_id = ?")
       .bind(tokens.user.id)
       .first<{ session_ids: string }>();
     expect((JSON.parse(row?.session_ids ?? "[]") as string[]).sort()).toEqual(revoked.sort());
@@ -130,17 +125,17 @@ describe("session sync: revocations close live sockets at once", () => {
 describe("disabling a user", () => {
   it("closes every socket of the user with 4003 and refuses the next sign-in; it needs users:disable", async () => {
     const { socket, tokens } = await openSession(exports.default);
-    const backendGrant = await backendEnv.AUTH.issueServiceToken(backendEnv.AUTH_SERVICE_ID, backendEnv.AUTH_SERVICE_SECRET);
+    const backendGrant = await env.AUTH.issueServiceToken(env.AUTH_SERVICE_ID, env.AUTH_SERVICE_SECRET);
     if (!backendGrant.ok) throw new Error(backendGrant.error.code);
-    expect(await backendEnv.AUTH.disableUser(backendGrant.value.access_token, tokens.user.id)).toMatchObject({
+    expect(await env.AUTH.disableUser(backendGrant.value.access_token, tokens.user.id)).toMatchObject({
       ok: false,
       error: { code: "permission_denied" },
     });
 
-    const admin = await seedServiceClient(backendEnv.AUTH_DB, { permissions: ["users:disable"] });
-    const adminGrant = await backendEnv.AUTH.issueServiceToken(admin.id, admin.secret);
+    const admin = await seedServiceClient(env.AUTH_DB, { permissions: ["users:disable"] });
+    const adminGrant = await env.AUTH.issueServiceToken(admin.id, admin.secret);
     if (!adminGrant.ok) throw new Error(adminGrant.error.code);
-    expect(await backendEnv.AUTH.disableUser(adminGrant.value.access_token, tokens.user.id)).toEqual({
+    expect(await env.AUTH.disableUser(adminGrant.value.access_token, tokens.user.id)).toEqual({
       ok: true,
       value: { sessions_revoked: 1 },
     });
@@ -154,7 +149,7 @@ describe("SessionControl accepts only the auth service", () => {
   it("refuses a missing, garbage, user or wrongly addressed service token and closes nothing", async () => {
     const { socket, tokens } = await openSession(exports.default);
     const { sid } = decodeJwt(tokens.access_token) as { sid: string };
-    const grant = await backendEnv.AUTH.issueServiceToken(backendEnv.AUTH_SERVICE_ID, backendEnv.AUTH_SERVICE_SECRET);
+    const grant = await env.AUTH.issueServiceToken(env.AUTH_SERVICE_ID, env.AUTH_SERVICE_SECRET);
     if (!grant.ok) throw new Error(grant.error.code);
     for (const bad of ["", "garbage", tokens.access_token, tokens.refresh_token, grant.value.access_token]) {
       expect((await sessionControl.revokeSession(bad, sid, "logout")).ok).toBe(false);

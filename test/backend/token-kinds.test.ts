@@ -1,14 +1,11 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { BackendBindings } from "../../workers/backend/config.js";
 import { errorOf, ORIGIN, registerUser, USER_TOKEN_ROUTES } from "../support/http.js";
 import { openSocket } from "../support/ws.js";
 
-const backendEnv = env as unknown as BackendBindings & { AUTH_SERVICE_SECRET: string };
-
 describe("a token of one kind is never accepted as another", () => {
   it("refuses a service token and a refresh token at every user route and at /ws", async () => {
-    const grant = await backendEnv.AUTH.issueServiceToken(backendEnv.AUTH_SERVICE_ID, backendEnv.AUTH_SERVICE_SECRET);
+    const grant = await env.AUTH.issueServiceToken(env.AUTH_SERVICE_ID, env.AUTH_SERVICE_SECRET);
     if (!grant.ok) throw new Error(grant.error.code);
     const user = await registerUser(exports.default);
     for (const wrongKind of [grant.value.access_token, user.refresh_token]) {
@@ -28,10 +25,10 @@ describe("a token of one kind is never accepted as another", () => {
   it("refuses a user token where a service token is required, at every RPC method", async () => {
     const user = await registerUser(exports.default);
     const calls = [
-      backendEnv.AUTH.validateAccessToken(user.access_token, user.access_token),
-      backendEnv.AUTH.getUser(user.access_token, user.user.id),
-      backendEnv.AUTH.jwks(user.access_token),
-      backendEnv.AUTH.disableUser(user.access_token, user.user.id),
+      env.AUTH.validateAccessToken(user.access_token, user.access_token),
+      env.AUTH.getUser(user.access_token, user.user.id),
+      env.AUTH.jwks(user.access_token),
+      env.AUTH.disableUser(user.access_token, user.user.id),
     ];
     for (const result of await Promise.all(calls)) expect(result).toMatchObject({ ok: false, error: { code: "invalid_service" } });
   });

@@ -1,6 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { errorOf, getWithBearer, postJson, registerUser, STRONG_PASSWORD, type TokenBody } from "../support/http.js";
+import { errorOf, getWithBearer, postJson, registerUser, STRONG_PASSWORD, type TokenResponse } from "../support/http.js";
 import { openSocket } from "../support/ws.js";
 
 /**
@@ -8,11 +8,11 @@ import { openSocket } from "../support/ws.js";
  * reading threads, `threads:write` to create them or send messages, `agents:run` to start a run.
  * A token without one gets `permission_denied` and nothing is stored.
  */
-const authDb = (env as unknown as { AUTH_DB: D1Database }).AUTH_DB;
-const appDb = (env as unknown as { APP_DB: D1Database }).APP_DB;
+const authDb = env.AUTH_DB;
+const appDb = env.APP_DB;
 
 /** A user whose account holds only `permissions`, signed in afresh so the token carries them. */
-async function userWith(permissions: string[]): Promise<TokenBody> {
+async function userWith(permissions: string[]): Promise<TokenResponse> {
   const user = await registerUser(exports.default);
   await authDb.prepare("UPDATE users SET permissions = ? WHERE id = ?").bind(JSON.stringify(permissions), user.user.id).run();
   const login = await postJson(exports.default, "/auth/login", { email: user.user.email, password: STRONG_PASSWORD });

@@ -1,9 +1,9 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { BackendBindings } from "../../workers/backend/config.js";
 import { openSession, type TestSocket } from "../support/ws.js";
+import { framesOfType } from "../support/frames.js";
 
-const appDb = (env as unknown as BackendBindings).APP_DB;
+const appDb = env.APP_DB;
 
 const session = () => openSession(exports.default);
 
@@ -105,7 +105,7 @@ describe("limits", () => {
     const closed = await socket.closed();
     expect(closed.code).toBe(4008);
     expect(JSON.parse(closed.reason)).toMatchObject({ code: "rate_limited" });
-    const limited = socket.frames.filter((frame) => frame.type === "error" && frame.payload.code === "rate_limited");
+    const limited = framesOfType(socket.frames, "error").filter((frame) => frame.payload.code === "rate_limited");
     expect(limited.length).toBeGreaterThan(0);
     expect(socket.frames.filter((frame) => frame.type === "pong")).toHaveLength(40);
   });

@@ -4,20 +4,19 @@ import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
 import { EventLog } from "../../durable-objects/event-log.js";
 import type { SocketAttachment } from "../../durable-objects/socket-state.js";
-import type { BackendBindings } from "../../workers/backend/config.js";
-import { registerUser, type TokenBody } from "../support/http.js";
+import { registerUser, type TokenResponse } from "../support/http.js";
 import { openSocket } from "../support/ws.js";
+import { framesOfType } from "../support/frames.js";
 
-const backendEnv = env as unknown as BackendBindings;
-const appDb = backendEnv.APP_DB;
+const appDb = env.APP_DB;
 
-function sessionStub(tokens: TokenBody) {
+function sessionStub(tokens: TokenResponse) {
   const { sid } = decodeJwt(tokens.access_token) as { sid: string };
-  return backendEnv.USER_SESSION.get(backendEnv.USER_SESSION.idFromName(sid));
+  return env.USER_SESSION.get(env.USER_SESSION.idFromName(sid));
 }
 
 /** Sends one user_message on a fresh socket and returns the frames up to the one that ends it. */
-async function runOnce(tokens: TokenBody, id: string, endsWith: string[] = ["agent_completed", "error"], content = "what is 5+5") {
+async function runOnce(tokens: TokenResponse, id: string, endsWith: string[] = ["agent_completed", "error"], content = "what is 5+5") {
   const socket = await openSocket(exports.default, { token: tokens.access_token });
   await socket.next("connection_established");
   socket.send({ type: "user_message", id, payload: { content } });
@@ -53,10 +52,10 @@ describe("one atomic D1 batch per message", () => {
 
     await appDb.prepare(`DROP TRIGGER ${trigger}`).run();
     const retried = await runOnce(tokens, "retry-me");
-    expect(retried.find((frame) => frame.type === "ack")?.payload.duplicate).toBe(false);
-    expect(retried.find((frame) => frame.type === "agent_completed")?.payload.result).toBe("5+5 = 10");
+    expect(framesOfType(retried, "ack")[0]?.payload.duplicate).toBe(false);
+    expect(framesOfType(retried, "agent_completed")[0]?.payload.result).toBe("5+5 = 10");
     const again = await runOnce(tokens, "retry-me", ["ack"]);
-    expect(again.find((frame) => frame.type === "ack")?.payload.duplicate).toBe(true);
+    expect(framesOfType(again, "ack")[0]?.payload.duplicate).toBe(true);
     expect(await rows()).toEqual({ messages: 2, threads: 1, runs: 1, users: 1 });
   });
 });
@@ -96,7 +95,7 @@ describe("resume", () => {
   });
 
   it("keeps the log bounded by count and age", async () => {
-    const stub = backendEnv.USER_SESSION.get(backendEnv.USER_SESSION.idFromName(`log-${crypto.randomUUID()}`));
+    const stub = env.USER_SESSION.get(env.USER_SESSION.idFromName(`log-${crypto.randomUUID()}`));
     await runInDurableObject(stub, (_instance, state) => {
       const log = new EventLog(state.storage, { maxEvents: 5, maxAgeMs: 3_600_000 });
       const nowMs = Date.now();

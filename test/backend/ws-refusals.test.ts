@@ -2,21 +2,18 @@ import { listDurableObjectIds } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
-import type { BackendBindings } from "../../workers/backend/config.js";
 import { forgeToken } from "../support/forge.js";
 import { errorOf, ORIGIN, postWithBearer, registerUser } from "../support/http.js";
 import { openSocket } from "../support/ws.js";
 
-const backendEnv = env as unknown as BackendBindings & { AUTH_DB: D1Database };
-
 async function expectRefusal(options: Parameters<typeof openSocket>[1], code: number, reason: string) {
-  const before = (await listDurableObjectIds(backendEnv.USER_SESSION)).length;
+  const before = (await listDurableObjectIds(env.USER_SESSION)).length;
   const socket = await openSocket(exports.default, options);
   const closed = await socket.closed();
   expect(closed.code).toBe(code);
   expect(JSON.parse(closed.reason)).toMatchObject({ code: reason, message: expect.any(String) });
   expect(socket.frames).toEqual([]);
-  expect((await listDurableObjectIds(backendEnv.USER_SESSION)).length).toBe(before);
+  expect((await listDurableObjectIds(env.USER_SESSION)).length).toBe(before);
 }
 
 describe("GET /ws refusals a browser can read", () => {
@@ -44,7 +41,7 @@ describe("GET /ws refusals a browser can read", () => {
 
   it("closes with 4001 for an expired token", async () => {
     const user = await registerUser(exports.default);
-    const expired = await forgeToken(backendEnv.AUTH_DB, user.access_token, { exp: Math.floor(Date.now() / 1000) - 5 });
+    const expired = await forgeToken(env.AUTH_DB, user.access_token, { exp: Math.floor(Date.now() / 1000) - 5 });
     await expectRefusal({ token: expired }, 4001, "token_expired");
   });
 

@@ -1,14 +1,15 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { BackendBindings } from "../../workers/backend/config.js";
-import { openSession, type Frame, type TestSocket } from "../support/ws.js";
+import type { ServerFrame } from "../../workers/shared/protocol.js";
+import { expectCompleteRun as expectRunComplete } from "../support/frames.js";
+import { openSession, type TestSocket } from "../support/ws.js";
 
-const appDb = (env as unknown as BackendBindings).APP_DB;
+const appDb = env.APP_DB;
 
 const session = () => openSession(exports.default);
 
 /** Sends a user_message and returns every frame of its run, ack to agent_completed. */
-async function run(socket: TestSocket, content: string, extra: Record<string, string> = {}): Promise<Frame[]> {
+async function run(socket: TestSocket, content: string, extra: Record<string, string> = {}): Promise<ServerFrame[]> {
   const id = crypto.randomUUID();
   const start = socket.frames.length;
   socket.send({ type: "user_message", id, payload: { content, ...extra } });
@@ -18,27 +19,11 @@ async function run(socket: TestSocket, content: string, extra: Record<string, st
   return socket.frames.slice(start).filter((frame) => frame.reply_to === id);
 }
 
-/** The DESIGN.md completeness rules, checked on one run's frames. */
-function expectCompleteRun(frames: Frame[]) {
-  const types = frames.map((frame) => frame.type);
-  expect(types[0]).toBe("ack");
-  expect(types[1]).toBe("agent_started");
-  expect(types.at(-1)).toBe("agent_completed");
-  expect(types.filter((type) => type === "agent_completed")).toHaveLength(1);
-  expect(types.indexOf("agent_thinking")).toBe(2);
-  const executing = frames.filter((frame) => frame.type === "tool_executing");
-  const completed = frames.filter((frame) => frame.type === "tool_completed");
-  expect(completed.map((frame) => frame.payload.call_id)).toEqual(executing.map((frame) => frame.payload.call_id));
-  const partials = frames.filter((frame) => frame.type === "partial_result");
-  expect(partials.length).toBeGreaterThan(0);
-  expect(partials.map((frame) => frame.payload.is_complete)).toEqual([...partials.slice(1).map(() => false), true]);
-  expect(types.indexOf("final_report")).toBe(types.length - 2);
+/** The completeness rule (support/frames.ts), and one run alone on a session numbers its events contiguously. */
+function expectCompleteRun(frames: ServerFrame[]) {
+  expectRunComplete(frames);
   const seqs = frames.map((frame) => frame.seq);
   expect(seqs).toEqual(seqs.map((_, index) => (seqs[0] as number) + index));
-  const threadIds = new Set(frames.map((frame) => frame.thread_id));
-  expect(threadIds.size).toBe(1);
-  const runId = frames[1]?.payload.run_id;
-  for (const frame of frames.slice(1)) expect(frame.payload.run_id).toBe(runId);
 }
 
 describe("a user_message's event stream", () => {

@@ -3,15 +3,12 @@ import { env, exports } from "cloudflare:workers";
 import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
 import type { SocketAttachment } from "../../durable-objects/socket-state.js";
-import type { BackendBindings } from "../../workers/backend/config.js";
-import { postJson, registerUser, type TokenBody } from "../support/http.js";
+import { postJson, registerUser, type TokenResponse } from "../support/http.js";
 import { openSession } from "../support/ws.js";
-
-const backendEnv = env as unknown as BackendBindings;
 
 function sessionStub(accessToken: string) {
   const { sid } = decodeJwt(accessToken) as { sid: string };
-  return backendEnv.USER_SESSION.get(backendEnv.USER_SESSION.idFromName(sid));
+  return env.USER_SESSION.get(env.USER_SESSION.idFromName(sid));
 }
 
 /** Rewrites the socket's remembered expiry, as if its token had been issued with a short TTL. */
@@ -33,9 +30,9 @@ function readAttachment(accessToken: string): Promise<SocketAttachment> {
 
 const connected = () => openSession(exports.default);
 
-async function refreshedAccessToken(tokens: TokenBody): Promise<string> {
+async function refreshedAccessToken(tokens: TokenResponse): Promise<string> {
   const response = await postJson(exports.default, "/auth/refresh", { refresh_token: tokens.refresh_token });
-  return ((await response.json()) as TokenBody).access_token;
+  return ((await response.json()) as TokenResponse).access_token;
 }
 
 describe("token expiry inside the socket", () => {
@@ -107,7 +104,7 @@ describe("token expiry inside the socket", () => {
   it("refuses a token of another session of the same user", async () => {
     const { tokens, socket } = await connected();
     const login = await postJson(exports.default, "/auth/login", { email: tokens.user.email, password: "correct horse battery staple" });
-    const otherSession = ((await login.json()) as TokenBody).access_token;
+    const otherSession = ((await login.json()) as TokenResponse).access_token;
     socket.send({ type: "auth_refresh", id: "r2", payload: { token: otherSession } });
     expect((await socket.next("error")).payload).toMatchObject({ code: "token_mismatch" });
     socket.close();

@@ -1,10 +1,9 @@
 import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { backendApp } from "../../workers/backend/app.js";
-import type { BackendBindings } from "../../workers/backend/config.js";
 import type { AuthServiceApi } from "../../workers/shared/rpc.js";
 import { tamperedToken, tokenFromUnknownKey, unsignedToken } from "../support/forge.js";
-import { errorOf, getWithBearer, postWithBearer, registerUser, type FetchTarget, type TokenBody } from "../support/http.js";
+import { errorOf, getWithBearer, postWithBearer, registerUser, type FetchTarget, type TokenResponse } from "../support/http.js";
 import { openSocket } from "../support/ws.js";
 
 /**
@@ -12,12 +11,11 @@ import { openSocket } from "../support/ws.js";
  * who sends junk, oversized or forged tokens gets `invalid_token`, and can neither open the
  * breaker for everyone else nor push the backend into degraded mode, where revocations go unseen.
  */
-const backendEnv = env as unknown as BackendBindings;
 
 /** The real auth binding, counting the validations that reach it. */
 function countingAuth() {
   const counts = { validations: 0 };
-  const real = backendEnv.AUTH;
+  const real = env.AUTH;
   const auth = {
     fetch: (input: RequestInfo | URL, init?: RequestInit) => real.fetch(input, init),
     issueServiceToken: (id: string, secret: string) => real.issueServiceToken(id, secret),
@@ -34,11 +32,11 @@ function countingAuth() {
 
 /** The backend as a fresh isolate would run it (its own gateway, cache and breaker) over `auth`. */
 function isolateWith(auth: Fetcher & AuthServiceApi): FetchTarget {
-  const isolateEnv = { ...backendEnv, AUTH: auth };
+  const isolateEnv = { ...env, AUTH: auth };
   return { fetch: async (input, init) => backendApp.fetch(new Request(input, init), isolateEnv) };
 }
 
-let user: TokenBody;
+let user: TokenResponse;
 let junk: string[];
 let oversized: string[];
 let forged: string[];

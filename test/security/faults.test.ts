@@ -3,10 +3,9 @@ import { env, exports } from "cloudflare:workers";
 import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
 import { backendApp } from "../../workers/backend/app.js";
-import type { BackendBindings } from "../../workers/backend/config.js";
 import { AuthGateway } from "../../workers/shared/auth-gateway.js";
 import type { AuthServiceApi } from "../../workers/shared/rpc.js";
-import { testGatewayOptions } from "../support/gateway.js";
+import { testGatewayOptions } from "../support/backend/gateway.js";
 import { errorOf, ORIGIN, registerUser } from "../support/http.js";
 import { expectCompleteRun, expectContiguous, SdkRecorder } from "../support/sdk-recorder.js";
 import { connectSdk, signedUpSdkUser } from "../support/workerd-sdk.js";
@@ -17,8 +16,7 @@ import { connectSdk, signedUpSdkUser } from "../support/workerd-sdk.js";
  * whole or reported failed — never left half-told. (D1 failing mid-batch is in
  * test/backend/ws-durability.test.ts; a backend unreachable at logout in test/security/auth/.)
  */
-const backendEnv = env as unknown as BackendBindings;
-const sessions = backendEnv.USER_SESSION;
+const sessions = env.USER_SESSION;
 
 /** Each way an RPC answer can be garbage: not a result at all, or a result of the wrong shape. */
 const GARBAGE: unknown[] = [
@@ -34,7 +32,7 @@ const GARBAGE: unknown[] = [
 
 /** The real auth binding, but every validation (and, if asked, service-token exchange) answers `garbage`. */
 function garbageAuth(garbage: unknown, alsoCredentials = false): AuthServiceApi & Fetcher {
-  const real = backendEnv.AUTH;
+  const real = env.AUTH;
   return {
     fetch: (input: RequestInfo | URL, init?: RequestInit) => real.fetch(input, init),
     issueServiceToken: (id: string, secret: string) => (alsoCredentials ? Promise.resolve(garbage) : real.issueServiceToken(id, secret)),
@@ -67,7 +65,7 @@ describe("an auth Worker that answers garbage", () => {
   it("never turns into a 500 at /api/me or /ws", async () => {
     const { access_token } = await registerUser(exports.default);
     for (const garbage of GARBAGE) {
-      const garbageEnv = { ...backendEnv, AUTH: garbageAuth(garbage), AUTH_CALL_TIMEOUT_MS: "100" };
+      const garbageEnv = { ...env, AUTH: garbageAuth(garbage), AUTH_CALL_TIMEOUT_MS: "100" };
       const me = await backendApp.fetch(
         new Request(`${ORIGIN}/api/me`, { headers: { Authorization: `Bearer ${access_token}` } }),
         garbageEnv,
@@ -86,7 +84,7 @@ describe("an auth Worker that answers garbage", () => {
 });
 
 async function runStatus(userId: string): Promise<string[]> {
-  const rows = await backendEnv.APP_DB.prepare("SELECT status FROM agent_runs WHERE user_id = ?").bind(userId).all<{ status: string }>();
+  const rows = await env.APP_DB.prepare("SELECT status FROM agent_runs WHERE user_id = ?").bind(userId).all<{ status: string }>();
   return rows.results.map((row) => row.status);
 }
 

@@ -4,13 +4,11 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readClientFrame } from "../../durable-objects/frames.js";
 import { checkReturnTo, originAllowed, parseAllowedOrigins } from "../../workers/auth/oauth/return-origins.js";
-import type { BackendBindings } from "../../workers/backend/config.js";
 import { CLIENT_FRAME_TYPES } from "../../workers/shared/client-frames.js";
 import { ApiError } from "../../workers/shared/errors.js";
-import type { SessionControlApi } from "../../workers/shared/rpc.js";
 import { verifyServiceToken } from "../../workers/shared/service-token.js";
 import { TokenError } from "../../workers/shared/token-errors.js";
-import { ORIGIN, postJson, registerUser, type TokenBody } from "../support/http.js";
+import { ORIGIN, postJson, registerUser, type TokenResponse } from "../support/http.js";
 import { openSocket } from "../support/ws.js";
 
 /**
@@ -19,8 +17,7 @@ import { openSocket } from "../support/ws.js";
  * boundary — a typed refusal, never an exception past it, never a 500 — and a session that has
  * been sent garbage still serves the next good frame.
  */
-const backendEnv = env as unknown as BackendBindings & { AUTH_SERVICE_SECRET: string };
-const sessionControl = exports.SessionControl as unknown as SessionControlApi;
+const sessionControl = exports.SessionControl;
 
 const FRAME_ERROR_CODES = ["binary_not_supported", "frame_too_large", "invalid_json", "invalid_frame", "unknown_type"];
 
@@ -130,7 +127,7 @@ describe("the return_to check", () => {
 describe("request bodies", () => {
   let serviceToken: string;
   beforeAll(async () => {
-    const grant = await backendEnv.AUTH.issueServiceToken(backendEnv.AUTH_SERVICE_ID, backendEnv.AUTH_SERVICE_SECRET);
+    const grant = await env.AUTH.issueServiceToken(env.AUTH_SERVICE_ID, env.AUTH_SERVICE_SECRET);
     if (!grant.ok) throw new Error(grant.error.code);
     serviceToken = grant.value.access_token;
   });
@@ -182,7 +179,7 @@ describe("request bodies", () => {
   });
 
   it("and query strings of the list routes never get a 500", async () => {
-    const user: TokenBody = await registerUser(exports.default);
+    const user: TokenResponse = await registerUser(exports.default);
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom("/api/threads", `/api/threads/${crypto.randomUUID()}/messages`),
@@ -223,7 +220,7 @@ describe("the service-token verifier and the RPC entrypoints", () => {
   it("AuthService and SessionControl answer any argument with a failed result, never an exception", async () => {
     await fc.assert(
       fc.asyncProperty(fc.anything({ maxDepth: 2 }), fc.anything({ maxDepth: 2 }), async (first, second) => {
-        const auth = backendEnv.AUTH as unknown as Record<string, (...args: unknown[]) => Promise<{ ok: boolean }>>;
+        const auth = env.AUTH as unknown as Record<string, (...args: unknown[]) => Promise<{ ok: boolean }>>;
         const control = sessionControl as unknown as Record<string, (...args: unknown[]) => Promise<{ ok: boolean }>>;
         const results = await Promise.all([
           auth.validateAccessToken?.(first, second),

@@ -1,31 +1,29 @@
 import { env, exports } from "cloudflare:workers";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import type { BackendBindings } from "../../workers/backend/config.js";
 import { ApiError } from "../../workers/shared/errors.js";
 import { onError } from "../../workers/shared/http.js";
-import { ORIGIN, postJson, registerUser, uniqueEmail, type TokenBody } from "../support/http.js";
+import { ORIGIN, postJson, registerUser, uniqueEmail, type TokenResponse } from "../support/http.js";
 
 /**
  * HTTP hygiene: tokens never cached by anyone, CORS for allowed origins only, and no stack trace
  * or internal detail in an error. (The demo page's Content-Security-Policy is checked against a
  * real dev server, where static assets are served: test/security/node/.)
  */
-const backendEnv = env as unknown as BackendBindings;
 
 describe("token responses", () => {
   it("carry Cache-Control: no-store, from every route that hands out tokens", async () => {
     const email = uniqueEmail("hygiene");
     const registered = await postJson(exports.default, "/auth/register", { email, password: "correct horse battery staple", name: "H" });
-    const tokens = (await registered.clone().json()) as TokenBody;
+    const tokens = (await registered.clone().json()) as TokenResponse;
     const answers = [
       registered,
       await postJson(exports.default, "/auth/login", { email, password: "correct horse battery staple" }),
       await postJson(exports.default, "/auth/dev/login", { email: uniqueEmail("dev") }),
       await postJson(exports.default, "/auth/refresh", { refresh_token: tokens.refresh_token }),
       await postJson(exports.default, "/auth/service-token", {
-        service_id: backendEnv.AUTH_SERVICE_ID,
-        service_secret: backendEnv.AUTH_SERVICE_SECRET,
+        service_id: env.AUTH_SERVICE_ID,
+        service_secret: env.AUTH_SERVICE_SECRET,
       }),
       await exports.default.fetch(`${ORIGIN}/auth/me`, { headers: { Authorization: `Bearer ${tokens.access_token}` } }),
     ];

@@ -1,7 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuthClient, memoryTokenStore } from "../../client/index.js";
-import type { BackendBindings } from "../../workers/backend/config.js";
 import {
   errorOf,
   freshClientIp,
@@ -11,15 +10,15 @@ import {
   postWithBearer,
   registerUser,
   uniqueEmail,
-  type TokenBody,
+  type TokenResponse,
 } from "../support/http.js";
 import { openSession, openSocket } from "../support/ws.js";
+import { framesOfType } from "../support/frames.js";
 
 /**
  * Races: two uses of one refresh token at once (and one past the grace period), one message id sent on two sockets of a session
  * at once, a logout in the middle of a run, and two tabs refreshing one session at once.
  */
-const backendEnv = env as unknown as BackendBindings & { AUTH_DB: D1Database };
 const refresh = (token: string) => postJson(exports.default, "/auth/refresh", { refresh_token: token });
 
 describe("one refresh token presented twice at once", () => {
@@ -27,13 +26,11 @@ describe("one refresh token presented twice at once", () => {
     const user = await registerUser(exports.default);
     const answers = await Promise.all([refresh(user.refresh_token), refresh(user.refresh_token)]);
     expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
-    const [first, second] = (await Promise.all(answers.map((answer) => answer.json()))) as [TokenBody, TokenBody];
+    const [first, second] = (await Promise.all(answers.map((answer) => answer.json()))) as [TokenResponse, TokenResponse];
     expect(second.refresh_token).toBe(first.refresh_token);
     expect((await getWithBearer(exports.default, "/auth/me", first.access_token)).status).toBe(200);
     expect((await getWithBearer(exports.default, "/auth/me", second.access_token)).status).toBe(200);
-    const children = await backendEnv.AUTH_DB.prepare(
-      "SELECT COUNT(*) AS n FROM refresh_tokens WHERE user_id = ? AND parent_id IS NOT NULL",
-    )
+    const children = await env.AUTH_DB.prepare("SELECT COUNT(*) AS n FROM refresh_tokens WHERE user_id = ? AND parent_id IS NOT NULL")
       .bind(user.user.id)
       .first<{ n: number }>();
     expect(children?.n).toBe(1);
@@ -41,8 +38,8 @@ describe("one refresh token presented twice at once", () => {
 
   it("after the grace period, the second presentation is reuse: the whole session is revoked, the winner's tokens too", async () => {
     const user = await registerUser(exports.default);
-    const won = (await (await refresh(user.refresh_token)).json()) as TokenBody;
-    await backendEnv.AUTH_DB.prepare("UPDATE refresh_tokens SET used_at = used_at - 31000 WHERE user_id = ? AND used_at IS NOT NULL")
+    const won = (await (await refresh(user.refresh_token)).json()) as TokenResponse;
+    await env.AUTH_DB.prepare("UPDATE refresh_tokens SET used_at = used_at - 31000 WHERE user_id = ? AND used_at IS NOT NULL")
       .bind(user.user.id)
       .run();
     const late = await refresh(user.refresh_token);
@@ -51,7 +48,7 @@ describe("one refresh token presented twice at once", () => {
     const me = await getWithBearer(exports.default, "/auth/me", won.access_token);
     expect((await errorOf(me)).code).toBe("token_revoked");
     expect((await refresh(won.refresh_token)).status).toBe(401);
-    const session = await backendEnv.AUTH_DB.prepare("SELECT revoked_reason FROM sessions WHERE user_id = ?")
+    const session = await env.AUTH_DB.prepare("SELECT revoked_reason FROM sessions WHERE user_id = ?")
       .bind(user.user.id)
       .first<{ revoked_reason: string }>();
     expect(session?.revoked_reason).toBe("refresh_token_reuse");
@@ -73,14 +70,13 @@ describe("one message id on two sockets of a session at once", () => {
     );
     const run = seen.filter((each) => each.reply_to === "twice");
     expect(
-      run
-        .filter((each) => each.type === "ack")
+      framesOfType(run, "ack")
         .map((ack) => ack.payload.duplicate)
         .sort(),
     ).toEqual([false, true]);
     expect(run.filter((each) => each.type === "agent_started")).toHaveLength(1);
     expect(run.filter((each) => each.type === "agent_completed")).toHaveLength(1);
-    const rows = await backendEnv.APP_DB.prepare(
+    const rows = await env.APP_DB.prepare(
       "SELECT (SELECT COUNT(*) FROM messages WHERE user_id = ?1 AND client_id = 'twice') AS messages, (SELECT COUNT(*) FROM agent_runs WHERE user_id = ?1) AS runs",
     )
       .bind(tokens.user.id)
@@ -99,7 +95,7 @@ describe("a logout in the middle of a run", () => {
     expect((await postWithBearer(exports.default, "/auth/logout", tokens.access_token)).status).toBe(204);
     expect((await socket.closed()).code).toBe(4003);
     const status = () =>
-      backendEnv.APP_DB.prepare("SELECT status FROM agent_runs WHERE user_id = ?")
+      env.APP_DB.prepare("SELECT status FROM agent_runs WHERE user_id = ?")
         .bind(tokens.user.id)
         .first<{ status: string }>()
         .then((row) => row?.status);

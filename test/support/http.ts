@@ -1,3 +1,5 @@
+import type { TokenResponse } from "../../workers/shared/auth-api.js";
+
 /** Request helpers for tests that run inside workerd and call a Worker's fetch handler. */
 
 export interface FetchTarget {
@@ -37,13 +39,8 @@ export function postWithBearer(target: FetchTarget, path: string, token: string)
   return target.fetch(`${ORIGIN}${path}`, { method: "POST", headers: { Authorization: `Bearer ${token}` } });
 }
 
-export interface TokenBody {
-  user: { id: string; email: string; name: string; permissions: string[] };
-  access_token: string;
-  refresh_token: string;
-  token_type: "Bearer";
-  expires_in: number;
-}
+/** What register, login, dev login, refresh and the handoff answer: the protocol's own type. */
+export type { TokenResponse } from "../../workers/shared/auth-api.js";
 
 export const STRONG_PASSWORD = "correct horse battery staple";
 
@@ -51,7 +48,7 @@ export const STRONG_PASSWORD = "correct horse battery staple";
 export async function registerUser(
   target: FetchTarget,
   overrides: Partial<{ email: string; password: string; name: string }> = {},
-): Promise<TokenBody> {
+): Promise<TokenResponse> {
   const response = await postJson(target, "/auth/register", {
     email: overrides.email ?? uniqueEmail(),
     password: overrides.password ?? STRONG_PASSWORD,

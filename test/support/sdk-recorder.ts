@@ -1,4 +1,5 @@
 import type { ConnectionState, ServerFrame } from "../../client/index.js";
+import { Waiter } from "./waiter.js";
 
 /**
  * Records what the SDK reports — frames, state changes, resync notices — and lets a test await
@@ -8,9 +9,11 @@ export class SdkRecorder {
   readonly frames: ServerFrame[] = [];
   readonly states: Array<{ state: ConnectionState; code?: number; reason?: string }> = [];
   readonly resyncs: Array<{ lastSeq: number; serverLastSeq: number }> = [];
-  private waiters: Array<() => void> = [];
+  private readonly waiter: Waiter;
 
-  constructor(private readonly timeoutMs = 30_000) {}
+  constructor(timeoutMs = 30_000) {
+    this.waiter = new Waiter(timeoutMs, () => `states ${JSON.stringify(this.states)}, frames ${this.frames.map((f) => f.type).join(",")}`);
+  }
 
   /** Handlers to spread into `connect({...})`. */
   get handlers() {
@@ -24,28 +27,12 @@ export class SdkRecorder {
 
   private push(record: () => void): void {
     record();
-    for (const waiter of this.waiters.splice(0)) waiter();
+    this.waiter.wake();
   }
 
   /** Resolves once `check` holds, re-checking whenever something is recorded. */
-  async until<T>(what: string, check: () => T | undefined | false): Promise<T> {
-    const deadline = Date.now() + this.timeoutMs;
-    for (;;) {
-      const value = check();
-      if (value !== undefined && value !== false) return value;
-      const remaining = deadline - Date.now();
-      if (remaining <= 0)
-        throw new Error(
-          `timed out waiting for ${what}; states ${JSON.stringify(this.states)}, frames ${this.frames.map((f) => f.type).join(",")}`,
-        );
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, remaining);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+  until<T>(what: string, check: () => T | undefined | false): Promise<T> {
+    return this.waiter.until(what, check);
   }
 
   frame(type: string, replyTo?: string): Promise<ServerFrame> {
@@ -70,23 +57,7 @@ export class SdkRecorder {
   }
 }
 
-/** DESIGN.md's completeness rule for one run: ack, started, thinking, tool pairs, partials, one completion last. */
-export function expectCompleteRun(run: ServerFrame[]): void {
-  const types = run.map((frame) => frame.type);
-  const problems: string[] = [];
-  if (types[0] !== "ack") problems.push("does not start with ack");
-  if (types[1] !== "agent_started") problems.push("agent_started is not second");
-  if (!types.includes("agent_thinking")) problems.push("no agent_thinking");
-  if (types.filter((type) => type === "agent_completed").length !== 1 || types.at(-1) !== "agent_completed")
-    problems.push("agent_completed is not once and last");
-  const partials = run.filter((frame) => frame.type === "partial_result");
-  if (partials.length === 0 || (partials.at(-1)?.payload as { is_complete?: boolean }).is_complete !== true)
-    problems.push("partials do not end complete");
-  const calls = (type: string) =>
-    run.filter((frame) => frame.type === type).map((frame) => (frame.payload as { call_id?: string }).call_id);
-  if (JSON.stringify(calls("tool_executing")) !== JSON.stringify(calls("tool_completed"))) problems.push("tool calls unpaired");
-  if (problems.length > 0) throw new Error(`incomplete run (${problems.join("; ")}): ${types.join(", ")}`);
-}
+export { expectCompleteRun } from "./frames.js";
 
 /** Sequence numbers arrive once each and without a gap. */
 export function expectContiguous(seqs: number[]): void {

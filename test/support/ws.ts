@@ -1,46 +1,39 @@
-import { ORIGIN, registerUser, type FetchTarget, type TokenBody } from "./http.js";
+import type { ServerFrame, ServerFrameType } from "../../workers/shared/protocol.js";
+import { ORIGIN, registerUser, type FetchTarget, type TokenResponse } from "./http.js";
+import { Waiter } from "./waiter.js";
 
 /**
+ * @module
  * A WebSocket client inside workerd: opens /ws through the backend's fetch handler and collects
- * frames, so tests await events (the next frame of a type, the close) instead of sleeping.
+ * frames, so tests await events (the next frame of a type, the close) instead of sleeping — each
+ * wait bounded by the one Waiter (waiter.ts). Frames are the protocol's own types.
  */
-export interface Frame {
-  type: string;
-  seq?: number;
-  event_id: string;
-  reply_to?: string;
-  thread_id?: string;
-  timestamp: string;
-  payload: Record<string, unknown>;
-}
+
+/** How long a test waits for a frame or a close before it fails with what it got instead. */
+const FRAME_TIMEOUT_MS = 10_000;
 
 export class TestSocket {
-  readonly frames: Frame[] = [];
+  readonly frames: ServerFrame[] = [];
   closeEvent: { code: number; reason: string } | null = null;
   private consumed = 0;
-  private waiters: Array<() => void> = [];
+  private readonly waiter = new Waiter(
+    FRAME_TIMEOUT_MS,
+    () => `${this.frames.map((f) => f.type).join(", ") || "no frame"}${this.closeEvent ? `, closed ${this.closeEvent.code}` : ""}`,
+  );
 
   constructor(
     readonly socket: WebSocket,
     readonly protocol: string | null,
   ) {
     socket.addEventListener("message", (event) => {
-      this.frames.push(JSON.parse(String(event.data)) as Frame);
-      this.wake();
+      this.frames.push(JSON.parse(String(event.data)) as ServerFrame);
+      this.waiter.wake();
     });
     socket.addEventListener("close", (event) => {
       this.closeEvent = { code: event.code, reason: event.reason };
-      this.wake();
+      this.waiter.wake();
     });
     socket.accept();
-  }
-
-  private wake() {
-    for (const waiter of this.waiters.splice(0)) waiter();
-  }
-
-  private waitForChange(): Promise<void> {
-    return new Promise((resolve) => this.waiters.push(resolve));
   }
 
   send(frame: unknown): void {
@@ -48,32 +41,30 @@ export class TestSocket {
   }
 
   /** The next frame of `type` after the previous next(); rejects if the socket closes first. */
-  async next(type: string): Promise<Frame> {
-    for (;;) {
+  next<T extends ServerFrameType>(type: T): Promise<ServerFrame<T>> {
+    return this.waiter.until(`a ${type} frame`, () => {
       const index = this.frames.findIndex((frame, position) => position >= this.consumed && frame.type === type);
       if (index !== -1) {
         this.consumed = index + 1;
-        return this.frames[index] as Frame;
+        return this.frames[index] as ServerFrame<T>;
       }
-      if (this.closeEvent) {
+      if (this.closeEvent)
         throw new Error(`closed (${this.closeEvent.code}) before a ${type} frame; got ${this.frames.map((f) => f.type).join(", ")}`);
-      }
-      await this.waitForChange();
-    }
+      return undefined;
+    });
   }
 
-  /** Waits until some frame satisfies `predicate`. */
-  async until(predicate: (frames: Frame[]) => boolean): Promise<Frame[]> {
-    while (!predicate(this.frames)) {
+  /** Waits until the frames so far satisfy `predicate`. */
+  until(predicate: (frames: ServerFrame[]) => boolean): Promise<ServerFrame[]> {
+    return this.waiter.until("the frames awaited", () => {
+      if (predicate(this.frames)) return this.frames;
       if (this.closeEvent) throw new Error(`closed (${this.closeEvent.code}) first; got ${this.frames.map((f) => f.type).join(", ")}`);
-      await this.waitForChange();
-    }
-    return this.frames;
+      return undefined;
+    });
   }
 
-  async closed(): Promise<{ code: number; reason: string }> {
-    while (!this.closeEvent) await this.waitForChange();
-    return this.closeEvent;
+  closed(): Promise<{ code: number; reason: string }> {
+    return this.waiter.until("the close", () => this.closeEvent ?? undefined);
   }
 
   close(): void {
@@ -95,7 +86,7 @@ export async function openSocket(
 }
 
 /** A fresh user with one open socket, past its connection_established. */
-export async function openSession(target: FetchTarget): Promise<{ socket: TestSocket; tokens: TokenBody; userId: string }> {
+export async function openSession(target: FetchTarget): Promise<{ socket: TestSocket; tokens: TokenResponse; userId: string }> {
   const tokens = await registerUser(target);
   const socket = await openSocket(target, { token: tokens.access_token });
   await socket.next("connection_established");

@@ -22,7 +22,7 @@ export interface AuthSecrets {
  */
 export type AuthBindings = Omit<AuthEnv, "BACKEND"> &
   AuthSecrets & {
-    BACKEND?: SessionControlApi;
+    BACKEND?: Fetcher & SessionControlApi;
   };
 
 export interface AuthConfig {

@@ -2,7 +2,6 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env, exports } from "cloudflare:workers";
 import { decodeJwt } from "jose";
 import { afterEach, describe, expect, it } from "vitest";
-import type { AuthBindings } from "../../../workers/auth/config.js";
 import authWorker from "../../../workers/auth/index.js";
 import { getWithBearer, postWithBearer, registerUser } from "../../support/http.js";
 
@@ -11,17 +10,16 @@ import { getWithBearer, postWithBearer, registerUser } from "../../support/http.
  * revoked at once (the auth Worker owns sessions), the revocation waits in the outbox, and it is
  * delivered — to the backend's SessionControl, which closes the sockets — when the backend returns.
  */
-const authEnv = env as unknown as AuthBindings & { BACKEND_STANDIN: Fetcher };
-const standIn = (path: string) => authEnv.BACKEND_STANDIN.fetch(`http://backend${path}`, { method: "POST" });
+const standIn = (path: string) => env.BACKEND_STANDIN.fetch(`http://backend${path}`, { method: "POST" });
 
 async function runCron(): Promise<void> {
   const ctx = createExecutionContext();
-  await authWorker.scheduled(createScheduledController({ cron: "* * * * *" }), authEnv, ctx);
+  await authWorker.scheduled(createScheduledController({ cron: "* * * * *" }), env, ctx);
   await waitOnExecutionContext(ctx);
 }
 
 function outboxOf(userId: string) {
-  return authEnv.AUTH_DB.prepare("SELECT delivered_at, attempts, session_ids FROM session_sync_outbox WHERE user_id = ?")
+  return env.AUTH_DB.prepare("SELECT delivered_at, attempts, session_ids FROM session_sync_outbox WHERE user_id = ?")
     .bind(userId)
     .all<{ delivered_at: number | null; attempts: number; session_ids: string }>()
     .then((result) => result.results);

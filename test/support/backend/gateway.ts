@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import type { AuthGatewayOptions } from "../../workers/shared/auth-gateway.js";
+import type { AuthGatewayOptions } from "../../../workers/shared/auth-gateway.js";
 
 /**
  * Options for an `AuthGateway` built by a test around its own auth binding (failing, hanging,
@@ -7,11 +7,10 @@ import type { AuthGatewayOptions } from "../../workers/shared/auth-gateway.js";
  * enough to open within a test.
  */
 export function testGatewayOptions(breaker: Partial<AuthGatewayOptions["breaker"]> = {}): AuthGatewayOptions {
-  // The backend project's service credentials (typed here without the backend's bindings).
-  const backendEnv = env as unknown as { AUTH_SERVICE_ID: string; AUTH_SERVICE_SECRET: string };
+  // The backend project's service credentials.
   return {
-    serviceId: backendEnv.AUTH_SERVICE_ID,
-    serviceSecret: backendEnv.AUTH_SERVICE_SECRET,
+    serviceId: env.AUTH_SERVICE_ID,
+    serviceSecret: env.AUTH_SERVICE_SECRET,
     issuer: "http://localhost:8787",
     audience: "tether-api",
     cacheTtlSeconds: 30,
