@@ -42,14 +42,13 @@ export function readAttachment(ws: WebSocket): SocketAttachment | null {
 
 /**
  * Per-socket flood control: past `maxFrames` in a window, `error rate_limited`; at twice it,
- * close 4008. The defaults are DESIGN.md's; `WS_MAX_FRAMES_PER_WINDOW` and `WS_RATE_WINDOW_SECONDS`
- * change them (the benchmarks raise the limit to measure the protocol, not the limiter).
+ * close 4008. `WS_MAX_FRAMES_PER_WINDOW` and `WS_RATE_WINDOW_SECONDS` set them (defaults in
+ * workers/shared/backend-config.ts; the benchmarks raise the limit to measure the protocol, not the limiter).
  */
 export interface RateLimits {
   windowMs: number;
   maxFrames: number;
 }
-export const DEFAULT_RATE_LIMITS: RateLimits = { windowMs: 10_000, maxFrames: 40 };
 
 export type RateVerdict = "allow" | "warn" | "close";
 
@@ -67,7 +66,7 @@ interface RateWindow {
 export class FrameCounter {
   private readonly windows = new WeakMap<WebSocket, RateWindow>();
 
-  constructor(private readonly limits: RateLimits = DEFAULT_RATE_LIMITS) {}
+  constructor(private readonly limits: RateLimits) {}
 
   count(ws: WebSocket, nowMs: number): RateVerdict {
     const current = this.windows.get(ws);

@@ -5,7 +5,6 @@ import type { SocketAttachment } from "./socket-state.js";
  * before `exp`, then a 4001 close at `exp` unless an `auth_refresh` moved it. The object sleeps
  * in between on one alarm (never setTimeout, so it can hibernate).
  */
-export const DEFAULT_TOKEN_REFRESH_LEAD_SECONDS = 60;
 
 export type ExpiryAction = "close" | "warn" | "none";
 

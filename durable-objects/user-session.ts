@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { AuthGateway } from "../workers/shared/auth-gateway.js";
-import { authGatewayOptions, readInteger, type AuthGatewayVars } from "../workers/shared/config.js";
+import { backendConfig, type BackendConfig, type BackendVars } from "../workers/shared/backend-config.js";
 import type { ServerFrameType, ServerPayloads } from "../workers/shared/protocol.js";
 import { logEvent } from "../workers/shared/request-log.js";
 import type { AuthServiceApi } from "../workers/shared/rpc.js";
@@ -16,18 +16,14 @@ import { storeRunOutcome } from "./message-store.js";
 import { RunLedger } from "./run-ledger.js";
 import { SessionRetention } from "./session-retention.js";
 import { acceptAndClose, closeSocket, readSessionClaims, sendIfOpen, tetherProtocolHeader } from "./socket-io.js";
-import { DEFAULT_RATE_LIMITS, FrameCounter, readAttachment, type SocketAttachment } from "./socket-state.js";
-import { DEFAULT_TOKEN_REFRESH_LEAD_SECONDS, expiryAction, nextWakeMs } from "./token-lifecycle.js";
+import { FrameCounter, readAttachment, type SocketAttachment } from "./socket-state.js";
+import { expiryAction, nextWakeMs } from "./token-lifecycle.js";
 
 export { SESSION_CLAIMS_HEADER, type SessionClaims } from "./socket-io.js";
 
-export interface UserSessionEnv extends AuthGatewayVars {
+export interface UserSessionEnv extends BackendVars {
   APP_DB: D1Database;
   AUTH: AuthServiceApi;
-  TOKEN_REFRESH_LEAD_SECONDS?: string;
-  WS_MAX_FRAMES_PER_WINDOW?: string;
-  WS_RATE_WINDOW_SECONDS?: string;
-  DEMO_AGENT_STEP_DELAY_MS?: string;
 }
 
 /** How long to look again when cleanup must wait for a run still in flight. */
@@ -44,7 +40,7 @@ export class UserSession extends DurableObject<UserSessionEnv> {
   private readonly retention: SessionRetention;
   /** Made on the first frame: a socket that only connects never needs one (nor D1). */
   private handlerInstance: FrameHandler | null = null;
-  private readonly refreshLeadMs: number;
+  private readonly config: BackendConfig;
   private readonly frames: FrameCounter;
   /** Per object (DESIGN.md section 5): its own cache and breaker for in-band token refresh. */
   private gatewayInstance: AuthGateway | null = null;
@@ -54,11 +50,8 @@ export class UserSession extends DurableObject<UserSessionEnv> {
     this.log = new EventLog(ctx.storage);
     this.ledger = new RunLedger(ctx.storage.sql);
     this.retention = new SessionRetention(ctx.storage);
-    this.refreshLeadMs = readInteger(env.TOKEN_REFRESH_LEAD_SECONDS, DEFAULT_TOKEN_REFRESH_LEAD_SECONDS, { min: 0, max: 3600 }) * 1000;
-    this.frames = new FrameCounter({
-      maxFrames: readInteger(env.WS_MAX_FRAMES_PER_WINDOW, DEFAULT_RATE_LIMITS.maxFrames, { min: 1, max: 1_000_000 }),
-      windowMs: readInteger(env.WS_RATE_WINDOW_SECONDS, DEFAULT_RATE_LIMITS.windowMs / 1000, { min: 1, max: 3600 }) * 1000,
-    });
+    this.config = backendConfig(env);
+    this.frames = new FrameCounter(this.config.wsRateLimits);
     // Before any event is handled: runs an earlier instance left unfinished are reported failed.
     if (this.ledger.inFlight().length > 0) void ctx.blockConcurrencyWhile(() => this.reportInterruptedRuns());
   }
@@ -99,14 +92,14 @@ export class UserSession extends DurableObject<UserSessionEnv> {
 
   private get handler(): FrameHandler {
     if (!this.handlerInstance) {
-      const agent = paced(demoAgent, readInteger(this.env.DEMO_AGENT_STEP_DELAY_MS, 0, { min: 0, max: 10_000 }));
+      const agent = paced(demoAgent, this.config.demoAgentStepDelayMs);
       this.handlerInstance = new FrameHandler(appDatabase(this.env.APP_DB), agent, [calculator, wordCount], this.ledger);
     }
     return this.handlerInstance;
   }
 
   private get gateway(): AuthGateway {
-    this.gatewayInstance ??= new AuthGateway(this.env.AUTH, authGatewayOptions(this.env));
+    this.gatewayInstance ??= new AuthGateway(this.env.AUTH, this.config.gateway);
     return this.gatewayInstance;
   }
 
@@ -238,7 +231,7 @@ export class UserSession extends DurableObject<UserSessionEnv> {
     for (const ws of open) {
       const attachment = readAttachment(ws);
       if (!attachment) continue;
-      const action = expiryAction(attachment, nowMs, this.refreshLeadMs);
+      const action = expiryAction(attachment, nowMs, this.config.tokenRefreshLeadMs);
       if (action === "close") this.closeWith(ws, "token_expired", "The access token expired without a refresh.");
       if (action === "warn") {
         ws.serializeAttachment({ ...attachment, expiryWarned: true });
@@ -265,7 +258,7 @@ export class UserSession extends DurableObject<UserSessionEnv> {
     const wakes = this.openSockets(except)
       .map(readAttachment)
       .filter((attachment): attachment is SocketAttachment => attachment !== null)
-      .map((attachment) => nextWakeMs(attachment, this.refreshLeadMs));
+      .map((attachment) => nextWakeMs(attachment, this.config.tokenRefreshLeadMs));
     const at = wakes.length > 0 ? Math.min(...wakes) : this.retention.cleanupAtMs(nowMs);
     if (at === null) return this.ctx.storage.deleteAlarm();
     await this.ctx.storage.setAlarm(Math.max(nowMs, at));

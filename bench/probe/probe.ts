@@ -1,5 +1,5 @@
 import { AuthGateway } from "../../workers/shared/auth-gateway.js";
-import { authGatewayOptions } from "../../workers/shared/config.js";
+import { backendConfig } from "../../workers/shared/backend-config.js";
 import type { AuthServiceApi } from "../../workers/shared/rpc.js";
 
 interface ProbeEnv {
@@ -18,7 +18,8 @@ function gateway(env: ProbeEnv, mode: "cached" | "rpc"): AuthGateway {
   let instance = gateways.get(mode);
   if (!instance) {
     const ttl = mode === "rpc" ? "0" : "30";
-    instance = new AuthGateway(env.AUTH, authGatewayOptions({ ...env, AUTH_CACHE_TTL_SECONDS: ttl }));
+    const vars = { ...env, AUTH_CACHE_TTL_SECONDS: ttl };
+    instance = new AuthGateway(env.AUTH, backendConfig(vars).gateway);
     gateways.set(mode, instance);
   }
   return instance;

@@ -1,4 +1,4 @@
-import { readInteger } from "../shared/config.js";
+import { readSetting, type IntegerSetting } from "../shared/config.js";
 import type { SessionControlApi } from "../shared/rpc.js";
 
 /** Secrets are not in wrangler.toml, so `wrangler types` cannot see them: declared here. */
@@ -25,6 +25,22 @@ export type AuthBindings = Omit<AuthEnv, "BACKEND"> &
     BACKEND?: Fetcher & SessionControlApi;
   };
 
+/** The auth Worker's numeric settings, each with its var, default and bounds (README, Configuration). */
+export const AUTH_SETTINGS = {
+  /** Access-token lifetime. */
+  accessTokenTtlSeconds: { name: "ACCESS_TOKEN_TTL_SECONDS", default: 900, min: 1, max: 86_400 },
+  /** Refresh-token lifetime, renewed on every rotation (never past the session's end). */
+  refreshTokenTtlSeconds: { name: "REFRESH_TOKEN_TTL_SECONDS", default: 7 * 24 * 3600, min: 60, max: 90 * 86_400 },
+  /** A rotated refresh token presented again within this long gets the same successor. */
+  refreshReuseGraceSeconds: { name: "REFRESH_REUSE_GRACE_SECONDS", default: 30, min: 0, max: 300 },
+  /** The absolute lifetime of a session, however often it refreshes. */
+  sessionMaxAgeSeconds: { name: "SESSION_MAX_AGE_SECONDS", default: 30 * 24 * 3600, min: 60, max: 365 * 86_400 },
+  /** How long ended sessions, spent tokens and delivered sync rows stay before the cron purges them. */
+  retentionDays: { name: "RETENTION_DAYS", default: 30, min: 1, max: 3650 },
+  /** Deadline of each call to a sign-in provider. */
+  oauthProviderTimeoutMs: { name: "OAUTH_PROVIDER_TIMEOUT_MS", default: 5000, min: 100, max: 30_000 },
+} as const satisfies Record<string, IntegerSetting>;
+
 export interface AuthConfig {
   /** `ENVIRONMENT = "development"`: only [env.dev] of wrangler.toml; never a deployable section. */
   isDevelopment: boolean;
@@ -32,35 +48,24 @@ export interface AuthConfig {
   accessTokenAudience: string;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
-  /** A rotated refresh token presented again within this long gets the same successor. */
   refreshReuseGraceSeconds: number;
-  /** The absolute lifetime of a session, however often it refreshes. */
   sessionMaxAgeSeconds: number;
-  /** How long ended sessions, spent tokens and delivered sync rows are kept before the cron purges them. */
   retentionDays: number;
+  oauthProviderTimeoutMs: number;
 }
 
-export const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 900;
-export const DEFAULT_REFRESH_TOKEN_TTL_SECONDS = 7 * 24 * 3600;
-export const DEFAULT_REFRESH_REUSE_GRACE_SECONDS = 30;
-export const DEFAULT_SESSION_MAX_AGE_SECONDS = 30 * 24 * 3600;
-export const DEFAULT_RETENTION_DAYS = 30;
-
 export function authConfig(env: AuthBindings): AuthConfig {
+  const read = (setting: IntegerSetting) => readSetting(env, setting);
+  const s = AUTH_SETTINGS;
   return {
     isDevelopment: env.ENVIRONMENT === "development",
     issuer: env.AUTH_ISSUER,
     accessTokenAudience: env.ACCESS_TOKEN_AUDIENCE,
-    accessTokenTtlSeconds: readInteger(env.ACCESS_TOKEN_TTL_SECONDS, DEFAULT_ACCESS_TOKEN_TTL_SECONDS, {
-      min: 1,
-      max: 86_400,
-    }),
-    refreshTokenTtlSeconds: readInteger(env.REFRESH_TOKEN_TTL_SECONDS, DEFAULT_REFRESH_TOKEN_TTL_SECONDS, {
-      min: 60,
-      max: 90 * 86_400,
-    }),
-    refreshReuseGraceSeconds: readInteger(env.REFRESH_REUSE_GRACE_SECONDS, DEFAULT_REFRESH_REUSE_GRACE_SECONDS, { min: 0, max: 300 }),
-    sessionMaxAgeSeconds: readInteger(env.SESSION_MAX_AGE_SECONDS, DEFAULT_SESSION_MAX_AGE_SECONDS, { min: 60, max: 365 * 86_400 }),
-    retentionDays: readInteger(env.RETENTION_DAYS, DEFAULT_RETENTION_DAYS, { min: 1, max: 3650 }),
+    accessTokenTtlSeconds: read(s.accessTokenTtlSeconds),
+    refreshTokenTtlSeconds: read(s.refreshTokenTtlSeconds),
+    refreshReuseGraceSeconds: read(s.refreshReuseGraceSeconds),
+    sessionMaxAgeSeconds: read(s.sessionMaxAgeSeconds),
+    retentionDays: read(s.retentionDays),
+    oauthProviderTimeoutMs: read(s.oauthProviderTimeoutMs),
   };
 }

@@ -1,5 +1,5 @@
 import { AuthGateway } from "../shared/auth-gateway.js";
-import { authGatewayOptions } from "../shared/config.js";
+import { backendConfig } from "../shared/backend-config.js";
 import type { BackendBindings } from "./config.js";
 
 /**
@@ -9,6 +9,6 @@ import type { BackendBindings } from "./config.js";
 let isolateGateway: { env: BackendBindings; gateway: AuthGateway } | null = null;
 
 export function authGateway(env: BackendBindings): AuthGateway {
-  if (isolateGateway?.env !== env) isolateGateway = { env, gateway: new AuthGateway(env.AUTH, authGatewayOptions(env)) };
+  if (isolateGateway?.env !== env) isolateGateway = { env, gateway: new AuthGateway(env.AUTH, backendConfig(env).gateway) };
   return isolateGateway.gateway;
 }

@@ -1,4 +1,3 @@
-import { readInteger } from "../../shared/config.js";
 import { isLoopbackUrl } from "../../shared/loopback.js";
 import type { AuthBindings, AuthConfig } from "../config.js";
 import type { ProviderCallOptions } from "./provider-client.js";
@@ -25,13 +24,9 @@ export function callbackOrigin(env: Pick<AuthBindings, "OAUTH_CALLBACK_ORIGIN">,
   return configured ? new URL(configured).origin : requestUrl.origin;
 }
 
-export function providerCallOptions(
-  env: Pick<AuthBindings, "OAUTH_PROVIDER_TIMEOUT_MS">,
-  config: AuthConfig,
-  provider: OAuthProvider,
-): ProviderCallOptions {
+export function providerCallOptions(config: AuthConfig, provider: OAuthProvider): ProviderCallOptions {
   return {
-    timeoutMs: readInteger(env.OAUTH_PROVIDER_TIMEOUT_MS, 5000, { min: 100, max: 30_000 }),
+    timeoutMs: config.oauthProviderTimeoutMs,
     // Real providers are https; plain http only for the local provider, and only in development.
     allowInsecure: config.isDevelopment && isLoopbackUrl(provider.issuer) && (provider.apiUrl === null || isLoopbackUrl(provider.apiUrl)),
   };

@@ -70,7 +70,7 @@ oauthRoutes.get("/oauth/:provider/start", async (c) => {
   let request: Awaited<ReturnType<typeof authorizationRequest>>;
   try {
     const state = await signState(auth, { id, provider: provider.id, returnTo });
-    request = await authorizationRequest(provider, redirectUri, state, providerCallOptions(c.env, auth.config, provider));
+    request = await authorizationRequest(provider, redirectUri, state, providerCallOptions(auth.config, provider));
   } catch (error) {
     if (error instanceof ApiError) return backToApp(c, returnTo, error);
     throw error;
@@ -109,7 +109,7 @@ oauthRoutes.get("/oauth/:provider/callback", async (c) => {
       provider,
       new URL(c.req.url),
       { state: state ?? "", codeVerifier: login.codeVerifier, nonce: login.nonce, redirectUri: login.redirectUri },
-      providerCallOptions(c.env, auth.config, provider),
+      providerCallOptions(auth.config, provider),
     );
     const user = await userForIdentity(auth, provider.id, identity);
     return backToApp(c, returnTo, { handoff: await issueHandoff(auth, login.id, user.id) });

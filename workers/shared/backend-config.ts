@@ -1,0 +1,80 @@
+/**
+ * @module
+ * The settings of the backend Worker's runtime — the Worker itself and the session objects it
+ * hosts — in one place, each with its var, default and bounds (README, Configuration). Both the
+ * backend and durable-objects read them from here.
+ */
+import type { AuthGatewayOptions } from "./auth-gateway.js";
+import { DEFAULT_BREAKER_OPTIONS } from "./circuit-breaker.js";
+import { readSetting, type IntegerSetting } from "./config.js";
+
+export const BACKEND_SETTINGS = {
+  /** Token-cache TTL: the revocation budget of HTTP routes (0 disables the cache). */
+  authCacheTtlSeconds: { name: "AUTH_CACHE_TTL_SECONDS", default: 30, min: 0, max: 300 },
+  /** Token-cache bound; the least recently used entry goes first. */
+  authCacheMaxEntries: { name: "AUTH_CACHE_MAX_ENTRIES", default: 10_000, min: 0, max: 1_000_000 },
+  /** Deadline of each auth RPC call. */
+  authCallTimeoutMs: { name: "AUTH_CALL_TIMEOUT_MS", default: DEFAULT_BREAKER_OPTIONS.callTimeoutMs, min: 1, max: 60_000 },
+  /** Consecutive failures or timeouts that open the breaker. */
+  breakerFailureThreshold: { name: "AUTH_BREAKER_FAILURE_THRESHOLD", default: DEFAULT_BREAKER_OPTIONS.failureThreshold, min: 1, max: 1000 },
+  /** Open → half-open after this long. */
+  breakerCooldownSeconds: { name: "AUTH_BREAKER_COOLDOWN_SECONDS", default: DEFAULT_BREAKER_OPTIONS.cooldownMs / 1000, min: 0, max: 3600 },
+  /** Calls let through while half-open. */
+  breakerHalfOpenProbes: { name: "AUTH_BREAKER_HALF_OPEN_PROBES", default: DEFAULT_BREAKER_OPTIONS.halfOpenProbes, min: 1, max: 100 },
+  /** How long before its token's expiry a socket gets `token_expiring`. */
+  tokenRefreshLeadSeconds: { name: "TOKEN_REFRESH_LEAD_SECONDS", default: 60, min: 0, max: 3600 },
+  /** Per-socket flood control: past this many frames in a window, `error rate_limited`; at twice it, 4008. */
+  wsMaxFramesPerWindow: { name: "WS_MAX_FRAMES_PER_WINDOW", default: 40, min: 1, max: 1_000_000 },
+  wsRateWindowSeconds: { name: "WS_RATE_WINDOW_SECONDS", default: 10, min: 1, max: 3600 },
+  /** Milliseconds between the demo agent's steps (0: as fast as it can). */
+  demoAgentStepDelayMs: { name: "DEMO_AGENT_STEP_DELAY_MS", default: 0, min: 0, max: 10_000 },
+} as const satisfies Record<string, IntegerSetting>;
+
+/** The vars the backend runtime reads: strings, as wrangler gives them; the service credentials. */
+export interface BackendVars {
+  AUTH_SERVICE_ID: string;
+  /** Missing only in a misconfigured deployment (its /health says so); calls to auth then fail. */
+  AUTH_SERVICE_SECRET?: string;
+  AUTH_ISSUER: string;
+  ACCESS_TOKEN_AUDIENCE: string;
+}
+
+export interface BackendConfig {
+  gateway: AuthGatewayOptions;
+  tokenRefreshLeadMs: number;
+  wsRateLimits: { maxFrames: number; windowMs: number };
+  demoAgentStepDelayMs: number;
+}
+
+const configs = new WeakMap<object, BackendConfig>();
+
+/** Read once per env object (workerd hands an isolate's requests the same one). */
+export function backendConfig(vars: BackendVars): BackendConfig {
+  let config = configs.get(vars);
+  if (!config) configs.set(vars, (config = readBackendConfig(vars)));
+  return config;
+}
+
+function readBackendConfig(vars: BackendVars): BackendConfig {
+  const read = (setting: IntegerSetting) => readSetting(vars, setting);
+  const s = BACKEND_SETTINGS;
+  return {
+    gateway: {
+      serviceId: vars.AUTH_SERVICE_ID,
+      serviceSecret: vars.AUTH_SERVICE_SECRET ?? "",
+      issuer: vars.AUTH_ISSUER,
+      audience: vars.ACCESS_TOKEN_AUDIENCE,
+      cacheTtlSeconds: read(s.authCacheTtlSeconds),
+      cacheMaxEntries: read(s.authCacheMaxEntries),
+      breaker: {
+        callTimeoutMs: read(s.authCallTimeoutMs),
+        failureThreshold: read(s.breakerFailureThreshold),
+        cooldownMs: read(s.breakerCooldownSeconds) * 1000,
+        halfOpenProbes: read(s.breakerHalfOpenProbes),
+      },
+    },
+    tokenRefreshLeadMs: read(s.tokenRefreshLeadSeconds) * 1000,
+    wsRateLimits: { maxFrames: read(s.wsMaxFramesPerWindow), windowMs: read(s.wsRateWindowSeconds) * 1000 },
+    demoAgentStepDelayMs: read(s.demoAgentStepDelayMs),
+  };
+}
