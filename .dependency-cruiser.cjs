@@ -9,7 +9,7 @@ module.exports = {
       comment: "The auth Worker must run alone: it never imports the backend or the session objects.",
       severity: "error",
       from: { path: "^workers/auth/" },
-      to: { path: "^(workers/backend|durable-objects)/" },
+      to: { path: "^(workers/backend|workers/app-data|durable-objects)/" },
     },
     {
       name: "nothing-imports-auth",
@@ -23,7 +23,23 @@ module.exports = {
       comment: "workers/shared is the contract: it depends on libraries only.",
       severity: "error",
       from: { path: "^workers/shared/" },
+      to: { path: "^(workers/(auth|backend|app-data)|durable-objects|client)/" },
+    },
+    {
+      name: "app-data-has-one-home",
+      comment:
+        "The app database's schema and queries live in workers/app-data, used by the backend's routes and the session objects alike; it depends on workers/shared only.",
+      severity: "error",
+      from: { path: "^workers/app-data/" },
       to: { path: "^(workers/(auth|backend)|durable-objects|client)/" },
+    },
+    {
+      name: "backend-imports-only-the-session-class",
+      comment:
+        "The backend exports the UserSession class for its binding; everything else it shares with the objects lives in workers/shared or workers/app-data.",
+      severity: "error",
+      from: { path: "^workers/backend/" },
+      to: { path: "^durable-objects/", pathNot: "^durable-objects/user-session\\.ts$" },
     },
     {
       name: "objects-do-not-import-backend",

@@ -2,6 +2,6 @@ import { defineConfig } from "drizzle-kit";
 
 export default defineConfig({
   dialect: "sqlite",
-  schema: "./durable-objects/db/schema.ts",
+  schema: "./workers/app-data/db/schema.ts",
   out: "./migrations/app",
 });

@@ -3,11 +3,11 @@ import type { ServerFrameType, ServerPayloads } from "../workers/shared/protocol
 import { USER_PERMISSIONS, type UserPermission } from "../workers/shared/tokens.js";
 import type { Agent, Tool } from "./agents/agent.js";
 import { runAgent } from "./agents/run-agent.js";
-import type { AppDatabase } from "./db/client.js";
+import type { AppDatabase } from "../workers/app-data/db/client.js";
 import type { FrameRouting } from "./frames.js";
-import { createThread, storeRunOutcome, storeUserMessage, type MessageAuthor } from "./message-store.js";
+import { createThread, storeRunOutcome, storeUserMessage, type MessageAuthor } from "../workers/app-data/message-store.js";
 import type { RunLedger } from "./run-ledger.js";
-import { findOwnThread, listThreads, messageView, threadMessages, threadView } from "./threads.js";
+import { findOwnThread, listThreads, messageView, threadMessages, threadView } from "../workers/app-data/threads.js";
 
 /** How a handler talks back: to the socket that sent the frame, or to the whole session. */
 export interface SessionChannel {

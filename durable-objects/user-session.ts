@@ -8,18 +8,16 @@ import { demoAgent } from "./agents/demo.js";
 import { paced } from "./agents/paced.js";
 import { calculator } from "./agents/tools/calculator.js";
 import { wordCount } from "./agents/tools/word-count.js";
-import { appDatabase } from "./db/client.js";
+import { appDatabase } from "../workers/app-data/db/client.js";
 import { EventLog } from "./event-log.js";
 import { readClientFrame, serverFrame, type FrameRouting } from "./frames.js";
 import { FrameHandler, type SessionChannel } from "./message-handler.js";
-import { storeRunOutcome } from "./message-store.js";
+import { storeRunOutcome } from "../workers/app-data/message-store.js";
 import { RunLedger } from "./run-ledger.js";
 import { SessionRetention } from "./session-retention.js";
-import { acceptAndClose, closeSocket, readSessionClaims, sendIfOpen, tetherProtocolHeader } from "./socket-io.js";
+import { acceptAndClose, closeSocket, readSessionClaims, sendIfOpen, tetherProtocolHeader } from "../workers/shared/socket-io.js";
 import { FrameCounter, readAttachment, type SocketAttachment } from "./socket-state.js";
 import { expiryAction, nextWakeMs } from "./token-lifecycle.js";
-
-export { SESSION_CLAIMS_HEADER, type SessionClaims } from "./socket-io.js";
 
 export interface UserSessionEnv extends BackendVars {
   APP_DB: D1Database;

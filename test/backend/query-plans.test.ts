@@ -1,8 +1,8 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { appDatabase } from "../../durable-objects/db/client.js";
-import { createThread, storeRunOutcome, storeUserMessage } from "../../durable-objects/message-store.js";
-import { findOwnThread, listThreads, threadMessages } from "../../durable-objects/threads.js";
+import { appDatabase } from "../../workers/app-data/db/client.js";
+import { createThread, storeRunOutcome, storeUserMessage } from "../../workers/app-data/message-store.js";
+import { findOwnThread, listThreads, threadMessages } from "../../workers/app-data/threads.js";
 import { backendApp } from "../../workers/backend/app.js";
 import { getWithBearer, type FetchTarget } from "../support/http.js";
 import { fullScanOffenders, recordingD1 } from "../support/query-recorder.js";

@@ -1,7 +1,7 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { z } from "zod";
-import { appDatabase } from "../../durable-objects/db/client.js";
-import { upsertUser } from "../../durable-objects/message-store.js";
+import { appDatabase } from "../../workers/app-data/db/client.js";
+import { upsertUser } from "../../workers/app-data/message-store.js";
 import { ApiError } from "../shared/errors.js";
 import {
   MAX_SESSIONS_PER_REVOKE_CALL,

@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { acceptAndClose, SESSION_CLAIMS_HEADER, type SessionClaims } from "../../durable-objects/socket-io.js";
+import { acceptAndClose, SESSION_CLAIMS_HEADER, type SessionClaims } from "../shared/socket-io.js";
 import { ApiError } from "../shared/errors.js";
 import { BEARER_PROTOCOL_PREFIX, PROTOCOL } from "../shared/protocol.js";
 import { authGateway } from "./gateway.js";

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
-import { appDatabase } from "../../../durable-objects/db/client.js";
-import { storeRunOutcome, storeUserMessage } from "../../../durable-objects/message-store.js";
+import { appDatabase } from "../../../workers/app-data/db/client.js";
+import { storeRunOutcome, storeUserMessage } from "../../../workers/app-data/message-store.js";
 
 interface FloorEnv {
   FLOOR: DurableObjectNamespace<FloorRoom>;

@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { appDatabase } from "../../../durable-objects/db/client.js";
-import { upsertUser } from "../../../durable-objects/message-store.js";
-import { findOwnThread, listThreads, messageView, threadMessages, threadView } from "../../../durable-objects/threads.js";
+import { appDatabase } from "../../../workers/app-data/db/client.js";
+import { upsertUser } from "../../../workers/app-data/message-store.js";
+import { findOwnThread, listThreads, messageView, threadMessages, threadView } from "../../../workers/app-data/threads.js";
 import { ApiError } from "../../shared/errors.js";
 import { USER_PERMISSIONS } from "../../shared/tokens.js";
 import { requirePermission, requireUser, type BackendAppEnv } from "../user-auth.js";

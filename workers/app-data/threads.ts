@@ -1,5 +1,5 @@
 import { and, desc, eq, sql } from "drizzle-orm";
-import type { MessageView, ThreadView } from "../workers/shared/protocol.js";
+import type { MessageView, ThreadView } from "../shared/protocol.js";
 import type { AppDatabase } from "./db/client.js";
 import { messages, threads, type Message, type Thread } from "./db/schema.js";
 

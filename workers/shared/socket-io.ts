@@ -1,7 +1,12 @@
 import { z } from "zod";
-import { CLOSE_CODES, PROTOCOL, type CloseReasonCode } from "../workers/shared/protocol.js";
+import { CLOSE_CODES, PROTOCOL, type CloseReasonCode } from "./protocol.js";
 
-/** Talking to sockets: the claims the Worker hands over, closing with a typed code, sending safely. */
+/**
+ * @module
+ * What the backend Worker and its session objects share about sockets: the validated claims the
+ * Worker hands the object with an upgrade, closing with a typed code, sending safely, and the
+ * accept-and-close refusal a browser can read.
+ */
 
 /**
  * What the backend Worker tells the object about a socket it has authenticated. Only the Worker

@@ -1,4 +1,4 @@
-import { databaseFor, type Database } from "../../workers/shared/d1.js";
+import { databaseFor, type Database } from "../../shared/d1.js";
 
 /** The app's database (APP_DB), written by the session objects; tables in ./schema.ts. */
 export type AppDatabase = Database;
