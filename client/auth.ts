@@ -1,13 +1,13 @@
-import type { TokenResponse } from "../workers/shared/auth-api.js";
-import { TetherApiError } from "./errors.js";
-import { memoryTokenStore, type StoredSession, type TokenStore } from "./token-store.js";
-
 /**
+ * @module
  * Register, sign in (password or a provider), refresh and sign out against the auth routes,
  * keeping the session in the app's TokenStore. Refreshes are single-flight, and with Web Locks
  * (every current browser) also across the tabs that share a store: refresh tokens rotate and a
  * second use of one revokes the session, so two tabs must never refresh with the same token.
  */
+import type { TokenResponse } from "../workers/shared/auth-api.js";
+import { TetherApiError } from "./errors.js";
+import { memoryTokenStore, type StoredSession, type TokenStore } from "./token-store.js";
 
 export interface AuthClientOptions {
   /** The origin that serves `/auth/*`; the page's own origin when omitted in a browser. */

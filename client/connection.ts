@@ -1,3 +1,10 @@
+/**
+ * @module
+ * A session's live connection to `/ws`: authenticates with the subprotocol pair, reconnects with
+ * exponential backoff and full jitter, resumes after the last `seq` it saw so no event is missed
+ * or shown twice, refreshes the token in-band when warned, and stops — never loops — when the
+ * session is over. The socket is the platform's WebSocket; this file is the protocol around it.
+ */
 import { backOff } from "exponential-backoff";
 import {
   BEARER_PROTOCOL_PREFIX,
@@ -8,13 +15,6 @@ import {
   type ServerFrameType,
 } from "../workers/shared/protocol.js";
 import { Outbox, type RequestFrameType, type RequestPayloads } from "./outbox.js";
-
-/**
- * A session's live connection to `/ws`: authenticates with the subprotocol pair, reconnects with
- * exponential backoff and full jitter, resumes after the last `seq` it saw so no event is missed
- * or shown twice, refreshes the token in-band when warned, and stops — never loops — when the
- * session is over. The socket is the platform's WebSocket; this file is the protocol around it.
- */
 
 export type ConnectionState = "connecting" | "open" | "refreshing" | "reconnecting" | "closed" | "signed_out";
 

@@ -1,4 +1,5 @@
 /**
+ * @module
  * The Tether client SDK: for browsers and Node 22+, typed from the server's own protocol.
  *
  *   const auth = createAuthClient({ store: indexedDbTokenStore() });
@@ -10,6 +11,7 @@
  *   });
  *   connection.send("what is 12 * (3 + 4)?");
  */
+
 export { createAuthClient, type AccessTokenOptions, type AuthClient, type AuthClientOptions } from "./auth.js";
 export { connect, TetherConnection, type ConnectionState, type ConnectOptions, type TokenRequest } from "./connection.js";
 export { TetherApiError } from "./errors.js";

@@ -1,12 +1,12 @@
-import type { ServerFrame } from "../workers/shared/protocol.js";
-
 /**
+ * @module
  * What the client has asked of the server and not yet had answered.
  * - User messages stay until their `ack` (or `error`): they are sent again after every reconnect,
  *   which is safe because the server treats the message id as an idempotency key.
  * - Requests (threads, history, ping) wait while disconnected; one already sent when the socket
  *   dropped is rejected instead, because `create_thread` is not idempotent — the caller decides.
  */
+import type { ServerFrame } from "../workers/shared/protocol.js";
 
 export interface RequestPayloads {
   create_thread: { name: string };

@@ -1,4 +1,5 @@
 /**
+ * @module
  * The session's resume log, in the object's own SQLite storage: every sequenced event with its
  * `seq`, bounded to the last MAX_EVENTS and MAX_AGE_MS. `seq` itself lives in a meta row, so it
  * keeps rising even when old events are trimmed away.
@@ -8,6 +9,7 @@
  * last `seq` (it is the log's only writer), each append is one transaction, and old rows are
  * deleted every TRIM_INTERVAL appends — replay honours the bounds exactly either way.
  */
+
 export const MAX_LOGGED_EVENTS = 1000;
 export const MAX_LOGGED_EVENT_AGE_MS = 24 * 3600 * 1000;
 const TRIM_INTERVAL = 32;

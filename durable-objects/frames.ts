@@ -1,7 +1,9 @@
+/**
+ * @module
+ * Building server frames and reading client frames: the envelope and nothing else.
+ */
 import { ClientFrame, CLIENT_FRAME_TYPES } from "../workers/shared/client-frames.js";
 import { MAX_FRAME_BYTES, type ServerFrame, type ServerFrameType, type ServerPayloads } from "../workers/shared/protocol.js";
-
-/** Building server frames and reading client frames: the envelope and nothing else. */
 
 export interface FrameRouting {
   replyTo?: string | undefined;

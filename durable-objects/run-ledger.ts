@@ -1,9 +1,11 @@
 /**
+ * @module
  * The runs a session object has in flight, in its own SQLite storage. A run ends by removing its
  * row; a row still there when the object starts again means the object was reset mid-run
  * (evicted, crashed, redeployed), and the run is then reported failed instead of being left
  * half-told: its events stop and nothing says why.
  */
+
 export interface RunInFlight {
   runId: string;
   replyTo: string;

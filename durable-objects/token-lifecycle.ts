@@ -1,10 +1,10 @@
-import type { SocketAttachment } from "./socket-state.js";
-
 /**
+ * @module
  * When a socket's token needs attention: a `token_expiring` warning TOKEN_REFRESH_LEAD_SECONDS
  * before `exp`, then a 4001 close at `exp` unless an `auth_refresh` moved it. The object sleeps
  * in between on one alarm (never setTimeout, so it can hibernate).
  */
+import type { SocketAttachment } from "./socket-state.js";
 
 export type ExpiryAction = "close" | "warn" | "none";
 

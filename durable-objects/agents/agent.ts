@@ -1,4 +1,5 @@
 /**
+ * @module
  * What an agent is: given the user's message and a toolbox, it produces a stream of steps. The
  * runner (run-agent.ts) turns those steps into protocol events with ids, timing and order.
  */

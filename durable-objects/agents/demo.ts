@@ -1,9 +1,9 @@
-import type { Agent, AgentInput, AgentStep, Toolbox } from "./agent.js";
-
 /**
+ * @module
  * The default agent: deterministic and offline. Arithmetic in the message goes to the calculator,
  * anything else to word_count; the answer streams as partial results and ends with a report.
  */
+import type { Agent, AgentInput, AgentStep, Toolbox } from "./agent.js";
 
 /** The longest run of arithmetic characters that holds a digit and an operator, e.g. "12 * (3 + 4)". */
 export function findExpression(content: string): string | null {

@@ -1,7 +1,9 @@
+/**
+ * @module
+ * The connection indicator and the access token's remaining lifetime, in the header.
+ */
 import type { ConnectionState, TetherConnection } from "../../client/index.js";
 import { byId, show } from "./dom.js";
-
-/** The connection indicator and the access token's remaining lifetime, in the header. */
 
 const LABELS: Record<ConnectionState, string> = {
   connecting: "connecting…",

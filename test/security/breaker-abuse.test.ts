@@ -1,3 +1,9 @@
+/**
+ * @module
+ * The circuit breaker counts failures of the auth service only (DESIGN.md section 5): a caller
+ * who sends junk, oversized or forged tokens gets `invalid_token`, and can neither open the
+ * breaker for everyone else nor push the backend into degraded mode, where revocations go unseen.
+ */
 import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { backendApp } from "../../workers/backend/app.js";
@@ -5,12 +11,6 @@ import type { AuthServiceApi } from "../../workers/shared/rpc.js";
 import { tamperedToken, tokenFromUnknownKey, unsignedToken } from "../support/forge.js";
 import { errorOf, getWithBearer, postWithBearer, registerUser, type FetchTarget, type TokenResponse } from "../support/http.js";
 import { openSocket } from "../support/ws.js";
-
-/**
- * The circuit breaker counts failures of the auth service only (DESIGN.md section 5): a caller
- * who sends junk, oversized or forged tokens gets `invalid_token`, and can neither open the
- * breaker for everyone else nor push the backend into degraded mode, where revocations go unseen.
- */
 
 /** The real auth binding, counting the validations that reach it. */
 function countingAuth() {

@@ -1,12 +1,12 @@
-import { exports } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
-import { errorOf, ORIGIN, registerUser, STRONG_PASSWORD, uniqueEmail } from "../support/http.js";
-
 /**
+ * @module
  * Brute force and enumeration: guessing passwords from one address hits the rate limit; a wrong
  * password and an unknown email answer the same, in the same time; registration tells no more about
  * existing accounts than its documented 409.
  */
+import { exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { errorOf, ORIGIN, registerUser, STRONG_PASSWORD, uniqueEmail } from "../support/http.js";
 
 /** A login from one fixed client address (the rate limit counts per route and address). */
 function login(body: unknown, address: string): Promise<Response> {

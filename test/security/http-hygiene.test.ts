@@ -1,15 +1,15 @@
+/**
+ * @module
+ * HTTP hygiene: tokens never cached by anyone, CORS for allowed origins only, and no stack trace
+ * or internal detail in an error. (The demo page's Content-Security-Policy is checked against a
+ * real dev server, where static assets are served: test/security/node/.)
+ */
 import { env, exports } from "cloudflare:workers";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../../workers/shared/errors.js";
 import { onError } from "../../workers/shared/http.js";
 import { ORIGIN, postJson, registerUser, uniqueEmail, type TokenResponse } from "../support/http.js";
-
-/**
- * HTTP hygiene: tokens never cached by anyone, CORS for allowed origins only, and no stack trace
- * or internal detail in an error. (The demo page's Content-Security-Policy is checked against a
- * real dev server, where static assets are served: test/security/node/.)
- */
 
 describe("token responses", () => {
   it("carry Cache-Control: no-store, from every route that hands out tokens", async () => {

@@ -1,6 +1,8 @@
+/**
+ * @module
+ * Direct access to the auth database for seeding and for asserting what was (not) stored.
+ */
 import { sha256Base64Url, randomToken } from "../../workers/shared/crypto.js";
-
-/** Direct access to the auth database for seeding and for asserting what was (not) stored. */
 
 export async function countRows(db: D1Database, table: string, where = "1 = 1", ...params: unknown[]) {
   const row = await db

@@ -1,6 +1,8 @@
+/**
+ * @module
+ * Request helpers for tests that run inside workerd and call a Worker's fetch handler.
+ */
 import type { TokenResponse } from "../../workers/shared/auth-api.js";
-
-/** Request helpers for tests that run inside workerd and call a Worker's fetch handler. */
 
 export interface FetchTarget {
   fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;

@@ -1,10 +1,10 @@
-import { freshClientIp, ORIGIN, type FetchTarget } from "./http.js";
-
 /**
+ * @module
  * Plays the browser in a provider sign-in inside workerd: follows each redirect by hand (so tests
  * can look at, or tamper with, every hop), keeps the cookies the auth origin sets, and fills in the
  * local provider's sign-in form the way its HTML form would.
  */
+import { freshClientIp, ORIGIN, type FetchTarget } from "./http.js";
 
 export interface Person {
   email: string;

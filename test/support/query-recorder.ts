@@ -1,8 +1,10 @@
 /**
+ * @module
  * A D1 binding that records every statement run through it (SQL and bound values) before passing
  * it to the real database: the query-plan tests run real flows against it, then ask SQLite how it
  * executed each statement the code actually issued.
  */
+
 export interface RecordedStatement {
   sql: string;
   params: unknown[];

@@ -1,13 +1,13 @@
+/**
+ * @module
+ * The client SDK inside workerd, against the backend under test (and the auth Worker behind it):
+ * its requests and its WebSocket go through the backend's fetch handler.
+ */
 import { exports } from "cloudflare:workers";
 import { connect, createAuthClient, type AuthClient, type TetherConnection } from "../../client/index.js";
 import { fetchWebSocket } from "./fetch-websocket.js";
 import { freshClientIp, ORIGIN, STRONG_PASSWORD, uniqueEmail } from "./http.js";
 import type { SdkRecorder } from "./sdk-recorder.js";
-
-/**
- * The client SDK inside workerd, against the backend under test (and the auth Worker behind it):
- * its requests and its WebSocket go through the backend's fetch handler.
- */
 
 /** A newly registered user's auth client; each request comes from a fresh address, so no rate limit bites. */
 export async function signedUpSdkUser(label: string, counter?: { refreshes: number }): Promise<AuthClient> {

@@ -1,11 +1,11 @@
-import { and, eq, sql } from "drizzle-orm";
-import type { AppDatabase } from "./db/client.js";
-import { agentRuns, messages, threads, users } from "./db/schema.js";
-
 /**
+ * @module
  * The D1 writes of the session object. D1 refuses BEGIN, so there are no interactive
  * transactions; each function here is one `db.batch()`, which D1 runs atomically: all rows or none.
  */
+import { and, eq, sql } from "drizzle-orm";
+import type { AppDatabase } from "./db/client.js";
+import { agentRuns, messages, threads, users } from "./db/schema.js";
 
 export interface MessageAuthor {
   userId: string;

@@ -1,9 +1,11 @@
+/**
+ * @module
+ * Reads and writes of threads, shared by the session object and the backend's /api routes.
+ */
 import { and, desc, eq, sql } from "drizzle-orm";
 import type { MessageView, ThreadView } from "../shared/protocol.js";
 import type { AppDatabase } from "./db/client.js";
 import { messages, threads, type Message, type Thread } from "./db/schema.js";
-
-/** Reads and writes of threads, shared by the session object and the backend's /api routes. */
 
 export function threadView(thread: Thread): ThreadView {
   return {

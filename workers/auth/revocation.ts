@@ -1,15 +1,15 @@
+/**
+ * @module
+ * Ending sessions. Each revocation is one atomic batch: the session rows, every refresh token they
+ * hold, and the session-sync outbox row that tells the backend to close their sockets
+ * (session-sync.ts). Nothing is revoked without its outbox row, nor the other way round.
+ */
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { ApiError } from "../shared/errors.js";
 import type { SessionRevocationReason } from "../shared/rpc.js";
 import type { AuthContext } from "./context.js";
 import { refreshTokens, sessions, sessionSyncOutbox, users } from "./db/schema.js";
 import { findUserById } from "./users.js";
-
-/**
- * Ending sessions. Each revocation is one atomic batch: the session rows, every refresh token they
- * hold, and the session-sync outbox row that tells the backend to close their sockets
- * (session-sync.ts). Nothing is revoked without its outbox row, nor the other way round.
- */
 
 /** Revokes one session and every refresh token it holds, and queues the socket close. */
 export async function revokeSession(

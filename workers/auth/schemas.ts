@@ -1,9 +1,9 @@
-import { z } from "zod";
-
 /**
+ * @module
  * Request bodies of the auth routes. Strict objects: an unknown field is an error, not ignored.
  * Every string is bounded; emails and names are stored exactly as sent.
  */
+import { z } from "zod";
 
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 128;

@@ -1,10 +1,10 @@
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWK, type JWTPayload } from "jose";
-
 /**
+ * @module
  * What this provider hands out: authorization codes, access tokens and ID tokens, all JWTs signed
  * with one key generated when the isolate starts (a development aid keeps no state on disk; a
  * restart simply invalidates codes in flight). Codes are single-use within the isolate.
  */
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWK, type JWTPayload } from "jose";
 
 const ALGORITHM = "ES256";
 const CODE_TTL_SECONDS = 60;

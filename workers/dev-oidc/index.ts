@@ -1,3 +1,9 @@
+/**
+ * @module
+ * A local OpenID Connect provider for development and tests (see wrangler.toml): discovery,
+ * authorize (a form where you say who you are), token, JWKS and userinfo, plus GitHub-style
+ * OAuth endpoints under /github so the GitHub preset runs offline too. PKCE S256 is required.
+ */
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { redirectUriAllowed, registeredClients, type RegisteredClient } from "./clients.js";
@@ -15,12 +21,6 @@ import {
   type DevUser,
   type Flavor,
 } from "./grants.js";
-
-/**
- * A local OpenID Connect provider for development and tests (see wrangler.toml): discovery,
- * authorize (a form where you say who you are), token, JWKS and userinfo, plus GitHub-style
- * OAuth endpoints under /github so the GitHub preset runs offline too. PKCE S256 is required.
- */
 
 interface DevOidcBindings {
   ISSUER: string;

@@ -1,6 +1,8 @@
+/**
+ * @module
+ * The HTTP contract of the auth routes that hand out tokens, shared with the client SDK.
+ */
 import type { PublicUser } from "./rpc.js";
-
-/** The HTTP contract of the auth routes that hand out tokens, shared with the client SDK. */
 
 /** The body of register, login, dev login, refresh and the OAuth handoff. */
 export interface TokenResponse {

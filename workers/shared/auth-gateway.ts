@@ -1,3 +1,9 @@
+/**
+ * @module
+ * How the backend and its session objects validate user tokens: a token cache in front, a
+ * circuit breaker around the auth RPC, and — while auth is down — local verification against the
+ * last JWKS seen (signature, exp, iss, aud, token_type; not revocation, hence "degraded").
+ */
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
 import { AuthClient } from "./auth-client.js";
 import { BreakerOpenError, CircuitBreaker, type BreakerOptions, type BreakerState } from "./circuit-breaker.js";
@@ -13,12 +19,6 @@ import {
   type AccessClaims,
   type TokenFailureCode,
 } from "./tokens.js";
-
-/**
- * How the backend and its session objects validate user tokens: a token cache in front, a
- * circuit breaker around the auth RPC, and — while auth is down — local verification against the
- * last JWKS seen (signature, exp, iss, aud, token_type; not revocation, hence "degraded").
- */
 
 export interface AuthGatewayOptions {
   serviceId: string;

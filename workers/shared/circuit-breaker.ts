@@ -1,9 +1,11 @@
 /**
+ * @module
  * A circuit breaker around calls to a dependency (the auth RPC): closed → open after
  * `failureThreshold` consecutive failures or timeouts → half-open after `cooldownMs`, letting up
  * to `halfOpenProbes` calls through; a success closes it, a failure opens it again. Every call
  * has a deadline, so a hung dependency costs at most `callTimeoutMs`, never a hang.
  */
+
 export type BreakerState = "closed" | "open" | "half_open";
 
 export interface BreakerOptions {

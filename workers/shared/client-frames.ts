@@ -1,7 +1,9 @@
+/**
+ * @module
+ * Client → server frames of `/ws`, as the session object validates them (strict: unknown fields are errors).
+ */
 import { z } from "zod";
 import { MAX_HISTORY_LIMIT, MAX_MESSAGE_CONTENT_CHARS, MAX_THREAD_NAME_CHARS } from "./protocol.js";
-
-/** Client → server frames of `/ws`, as the session object validates them (strict: unknown fields are errors). */
 
 const clientFrameId = z.string().min(1).max(128);
 const threadId = z.string().min(1).max(64);

@@ -1,7 +1,9 @@
 /**
+ * @module
  * The one error shape of every HTTP answer and RPC failure: `{"error": {"code", "message"}}`.
  * Codes are shared by the Workers and the client SDK, so a client can switch on them.
  */
+
 export const ERROR_STATUS = {
   invalid_request: 400,
   invalid_json: 400,

@@ -1,11 +1,11 @@
+/**
+ * @module
+ * HTTP plumbing both Workers share: one error shape, bounded JSON bodies validated before use.
+ */
 import type { Context, Env, ErrorHandler, MiddlewareHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { z } from "zod";
 import { ApiError, type ErrorCode } from "./errors.js";
-
-/**
- * HTTP plumbing both Workers share: one error shape, bounded JSON bodies validated before use.
- */
 
 /** Builds every error response, so the shape and the status cannot drift apart. */
 export function errorResponse(error: ApiError): Response {

@@ -1,9 +1,11 @@
 /**
+ * @module
  * Loopback hosts: names only this machine can reach. Development features (dev login, the dev
  * mailbox, self-generated signing keys) answer only requests addressed to one of these, so a
  * Worker deployed with `ENVIRONMENT = "development"` by mistake still refuses them on its public
  * hostname — Cloudflare never routes a request for `localhost` to a deployed Worker.
  */
+
 const LOOPBACK_NAMES = new Set(["localhost", "[::1]"]);
 const IPV4_LOOPBACK = /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
 

@@ -1,4 +1,5 @@
 /**
+ * @module
  * The WebSocket protocol of `/ws` (DESIGN.md section 4): constants and frame types shared by the
  * session object and the client SDK. Every frame is `{type, payload}` JSON text. The schemas that
  * validate client frames are in client-frames.ts, so the SDK gets the types without zod.

@@ -1,13 +1,13 @@
-import { z } from "zod";
-import { ERROR_STATUS, type ErrorCode } from "./errors.js";
-import type { RpcResult } from "./rpc.js";
-
 /**
+ * @module
  * RPC answers are checked at the caller's boundary, like any input: a binding is typed, but what
  * comes over it is a value from another Worker, and a buggy or compromised one must not be able
  * to hand over claims of its own making. Anything that is not a well-formed result becomes an
  * `internal_error` failure — which the circuit breaker counts as auth failing.
  */
+import { z } from "zod";
+import { ERROR_STATUS, type ErrorCode } from "./errors.js";
+import type { RpcResult } from "./rpc.js";
 
 const RpcErrorSchema = z.object({
   code: z.string().refine((code): code is ErrorCode => code in ERROR_STATUS),

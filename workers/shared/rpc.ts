@@ -1,13 +1,13 @@
-import type { JSONWebKeySet } from "jose";
-import { z } from "zod";
-import type { ErrorCode } from "./errors.js";
-import type { AccessClaims } from "./tokens.js";
-
 /**
+ * @module
  * The RPC contracts between the Workers (DESIGN.md section 1). Every method but
  * `issueServiceToken` takes the caller's service token first and verifies it before anything else.
  * Failures are values, not exceptions, so they keep their typed code across the binding.
  */
+import type { JSONWebKeySet } from "jose";
+import { z } from "zod";
+import type { ErrorCode } from "./errors.js";
+import type { AccessClaims } from "./tokens.js";
 
 export type RpcResult<T> = { ok: true; value: T } | { ok: false; error: RpcError };
 export interface RpcError {

@@ -1,3 +1,8 @@
+/**
+ * @module
+ * Service tokens, the callee's side and the caller's side. Both Workers use this file: the auth
+ * Worker to check the backend's calls, the backend to check the auth Worker's calls.
+ */
 import { jwtVerify, type JWTVerifyGetKey } from "jose";
 import { TokenError, TOKEN_FAILURE_MESSAGES, tokenFailureFromJoseError } from "./token-errors.js";
 import {
@@ -8,11 +13,6 @@ import {
   ServiceClaimsSchema,
   type ServiceClaims,
 } from "./tokens.js";
-
-/**
- * Service tokens, the callee's side and the caller's side. Both Workers use this file: the auth
- * Worker to check the backend's calls, the backend to check the auth Worker's calls.
- */
 
 export interface ServiceTokenExpectation {
   /** The auth Worker's issuer string. */

@@ -1,12 +1,11 @@
-import { z } from "zod";
-import { CLOSE_CODES, PROTOCOL, type CloseReasonCode } from "./protocol.js";
-
 /**
  * @module
  * What the backend Worker and its session objects share about sockets: the validated claims the
  * Worker hands the object with an upgrade, closing with a typed code, sending safely, and the
  * accept-and-close refusal a browser can read.
  */
+import { z } from "zod";
+import { CLOSE_CODES, PROTOCOL, type CloseReasonCode } from "./protocol.js";
 
 /**
  * What the backend Worker tells the object about a socket it has authenticated. Only the Worker

@@ -1,10 +1,10 @@
-import type { JWTVerifyOptions } from "jose";
-import { z } from "zod";
-
 /**
+ * @module
  * Token claims as DESIGN.md section 2 states them. The kinds never overlap: distinct
  * `token_type`, audience and signing key, so one kind is never accepted as another.
  */
+import type { JWTVerifyOptions } from "jose";
+import { z } from "zod";
 
 /** Only asymmetric ES256 is accepted; `none` and HMAC algorithms are refused by construction. */
 export const TOKEN_ALGORITHM = "ES256";

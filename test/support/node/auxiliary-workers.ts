@@ -1,9 +1,9 @@
-import { bundledWorker } from "./bundled-worker.js";
-
 /**
+ * @module
  * Our other Workers as auxiliary Workers of a test project, bundled (bundled-worker.ts) and
  * configured from their own wrangler.toml, plus the overrides given here.
  */
+import { bundledWorker } from "./bundled-worker.js";
 
 /** The auth Worker beside the backend under test (the test project `project`'s runner Worker). */
 export async function authAuxiliaryWorker(project: string) {

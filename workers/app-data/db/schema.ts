@@ -1,9 +1,9 @@
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-
 /**
+ * @module
  * The app database (APP_DB). The session object writes it (one batch per inbound message, one
  * per run outcome); the backend's /api routes read it. It lives beside its writer.
  */
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 const timestampMs = (name: string) => integer(name, { mode: "number" });
 

@@ -1,13 +1,13 @@
+/**
+ * @module
+ * GitHub is OAuth 2.0, not OpenID Connect: no ID token, so who signed in comes from its API.
+ * The primary address counts only when GitHub marks it verified (`GET /user/emails`).
+ */
 import * as oauth from "oauth4webapi";
 import { z } from "zod";
 import { ApiError } from "../../shared/errors.js";
 import type { OAuthProvider } from "./providers.js";
 import type { ProviderIdentity } from "./identities.js";
-
-/**
- * GitHub is OAuth 2.0, not OpenID Connect: no ID token, so who signed in comes from its API.
- * The primary address counts only when GitHub marks it verified (`GET /user/emails`).
- */
 
 const GitHubUser = z.object({ id: z.number().int(), login: z.string(), name: z.string().nullable().optional() });
 const GitHubEmails = z.array(z.object({ email: z.string(), primary: z.boolean(), verified: z.boolean() }));

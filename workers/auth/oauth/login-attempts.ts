@@ -1,3 +1,10 @@
+/**
+ * @module
+ * A provider sign-in's life in the database (`oauth_logins`): started, called back once, then
+ * swapped once for tokens through a handoff code. The `state` parameter is a signed JWT that names
+ * the row and records where the sign-in began; what must stay secret (PKCE verifier, nonce, the
+ * handoff code itself) is never in it.
+ */
 import { and, eq, isNull } from "drizzle-orm";
 import { jwtVerify, SignJWT } from "jose";
 import { randomToken, sha256Base64Url, timingSafeEqualText } from "../../shared/crypto.js";
@@ -5,13 +12,6 @@ import { ApiError } from "../../shared/errors.js";
 import { TOKEN_ALGORITHM } from "../../shared/tokens.js";
 import type { AuthContext } from "../context.js";
 import { oauthLogins, type OAuthLogin } from "../db/schema.js";
-
-/**
- * A provider sign-in's life in the database (`oauth_logins`): started, called back once, then
- * swapped once for tokens through a handoff code. The `state` parameter is a signed JWT that names
- * the row and records where the sign-in began; what must stay secret (PKCE verifier, nonce, the
- * handoff code itself) is never in it.
- */
 
 export const LOGIN_ATTEMPT_TTL_SECONDS = 600;
 export const HANDOFF_TTL_SECONDS = 60;

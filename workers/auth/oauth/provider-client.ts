@@ -1,15 +1,15 @@
-import * as oauth from "oauth4webapi";
-import { ApiError } from "../../shared/errors.js";
-import { githubIdentity } from "./github.js";
-import type { ProviderIdentity } from "./identities.js";
-import type { OAuthProvider } from "./providers.js";
-
 /**
+ * @module
  * Talks to sign-in providers through oauth4webapi: discovery, the authorization URL (code flow,
  * PKCE S256, state, nonce), the code exchange and the ID-token checks. Nothing here parses a
  * token response or an ID token by hand; this file only chooses the library's calls and maps its
  * failures to our error codes.
  */
+import * as oauth from "oauth4webapi";
+import { ApiError } from "../../shared/errors.js";
+import { githubIdentity } from "./github.js";
+import type { ProviderIdentity } from "./identities.js";
+import type { OAuthProvider } from "./providers.js";
 
 export interface ProviderCallOptions {
   /** Each HTTP call to the provider is abandoned after this long: sign-in never hangs. */

@@ -1,7 +1,5 @@
-import { z } from "zod";
-import { ApiError } from "../../shared/errors.js";
-
 /**
+ * @module
  * Sign-in providers, from the `OAUTH_PROVIDERS` var: a JSON object of provider id → settings.
  *
  *   { "google": { "type": "google", "client_id": "…apps.googleusercontent.com" },
@@ -12,6 +10,8 @@ import { ApiError } from "../../shared/errors.js";
  * Client secrets are secrets, never vars: `OAUTH_CLIENT_SECRET_<ID>` (upper case, `-` → `_`).
  * Without one the client is public and relies on PKCE alone.
  */
+import { z } from "zod";
+import { ApiError } from "../../shared/errors.js";
 
 export interface OAuthProvider {
   id: string;

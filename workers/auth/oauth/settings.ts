@@ -1,10 +1,12 @@
+/**
+ * @module
+ * The OAuth settings that come from vars: return origins, the callback origin, provider calls.
+ */
 import { isLoopbackUrl } from "../../shared/loopback.js";
 import type { AuthBindings, AuthConfig } from "../config.js";
 import type { ProviderCallOptions } from "./provider-client.js";
 import type { OAuthProvider } from "./providers.js";
 import { parseAllowedOrigins, type OriginRule } from "./return-origins.js";
-
-/** The OAuth settings that come from vars: return origins, the callback origin, provider calls. */
 
 let rules: { raw: string; parsed: OriginRule[] } | null = null;
 

@@ -1,16 +1,16 @@
+/**
+ * @module
+ * Signing keys. Two purposes with separate keys, so a user token can never pass as a service
+ * token. Staging and production configure keys as secrets (a private JWK with a `kid`, plus an
+ * optional previous one during rotation); `wrangler dev` generates a pair on first use and keeps
+ * it in local D1, so development needs no set-up.
+ */
 import { and, eq, inArray } from "drizzle-orm";
 import { createLocalJWKSet, exportJWK, generateKeyPair, importJWK, type JSONWebKeySet, type JWK, type JWTVerifyGetKey } from "jose";
 import { ApiError } from "../../shared/errors.js";
 import { TOKEN_ALGORITHM } from "../../shared/tokens.js";
 import type { AuthDatabase } from "../db/client.js";
 import { signingKeys, type SigningKeyPurpose } from "../db/schema.js";
-
-/**
- * Signing keys. Two purposes with separate keys, so a user token can never pass as a service
- * token. Staging and production configure keys as secrets (a private JWK with a `kid`, plus an
- * optional previous one during rotation); `wrangler dev` generates a pair on first use and keeps
- * it in local D1, so development needs no set-up.
- */
 
 export interface KeyRing {
   kid: string;

@@ -1,9 +1,5 @@
-import { and, eq, isNull, sql } from "drizzle-orm";
-import { base64UrlDecode, base64UrlEncode, randomToken, sha256Base64Url } from "../../shared/crypto.js";
-import type { AuthDatabase } from "../db/client.js";
-import { refreshTokens, type RefreshToken } from "../db/schema.js";
-
 /**
+ * @module
  * Refresh tokens: opaque, 256-bit random, stored only as a SHA-256 hash. Each use rotates: the
  * presented token is marked used and one child in the same family replaces it.
  *
@@ -13,6 +9,10 @@ import { refreshTokens, type RefreshToken } from "../db/schema.js";
  * its hash is stored. Without the parent token (never stored) the salt alone derives nothing, and
  * past the grace period presenting the parent is reuse, as before.
  */
+import { and, eq, isNull, sql } from "drizzle-orm";
+import { base64UrlDecode, base64UrlEncode, randomToken, sha256Base64Url } from "../../shared/crypto.js";
+import type { AuthDatabase } from "../db/client.js";
+import { refreshTokens, type RefreshToken } from "../db/schema.js";
 
 export interface NewRefreshToken {
   token: string;
