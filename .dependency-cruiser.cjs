@@ -1,5 +1,5 @@
 /**
- * The import rules of DESIGN.md section 1 and STYLE.md, checked on the real import graph by
+ * The import rules of docs/architecture.md and STYLE.md, checked on the real import graph by
  * `npm run lint:imports` (part of `npm run lint` and CI). A violation fails the build.
  */
 module.exports = {

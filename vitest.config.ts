@@ -93,7 +93,7 @@ const backendServiceSecret = randomBytes(32).toString("base64url");
 
 export default defineConfig({
   test: {
-    // Every request logs a structured line (DESIGN.md section 7): shown for failing tests only.
+    // Every request logs a structured line (docs/architecture.md, Environments): shown for failing tests only.
     silent: "passed-only",
     // Test files of a project share their Workers' runtime instead of getting one each: the
     // workerd projects took 95 s with a runtime per file and take 30 s shared, on 2 cores. It
@@ -141,7 +141,7 @@ export default defineConfig({
         // Node-hosted tests: real `wrangler dev` processes on 127.0.0.1, and the deploy configs.
         test: {
           name: "e2e",
-          include: ["test/e2e/**/*.test.ts", "test/deploy/**/*.test.ts", "test/security/node/**/*.test.ts"],
+          include: ["test/e2e/**/*.test.ts", "test/deploy/**/*.test.ts", "test/docs/**/*.test.ts", "test/security/node/**/*.test.ts"],
           environment: "node",
           // Stops whatever wrangler/workerd a failed test or setup left running (processes.ts).
           globalSetup: ["test/support/node/global-teardown.ts"],

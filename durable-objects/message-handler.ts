@@ -25,7 +25,7 @@ export interface SessionChannel {
 const MAX_THREADS_LISTED = 100;
 
 /**
- * The user permissions each frame needs (DESIGN.md section 2a): a token without them gets
+ * The user permissions each frame needs (docs/protocol.md, Tokens): a token without them gets
  * `error permission_denied` and nothing happens. Ping and in-band refresh need none.
  */
 const FRAME_PERMISSIONS: Record<ClientFrame["type"], readonly UserPermission[]> = {

@@ -2,7 +2,7 @@ import { ACCESS_TOKEN_MAX_AGE_SECONDS } from "../workers/shared/tokens.js";
 import { MAX_LOGGED_EVENT_AGE_MS } from "./event-log.js";
 
 /**
- * How long a session object keeps its storage once nobody uses it (DESIGN.md section 7).
+ * How long a session object keeps its storage once nobody uses it (docs/architecture.md, Environments).
  *
  * - Revoked: everything goes as soon as no socket is open and no run is in flight, except a small
  *   revocation marker. The marker refuses reconnects with tokens that are still valid somewhere —

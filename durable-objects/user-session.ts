@@ -40,7 +40,7 @@ export class UserSession extends DurableObject<UserSessionEnv> {
   private handlerInstance: FrameHandler | null = null;
   private readonly config: BackendConfig;
   private readonly frames: FrameCounter;
-  /** Per object (DESIGN.md section 5): its own cache and breaker for in-band token refresh. */
+  /** Per object (docs/architecture.md): its own cache and breaker for in-band token refresh. */
   private gatewayInstance: AuthGateway | null = null;
 
   constructor(ctx: DurableObjectState, env: UserSessionEnv) {

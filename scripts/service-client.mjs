@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { upsertServiceClient } from "./local-state.mjs";
 
-// DESIGN.md section 2a. `auth` is the auth Worker's own subject: no client may take it.
+// docs/protocol.md, Tokens. `auth` is the auth Worker's own subject: no client may take it.
 const PERMISSIONS = ["tokens:validate", "users:read", "users:disable", "sessions:revoke", "users:sync"];
 const RESERVED_IDS = ["auth"];
 

@@ -8,7 +8,7 @@ import { countRows, seedServiceClient } from "../support/auth-db.js";
 import { errorOf, freshClientIp, postJson, registerUser, STRONG_PASSWORD, uniqueEmail } from "../support/http.js";
 
 /**
- * DESIGN.md sections 3 and 7: development features (dev login, self-generated signing keys) need
+ * docs/protocol.md sections 3 and 7: development features (dev login, self-generated signing keys) need
  * ENVIRONMENT = development *and* a request addressed to a loopback host; a deployment without its
  * signing secrets says so at /health and in one log line, and refuses to mint tokens.
  */

@@ -5,7 +5,7 @@ import { countRows } from "../support/auth-db.js";
 import { errorOf, getWithBearer, postJson, registerUser, type TokenResponse } from "../support/http.js";
 
 /**
- * DESIGN.md section 2: a rotation is one atomic batch; the same refresh token presented again
+ * docs/protocol.md, Tokens: a rotation is one atomic batch; the same refresh token presented again
  * within REFRESH_REUSE_GRACE_SECONDS (30 in the tests' [env.dev]) gets the same successor, so a
  * lost answer or a retry never logs the user out; after the grace it is reuse and revokes the
  * family; and a session ends SESSION_MAX_AGE_SECONDS after sign-in however often it refreshes.

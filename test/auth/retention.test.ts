@@ -6,7 +6,7 @@ import { countRows } from "../support/auth-db.js";
 import { postJson, registerUser, type TokenResponse } from "../support/http.js";
 
 /**
- * The cron's retention purge (DESIGN.md section 7): what has stopped mattering for longer than
+ * The cron's retention purge (docs/architecture.md, Environments): what has stopped mattering for longer than
  * RETENTION_DAYS (30 in the tests) goes; what is live, or ended recently, stays.
  */
 const db = env.AUTH_DB;

@@ -4,7 +4,7 @@ import { seedServiceClient } from "../support/auth-db.js";
 import { errorOf, ORIGIN, postJson, registerUser } from "../support/http.js";
 
 /**
- * DESIGN.md section 2a: every RPC method and service route names the permission it needs and
+ * docs/protocol.md, Tokens: every RPC method and service route names the permission it needs and
  * checks the caller's subject — a registered, enabled service client — not just its signature.
  */
 const db = env.AUTH_DB;

@@ -7,7 +7,7 @@ import { postWithBearer } from "../support/http.js";
 import { openSession, openSocket } from "../support/ws.js";
 
 /**
- * DESIGN.md section 7: a session object whose session has ended and whose sockets are gone
+ * docs/architecture.md, Environments: a session object whose session has ended and whose sockets are gone
  * deletes its own storage — the resume log, the run ledger, everything; a revoked one keeps only
  * its small revocation marker until no token of the session can be valid anywhere.
  */

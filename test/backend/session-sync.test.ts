@@ -14,7 +14,7 @@ async function expectRevokedClose(closed: Promise<{ code: number; reason: string
   expect(JSON.parse(reason)).toMatchObject({ code: "session_revoked" });
 }
 
-/** A live socket of a revoked session: a `session_revoked` frame first (DESIGN.md section 4), then 4003. */
+/** A live socket of a revoked session: a `session_revoked` frame first (docs/protocol.md, WebSocket), then 4003. */
 async function expectRevoked(socket: TestSocket, reason: string) {
   const notice = await socket.next("session_revoked");
   expect(notice.payload).toEqual({ reason });

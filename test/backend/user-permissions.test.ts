@@ -4,7 +4,7 @@ import { errorOf, getWithBearer, postJson, registerUser, STRONG_PASSWORD, type T
 import { openSocket } from "../support/ws.js";
 
 /**
- * DESIGN.md section 2a: the user permissions in an access token are enforced — `threads:read` for
+ * docs/protocol.md, Tokens: the user permissions in an access token are enforced — `threads:read` for
  * reading threads, `threads:write` to create them or send messages, `agents:run` to start a run.
  * A token without one gets `permission_denied` and nothing is stored.
  */

@@ -27,7 +27,7 @@ function expectCompleteRun(frames: ServerFrame[]) {
 }
 
 describe("a user_message's event stream", () => {
-  it("calculator: complete, contiguous, with the DESIGN.md payload fields", async () => {
+  it("calculator: complete, contiguous, with the docs/protocol.md payload fields", async () => {
     const { socket } = await session();
     const frames = await run(socket, "what is 12 * (3 + 4)?");
     expectCompleteRun(frames);

@@ -3,7 +3,7 @@ import { startLocalStack, type LocalStack } from "../support/node/local-stack.js
 import { FrameCollector } from "../support/node/ws-client.js";
 
 /**
- * DESIGN.md section 7: one structured JSON line per request and per socket lifecycle event, and
+ * docs/architecture.md, Environments: one structured JSON line per request and per socket lifecycle event, and
  * never a token, a password or a secret. A full flow runs against both Workers in `wrangler dev`
  * with canary values — a password, the backend's service secret, every token handed out, tokens
  * made up to be refused — and the processes' whole output is searched for each of them.

@@ -1,6 +1,6 @@
 /**
  * @module
- * The circuit breaker counts failures of the auth service only (DESIGN.md section 5): a caller
+ * The circuit breaker counts failures of the auth service only (docs/architecture.md): a caller
  * who sends junk, oversized or forged tokens gets `invalid_token`, and can neither open the
  * breaker for everyone else nor push the backend into degraded mode, where revocations go unseen.
  */

@@ -14,7 +14,7 @@ export function framesOfType<T extends ServerFrameType>(frames: readonly ServerF
 }
 
 /**
- * DESIGN.md's completeness rule for one run's sequenced frames, in arrival order: ack, then
+ * the protocol's completeness rule for one run's sequenced frames, in arrival order: ack, then
  * agent_started, agent_thinking, tool_executing/tool_completed pairs with matching call ids,
  * partial_results ending with one complete, final_report, and exactly one agent_completed, last;
  * every event after the ack of the same run and thread. (Whether `seq` is contiguous is a property

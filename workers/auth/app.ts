@@ -11,7 +11,7 @@ import { oauthRoutes } from "./routes/oauth.js";
 import { serviceRoutes } from "./routes/services.js";
 import { sessionRoutes } from "./routes/session-routes.js";
 
-/** The auth Worker's HTTP surface (DESIGN.md section 3). */
+/** The auth Worker's HTTP surface (docs/protocol.md, HTTP). */
 export const authApp = new Hono<AuthAppEnv>();
 
 authApp.use(

@@ -47,7 +47,7 @@ export class AuthService extends WorkerEntrypoint<AuthBindings> implements AuthS
     return Promise.resolve(authApp.fetch(request, this.env, this.ctx));
   }
 
-  /** Runs `work` for a caller whose service token verifies and holds `permission` (DESIGN.md section 2a). */
+  /** Runs `work` for a caller whose service token verifies and holds `permission` (docs/protocol.md, Tokens). */
   private async asService<T>(
     serviceToken: unknown,
     permission: ServicePermission,

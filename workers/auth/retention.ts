@@ -4,7 +4,7 @@ import { oauthLogins, refreshTokens, sessions, sessionSyncOutbox } from "./db/sc
 import { MAX_DELIVERY_ATTEMPTS } from "./session-sync.js";
 
 /**
- * Retention (DESIGN.md section 7): the cron purges, RETENTION_DAYS after they stopped mattering,
+ * Retention (docs/architecture.md, Environments): the cron purges, RETENTION_DAYS after they stopped mattering,
  * ended sessions with their refresh tokens, spent refresh tokens of live sessions, delivered (or
  * given-up) session-sync rows — and sign-in records a day after they expire (they hold PKCE
  * verifiers and handoff hashes, and nothing needs them once expired).

@@ -35,7 +35,7 @@ async function forwardToAuth(c: Context<BackendAppEnv>): Promise<Response> {
   return c.env.AUTH.fetch(new Request(request, { headers, body }));
 }
 
-// The isolate that forwards a logout drops that token from its cache at once (DESIGN.md section 5).
+// The isolate that forwards a logout drops that token from its cache at once (docs/architecture.md).
 for (const path of ["/auth/logout", "/auth/logout-all"]) {
   backendApp.post(path, async (c) => {
     const token = bearerToken(c);

@@ -4,7 +4,7 @@ import type { BackendBindings } from "./config.js";
 
 /**
  * One gateway per isolate: its token cache, circuit breaker and service token are shared by
- * every request this isolate serves (state is per isolate by design, DESIGN.md section 5).
+ * every request this isolate serves (state is per isolate by design, docs/architecture.md).
  */
 let isolateGateway: { env: BackendBindings; gateway: AuthGateway } | null = null;
 

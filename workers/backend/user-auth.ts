@@ -38,7 +38,7 @@ export const requireUser = createMiddleware<BackendAppEnv>(async (c, next) => {
   if (validation.degraded) c.header("X-Auth-Degraded", "1");
 });
 
-/** The validated token must hold `permission` (DESIGN.md section 2a); otherwise 403 `permission_denied`. */
+/** The validated token must hold `permission` (docs/protocol.md, Tokens); otherwise 403 `permission_denied`. */
 export function requirePermission(permission: UserPermission) {
   return createMiddleware<BackendAppEnv>(async (c, next) => {
     if (!c.var.claims.permissions.includes(permission)) {

@@ -1,6 +1,6 @@
 /**
  * @module
- * The WebSocket protocol of `/ws` (DESIGN.md section 4): constants and frame types shared by the
+ * The WebSocket protocol of `/ws` (docs/protocol.md, WebSocket): constants and frame types shared by the
  * session object and the client SDK. Every frame is `{type, payload}` JSON text. The schemas that
  * validate client frames are in client-frames.ts, so the SDK gets the types without zod.
  */
@@ -23,7 +23,7 @@ export const CLOSE_CODES = {
 } as const;
 export type CloseReasonCode = keyof typeof CLOSE_CODES;
 
-/** Server → client payloads, one per frame type (the DESIGN.md table). */
+/** Server → client payloads, one per frame type (the docs/protocol.md table). */
 export interface ServerPayloads {
   connection_established: {
     user_id: string;

@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
 
 /**
- * Structured logs (DESIGN.md section 7): one JSON line per request and per socket lifecycle
+ * Structured logs (docs/architecture.md, Environments): one JSON line per request and per socket lifecycle
  * event, which Workers Logs indexes field by field. The fields are chosen here, never copied from
  * input: a log line carries ids, route patterns, statuses and durations — never a token, a
  * password, a secret, a header or a body.

@@ -1,6 +1,6 @@
 /**
  * @module
- * The RPC contracts between the Workers (DESIGN.md section 1). Every method but
+ * The RPC contracts between the Workers (docs/architecture.md). Every method but
  * `issueServiceToken` takes the caller's service token first and verifies it before anything else.
  * Failures are values, not exceptions, so they keep their typed code across the binding.
  */

@@ -1,6 +1,6 @@
 /**
  * @module
- * Token claims as DESIGN.md section 2 states them. The kinds never overlap: distinct
+ * Token claims as docs/protocol.md, Tokens states them. The kinds never overlap: distinct
  * `token_type`, audience and signing key, so one kind is never accepted as another.
  */
 import type { JWTVerifyOptions } from "jose";
@@ -48,7 +48,7 @@ export const BACKEND_SERVICE_NAME = "tether-backend";
 export const AUTH_SERVICE_ID = "auth";
 
 /**
- * What a service token may be used for (DESIGN.md section 2a); each RPC method and service route
+ * What a service token may be used for (docs/protocol.md, Tokens); each RPC method and service route
  * names the one it needs.
  */
 export const SERVICE_PERMISSIONS = {

@@ -23,7 +23,7 @@ import { startSession } from "../sessions.js";
 import { findUserById } from "../users.js";
 
 /**
- * Sign-in through OIDC/OAuth providers (DESIGN.md section 6):
+ * Sign-in through OIDC/OAuth providers (README, Sign-in with providers):
  *   start → provider → callback → back to the app with `#handoff=<code>` → POST /handoff → tokens.
  * Tokens never travel in a URL: the browser carries only the single-use, one-minute handoff code,
  * in the fragment, which no server log or Referer sees.
