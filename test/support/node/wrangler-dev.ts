@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawnTracked } from "./processes.js";
+import { spawnTracked } from "./processes.ts";
 
 /** Ports this process has handed out: the OS may offer a just-closed port again, before its user binds it. */
 const handedOut = new Set<number>();
