@@ -7,6 +7,8 @@ export interface SocketAttachment {
   sessionId: string;
   email: string;
   name: string;
+  /** The token's `email_verified`: whether the user has proved the address. */
+  emailVerified: boolean;
   /** The token's user permissions (`threads:read`, `threads:write`, `agents:run`): what its frames may do. */
   permissions: string[];
   tokenExpiresAtMs: number;
@@ -23,6 +25,7 @@ function isAttachment(value: unknown): value is SocketAttachment {
     typeof a.sessionId === "string" &&
     typeof a.email === "string" &&
     typeof a.name === "string" &&
+    typeof a.emailVerified === "boolean" &&
     Array.isArray(a.permissions) &&
     typeof a.tokenExpiresAtMs === "number" &&
     typeof a.expiryWarned === "boolean" &&

@@ -127,6 +127,7 @@ export class UserSession extends DurableObject<UserSessionEnv> {
       sessionId: claims.sid,
       email: claims.email,
       name: claims.name,
+      emailVerified: claims.email_verified,
       permissions: claims.permissions,
       tokenExpiresAtMs: claims.exp * 1000,
       expiryWarned: false,
@@ -306,7 +307,7 @@ export class UserSession extends DurableObject<UserSessionEnv> {
 
   private channel(ws: WebSocket, attachment: SocketAttachment): SessionChannel {
     return {
-      author: { userId: attachment.userId, email: attachment.email, name: attachment.name },
+      author: { userId: attachment.userId, email: attachment.email, name: attachment.name, emailVerified: attachment.emailVerified },
       permissions: attachment.permissions,
       reply: (type, payload, routing) => sendIfOpen(ws, serverFrame(type, payload, routing)),
       refreshToken: (token, replyTo) => this.refreshSocketToken(ws, attachment, token, replyTo),

@@ -148,7 +148,13 @@ describe("login", () => {
     const headers = { "CF-Connecting-IP": "203.0.113.77" };
     let limited: Response | null = null;
     for (let attempt = 0; attempt < 40 && !limited; attempt += 1) {
-      const response = await postJson(exports.default, "/auth/login", { email: "nobody@example.com", password: "whatever-it-is" }, headers);
+      // A new address each time: this is the per-address limit, not the per-account one.
+      const response = await postJson(
+        exports.default,
+        "/auth/login",
+        { email: uniqueEmail("nobody"), password: "whatever-it-is" },
+        headers,
+      );
       if (response.status === 429) limited = response;
     }
     expect(limited).not.toBeNull();

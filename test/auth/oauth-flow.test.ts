@@ -10,6 +10,7 @@ import {
   ORIGIN,
   postJson,
   registerUser,
+  registerVerifiedUser,
   STRONG_PASSWORD,
   uniqueEmail,
   type TokenResponse,
@@ -94,13 +95,43 @@ describe("sign-in through the local OIDC provider", () => {
     expect(await identitiesOf(first.user.id)).toHaveLength(1);
   });
 
-  it("links a verified email to the existing password account, which keeps its password", async () => {
+  it("links a verified email to the existing password account that proved it too, which keeps its password", async () => {
     const email = uniqueEmail("linked");
-    const registered = await registerUser(exports.default, { email });
+    const registered = await registerVerifiedUser(exports.default, { email });
     const viaProvider = await tokensFrom(await browser().signIn({ email: email.toUpperCase(), emailVerified: true }));
     expect(viaProvider.user.id).toBe(registered.user.id);
     expect(await identitiesOf(registered.user.id)).toHaveLength(1);
     expect((await postJson(exports.default, "/auth/login", { email, password: STRONG_PASSWORD })).status).toBe(200);
+    expect((await getWithBearer(exports.default, "/auth/me", registered.access_token)).status).toBe(200);
+  });
+
+  it("stops account pre-hijacking: the owner's provider sign-in claims an account registered with their address but never proved, and the registrant keeps no access", async () => {
+    const victim = uniqueEmail("victim");
+    // The attacker registers the victim's address with a password of their own, and waits.
+    const attacker = await registerUser(exports.default, { email: victim, password: "attacker's own passphrase" });
+    const owner = await tokensFrom(await browser().signIn({ email: victim, emailVerified: true }));
+    // The owner has the account (and its address is now proved)…
+    expect(owner.user).toMatchObject({ id: attacker.user.id, email_verified: true });
+    expect((await getWithBearer(exports.default, "/auth/me", owner.access_token)).status).toBe(200);
+    // …and the attacker nothing: not the password, not the session they held, not its refresh token.
+    const login = await postJson(exports.default, "/auth/login", { email: victim, password: "attacker's own passphrase" });
+    expect((await errorOf(login)).code).toBe("invalid_credentials");
+    expect((await errorOf(await getWithBearer(exports.default, "/auth/me", attacker.access_token))).code).toBe("token_revoked");
+    expect((await postJson(exports.default, "/auth/refresh", { refresh_token: attacker.refresh_token })).status).toBe(401);
+    const session = await db
+      .prepare("SELECT revoked_reason FROM sessions WHERE user_id = ? ORDER BY created_at LIMIT 1")
+      .bind(attacker.user.id)
+      .first<{ revoked_reason: string }>();
+    expect(session?.revoked_reason).toBe("account_claimed");
+  });
+
+  it("refuses a provider sign-in whose email is not verified, and changes nothing of the account with that address", async () => {
+    const email = uniqueEmail("unproved");
+    const registered = await registerUser(exports.default, { email });
+    const refused = await browser().signIn({ email, emailVerified: false });
+    expect(returnedTo(refused).fragment.get("error")).toBe("email_not_verified");
+    expect((await postJson(exports.default, "/auth/login", { email, password: STRONG_PASSWORD })).status).toBe(200);
+    expect((await getWithBearer(exports.default, "/auth/me", registered.access_token)).status).toBe(200);
   });
 
   it("authenticates a confidential client with its secret at the token endpoint", async () => {

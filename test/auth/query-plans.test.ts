@@ -15,7 +15,17 @@ import { freshClientIp, ORIGIN, STRONG_PASSWORD, uniqueEmail, type TokenResponse
  * purge — is recorded from a real run of those flows, then explained by SQLite: none may read a
  * whole table that grows with use. A new query without an index fails here, not in production.
  */
-const GROWING_TABLES = ["users", "sessions", "refresh_tokens", "session_sync_outbox", "oauth_logins", "user_identities"] as const;
+const GROWING_TABLES = [
+  "users",
+  "sessions",
+  "refresh_tokens",
+  "session_sync_outbox",
+  "oauth_logins",
+  "user_identities",
+  "email_tokens",
+  "login_failures",
+  "dev_mailbox",
+] as const;
 
 describe("query plans of the auth Worker's hot paths", () => {
   it("use an index for every table that grows with use", async () => {
@@ -46,8 +56,31 @@ describe("query plans of the auth Worker's hot paths", () => {
     expect((await call("/auth/sessions", bearer(login.access_token))).status).toBe(200);
     const rotated = (await (await post("/auth/refresh", { refresh_token: login.refresh_token })).json()) as TokenResponse;
     expect((await post("/auth/refresh", { refresh_token: login.refresh_token })).status).toBe(200);
-    expect((await post("/auth/logout", {}, rotated.access_token)).status).toBe(204);
-    expect((await post("/auth/logout-all", {}, registered.access_token)).status).toBe(204);
+    // Email ownership: the verification mail and its redemption, a reset asked for and done,
+    // failed sign-ins counted per account, the dev mailbox, one session signed out from the list.
+    const mailbox = (await (await call(`/auth/dev/mailbox?email=${encodeURIComponent(email)}`)).json()) as {
+      messages: Array<{ token: string }>;
+    };
+    expect((await post("/auth/email/verify", { token: mailbox.messages[0]?.token })).status).toBe(200);
+    expect((await post("/auth/email/verify/request", {}, rotated.access_token)).status).toBe(202);
+    expect((await post("/auth/login", { email, password: "not the password" })).status).toBe(401);
+    expect((await post("/auth/password/reset/request", { email })).status).toBe(202);
+    const resetMail = (await (await call(`/auth/dev/mailbox?email=${encodeURIComponent(email)}`)).json()) as {
+      messages: Array<{ token: string }>;
+    };
+    const second = (await (await post("/auth/login", { email, password: STRONG_PASSWORD })).json()) as TokenResponse;
+    const sessions = (await (await call("/auth/sessions", bearer(second.access_token))).json()) as {
+      sessions: Array<{ id: string; current: boolean }>;
+    };
+    const other = sessions.sessions.find((session) => !session.current)?.id ?? "";
+    expect((await call(`/auth/sessions/${other}`, { method: "DELETE", ...bearer(second.access_token) })).status).toBe(204);
+    expect((await post("/auth/password/reset", { token: resetMail.messages[0]?.token, password: "a brand new passphrase" })).status).toBe(
+      204,
+    );
+    expect((await post("/auth/logout", {}, rotated.access_token)).status).toBe(401);
+    const afterReset = (await (await post("/auth/login", { email, password: "a brand new passphrase" })).json()) as TokenResponse;
+    expect((await post("/auth/logout-all", {}, afterReset.access_token)).status).toBe(204);
+    expect((await post("/auth/logout", {}, registered.access_token)).status).toBe(401);
     const auth = authContext(recordedEnv);
     await pushSessionSync(auth, { BACKEND: undefined });
     await purgeExpired(auth);

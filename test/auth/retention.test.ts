@@ -3,7 +3,7 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import authWorker from "../../workers/auth/index.js";
 import { countRows } from "../support/auth-db.js";
-import { postJson, registerUser, type TokenResponse } from "../support/http.js";
+import { postJson, registerUser, uniqueEmail, type TokenResponse } from "../support/http.js";
 
 /**
  * The cron's retention purge (docs/architecture.md, Environments): what has stopped mattering for longer than
@@ -74,6 +74,18 @@ describe("the retention purge", () => {
     const signInExpiredDaysAgo = await signInRow(Date.now() - 2 * DAY_MS);
     const signInExpiredRecently = await signInRow(Date.now() - 3600_000);
 
+    // Mailed tokens expired a day ago go (used or not); failed-sign-in counts whose window is over go.
+    await run("UPDATE email_tokens SET expires_at = ? WHERE user_id = ?", Date.now() - 2 * DAY_MS, expiredLongAgo.user.id);
+    const staleKey = uniqueEmail("stale").toLowerCase();
+    const freshKey = uniqueEmail("fresh").toLowerCase();
+    await run(
+      "INSERT INTO login_failures (email_normalized, failures, window_started_at) VALUES (?, 3, ?), (?, 3, ?)",
+      staleKey,
+      Date.now() - DAY_MS,
+      freshKey,
+      Date.now(),
+    );
+
     await runCron();
 
     const sessionsOf = (user: TokenResponse) => countRows(db, "sessions", "user_id = ?", user.user.id);
@@ -94,5 +106,9 @@ describe("the retention purge", () => {
     expect(remaining).toEqual(expect.arrayContaining([deliveredRecently, pendingOld]));
     expect(await countRows(db, "oauth_logins", "id = ?", signInExpiredDaysAgo)).toBe(0);
     expect(await countRows(db, "oauth_logins", "id = ?", signInExpiredRecently)).toBe(1);
+    expect(await countRows(db, "email_tokens", "user_id = ?", expiredLongAgo.user.id)).toBe(0);
+    expect(await countRows(db, "email_tokens", "user_id = ?", live.user.id)).toBe(1);
+    expect(await countRows(db, "login_failures", "email_normalized = ?", staleKey)).toBe(0);
+    expect(await countRows(db, "login_failures", "email_normalized = ?", freshKey)).toBe(1);
   });
 });

@@ -42,7 +42,7 @@ describe("query plans of the app database's hot paths", () => {
 
     // What the session object writes and reads per frame, through the same functions it calls.
     const db = appDatabase(recorder.db);
-    const author = { userId, email: tokens.user.email, name: tokens.user.name };
+    const author = { userId, email: tokens.user.email, name: tokens.user.name, emailVerified: false };
     const stored = await storeUserMessage(db, author, { clientId: crypto.randomUUID(), content: "hi", threadId, agentName: "demo" });
     await storeRunOutcome(db, { runId: stored.runId, userId, threadId, durationMs: 1 }, { ok: true, result: "hello" });
     await storeUserMessage(db, author, { clientId: crypto.randomUUID(), content: "new thread", threadId: undefined, agentName: "demo" });

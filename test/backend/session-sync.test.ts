@@ -2,8 +2,9 @@ import { env, exports } from "cloudflare:workers";
 import { decodeJwt, SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { seedServiceClient } from "../support/auth-db.js";
+import { randomToken, sha256Base64Url } from "../../workers/shared/crypto.js";
 import { signingKey } from "../support/forge.js";
-import { postJson, postWithBearer, registerUser, STRONG_PASSWORD, type TokenResponse } from "../support/http.js";
+import { ORIGIN, postJson, postWithBearer, registerUser, STRONG_PASSWORD, type TokenResponse } from "../support/http.js";
 import { openSession, openSocket, type TestSocket } from "../support/ws.js";
 
 const sessionControl = exports.SessionControl;
@@ -71,6 +72,38 @@ describe("session sync: revocations close live sockets at once", () => {
       .run();
     expect((await postJson(exports.default, "/auth/refresh", { refresh_token: tokens.refresh_token })).status).toBe(401);
     await expectRevoked(socket, "refresh_token_reuse");
+  });
+
+  it("a password reset closes every socket of the user, with reason password_reset", async () => {
+    const { socket, tokens } = await openSession(exports.default);
+    const token = randomToken(32);
+    const nowMs = Date.now();
+    await env.AUTH_DB.prepare(
+      "INSERT INTO email_tokens (id, user_id, purpose, token_hash, email, created_at, expires_at) VALUES (?, ?, 'reset_password', ?, ?, ?, ?)",
+    )
+      .bind(crypto.randomUUID(), tokens.user.id, await sha256Base64Url(token), tokens.user.email, nowMs, nowMs + 600_000)
+      .run();
+    expect((await postJson(exports.default, "/auth/password/reset", { token, password: "a brand new passphrase" })).status).toBe(204);
+    await expectRevoked(socket, "password_reset");
+  });
+
+  it("signing out one session from the list closes that session's sockets and no other", async () => {
+    const { socket: laptop, tokens } = await openSession(exports.default);
+    const phone = (await (
+      await postJson(exports.default, "/auth/login", { email: tokens.user.email, password: STRONG_PASSWORD })
+    ).json()) as TokenResponse;
+    const phoneSocket = await openSocket(exports.default, { token: phone.access_token });
+    await phoneSocket.next("connection_established");
+    const { sid } = decodeJwt(phone.access_token) as { sid: string };
+    const response = await exports.default.fetch(`${ORIGIN}/auth/sessions/${sid}`, {
+      method: "DELETE",
+      headers: { Authorization: `Bearer ${tokens.access_token}` },
+    });
+    expect(response.status).toBe(204);
+    await expectRevoked(phoneSocket, "logout");
+    laptop.send({ type: "ping", id: "still-here", payload: {} });
+    expect((await laptop.next("pong")).reply_to).toBe("still-here");
+    laptop.close();
   });
 
   it("logout-all pages through any number of sessions: a socket on the 151st closes too", async () => {

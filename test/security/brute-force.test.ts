@@ -33,8 +33,10 @@ describe("password guessing", () => {
     const { user } = await registerUser(exports.default);
     const address = newAddress();
     const statuses: number[] = [];
+    // Credential stuffing: a different account each time, so only the per-address limit applies
+    // (the per-account one is test/auth/account-protection.test.ts).
     for (let guess = 0; guess < 22; guess += 1)
-      statuses.push((await login({ email: user.email, password: `guess number ${guess}` }, address)).status);
+      statuses.push((await login({ email: uniqueEmail("stuffed"), password: `guess number ${guess}` }, address)).status);
     expect(statuses.slice(0, 20).every((status) => status === 401)).toBe(true);
     expect(statuses.slice(20)).toEqual([429, 429]);
     const limited = await login({ email: user.email, password: STRONG_PASSWORD }, address);

@@ -20,6 +20,7 @@ function validFor(seconds: number, nowMs = T0): RpcResult<AccessClaims> {
       token_type: "access",
       email: "e@example.com",
       name: "E",
+      email_verified: false,
       permissions: [],
     },
   };

@@ -60,6 +60,40 @@ export async function registerUser(
   return response.json();
 }
 
+export interface DevMail {
+  to: string;
+  subject: string;
+  text: string;
+  token: string;
+  created_at: string;
+}
+
+/** The dev mailbox of `email` (development, loopback only), newest first. */
+export async function mailboxOf(target: FetchTarget, email: string): Promise<DevMail[]> {
+  const response = await target.fetch(`${ORIGIN}/auth/dev/mailbox?email=${encodeURIComponent(email)}`);
+  if (response.status !== 200) throw new Error(`mailbox: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { messages: DevMail[] }).messages;
+}
+
+/** The newest mail of `subject` to `email`; fails the test if there is none. */
+export async function latestMail(target: FetchTarget, email: string, subject: RegExp): Promise<DevMail> {
+  const mail = (await mailboxOf(target, email)).find((message) => subject.test(message.subject));
+  if (!mail) throw new Error(`no mail matching ${String(subject)} to ${email}`);
+  return mail;
+}
+
+/** Registers a user and proves their address with the token of the verification mail. */
+export async function registerVerifiedUser(
+  target: FetchTarget,
+  overrides: Partial<{ email: string; password: string; name: string }> = {},
+): Promise<TokenResponse> {
+  const user = await registerUser(target, overrides);
+  const mail = await latestMail(target, user.user.email, /confirm/i);
+  const verified = await postJson(target, "/auth/email/verify", { token: mail.token });
+  if (verified.status !== 200) throw new Error(`verify failed: ${verified.status} ${await verified.text()}`);
+  return user;
+}
+
 /** Reads an error response and checks it has the one shape every error has. */
 export async function errorOf(response: Response): Promise<{ code: string; message: string }> {
   const body = (await response.json()) as { error?: { code?: unknown; message?: unknown } };

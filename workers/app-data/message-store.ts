@@ -11,13 +11,16 @@ export interface MessageAuthor {
   userId: string;
   email: string;
   name: string;
+  emailVerified: boolean;
 }
 
+/** The backend's mirror of the user, as the latest token (or session sync) describes them. */
 export function upsertUser(db: AppDatabase, author: MessageAuthor, nowMs: number) {
+  const fields = { email: author.email, name: author.name, emailVerified: author.emailVerified };
   return db
     .insert(users)
-    .values({ id: author.userId, email: author.email, name: author.name, createdAt: nowMs, updatedAt: nowMs })
-    .onConflictDoUpdate({ target: users.id, set: { email: author.email, name: author.name, updatedAt: nowMs } });
+    .values({ id: author.userId, ...fields, createdAt: nowMs, updatedAt: nowMs })
+    .onConflictDoUpdate({ target: users.id, set: { ...fields, updatedAt: nowMs } });
 }
 
 export interface StoredUserMessage {

@@ -7,6 +7,7 @@ import { originAllowed } from "./oauth/return-origins.js";
 import { allowedReturnOrigins } from "./oauth/settings.js";
 import { accountRoutes } from "./routes/accounts.js";
 import { discoveryRoutes } from "./routes/discovery.js";
+import { emailRoutes } from "./routes/email-routes.js";
 import { oauthRoutes } from "./routes/oauth.js";
 import { serviceRoutes } from "./routes/services.js";
 import { sessionRoutes } from "./routes/session-routes.js";
@@ -25,7 +26,7 @@ authApp.use(
   "/auth/*",
   cors({
     origin: (origin, c) => (originAllowed(origin, allowedReturnOrigins(c.env)) ? origin : null),
-    allowMethods: ["GET", "POST"],
+    allowMethods: ["GET", "POST", "DELETE"],
     allowHeaders: ["Content-Type", "Authorization"],
     maxAge: 600,
   }),
@@ -33,6 +34,7 @@ authApp.use(
 authApp.route("/auth", accountRoutes);
 authApp.route("/auth", sessionRoutes);
 authApp.route("/auth", serviceRoutes);
+authApp.route("/auth", emailRoutes);
 authApp.route("/auth", oauthRoutes);
 authApp.route("/", discoveryRoutes);
 authApp.onError(onError);

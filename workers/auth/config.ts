@@ -13,6 +13,8 @@ export interface AuthSecrets {
   /** Private JWK that signs the `state` of provider sign-ins (oauth/login-attempts.ts). */
   OAUTH_STATE_SIGNING_KEY?: string;
   OAUTH_STATE_SIGNING_KEY_PREVIOUS?: string;
+  /** Cloudflare's `send_email` binding, when one is configured (README, Mail); with MAIL_FROM, mail is sent. */
+  EMAIL?: SendEmail;
   // Provider client secrets are named per provider (`OAUTH_CLIENT_SECRET_<ID>`): see oauth/providers.ts.
 }
 
@@ -37,6 +39,9 @@ export const AUTH_SETTINGS = {
   sessionMaxAgeSeconds: { name: "SESSION_MAX_AGE_SECONDS", default: 30 * 24 * 3600, min: 60, max: 365 * 86_400 },
   /** How long ended sessions, spent tokens and delivered sync rows stay before the cron purges them. */
   retentionDays: { name: "RETENTION_DAYS", default: 30, min: 1, max: 3650 },
+  /** Failed sign-ins to one account (from any address) before it is refused until the window ends. */
+  loginMaxFailuresPerAccount: { name: "LOGIN_MAX_FAILURES_PER_ACCOUNT", default: 10, min: 1, max: 1000 },
+  loginFailureWindowSeconds: { name: "LOGIN_FAILURE_WINDOW_SECONDS", default: 900, min: 60, max: 86_400 },
   /** Deadline of each call to a sign-in provider. */
   oauthProviderTimeoutMs: { name: "OAUTH_PROVIDER_TIMEOUT_MS", default: 5000, min: 100, max: 30_000 },
 } as const satisfies Record<string, IntegerSetting>;
@@ -51,6 +56,8 @@ export interface AuthConfig {
   refreshReuseGraceSeconds: number;
   sessionMaxAgeSeconds: number;
   retentionDays: number;
+  loginMaxFailuresPerAccount: number;
+  loginFailureWindowSeconds: number;
   oauthProviderTimeoutMs: number;
 }
 
@@ -66,6 +73,8 @@ export function authConfig(env: AuthBindings): AuthConfig {
     refreshReuseGraceSeconds: read(s.refreshReuseGraceSeconds),
     sessionMaxAgeSeconds: read(s.sessionMaxAgeSeconds),
     retentionDays: read(s.retentionDays),
+    loginMaxFailuresPerAccount: read(s.loginMaxFailuresPerAccount),
+    loginFailureWindowSeconds: read(s.loginFailureWindowSeconds),
     oauthProviderTimeoutMs: read(s.oauthProviderTimeoutMs),
   };
 }

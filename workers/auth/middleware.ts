@@ -1,4 +1,5 @@
 import { eq } from "drizzle-orm";
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { ApiError } from "../shared/errors.js";
 import { bearerToken } from "../shared/http.js";
@@ -63,9 +64,7 @@ function requireBearer(token: string | null, missingCode: "invalid_token" | "ser
   return token;
 }
 
-/** A user access token whose session is live. */
-export const requireUser = createMiddleware<AuthAppEnv>(async (c, next) => {
-  const token = requireBearer(bearerToken(c), "invalid_token");
+async function authenticate(c: Context<AuthAppEnv>, token: string): Promise<void> {
   try {
     const access = await authenticateAccessToken(c.var.auth, token);
     c.set("access", access);
@@ -74,6 +73,17 @@ export const requireUser = createMiddleware<AuthAppEnv>(async (c, next) => {
     if (error instanceof TokenError) throw new ApiError(error.code, error.message, { "WWW-Authenticate": "Bearer" });
     throw error;
   }
+}
+
+/** A user access token whose session is live. */
+export const requireUser = createMiddleware<AuthAppEnv>(async (c, next) => {
+  await authenticate(c, requireBearer(bearerToken(c), "invalid_token"));
+  await next();
+});
+
+/** A route anyone may call, which a signed-in caller calls as themselves: a token sent must be valid. */
+export const optionalUser = createMiddleware<AuthAppEnv>(async (c, next) => {
+  if (c.req.header("Authorization") !== undefined) await authenticate(c, requireBearer(bearerToken(c), "invalid_token"));
   await next();
 });
 

@@ -37,8 +37,9 @@ export async function verifyPassword(password: string, stored: string): Promise<
  * Spent when the email is unknown, so "no such user" takes as long as "wrong password" and the
  * response time does not reveal which accounts exist.
  */
-export async function burnPasswordCheck(password: string): Promise<void> {
+export async function burnPasswordCheck(password: string): Promise<false> {
   await derive(password, new Uint8Array(SALT_BYTES), PBKDF2_ITERATIONS);
+  return false;
 }
 
 const COMMON_PASSWORDS = new Set([

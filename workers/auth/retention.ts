@@ -1,13 +1,14 @@
 import { and, asc, inArray, isNull, lt, sql, type SQL } from "drizzle-orm";
 import type { AuthContext } from "./context.js";
-import { oauthLogins, refreshTokens, sessions, sessionSyncOutbox } from "./db/schema.js";
+import { devMailbox, emailTokens, loginFailures, oauthLogins, refreshTokens, sessions, sessionSyncOutbox } from "./db/schema.js";
 import { MAX_DELIVERY_ATTEMPTS } from "./session-sync.js";
 
 /**
  * Retention (docs/architecture.md, Environments): the cron purges, RETENTION_DAYS after they stopped mattering,
  * ended sessions with their refresh tokens, spent refresh tokens of live sessions, delivered (or
- * given-up) session-sync rows — and sign-in records a day after they expire (they hold PKCE
- * verifiers and handoff hashes, and nothing needs them once expired).
+ * given-up) session-sync rows and the dev mailbox — and a day after they expire, sign-in records
+ * (they hold PKCE verifiers and handoff hashes) and mailed tokens, which nothing needs once
+ * expired; failed-sign-in counts once their window is over.
  *
  * One atomic batch per run, each statement bounded to PURGE_BATCH rows picked in the order of an
  * index (ids are chosen by subqueries, never bound one by one: D1 takes at most 100 parameters),
@@ -26,6 +27,9 @@ export interface PurgeCounts {
   refreshTokens: number;
   syncRows: number;
   signIns: number;
+  mailedTokens: number;
+  loginFailureCounts: number;
+  devMails: number;
 }
 
 export async function purgeExpired(ctx: AuthContext, nowMs = Date.now()): Promise<PurgeCounts> {
@@ -51,41 +55,80 @@ export async function purgeExpired(ctx: AuthContext, nowMs = Date.now()): Promis
       )
       .returning({ id: sessionSyncOutbox.id });
 
-  const [, revoked, , expired, lapsed, revokedTokens, delivered, givenUp, signIns] = await db.batch([
-    // A session's refresh tokens first: they refer to it.
-    tokensOf(ended(sessions.revokedAt)),
-    sessionsIn(ended(sessions.revokedAt)),
-    tokensOf(ended(sessions.expiresAt)),
-    sessionsIn(ended(sessions.expiresAt)),
-    spentTokens(lt(refreshTokens.expiresAt, cutoff)),
-    spentTokens(lt(refreshTokens.revokedAt, cutoff)),
-    syncRows(lt(sessionSyncOutbox.deliveredAt, cutoff)),
-    // Rows the pusher gave up on (MAX_DELIVERY_ATTEMPTS): kept a window for an operator to see.
-    syncRows(
-      and(
-        isNull(sessionSyncOutbox.deliveredAt),
-        lt(sessionSyncOutbox.createdAt, cutoff),
-        sql`${sessionSyncOutbox.attempts} >= ${MAX_DELIVERY_ATTEMPTS}`,
-      ),
-    ),
-    db
-      .delete(oauthLogins)
-      .where(
-        inArray(
-          oauthLogins.id,
-          db
-            .select({ id: oauthLogins.id })
-            .from(oauthLogins)
-            .where(lt(oauthLogins.expiresAt, nowMs - SIGN_IN_RETENTION_MS))
-            .limit(PURGE_BATCH),
+  const [, revoked, , expired, lapsed, revokedTokens, delivered, givenUp, signIns, mailedTokens, loginFailureCounts, devMails] =
+    await db.batch([
+      // A session's refresh tokens first: they refer to it.
+      tokensOf(ended(sessions.revokedAt)),
+      sessionsIn(ended(sessions.revokedAt)),
+      tokensOf(ended(sessions.expiresAt)),
+      sessionsIn(ended(sessions.expiresAt)),
+      spentTokens(lt(refreshTokens.expiresAt, cutoff)),
+      spentTokens(lt(refreshTokens.revokedAt, cutoff)),
+      syncRows(lt(sessionSyncOutbox.deliveredAt, cutoff)),
+      // Rows the pusher gave up on (MAX_DELIVERY_ATTEMPTS): kept a window for an operator to see.
+      syncRows(
+        and(
+          isNull(sessionSyncOutbox.deliveredAt),
+          lt(sessionSyncOutbox.createdAt, cutoff),
+          sql`${sessionSyncOutbox.attempts} >= ${MAX_DELIVERY_ATTEMPTS}`,
         ),
-      )
-      .returning({ id: oauthLogins.id }),
-  ]);
+      ),
+      db
+        .delete(oauthLogins)
+        .where(
+          inArray(
+            oauthLogins.id,
+            db
+              .select({ id: oauthLogins.id })
+              .from(oauthLogins)
+              .where(lt(oauthLogins.expiresAt, nowMs - SIGN_IN_RETENTION_MS))
+              .limit(PURGE_BATCH),
+          ),
+        )
+        .returning({ id: oauthLogins.id }),
+      db
+        .delete(emailTokens)
+        .where(
+          inArray(
+            emailTokens.id,
+            db
+              .select({ id: emailTokens.id })
+              .from(emailTokens)
+              .where(lt(emailTokens.expiresAt, nowMs - DAY_MS))
+              .limit(PURGE_BATCH),
+          ),
+        )
+        .returning({ id: emailTokens.id }),
+      db
+        .delete(loginFailures)
+        .where(
+          inArray(
+            loginFailures.emailNormalized,
+            db
+              .select({ key: loginFailures.emailNormalized })
+              .from(loginFailures)
+              .where(lt(loginFailures.windowStartedAt, nowMs - ctx.config.loginFailureWindowSeconds * 1000))
+              .limit(PURGE_BATCH),
+          ),
+        )
+        .returning({ key: loginFailures.emailNormalized }),
+      db
+        .delete(devMailbox)
+        .where(
+          inArray(
+            devMailbox.id,
+            db.select({ id: devMailbox.id }).from(devMailbox).where(lt(devMailbox.createdAt, cutoff)).limit(PURGE_BATCH),
+          ),
+        )
+        .returning({ id: devMailbox.id }),
+    ]);
   return {
     sessions: revoked.length + expired.length,
     refreshTokens: lapsed.length + revokedTokens.length,
     syncRows: delivered.length + givenUp.length,
     signIns: signIns.length,
+    mailedTokens: mailedTokens.length,
+    loginFailureCounts: loginFailureCounts.length,
+    devMails: devMails.length,
   };
 }

@@ -45,10 +45,19 @@ export async function revokeSession(
  * row, or neither — never revoked in D1 yet missing from the sync. Returns the ids revoked.
  */
 export async function revokeUserSessions(ctx: AuthContext, userId: string, reason: SessionRevocationReason): Promise<string[]> {
-  const nowMs = Date.now();
+  const [, revoked] = await ctx.db.batch(userRevocation(ctx, userId, reason, Date.now()));
+  return revoked.map((session) => session.id);
+}
+
+/**
+ * The statements of a user's revocation, for a batch that does more in the same write (a password
+ * reset, an account claimed by the address's owner): refresh tokens, sessions (their ids returned,
+ * second), then the outbox row naming exactly those sessions (see revokeUserSessions).
+ */
+export function userRevocation(ctx: AuthContext, userId: string, reason: SessionRevocationReason, nowMs: number) {
   const revokedHere = sql`(SELECT json_group_array(${sessions.id}) FROM ${sessions}
     WHERE ${sessions.userId} = ${userId} AND ${sessions.revokedAt} = ${nowMs} AND ${sessions.revokedReason} = ${reason})`;
-  const [, revoked] = await ctx.db.batch([
+  return [
     ctx.db
       .update(refreshTokens)
       .set({ revokedAt: nowMs })
@@ -63,8 +72,7 @@ export async function revokeUserSessions(ctx: AuthContext, userId: string, reaso
     ctx.db
       .insert(sessionSyncOutbox)
       .select(sql`SELECT ${crypto.randomUUID()}, 'revoke_user', ${userId}, ${revokedHere}, ${reason}, ${nowMs}, 0, NULL, NULL`),
-  ]);
-  return revoked.map((session) => session.id);
+  ] as const;
 }
 
 /** Disables the user and revokes every session; returns how many sessions were live. */

@@ -32,3 +32,9 @@ export const ServiceTokenBody = z.strictObject({
   permissions: z.array(z.string().min(1).max(64)).max(32).optional(),
 });
 export const ValidateBody = z.strictObject({ token: opaqueToken });
+
+const mailedToken = z.string().min(1).max(128);
+export const VerifyEmailBody = z.strictObject({ token: mailedToken });
+export const PasswordResetRequestBody = z.strictObject({ email: z.string().min(1).max(254) });
+export const PasswordResetBody = z.strictObject({ token: mailedToken, password });
+export const DevMailboxQuery = z.strictObject({ email: z.string().min(1).max(254) });

@@ -41,6 +41,7 @@ async function tokenResponse(ctx: AuthContext, user: User, session: { id: string
     sessionId: session.id,
     email: user.email,
     name: user.name,
+    emailVerified: user.emailVerifiedAt !== null,
     permissions: user.permissions,
     // An access token never outlives its session either.
     ttlSeconds: Math.max(1, Math.min(ctx.config.accessTokenTtlSeconds, secondsLeft)),
@@ -179,6 +180,10 @@ export async function authenticateAccessToken(ctx: AuthContext, token: string): 
     throw new TokenError("token_revoked", TOKEN_FAILURE_MESSAGES.token_revoked);
   }
   return { claims, session, user };
+}
+
+export function findSession(ctx: AuthContext, id: string): Promise<Session | undefined> {
+  return ctx.db.select().from(sessions).where(eq(sessions.id, id)).get();
 }
 
 export function listLiveSessions(ctx: AuthContext, userId: string): Promise<Session[]> {

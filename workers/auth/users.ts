@@ -23,7 +23,10 @@ export function findUserById(db: AuthDatabase, id: string): Promise<User | undef
   return db.select().from(users).where(eq(users.id, id)).get();
 }
 
-export function newUserRow(input: { email: string; name: string; passwordHash: string | null }, nowMs: number): User {
+export function newUserRow(
+  input: { email: string; name: string; passwordHash: string | null; emailVerifiedAt?: number | null },
+  nowMs: number,
+): User {
   return {
     id: crypto.randomUUID(),
     email: input.email,
@@ -34,6 +37,7 @@ export function newUserRow(input: { email: string; name: string; passwordHash: s
     createdAt: nowMs,
     updatedAt: nowMs,
     disabledAt: null,
+    emailVerifiedAt: input.emailVerifiedAt ?? null,
   };
 }
 
@@ -51,6 +55,7 @@ export function toPublicUser(user: User): PublicUser {
     id: user.id,
     email: user.email,
     name: user.name,
+    email_verified: user.emailVerifiedAt !== null,
     permissions: user.permissions,
     created_at: new Date(user.createdAt).toISOString(),
     disabled: user.disabledAt !== null,

@@ -9,6 +9,7 @@ import {
   type PublicUser,
   type RpcResult,
   type SessionControlApi,
+  SESSION_REVOCATION_REASONS,
   type SessionRevocationReason,
 } from "../shared/rpc.js";
 import { verifyServiceToken } from "../shared/service-token.js";
@@ -19,7 +20,7 @@ import { authGateway } from "./gateway.js";
 
 // Arguments cross the binding untyped at run time: each is checked like any other input.
 const SessionId = z.string().min(1).max(64);
-const Reason = z.enum(["logout", "logout_all", "refresh_token_reuse", "user_disabled"]);
+const Reason = z.enum(SESSION_REVOCATION_REASONS);
 const SessionIds = z.array(SessionId).max(MAX_SESSIONS_PER_REVOKE_CALL);
 
 function parsed<T>(schema: z.ZodType<T>, value: unknown, name: string): T {
@@ -94,7 +95,11 @@ export class SessionControl extends WorkerEntrypoint<BackendBindings> implements
   userUpdated(serviceToken: string, user: PublicUser) {
     return this.fromAuth(serviceToken, SERVICE_PERMISSIONS.syncUsers, async () => {
       const checked = parsed(PublicUserSchema, user, "user");
-      await upsertUser(appDatabase(this.env.APP_DB), { userId: checked.id, email: checked.email, name: checked.name }, Date.now());
+      await upsertUser(
+        appDatabase(this.env.APP_DB),
+        { userId: checked.id, email: checked.email, name: checked.name, emailVerified: checked.email_verified },
+        Date.now(),
+      );
       return null;
     });
   }

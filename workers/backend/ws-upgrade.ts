@@ -48,6 +48,7 @@ export async function upgradeWebSocket(c: Context<BackendAppEnv>): Promise<Respo
     sid: result.claims.sid,
     email: result.claims.email,
     name: result.claims.name,
+    email_verified: result.claims.email_verified,
     permissions: result.claims.permissions,
     exp: result.claims.exp,
   };

@@ -11,6 +11,8 @@ export const ERROR_STATUS = {
   weak_password: 400,
   invalid_return_to: 400,
   invalid_state: 400,
+  invalid_verification_token: 400,
+  invalid_reset_token: 400,
   invalid_credentials: 401,
   invalid_token: 401,
   token_expired: 401,

@@ -31,6 +31,7 @@ export const PublicUserSchema = z.object({
   id: z.string().min(1),
   email: z.string(),
   name: z.string(),
+  email_verified: z.boolean(),
   permissions: z.array(z.string()),
   created_at: z.string(),
   disabled: z.boolean(),
@@ -56,7 +57,20 @@ export interface AuthServiceApi {
   disableUser(serviceToken: string, userId: string): Promise<RpcResult<{ sessions_revoked: number }>>;
 }
 
-export type SessionRevocationReason = "logout" | "logout_all" | "refresh_token_reuse" | "user_disabled";
+/**
+ * Why a session ended: a sign-out (of this session, or all of them), refresh-token reuse, a
+ * disabled user, a password reset, or the address's owner claiming an account registered by
+ * someone who never proved it (a provider sign-in with the verified address).
+ */
+export const SESSION_REVOCATION_REASONS = [
+  "logout",
+  "logout_all",
+  "refresh_token_reuse",
+  "user_disabled",
+  "password_reset",
+  "account_claimed",
+] as const;
+export type SessionRevocationReason = (typeof SESSION_REVOCATION_REASONS)[number];
 
 /**
  * The most session ids one `revokeUser` call carries: the auth Worker pages a user's sessions in

@@ -17,6 +17,7 @@ export const SessionClaims = z.object({
   sid: z.string().min(1),
   email: z.string(),
   name: z.string(),
+  email_verified: z.boolean(),
   permissions: z.array(z.string().max(64)).max(64),
   exp: z.number().int(),
 });

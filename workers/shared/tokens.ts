@@ -20,6 +20,8 @@ export const AccessClaimsSchema = z.object({
   token_type: z.literal("access"),
   email: z.string(),
   name: z.string(),
+  /** Whether the user has proved the address (a token minted before this claim existed: false). */
+  email_verified: z.boolean().default(false),
   permissions: z.array(z.string()),
 });
 export type AccessClaims = z.infer<typeof AccessClaimsSchema>;

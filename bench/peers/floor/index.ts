@@ -24,7 +24,7 @@ export class FloorRoom extends DurableObject<FloorEnv> {
     const frame = JSON.parse(message) as { id: string; content: string };
     const db = appDatabase(this.env.APP_DB);
     const room = this.ctx.id.name ?? "floor";
-    const author = { userId: room, email: `${room}@floor.bench`, name: "floor" };
+    const author = { userId: room, email: `${room}@floor.bench`, name: "floor", emailVerified: false };
     const stored = await storeUserMessage(db, author, {
       clientId: frame.id,
       content: frame.content,

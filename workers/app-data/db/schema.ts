@@ -12,6 +12,8 @@ export const users = sqliteTable("users", {
   id: text("id").primaryKey(),
   email: text("email").notNull(),
   name: text("name").notNull(),
+  /** As the auth Worker last said (the access token's `email_verified`). */
+  emailVerified: integer("email_verified", { mode: "boolean" }).notNull().default(false),
   createdAt: timestampMs("created_at").notNull(),
   updatedAt: timestampMs("updated_at").notNull(),
 });

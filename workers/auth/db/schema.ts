@@ -19,6 +19,11 @@ export const users = sqliteTable(
     createdAt: timestampMs("created_at").notNull(),
     updatedAt: timestampMs("updated_at").notNull(),
     disabledAt: timestampMs("disabled_at"),
+    /**
+     * When the user proved the address: a verification mail's link, a password reset's, or a
+     * provider that says it is verified. Null for a password sign-up until then.
+     */
+    emailVerifiedAt: timestampMs("email_verified_at"),
   },
   (t) => [uniqueIndex("users_email_normalized_unique").on(t.emailNormalized)],
 );
@@ -215,3 +220,65 @@ export const oauthLogins = sqliteTable(
 
 export type UserIdentity = typeof userIdentities.$inferSelect;
 export type OAuthLogin = typeof oauthLogins.$inferSelect;
+
+export type EmailTokenPurpose = "verify_email" | "reset_password";
+
+/**
+ * Single-use tokens sent by mail (tokens/email-tokens.ts): 256-bit random, stored only as a
+ * SHA-256 hash, bound to one purpose, one user and the address they were sent to.
+ */
+export const emailTokens = sqliteTable(
+  "email_tokens",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    purpose: text("purpose").$type<EmailTokenPurpose>().notNull(),
+    tokenHash: text("token_hash").notNull(),
+    /** The address the mail went to: the token proves that address, and no other. */
+    email: text("email").notNull(),
+    createdAt: timestampMs("created_at").notNull(),
+    expiresAt: timestampMs("expires_at").notNull(),
+    usedAt: timestampMs("used_at"),
+  },
+  (t) => [
+    uniqueIndex("email_tokens_token_hash_unique").on(t.tokenHash),
+    index("email_tokens_user_id_idx").on(t.userId),
+    index("email_tokens_expires_at_idx").on(t.expiresAt),
+  ],
+);
+export type EmailToken = typeof emailTokens.$inferSelect;
+
+/**
+ * Failed sign-ins per account (the normalized email, whether or not an account has it, so the
+ * answer is the same for both): past LOGIN_MAX_FAILURES_PER_ACCOUNT in a window, sign-in to that
+ * address is refused from any client address until the window ends.
+ */
+export const loginFailures = sqliteTable(
+  "login_failures",
+  {
+    emailNormalized: text("email_normalized").primaryKey(),
+    failures: integer("failures").notNull(),
+    windowStartedAt: timestampMs("window_started_at").notNull(),
+  },
+  (t) => [index("login_failures_window_started_at_idx").on(t.windowStartedAt)],
+);
+
+/**
+ * Development only: the mail that would have been sent, readable at GET /auth/dev/mailbox. Never
+ * written outside development (mail/mailer.ts).
+ */
+export const devMailbox = sqliteTable(
+  "dev_mailbox",
+  {
+    id: text("id").primaryKey(),
+    toNormalized: text("to_normalized").notNull(),
+    to: text("to").notNull(),
+    subject: text("subject").notNull(),
+    text: text("text").notNull(),
+    token: text("token").notNull(),
+    createdAt: timestampMs("created_at").notNull(),
+  },
+  (t) => [index("dev_mailbox_to_created_idx").on(t.toNormalized, t.createdAt), index("dev_mailbox_created_at_idx").on(t.createdAt)],
+);

@@ -1,7 +1,9 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { ApiError } from "../../shared/errors.js";
 import type { AuthContext } from "../context.js";
-import { userIdentities, type User } from "../db/schema.js";
+import { userIdentities, users, type User } from "../db/schema.js";
+import { userRevocation } from "../revocation.js";
+import { logEvent } from "../../shared/request-log.js";
 import { findUserByEmail, findUserById, insertUser, newUserRow } from "../users.js";
 
 /** Who the provider says signed in. (issuer, subject) is the stable key; the email may change. */
@@ -18,9 +20,15 @@ const NEEDS_VERIFIED_EMAIL = "The provider did not confirm that this email addre
 /**
  * The user a provider sign-in belongs to.
  * - A known identity (issuer, subject) signs in its user, whatever the email says now.
- * - Otherwise the email decides, and only when the provider says it is verified: it joins the
- *   account with that email, or creates one. An unverified address never does either — it could be
- *   anyone's, and joining (or pre-creating) an account by it is how accounts get taken over.
+ * - Otherwise the email decides, and only when the provider says it is verified — an unverified
+ *   address could be anyone's, and joining (or pre-creating) an account by it is how accounts get
+ *   taken over. With a verified address it:
+ *   - joins the account with that address if that account has proved it too;
+ *   - claims the account if it has not: someone registered the address with a password and never
+ *     proved it (possibly to wait for the owner — account pre-hijacking). The owner, who has just
+ *     proved it through the provider, takes the account; the password is removed and every session
+ *     of the claimant is revoked and closed (`account_claimed`), so they keep no access;
+ *   - creates an account with the address proved.
  */
 export async function userForIdentity(ctx: AuthContext, provider: string, identity: ProviderIdentity): Promise<User> {
   const nowMs = Date.now();
@@ -40,14 +48,16 @@ export async function userForIdentity(ctx: AuthContext, provider: string, identi
   if (identity.email === null || !identity.emailVerified) throw new ApiError("email_not_verified", NEEDS_VERIFIED_EMAIL);
   const email = identity.email;
   const name = identity.name?.trim().slice(0, 100) || (email.split("@")[0] ?? email);
+  const existing = await findUserByEmail(ctx.db, email);
+  if (existing) assertActive(existing);
   const user =
-    (await findUserByEmail(ctx.db, email)) ??
-    (await insertUser(ctx.db, newUserRow({ email, name, passwordHash: null }, nowMs))) ??
-    // Registered by someone else between our read and insert.
+    existing ??
+    (await insertUser(ctx.db, newUserRow({ email, name, passwordHash: null, emailVerifiedAt: nowMs }, nowMs))) ??
+    // Registered by someone else between our read and insert: claimed below if they never proved it.
     (await findUserByEmail(ctx.db, email));
   if (!user) throw new ApiError("internal_error", "The user could not be created.");
   assertActive(user);
-  await ctx.db
+  const link = ctx.db
     .insert(userIdentities)
     .values({
       issuer: identity.issuer,
@@ -60,9 +70,21 @@ export async function userForIdentity(ctx: AuthContext, provider: string, identi
       lastLoginAt: nowMs,
     })
     .onConflictDoNothing();
-  return user;
+  if (user.emailVerifiedAt !== null) {
+    await link;
+    return user;
+  }
+  await ctx.db.batch([
+    link,
+    ctx.db
+      .update(users)
+      .set({ passwordHash: null, emailVerifiedAt: nowMs, updatedAt: nowMs })
+      .where(and(eq(users.id, user.id), isNull(users.emailVerifiedAt))),
+    ...userRevocation(ctx, user.id, "account_claimed", nowMs),
+  ]);
+  logEvent("info", "account_claimed", { user_id: user.id, provider });
+  return { ...user, passwordHash: null, emailVerifiedAt: nowMs };
 }
-
 function assertActive(user: User): void {
   if (user.disabledAt !== null) throw new ApiError("account_disabled", "This account is disabled.");
 }

@@ -19,6 +19,7 @@ import { authorizationRequest, identityFromCallback } from "../oauth/provider-cl
 import { configuredProviders, findProvider } from "../oauth/providers.js";
 import { checkReturnTo, MAX_RETURN_TO_LENGTH } from "../oauth/return-origins.js";
 import { allowedReturnOrigins, callbackOrigin, providerCallOptions } from "../oauth/settings.js";
+import { pushSessionSync } from "../session-sync.js";
 import { startSession } from "../sessions.js";
 import { findUserById } from "../users.js";
 
@@ -112,6 +113,8 @@ oauthRoutes.get("/oauth/:provider/callback", async (c) => {
       providerCallOptions(auth.config, provider),
     );
     const user = await userForIdentity(auth, provider.id, identity);
+    // An account claimed from an unverified registrant: their sockets close now.
+    c.executionCtx.waitUntil(pushSessionSync(auth, c.env));
     return backToApp(c, returnTo, { handoff: await issueHandoff(auth, login.id, user.id) });
   } catch (error) {
     if (error instanceof ApiError) return backToApp(c, returnTo, error);

@@ -3,7 +3,8 @@ import { jsonBody } from "../../shared/http.js";
 import { rateLimit, requireAccessKeys, requireUser, type AuthAppEnv } from "../middleware.js";
 import { RefreshBody } from "../schemas.js";
 import { revokeSession, revokeUserSessions } from "../revocation.js";
-import { listLiveSessions, publicSession, refreshSession } from "../sessions.js";
+import { ApiError } from "../../shared/errors.js";
+import { findSession, listLiveSessions, publicSession, refreshSession } from "../sessions.js";
 import { pushSessionSync } from "../session-sync.js";
 import { toPublicUser } from "../users.js";
 
@@ -35,6 +36,21 @@ sessionRoutes.post("/logout-all", requireUser, async (c) => {
 sessionRoutes.get("/me", requireUser, (c) => {
   const { user, session } = c.var.access;
   return c.json({ user: toPublicUser(user), session: publicSession(session, session.id) });
+});
+
+/**
+ * Signs out one of the caller's own sessions (another device): its tokens stop working and its
+ * sockets get `session_revoked` and close 4003. Anyone else's session — or none — is 404 alike.
+ */
+sessionRoutes.delete("/sessions/:id", requireUser, async (c) => {
+  const id = c.req.param("id");
+  const target = id.length <= 64 ? await findSession(c.var.auth, id) : undefined;
+  if (!target || target.userId !== c.var.access.user.id || target.revokedAt !== null) {
+    throw new ApiError("not_found", "No such session of yours.");
+  }
+  await revokeSession(c.var.auth, target, "logout");
+  c.executionCtx.waitUntil(pushSessionSync(c.var.auth, c.env));
+  return c.body(null, 204);
 });
 
 sessionRoutes.get("/sessions", requireUser, async (c) => {

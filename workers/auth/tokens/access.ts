@@ -16,6 +16,7 @@ export interface AccessTokenSubject {
   sessionId: string;
   email: string;
   name: string;
+  emailVerified: boolean;
   permissions: string[];
   /** At most the configured TTL: less when the session ends sooner. */
   ttlSeconds: number;
@@ -31,6 +32,7 @@ export async function signAccessToken(
     token_type: "access",
     email: subject.email,
     name: subject.name,
+    email_verified: subject.emailVerified,
     permissions: subject.permissions,
   })
     .setProtectedHeader({ alg: TOKEN_ALGORITHM, kid: ring.kid, typ: "JWT" })

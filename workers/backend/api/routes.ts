@@ -18,7 +18,11 @@ apiRoutes.use("/threads", requirePermission(USER_PERMISSIONS.readThreads));
 apiRoutes.get("/me", async (c) => {
   const claims = c.get("claims");
   const db = appDatabase(c.env.APP_DB);
-  const [user] = await upsertUser(db, { userId: claims.sub, email: claims.email, name: claims.name }, Date.now()).returning();
+  const [user] = await upsertUser(
+    db,
+    { userId: claims.sub, email: claims.email, name: claims.name, emailVerified: claims.email_verified },
+    Date.now(),
+  ).returning();
   if (!user) throw new ApiError("internal_error", "The user could not be provisioned.");
   return c.json({
     user: {

@@ -1,0 +1,54 @@
+/**
+ * @module
+ * The mails the auth Worker sends: what they say and where their links go. A link carries its
+ * token in the fragment (`#verify_email=…`), which no server log or Referer sees; the page swaps
+ * it for the result with a POST. Without MAIL_LINK_ORIGIN the mail gives the token as a code.
+ */
+import type { AuthBindings } from "../config.js";
+import type { OutgoingMail } from "./mailer.js";
+
+export const EMAIL_VERIFICATION_TTL_SECONDS = 24 * 3600;
+export const PASSWORD_RESET_TTL_SECONDS = 30 * 60;
+
+function link(env: AuthBindings, fragment: string, token: string): string | null {
+  const origin = env.MAIL_LINK_ORIGIN?.trim();
+  return origin ? `${origin.replace(/\/+$/, "")}/#${fragment}=${token}` : null;
+}
+
+export function verificationMail(env: AuthBindings, user: { id: string; email: string; name: string }, token: string): OutgoingMail {
+  const url = link(env, "verify_email", token);
+  return {
+    kind: "verify_email",
+    to: user.email,
+    userId: user.id,
+    token,
+    subject: "Confirm your email address",
+    text: [
+      `Hello ${user.name},`,
+      "",
+      url
+        ? `To confirm that ${user.email} is yours, open this link:\n${url}`
+        : `To confirm that ${user.email} is yours, enter this code:\n${token}`,
+      "",
+      "It works once, within 24 hours. If you did not sign up, ignore this mail.",
+    ].join("\n"),
+  };
+}
+
+export function passwordResetMail(env: AuthBindings, user: { id: string; email: string; name: string }, token: string): OutgoingMail {
+  const url = link(env, "reset_password", token);
+  return {
+    kind: "reset_password",
+    to: user.email,
+    userId: user.id,
+    token,
+    subject: "Reset your password",
+    text: [
+      `Hello ${user.name},`,
+      "",
+      url ? `To choose a new password, open this link:\n${url}` : `To choose a new password, enter this code:\n${token}`,
+      "",
+      "It works once, within 30 minutes, and signs you out everywhere. If you did not ask for it, ignore this mail: your password stays as it is.",
+    ].join("\n"),
+  };
+}
