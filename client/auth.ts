@@ -6,6 +6,7 @@
  * second use of one revokes the session, so two tabs must never refresh with the same token.
  */
 import type { TokenResponse } from "../workers/shared/auth-api.js";
+import type { PublicUser } from "../workers/shared/rpc.js";
 import { TetherApiError } from "./errors.js";
 import { memoryTokenStore, type StoredSession, type TokenStore } from "./token-store.js";
 
@@ -37,8 +38,33 @@ export interface AuthClient {
   refresh(replacing?: string | null): Promise<StoredSession | null>;
   logout(): Promise<void>;
   session(): Promise<StoredSession | null>;
+  /**
+   * Proves the address with the token of a verification mail (`#verify_email=` of its link).
+   * When signed in, the session is refreshed too, so its token and `user` say `email_verified`.
+   */
+  verifyEmail(token: string): Promise<PublicUser>;
+  /** Sends the signed-in user another verification mail. */
+  requestEmailVerification(): Promise<"sent" | "already_verified">;
+  /** Asks for a reset mail; the answer is the same whether or not an account has the address. */
+  requestPasswordReset(email: string): Promise<void>;
+  /** Sets a new password with the token of a reset mail (`#reset_password=`); every session ends, this one too. */
+  resetPassword(token: string, password: string): Promise<void>;
+  /** The signed-in user's live sessions (devices), the current one marked. */
+  sessions(): Promise<SessionSummary[]>;
+  /** Signs out one of the user's sessions (another device); its sockets close. */
+  revokeSession(id: string): Promise<void>;
   /** Another tab signed in, refreshed or signed out (stores that can tell: IndexedDB). */
   onSessionChange(listener: (session: StoredSession | null) => void): () => void;
+}
+
+/** One of the user's sessions, as GET /auth/sessions lists them. */
+export interface SessionSummary {
+  id: string;
+  created_at: string;
+  last_activity: string;
+  user_agent: string | null;
+  ip_address: string | null;
+  current: boolean;
 }
 
 const REFRESH_LOCK = "tether.refresh";
@@ -59,14 +85,25 @@ export function createAuthClient(options: AuthClientOptions = {}): AuthClient {
   const fetcher = options.fetch ?? ((input: string, init?: RequestInit) => globalThis.fetch(input, init));
   let inFlight: Promise<StoredSession | null> | null = null;
 
-  async function post(path: string, body: unknown, token?: string): Promise<Response> {
-    const headers: Record<string, string> = { "Content-Type": "application/json" };
+  async function send(method: "GET" | "POST" | "DELETE", path: string, body?: unknown, token?: string | null): Promise<Response> {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers["Content-Type"] = "application/json";
     if (token) headers.Authorization = `Bearer ${token}`;
     try {
-      return await fetcher(`${baseUrl}${path}`, { method: "POST", headers, body: JSON.stringify(body) });
+      return await fetcher(`${baseUrl}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
     } catch (error) {
       throw new TetherApiError("network_error", error instanceof Error ? error.message : "The request failed.", 0);
     }
+  }
+  const post = (path: string, body: unknown, token?: string | null) => send("POST", path, body, token);
+
+  /** A call that needs the signed-in user: refused as `invalid_token` when signed out. */
+  async function asUser(method: "GET" | "POST" | "DELETE", path: string, body?: unknown): Promise<Response> {
+    const token = await accessToken();
+    if (!token) throw new TetherApiError("invalid_token", "Sign in first.", 401);
+    const response = await send(method, path, body, token);
+    if (!response.ok) throw await TetherApiError.from(response);
+    return response;
   }
 
   async function signedIn(response: Response): Promise<StoredSession> {
@@ -137,6 +174,31 @@ export function createAuthClient(options: AuthClientOptions = {}): AuthClient {
       if (token) await post("/auth/logout", {}, token).catch(() => undefined);
     },
     session: async () => store.get(),
+    async verifyEmail(token) {
+      const signedInToken = await accessToken().catch(() => null);
+      const response = await post("/auth/email/verify", { token }, signedInToken);
+      if (!response.ok) throw await TetherApiError.from(response);
+      const { user } = (await response.json()) as { user: PublicUser };
+      if (signedInToken) await refresh(signedInToken).catch(() => null);
+      return user;
+    },
+    async requestEmailVerification() {
+      return ((await (await asUser("POST", "/auth/email/verify/request", {})).json()) as { status: "sent" | "already_verified" }).status;
+    },
+    async requestPasswordReset(email) {
+      const response = await post("/auth/password/reset/request", { email });
+      if (!response.ok) throw await TetherApiError.from(response);
+    },
+    async resetPassword(token, password) {
+      const response = await post("/auth/password/reset", { token, password });
+      if (!response.ok) throw await TetherApiError.from(response);
+      // Every session has ended, this one too.
+      await store.set(null);
+    },
+    sessions: async () => ((await (await asUser("GET", "/auth/sessions")).json()) as { sessions: SessionSummary[] }).sessions,
+    async revokeSession(id) {
+      await asUser("DELETE", `/auth/sessions/${encodeURIComponent(id)}`);
+    },
     onSessionChange: (listener) => store.subscribe?.(listener) ?? (() => undefined),
   };
 }

@@ -12,7 +12,7 @@
  *   connection.send("what is 12 * (3 + 4)?");
  */
 
-export { createAuthClient, type AccessTokenOptions, type AuthClient, type AuthClientOptions } from "./auth.js";
+export { createAuthClient, type AccessTokenOptions, type AuthClient, type AuthClientOptions, type SessionSummary } from "./auth.js";
 export { connect, TetherConnection, type ConnectionState, type ConnectOptions, type TokenRequest } from "./connection.js";
 export { TetherApiError } from "./errors.js";
 export { RequestFailed, type RequestFrameType, type RequestPayloads } from "./outbox.js";
@@ -26,3 +26,4 @@ export {
 } from "./token-store.js";
 export type { ServerFrame, ServerFrameType, ServerPayloads, ThreadView, MessageView } from "../workers/shared/protocol.js";
 export type { TokenResponse } from "../workers/shared/auth-api.js";
+export type { PublicUser } from "../workers/shared/rpc.js";

@@ -1,7 +1,7 @@
 // Types for dev-stack.mjs, so the TypeScript end-to-end tests can share it.
 export const WRANGLER: string;
 export function devProviders(providerOrigin: string): string;
-export function devReturnOrigins(appPort: number): string;
+export function devAuthVars(appOrigin: string, providerOrigin?: string): Record<string, string>;
 export function devArgs(
   worker: "backend" | "auth" | "provider",
   options?: { persistTo?: string; vars?: Record<string, string>; extra?: string[] },

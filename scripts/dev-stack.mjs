@@ -26,9 +26,17 @@ export function devProviders(providerOrigin) {
   });
 }
 
-/** Where a provider sign-in may return: the app on both loopback names. */
-export function devReturnOrigins(appPort) {
-  return `http://localhost:${appPort} http://127.0.0.1:${appPort}`;
+/**
+ * The auth Worker's vars that follow where the app and the provider listen: where a provider
+ * sign-in may return (the app on both loopback names), the providers, and where mail links go.
+ */
+export function devAuthVars(appOrigin, providerOrigin) {
+  const port = new URL(appOrigin).port;
+  return {
+    ALLOWED_RETURN_ORIGINS: `http://localhost:${port} http://127.0.0.1:${port}`,
+    MAIL_LINK_ORIGIN: appOrigin,
+    ...(providerOrigin ? { OAUTH_PROVIDERS: devProviders(providerOrigin) } : {}),
+  };
 }
 
 const varArgs = (vars) => Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]);

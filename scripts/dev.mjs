@@ -11,7 +11,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { anyFreePort, devArgs, devProviders, devReturnOrigins, listenArgs, portIsFree, WRANGLER } from "./dev-stack.mjs";
+import { anyFreePort, devArgs, devAuthVars, listenArgs, portIsFree, WRANGLER } from "./dev-stack.mjs";
 import { applyLocalMigrations, registerBackendServiceClient } from "./local-state.mjs";
 
 /** Takes `--name value` or `--name=value` out of `args`; returns the value, or undefined. */
@@ -67,13 +67,10 @@ function wranglerDev(args, listen) {
 
 const children = [
   wranglerDev(devArgs("provider", { vars: { ISSUER: providerOrigin } }), { port: providerPort, inspectorPort: providerInspector }),
-  wranglerDev(
-    devArgs("auth", {
-      persistTo,
-      vars: { OAUTH_PROVIDERS: devProviders(providerOrigin), ALLOWED_RETURN_ORIGINS: devReturnOrigins(appPort) },
-    }),
-    { port: authPort, inspectorPort: authInspector },
-  ),
+  wranglerDev(devArgs("auth", { persistTo, vars: devAuthVars(`http://localhost:${appPort}`, providerOrigin) }), {
+    port: authPort,
+    inspectorPort: authInspector,
+  }),
   // The user's other flags (everything but --port, --ip, --persist-to) go to the backend as they are.
   wranglerDev(devArgs("backend", { persistTo, vars: { AUTH_SERVICE_SECRET: serviceSecret }, extra: passThrough }), { port: appPort, ip }),
 ];

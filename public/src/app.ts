@@ -7,6 +7,7 @@ import {
   type TetherConnection,
   type ThreadView,
 } from "../../client/index.js";
+import { AccountPanel } from "./account.js";
 import { byId, element, show } from "./dom.js";
 import { showConnectionState, trackTokenLifetime, type LifetimeDisplay } from "./status.js";
 import { Transcript } from "./transcript.js";
@@ -26,6 +27,13 @@ function showError(message: string | null): void {
   byId("error").textContent = message ?? "";
   show("error", message !== null);
 }
+
+function showNotice(message: string | null): void {
+  byId("notice").textContent = message ?? "";
+  show("notice", message !== null);
+}
+
+const account = new AccountPanel(auth, { error: showError, notice: showNotice });
 
 function describe(error: unknown): string {
   if (error instanceof TetherApiError) return error.message;
@@ -58,6 +66,7 @@ async function signedIn(): Promise<void> {
   show("sign-out", true);
   show("who", true);
   byId("who").textContent = `${session.user.name} · ${session.user.email}`;
+  await account.show();
   await loadHistory();
   connection?.close();
   connection = connect({
@@ -86,6 +95,7 @@ function signedOut(notice: string | null): void {
   lifetime?.stop();
   lifetime = null;
   transcript.clear();
+  account.hide();
   for (const id of ["chat", "sign-out", "who", "connection"]) show(id, false);
   show("signed-out", true);
   showError(notice);
@@ -125,6 +135,11 @@ onSubmit("composer", async (form) => {
   byId<HTMLFormElement>("composer").reset();
 });
 
+onSubmit("forgot-password", async (form) => {
+  await account.requestReset(field(form, "email"));
+  byId<HTMLFormElement>("forgot-password").reset();
+});
+
 byId("sign-out").addEventListener("click", () => void signOut(null));
 
 // Another tab signed out (or in): this tab follows.
@@ -149,21 +164,37 @@ async function listProviders(): Promise<void> {
   );
 }
 
-async function start(): Promise<void> {
-  // Back from a provider: the fragment holds the handoff code (or the error); never keep it.
-  let failure: string | null = null;
-  if (location.hash.length > 1) {
-    const fragment = location.hash;
-    history.replaceState(null, "", location.pathname + location.search);
-    try {
-      await auth.completeProviderSignIn(fragment);
-    } catch (error) {
-      failure = `Sign-in failed: ${describe(error)}`;
-    }
+/**
+ * A mail's link (verify, reset) or a provider's return (handoff code, error) arrives in the
+ * fragment; it is taken out of the address bar at once and never kept. Returns the failure to show.
+ */
+async function readFragment(): Promise<string | null> {
+  if (location.hash.length <= 1) return null;
+  const fragment = location.hash;
+  history.replaceState(null, "", location.pathname + location.search);
+  if (await account.openMailLink(new URLSearchParams(fragment.slice(1)))) return null;
+  try {
+    await auth.completeProviderSignIn(fragment);
+    return null;
+  } catch (error) {
+    return `Sign-in failed: ${describe(error)}`;
   }
+}
+
+async function start(): Promise<void> {
+  const failure = await readFragment();
   void listProviders();
   await signedIn();
   if (failure) showError(failure);
+  // A mail's link opened in a tab already showing the page changes only the fragment.
+  window.addEventListener("hashchange", () => {
+    void readFragment().then(async (problem) => {
+      // Connected already: only the account's state may have changed (a confirmed address).
+      if (connection) await account.show();
+      else await signedIn();
+      if (problem) showError(problem);
+    });
+  });
 }
 
 void start();

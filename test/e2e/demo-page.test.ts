@@ -35,7 +35,7 @@ describe("the demo page, in Chromium", () => {
 
   async function ask(page: Page, question: string): Promise<void> {
     await page.getByRole("textbox", { name: "Message" }).fill(question);
-    await page.getByRole("button", { name: "Send" }).click();
+    await page.getByRole("button", { name: "Send", exact: true }).click();
   }
 
   it("signs up, shows a run with its tool call and answer, lives through token expiry in two tabs, and signs out everywhere", async () => {
@@ -106,5 +106,91 @@ describe("the demo page, in Chromium", () => {
     await expect.poll(() => page.getByRole("alert").textContent()).toContain("access_denied");
     expect(page.url()).toBe(`${stack.backend.origin}/`);
     await page.close();
+  });
+
+  /** The newest mail of `subject` in the dev mailbox: sent after a response, so awaited by polling. */
+  async function mailTo(email: string, subject: RegExp): Promise<{ text: string }> {
+    const read = async () => {
+      const response = await fetch(`${stack.backend.origin}/auth/dev/mailbox?email=${encodeURIComponent(email)}`);
+      const { messages } = (await response.json()) as { messages: Array<{ subject: string; text: string }> };
+      return messages.find((message) => subject.test(message.subject));
+    };
+    await expect.poll(read).toBeDefined();
+    return (await read()) as { text: string };
+  }
+
+  /** The link a mail carries, on this test's origin. */
+  const linkIn = (mail: { text: string }) => /http:\/\/\S+/.exec(mail.text)?.[0] ?? "";
+
+  async function signUp(page: Page, email: string, password: string): Promise<void> {
+    await page.goto(`${stack.backend.origin}/`);
+    await page.getByRole("textbox", { name: "Name" }).fill("Grace Hopper");
+    await page.getByLabel("Email").nth(1).fill(email);
+    await page.getByLabel("Password").nth(1).fill(password);
+    await page.getByRole("button", { name: "Create account" }).click();
+    await expect.poll(() => connectionLabel(page)).toBe("connected");
+  }
+
+  it("confirms the email from the mailed link, signs out another device from the sessions list, and resets a forgotten password", async () => {
+    const email = `grace-${crypto.randomUUID().slice(0, 8)}@example.com`;
+    const laptopContext = await browser.newContext();
+    const laptop = await laptopContext.newPage();
+    await signUp(laptop, email, "correct horse battery");
+
+    // The banner asks to confirm the address, and in development links to the mailbox.
+    const banner = laptop.getByRole("status").filter({ hasText: "Confirm your email address" });
+    await expect.poll(() => banner.isVisible()).toBe(true);
+    expect(await laptop.getByRole("link", { name: "Open the dev mailbox" }).getAttribute("href")).toBe(
+      `/auth/dev/mailbox?email=${encodeURIComponent(email)}`,
+    );
+    const confirmation = linkIn(await mailTo(email, /confirm/i));
+    expect(confirmation).toMatch(new RegExp(`^${stack.backend.origin}/#verify_email=`));
+    // Opened from the mail: a new tab of the same browser.
+    const fromMail = await laptopContext.newPage();
+    await fromMail.goto(confirmation);
+    await expect.poll(() => fromMail.locator("#notice").textContent()).toBe("Your email address is confirmed.");
+    expect(fromMail.url()).toBe(`${stack.backend.origin}/`);
+    await expect.poll(() => fromMail.getByRole("status").filter({ hasText: "Confirm your email address" }).isVisible()).toBe(false);
+    await fromMail.close();
+    await laptop.reload();
+    await expect.poll(() => connectionLabel(laptop)).toBe("connected");
+    expect(await banner.isVisible()).toBe(false);
+
+    // A second device signs in; the laptop sees it in its sessions and signs it out.
+    const phoneContext = await browser.newContext({ userAgent: "Mozilla/5.0 (Linux; Android 14) Chrome/150.0 Mobile" });
+    const phone = await phoneContext.newPage();
+    await phone.goto(`${stack.backend.origin}/`);
+    await phone.getByLabel("Email").first().fill(email);
+    await phone.getByLabel("Password").first().fill("correct horse battery");
+    await phone.getByRole("button", { name: "Sign in", exact: true }).click();
+    await expect.poll(() => connectionLabel(phone)).toBe("connected");
+    await laptop.reload();
+    const sessions = laptop.getByRole("region", { name: "Sessions" }).getByRole("listitem");
+    await expect.poll(() => sessions.count()).toBe(2);
+    expect(await sessions.filter({ hasText: "this device" }).count()).toBe(1);
+    await laptop.getByRole("button", { name: "Sign out Chrome on Android" }).click();
+    await expect.poll(() => phone.getByRole("heading", { name: "Sign in to talk to the demo agent" }).isVisible()).toBe(true);
+    expect(await phone.getByRole("alert").textContent()).toMatch(/session has ended/);
+    await expect.poll(() => sessions.count()).toBe(1);
+    await laptop.screenshot({ path: artifactPath("demo-page-sessions.png"), fullPage: true });
+
+    // Forgot the password on the phone: a reset link by mail, a new password, every session ended.
+    await phone.getByRole("textbox", { name: "Email" }).last().fill(email);
+    await phone.getByRole("button", { name: "Send me a reset link" }).click();
+    await expect.poll(() => phone.locator("#notice").textContent()).toMatch(/reset link is on its way/);
+    // The mail's link opened where the request was made; the page takes the token out of the address.
+    await phone.goto(linkIn(await mailTo(email, /reset/i)));
+    await expect.poll(() => phone.url()).toBe(`${stack.backend.origin}/`);
+    await phone.getByLabel("New password", { exact: true }).fill("a brand new passphrase");
+    await phone.getByRole("button", { name: "Set the new password" }).click();
+    await expect.poll(() => phone.locator("#notice").textContent()).toMatch(/password is changed/);
+    await expect.poll(() => laptop.getByRole("heading", { name: "Sign in to talk to the demo agent" }).isVisible()).toBe(true);
+    expect(await laptop.getByRole("alert").textContent()).toMatch(/session has ended/);
+    await phone.getByLabel("Email").first().fill(email);
+    await phone.getByLabel("Password").first().fill("a brand new passphrase");
+    await phone.getByRole("button", { name: "Sign in", exact: true }).click();
+    await expect.poll(() => connectionLabel(phone)).toBe("connected");
+    await laptopContext.close();
+    await phoneContext.close();
   });
 });

@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { devArgs, devProviders, devReturnOrigins } from "../../../scripts/dev-stack.mjs";
+import { devArgs, devAuthVars } from "../../../scripts/dev-stack.mjs";
 import { applyLocalMigrations, registerBackendServiceClient } from "../../../scripts/local-state.mjs";
 import { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
 import { freePort, startWranglerDev, type RunningWrangler, temporaryStateDir } from "./wrangler-dev.js";
@@ -53,14 +53,14 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
     const backendPort = await freePort();
 
     let provider: RunningWrangler | null = null;
-    const authVars: Record<string, string> = { ALLOWED_RETURN_ORIGINS: devReturnOrigins(backendPort), ...options.authVars };
+    let issuer: string | undefined;
     if (options.provider) {
       const providerPort = await freePort();
-      const issuer = `http://127.0.0.1:${providerPort}`;
+      issuer = `http://127.0.0.1:${providerPort}`;
       provider = await startWranglerDev(devArgs("provider", { vars: { ISSUER: issuer } }), { port: providerPort });
       started.push(provider);
-      authVars.OAUTH_PROVIDERS = devProviders(issuer);
     }
+    const authVars = { ...devAuthVars(`http://127.0.0.1:${backendPort}`, issuer), ...options.authVars };
     const auth = await startWranglerDev(devArgs("auth", { persistTo: state.path, vars: authVars }), { env });
     started.push(auth);
     const backend = await startWranglerDev(
