@@ -6,7 +6,8 @@ import { FrameCollector } from "../support/node/ws-client.js";
  * docs/architecture.md, Environments: one structured JSON line per request and per socket lifecycle event, and
  * never a token, a password or a secret. A full flow runs against both Workers in `wrangler dev`
  * with canary values — a password, the backend's service secret, every token handed out, tokens
- * made up to be refused — and the processes' whole output is searched for each of them.
+ * made up to be refused, the user's email address and the tokens mailed to it — and the
+ * processes' whole output is searched for each of them.
  */
 describe("the logs of a full flow", () => {
   let stack: LocalStack;
@@ -33,6 +34,7 @@ describe("the logs of a full flow", () => {
     canaries.serviceSecret = stack.serviceSecret;
     canaries.junkToken = `canary.junk.${crypto.randomUUID().replaceAll("-", "")}`;
     const email = `logs-${crypto.randomUUID()}@example.com`;
+    canaries.email = email;
 
     const registered = (await (await post("/auth/register", { email, password: canaries.password, name: "Logs" })).json()) as {
       access_token: string;
@@ -72,6 +74,19 @@ describe("the logs of a full flow", () => {
     expect((await post("/auth/logout", {}, refreshed.access_token)).status).toBe(204);
     await frames.next("session_revoked");
     expect((await post("/auth/logout-all", {}, registered.access_token)).status).toBe(204);
+
+    // The mailed tokens: the address proved, a reset asked for (mailed after the answer) and done.
+    const mailbox = async () => {
+      const response = await fetch(`${stack.origin}/auth/dev/mailbox?email=${encodeURIComponent(email)}`);
+      return ((await response.json()) as { messages: Array<{ subject: string; token: string }> }).messages;
+    };
+    canaries.verificationToken = (await mailbox()).find((mail) => /confirm/i.test(mail.subject))?.token ?? "";
+    expect((await post("/auth/email/verify", { token: canaries.verificationToken })).status).toBe(200);
+    expect((await post("/auth/password/reset/request", { email })).status).toBe(202);
+    await expect.poll(async () => (await mailbox()).some((mail) => /reset/i.test(mail.subject))).toBe(true);
+    canaries.resetToken = (await mailbox()).find((mail) => /reset/i.test(mail.subject))?.token ?? "";
+    canaries.newPassword = `canary-new-password-${crypto.randomUUID()}`;
+    expect((await post("/auth/password/reset", { token: canaries.resetToken, password: canaries.newPassword })).status).toBe(204);
 
     await stack.stop();
     const logs = `${stack.auth.output()}\n${stack.backend.output()}`;
