@@ -57,6 +57,32 @@ describe("npm run dev -- --port N", () => {
     expect(payload).toMatchObject({ email, token_type: "access" });
   });
 
+  it("keeps mail in the dev mailbox, its links leading back to the app on N: the address confirmed, the password reset", async () => {
+    const post = (path: string, body: unknown) =>
+      fetch(`${origin}${path}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    const mailbox = async (email: string) =>
+      (
+        (await (await fetch(`${origin}/auth/dev/mailbox?email=${encodeURIComponent(email)}`)).json()) as {
+          messages: Array<{ subject: string; text: string; token: string }>;
+        }
+      ).messages;
+    const email = `mail-${crypto.randomUUID()}@example.com`;
+    expect((await post("/auth/register", { email, password: "correct horse battery", name: "Mail" })).status).toBe(201);
+    const [confirmation] = await mailbox(email);
+    expect(confirmation?.text).toContain(`${origin}/#verify_email=${confirmation?.token}`);
+    const verified = (await (await post("/auth/email/verify", { token: confirmation?.token })).json()) as {
+      user: { email_verified: boolean };
+    };
+    expect(verified.user.email_verified).toBe(true);
+
+    expect((await post("/auth/password/reset/request", { email })).status).toBe(202);
+    await expect.poll(async () => (await mailbox(email)).length).toBe(2);
+    const [reset] = await mailbox(email);
+    expect(reset?.text).toContain(`${origin}/#reset_password=${reset?.token}`);
+    expect((await post("/auth/password/reset", { token: reset?.token, password: "a brand new passphrase" })).status).toBe(204);
+    expect((await post("/auth/login", { email, password: "a brand new passphrase" })).status).toBe(200);
+  });
+
   it("serves the demo page at /, and unknown API routes in the JSON error shape", async () => {
     const page = await fetch(`${origin}/`);
     expect(page.status).toBe(200);
