@@ -1,154 +1,139 @@
-import type { ClientFrame } from "../workers/shared/client-frames.js";
-import type { ServerFrameType, ServerPayloads } from "../workers/shared/protocol.js";
-import { USER_PERMISSIONS, type UserPermission } from "../workers/shared/tokens.js";
-import type { Agent, Tool } from "./agents/agent.js";
-import { runAgent } from "./agents/run-agent.js";
+/**
+ * @module
+ * What a session does with each valid client frame (all but `auth_refresh`, which the session
+ * object handles itself): checks the token's permissions, answers the thread frames, and turns a
+ * `user_message` into one atomic D1 write, its `ack`, and a run in its thread's turn (run-queue.ts).
+ */
 import type { AppDatabase } from "../workers/app-data/db/client.js";
-import type { FrameRouting } from "./frames.js";
-import { createThread, storeRunOutcome, storeUserMessage, type MessageAuthor } from "../workers/app-data/message-store.js";
-import type { RunLedger } from "./run-ledger.js";
+import { createThread, storeUserMessage, type MessageAuthor } from "../workers/app-data/message-store.js";
 import { findOwnThread, listThreads, messageView, threadMessages, threadView } from "../workers/app-data/threads.js";
+import type { ClientFrame } from "../workers/shared/client-frames.js";
+import { logEvent } from "../workers/shared/request-log.js";
+import { USER_PERMISSIONS, type UserPermission } from "../workers/shared/tokens.js";
+import type { RunQueue } from "./run-queue.js";
+import type { SessionChannel } from "./session-channel.js";
 
-/** How a handler talks back: to the socket that sent the frame, or to the whole session. */
-export interface SessionChannel {
+/** The socket a frame came in on, and what its token says. */
+export interface FrameSource {
+  ws: WebSocket;
   author: MessageAuthor;
   /** The user permissions of the socket's token. */
   permissions: readonly string[];
-  /** To this socket only, without `seq` (replies that concern one socket). */
-  reply<T extends ServerFrameType>(type: T, payload: ServerPayloads[T], routing?: FrameRouting): void;
-  /** Onto the session's shared stream: numbered, logged for resume, sent to every socket. */
-  publish<T extends ServerFrameType>(type: T, payload: ServerPayloads[T], routing?: FrameRouting): void;
-  /** Swaps this socket's token for a fresh one of the same user and session. */
-  refreshToken(token: string, replyTo: string): Promise<void>;
 }
+
+export type HandledFrame = Exclude<ClientFrame, { type: "auth_refresh" }>;
 
 const MAX_THREADS_LISTED = 100;
 
 /**
  * The user permissions each frame needs (docs/protocol.md, Tokens): a token without them gets
- * `error permission_denied` and nothing happens. Ping and in-band refresh need none.
+ * `error permission_denied` and nothing happens. Ping needs none.
  */
-const FRAME_PERMISSIONS: Record<ClientFrame["type"], readonly UserPermission[]> = {
+const FRAME_PERMISSIONS: Record<HandledFrame["type"], readonly UserPermission[]> = {
   user_message: [USER_PERMISSIONS.runAgents, USER_PERMISSIONS.writeThreads],
+  cancel_run: [USER_PERMISSIONS.runAgents],
   create_thread: [USER_PERMISSIONS.writeThreads],
   list_threads: [USER_PERMISSIONS.readThreads],
   get_thread_history: [USER_PERMISSIONS.readThreads],
   ping: [],
-  auth_refresh: [],
 };
 
-/**
- * Handles validated client frames for one session. Runs of a thread are serialized: a second
- * message to a busy thread starts its run when the first run has ended.
- */
-export class FrameHandler {
-  private readonly threadQueues = new Map<string, Promise<void>>();
+const threadNotFound = { code: "thread_not_found", message: "No such thread.", retryable: false };
 
+export class FrameHandler {
+  /**
+   * @param runs the session's runs, or why there can be none (an `AGENT` that names no agent:
+   *   every message is refused with `agent_unavailable` until the configuration is fixed).
+   */
   constructor(
     private readonly db: AppDatabase,
-    private readonly agent: Agent,
-    private readonly tools: readonly Tool[],
-    private readonly ledger: RunLedger,
+    private readonly channel: SessionChannel,
+    private readonly runs: RunQueue | { problem: string },
   ) {}
 
-  async handle(frame: ClientFrame, channel: SessionChannel): Promise<void> {
+  async handle(frame: HandledFrame, source: FrameSource): Promise<void> {
     const routing = { replyTo: frame.id };
-    const missing = FRAME_PERMISSIONS[frame.type].filter((permission) => !channel.permissions.includes(permission));
+    const reply = this.channel.reply.bind(this.channel, source.ws);
+    const missing = FRAME_PERMISSIONS[frame.type].filter((permission) => !source.permissions.includes(permission));
     if (missing.length > 0) {
-      return channel.reply(
-        "error",
-        { code: "permission_denied", message: `This needs the ${missing.join(", ")} permission.`, retryable: false },
-        routing,
-      );
+      const message = `This needs the ${missing.join(", ")} permission.`;
+      return reply("error", { code: "permission_denied", message, retryable: false }, routing);
     }
     switch (frame.type) {
       case "ping":
-        return channel.reply("pong", { server_time: new Date().toISOString() }, routing);
+        return reply("pong", { server_time: new Date().toISOString() }, routing);
       case "user_message":
-        return this.userMessage(frame, channel);
+        return this.userMessage(frame, source);
+      case "cancel_run":
+        if ("problem" in this.runs || !this.runs.cancel(frame.payload.run_id)) {
+          return reply(
+            "error",
+            { code: "run_not_found", message: "No run of this session by that id is running.", retryable: false },
+            routing,
+          );
+        }
+        // The run itself answers: `agent_completed` with `status: "cancelled"`.
+        return;
       case "create_thread": {
-        const thread = await createThread(this.db, channel.author, frame.payload.name);
-        return channel.publish("thread_created", { thread: threadView(thread) }, { ...routing, threadId: thread.id });
+        const thread = await createThread(this.db, source.author, frame.payload.name);
+        return this.channel.publish("thread_created", { thread: threadView(thread) }, { ...routing, threadId: thread.id });
       }
       case "list_threads": {
-        const threads = await listThreads(this.db, channel.author.userId, MAX_THREADS_LISTED);
-        return channel.reply("threads_list", { threads: threads.map(threadView) }, routing);
+        const threads = await listThreads(this.db, source.author.userId, MAX_THREADS_LISTED);
+        return reply("threads_list", { threads: threads.map(threadView) }, routing);
       }
       case "get_thread_history": {
-        const thread = await findOwnThread(this.db, channel.author.userId, frame.payload.thread_id);
-        if (!thread) return channel.reply("error", threadNotFound, routing);
+        const thread = await findOwnThread(this.db, source.author.userId, frame.payload.thread_id);
+        if (!thread) return reply("error", threadNotFound, routing);
         const history = await threadMessages(this.db, thread.id, frame.payload.limit);
-        return channel.reply(
-          "thread_history",
-          { thread_id: thread.id, messages: history.map(messageView) },
-          { ...routing, threadId: thread.id },
-        );
+        return reply("thread_history", { thread_id: thread.id, messages: history.map(messageView) }, { ...routing, threadId: thread.id });
       }
-      case "auth_refresh":
-        return channel.refreshToken(frame.payload.token, frame.id);
     }
   }
 
-  private async userMessage(frame: Extract<ClientFrame, { type: "user_message" }>, channel: SessionChannel): Promise<void> {
+  private async userMessage(frame: Extract<HandledFrame, { type: "user_message" }>, source: FrameSource): Promise<void> {
     const replyTo = frame.id;
-    const requestedThread = frame.payload.thread_id;
-    if (requestedThread !== undefined && !(await findOwnThread(this.db, channel.author.userId, requestedThread))) {
-      return channel.reply("error", threadNotFound, { replyTo });
-    }
-    let stored;
-    try {
-      stored = await storeUserMessage(this.db, channel.author, {
-        clientId: frame.id,
-        content: frame.payload.content,
-        threadId: requestedThread,
-        agentName: this.agent.name,
-      });
-    } catch (error) {
-      console.error("storing a user message failed", error instanceof Error ? error.message : typeof error);
-      return channel.reply(
+    const reply = this.channel.reply.bind(this.channel, source.ws);
+    const runs = this.runs;
+    if ("problem" in runs) {
+      logEvent("error", "agent_unavailable", { problem: runs.problem });
+      return reply(
         "error",
-        { code: "storage_failed", message: "The message was not stored; send it again with the same id.", retryable: true },
+        { code: "agent_unavailable", message: "No agent is configured for this deployment; the message was not stored.", retryable: true },
         { replyTo },
       );
     }
-    const routing = { replyTo, threadId: stored.threadId };
-    channel.publish("ack", { message_id: stored.messageId, thread_id: stored.threadId, duplicate: stored.duplicate }, routing);
-    if (stored.duplicate) return;
-    await this.serialized(stored.threadId, () => this.run(frame.payload.content, stored.runId, channel, routing));
-  }
-
-  private async run(content: string, runId: string, channel: SessionChannel, routing: { replyTo: string; threadId: string }) {
-    const run = { runId, userId: channel.author.userId, threadId: routing.threadId };
-    const startedAt = Date.now();
-    this.ledger.begin({ ...run, replyTo: routing.replyTo, startedAt });
-    try {
-      const outcome = await runAgent(this.agent, { content, threadId: routing.threadId }, this.tools, runId, (type, payload) =>
-        channel.publish(type, payload, routing),
-      );
-      await storeRunOutcome(this.db, { ...run, durationMs: outcome.durationMs }, { ok: true, result: outcome.result });
-      channel.publish(
-        "agent_completed",
-        { run_id: runId, agent_name: this.agent.name, duration_ms: outcome.durationMs, result: outcome.result, metrics: outcome.metrics },
-        routing,
-      );
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : "the run failed";
-      console.error("agent run failed", reason);
-      await storeRunOutcome(this.db, { ...run, durationMs: Date.now() - startedAt }, { ok: false, error: reason }).catch(() => undefined);
-      channel.publish("error", { code: "run_failed", message: "The agent run failed.", retryable: true }, routing);
-    } finally {
-      this.ledger.end(runId);
+    const requestedThread = frame.payload.thread_id;
+    if (requestedThread !== undefined && !(await findOwnThread(this.db, source.author.userId, requestedThread))) {
+      return reply("error", threadNotFound, { replyTo });
     }
-  }
-
-  private serialized(threadId: string, task: () => Promise<void>): Promise<void> {
-    const previous = this.threadQueues.get(threadId) ?? Promise.resolve();
-    const next = previous.then(task, task);
-    this.threadQueues.set(threadId, next);
-    return next.finally(() => {
-      if (this.threadQueues.get(threadId) === next) this.threadQueues.delete(threadId);
+    let stored;
+    try {
+      stored = await storeUserMessage(this.db, source.author, {
+        clientId: frame.id,
+        content: frame.payload.content,
+        threadId: requestedThread,
+        agentName: runs.agentName,
+        status: requestedThread !== undefined && runs.isBusy(requestedThread) ? "queued" : "running",
+      });
+    } catch (error) {
+      logEvent("error", "message_store_failed", { error: error instanceof Error ? error.name : "unknown" });
+      const failure = { code: "storage_failed", message: "The message was not stored; send it again with the same id.", retryable: true };
+      return reply("error", failure, { replyTo });
+    }
+    const routing = { replyTo, threadId: stored.threadId };
+    this.channel.publish("ack", { message_id: stored.messageId, thread_id: stored.threadId, duplicate: stored.duplicate }, routing);
+    // A resend of a message whose run a reset left unfinished and unreported runs it now; any
+    // other resend is only acknowledged again.
+    const orphaned = stored.duplicate && (stored.runStatus === "running" || stored.runStatus === "queued") && !runs.owns(stored.runId);
+    if (stored.duplicate && !orphaned) return;
+    await runs.enqueue({
+      runId: stored.runId,
+      messageId: stored.messageId,
+      replyTo,
+      threadId: stored.threadId,
+      content: frame.payload.content,
+      author: source.author,
     });
   }
 }
-
-const threadNotFound = { code: "thread_not_found", message: "No such thread.", retryable: false };

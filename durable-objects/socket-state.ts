@@ -43,6 +43,11 @@ export function readAttachment(ws: WebSocket): SocketAttachment | null {
   return isAttachment(value) ? value : null;
 }
 
+/** The one way to write it, so every write has the checked shape. */
+export function writeAttachment(ws: WebSocket, attachment: SocketAttachment): void {
+  ws.serializeAttachment(attachment);
+}
+
 /**
  * Per-socket flood control: past `maxFrames` in a window, `error rate_limited`; at twice it,
  * close 4008. `WS_MAX_FRAMES_PER_WINDOW` and `WS_RATE_WINDOW_SECONDS` set them (defaults in

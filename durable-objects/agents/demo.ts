@@ -1,9 +1,10 @@
 /**
  * @module
  * The default agent: deterministic and offline. Arithmetic in the message goes to the calculator,
- * anything else to word_count; the answer streams as partial results and ends with a report.
+ * anything else to word_count; the answer streams as text and ends with a report. Its first
+ * thought says how much of the thread it was given, so history is visible end to end.
  */
-import type { Agent, AgentInput, AgentStep, Toolbox } from "./agent.js";
+import type { Agent, AgentEvent, AgentRun } from "./agent.js";
 
 /** The longest run of arithmetic characters that holds a digit and an operator, e.g. "12 * (3 + 4)". */
 export function findExpression(content: string): string | null {
@@ -23,16 +24,21 @@ function chunks(text: string): string[] {
   return text.match(/\S+\s*/g) ?? [text];
 }
 
+function earlier(history: AgentRun["history"]): string {
+  if (history.length === 0) return "the thread is new";
+  return history.length === 1 ? "1 earlier message in the thread" : `${history.length} earlier messages in the thread`;
+}
+
 export const demoAgent: Agent = {
   name: "demo",
-  async *run(input: AgentInput, tools: Toolbox): AsyncIterable<AgentStep> {
-    yield { kind: "thinking", thought: "Reading the message.", stepNumber: 1, totalSteps: 3 };
-    const expression = findExpression(input.content);
+  async *run({ message, history, tools }: AgentRun): AsyncGenerator<AgentEvent> {
+    yield { type: "thinking", thought: `Reading the message (${earlier(history)}).`, step: 1, totalSteps: 3 };
+    const expression = findExpression(message.content);
     let answer: string;
     let report: Record<string, unknown>;
     if (expression) {
-      yield { kind: "thinking", thought: `The message holds arithmetic: ${expression}.`, stepNumber: 2, totalSteps: 3 };
-      const outcome = await tools.call("calculator", { expression });
+      yield { type: "thinking", thought: `The message holds arithmetic: ${expression}.`, step: 2, totalSteps: 3 };
+      const outcome = yield* tools.call("calculator", { expression });
       if (outcome.ok) {
         const value = (outcome.output as { value: number }).value;
         answer = `${expression} = ${formatNumber(value)}`;
@@ -42,18 +48,14 @@ export const demoAgent: Agent = {
         report = { tool: "calculator", expression, error: outcome.error };
       }
     } else {
-      yield { kind: "thinking", thought: "No arithmetic here; counting the words.", stepNumber: 2, totalSteps: 3 };
-      const outcome = await tools.call("word_count", { text: input.content });
+      yield { type: "thinking", thought: "No arithmetic here; counting the words.", step: 2, totalSteps: 3 };
+      const outcome = yield* tools.call("word_count", { text: message.content });
       const counted = outcome.ok ? (outcome.output as { words: number; characters: number }) : { words: 0, characters: 0 };
       answer = `Your message has ${counted.words} words and ${counted.characters} characters.`;
       report = { tool: "word_count", ...counted };
     }
-    yield { kind: "thinking", thought: "Writing the answer.", stepNumber: 3, totalSteps: 3 };
-    const parts = chunks(answer);
-    for (const [index, part] of parts.entries()) {
-      yield { kind: "partial", content: part, isComplete: index === parts.length - 1 };
-    }
-    yield { kind: "report", report };
-    yield { kind: "result", result: answer };
+    yield { type: "thinking", thought: "Writing the answer.", step: 3, totalSteps: 3 };
+    for (const part of chunks(answer)) yield { type: "text", delta: part };
+    yield { type: "report", report };
   },
 };

@@ -1,19 +1,24 @@
 import type { Agent } from "./agent.js";
 
 /**
- * An agent whose steps come `delayMs` apart: the demo can look like it is thinking
+ * An agent whose events come `delayMs` apart: the demo can look like it is thinking
  * (`DEMO_AGENT_STEP_DELAY_MS`), and fault tests get a run that is still in flight when they
- * reset the session object. A timer in a request is fine in a Durable Object: it does not keep the
- * object from hibernating afterwards, as an interval would.
+ * reset the session object or cancel it. The wait ends early when the run is cancelled. A timer
+ * in a request is fine in a Durable Object: it does not keep the object from hibernating
+ * afterwards, as an interval would.
  */
-export function paced(agent: Agent, delayMs: number): Agent {
+export function paced<Env>(agent: Agent<Env>, delayMs: number): Agent<Env> {
   if (delayMs <= 0) return agent;
   return {
     name: agent.name,
-    async *run(input, tools) {
-      for await (const step of agent.run(input, tools)) {
-        await scheduler.wait(delayMs);
-        yield step;
+    async *run(run) {
+      for await (const event of agent.run(run)) {
+        await Promise.race([
+          scheduler.wait(delayMs),
+          new Promise((resolve) => run.signal.addEventListener("abort", resolve, { once: true })),
+        ]);
+        if (run.signal.aborted) return;
+        yield event;
       }
     },
   };

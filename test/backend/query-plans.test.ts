@@ -1,7 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { appDatabase } from "../../workers/app-data/db/client.js";
-import { createThread, storeRunOutcome, storeUserMessage } from "../../workers/app-data/message-store.js";
+import { createThread, markRunStarted, storeRunOutcome, storeUserMessage } from "../../workers/app-data/message-store.js";
 import { findOwnThread, listThreads, threadMessages } from "../../workers/app-data/threads.js";
 import { backendApp } from "../../workers/backend/app.js";
 import { getWithBearer, type FetchTarget } from "../support/http.js";
@@ -43,13 +43,32 @@ describe("query plans of the app database's hot paths", () => {
     // What the session object writes and reads per frame, through the same functions it calls.
     const db = appDatabase(recorder.db);
     const author = { userId, email: tokens.user.email, name: tokens.user.name, emailVerified: false };
-    const stored = await storeUserMessage(db, author, { clientId: crypto.randomUUID(), content: "hi", threadId, agentName: "demo" });
-    await storeRunOutcome(db, { runId: stored.runId, userId, threadId, durationMs: 1 }, { ok: true, result: "hello" });
-    await storeUserMessage(db, author, { clientId: crypto.randomUUID(), content: "new thread", threadId: undefined, agentName: "demo" });
+    const stored = await storeUserMessage(db, author, {
+      clientId: crypto.randomUUID(),
+      content: "hi",
+      threadId,
+      agentName: "demo",
+      status: "queued",
+    });
+    await markRunStarted(db, stored.runId);
+    await storeRunOutcome(db, { runId: stored.runId, userId, threadId, durationMs: 1 }, { status: "completed", result: "hello" });
+    const next = await storeUserMessage(db, author, {
+      clientId: crypto.randomUUID(),
+      content: "new thread",
+      threadId: undefined,
+      agentName: "demo",
+      status: "running",
+    });
+    await storeRunOutcome(
+      db,
+      { runId: next.runId, userId, threadId: next.threadId, durationMs: 1 },
+      { status: "cancelled", result: "", reason: "cancel_run" },
+    );
     await createThread(db, author, "named");
     await findOwnThread(db, userId, threadId);
     await listThreads(db, userId, 100);
     await threadMessages(db, threadId, 50);
+    await threadMessages(db, threadId, 20, stored.messageId); // a run's history
 
     const { distinct, offenders } = await fullScanOffenders(env.APP_DB, recorder.statements, GROWING_TABLES);
     expect(distinct).toBeGreaterThan(10);

@@ -5,7 +5,7 @@
  */
 import { and, eq, sql } from "drizzle-orm";
 import type { AppDatabase } from "./db/client.js";
-import { agentRuns, messages, threads, users } from "./db/schema.js";
+import { agentRuns, messages, threads, users, type RunStatus } from "./db/schema.js";
 
 export interface MessageAuthor {
   userId: string;
@@ -26,7 +26,9 @@ export function upsertUser(db: AppDatabase, author: MessageAuthor, nowMs: number
 export interface StoredUserMessage {
   messageId: string;
   threadId: string;
+  /** The message's run: the new one, or for a duplicate the run stored with the first copy. */
   runId: string;
+  runStatus: RunStatus;
   duplicate: boolean;
 }
 
@@ -41,7 +43,7 @@ const THREAD_NAME_FROM_CONTENT_CHARS = 60;
 export async function storeUserMessage(
   db: AppDatabase,
   author: MessageAuthor,
-  message: { clientId: string; content: string; threadId: string | undefined; agentName: string },
+  message: { clientId: string; content: string; threadId: string | undefined; agentName: string; status: "running" | "queued" },
 ): Promise<StoredUserMessage> {
   const nowMs = Date.now();
   const messageId = crypto.randomUUID();
@@ -72,32 +74,64 @@ export async function storeUserMessage(
     // Columns in table order: id, user_id, thread_id, message_id, agent_name, status, result,
     // error, started_at, completed_at, duration_ms.
     db.insert(agentRuns).select(
-      sql`SELECT ${runId}, ${author.userId}, ${threadId}, ${messageId}, ${message.agentName}, 'running', NULL, NULL, ${nowMs}, NULL, NULL
+      sql`SELECT ${runId}, ${author.userId}, ${threadId}, ${messageId}, ${message.agentName}, ${message.status}, NULL, NULL, ${nowMs}, NULL, NULL
             WHERE EXISTS (SELECT 1 FROM ${messages} WHERE ${messages.id} = ${messageId})`,
     ),
     db
-      .select({ id: messages.id, threadId: messages.threadId })
+      // Aliased: D1 answers rows as objects, where two columns both called "id" would collide.
+      .select({
+        id: messages.id,
+        threadId: messages.threadId,
+        runId: sql<string>`${agentRuns.id}`.as("run_id"),
+        runStatus: agentRuns.status,
+      })
       .from(messages)
+      .innerJoin(agentRuns, eq(agentRuns.messageId, messages.id))
       .where(and(eq(messages.userId, author.userId), eq(messages.clientId, message.clientId))),
   ]);
   const stored = owner[0];
   if (!stored) throw new Error("the message row is missing after its batch");
-  const duplicate = stored.id !== messageId;
-  return { messageId: stored.id, threadId: stored.threadId, runId, duplicate };
+  return {
+    messageId: stored.id,
+    threadId: stored.threadId,
+    runId: stored.runId,
+    runStatus: stored.runStatus,
+    duplicate: stored.id !== messageId,
+  };
 }
 
-/** The run's outcome, one more batch: the agent's reply as a message and the run row's status. */
+/** A queued run's turn came: its row says so, and when. */
+export async function markRunStarted(db: AppDatabase, runId: string): Promise<void> {
+  await db.update(agentRuns).set({ status: "running", startedAt: Date.now() }).where(eq(agentRuns.id, runId));
+}
+
+export type StoredOutcome =
+  { status: "completed"; result: string } | { status: "cancelled"; result: string; reason: string } | { status: "failed"; error: string };
+
+/**
+ * The run's outcome, one more batch: the agent's reply as a message (for a cancelled run, what it
+ * had written, if anything) and the run row's status.
+ */
 export async function storeRunOutcome(
   db: AppDatabase,
   run: { runId: string; userId: string; threadId: string; durationMs: number },
-  outcome: { ok: true; result: string } | { ok: false; error: string },
+  outcome: StoredOutcome,
 ): Promise<void> {
   const nowMs = Date.now();
-  if (!outcome.ok) {
+  const finished = { completedAt: nowMs, durationMs: run.durationMs };
+  if (outcome.status === "failed") {
     await db
       .update(agentRuns)
-      .set({ status: "failed", error: outcome.error, completedAt: nowMs, durationMs: run.durationMs })
+      .set({ status: "failed", error: outcome.error, ...finished })
       .where(eq(agentRuns.id, run.runId));
+    return;
+  }
+  const runRow = db
+    .update(agentRuns)
+    .set({ status: outcome.status, result: outcome.result, error: outcome.status === "cancelled" ? outcome.reason : null, ...finished })
+    .where(eq(agentRuns.id, run.runId));
+  if (outcome.result.length === 0) {
+    await runRow;
     return;
   }
   await db.batch([
@@ -110,10 +144,7 @@ export async function storeRunOutcome(
       content: outcome.result,
       createdAt: nowMs,
     }),
-    db
-      .update(agentRuns)
-      .set({ status: "completed", result: outcome.result, completedAt: nowMs, durationMs: run.durationMs })
-      .where(eq(agentRuns.id, run.runId)),
+    runRow,
     db.update(threads).set({ updatedAt: nowMs }).where(eq(threads.id, run.threadId)),
   ]);
 }

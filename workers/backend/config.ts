@@ -1,4 +1,4 @@
-import type { UserSession } from "../../durable-objects/user-session.js";
+import { UserSession } from "../../durable-objects/user-session.js";
 import type { AuthServiceApi } from "../shared/rpc.js";
 
 /**
@@ -15,8 +15,10 @@ export type BackendBindings = Omit<BackendEnv, "AUTH" | "USER_SESSION"> & {
 
 /**
  * What a deployment of the backend lacks: reported by `/health` (503 `misconfigured`) and logged
- * once per isolate. The problem names the secret, never a value.
+ * once per isolate — a missing secret (named, never a value), an `AGENT` that names no agent or
+ * lacks its binding.
  */
 export function backendConfigProblems(env: BackendBindings): string[] {
-  return env.AUTH_SERVICE_SECRET ? [] : ["AUTH_SERVICE_SECRET is not set (wrangler secret put AUTH_SERVICE_SECRET)"];
+  const secret = env.AUTH_SERVICE_SECRET ? [] : ["AUTH_SERVICE_SECRET is not set (wrangler secret put AUTH_SERVICE_SECRET)"];
+  return [...secret, ...UserSession.configProblems(env)];
 }

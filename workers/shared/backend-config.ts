@@ -28,6 +28,10 @@ export const BACKEND_SETTINGS = {
   wsRateWindowSeconds: { name: "WS_RATE_WINDOW_SECONDS", default: 10, min: 1, max: 3600 },
   /** Milliseconds between the demo agent's steps (0: as fast as it can). */
   demoAgentStepDelayMs: { name: "DEMO_AGENT_STEP_DELAY_MS", default: 0, min: 0, max: 10_000 },
+  /** A run still going this long after it started is cancelled (reason `deadline`). */
+  agentRunTimeoutSeconds: { name: "AGENT_RUN_TIMEOUT_SECONDS", default: 120, min: 1, max: 900 },
+  /** How many earlier messages of the thread a run gets as history. */
+  agentHistoryMessages: { name: "AGENT_HISTORY_MESSAGES", default: 20, min: 0, max: 100 },
 } as const satisfies Record<string, IntegerSetting>;
 
 /** The vars the backend runtime reads: strings, as wrangler gives them; the service credentials. */
@@ -43,7 +47,8 @@ export interface BackendConfig {
   gateway: AuthGatewayOptions;
   tokenRefreshLeadMs: number;
   wsRateLimits: { maxFrames: number; windowMs: number };
-  demoAgentStepDelayMs: number;
+  agentRunTimeoutMs: number;
+  agentHistoryMessages: number;
 }
 
 const configs = new WeakMap<object, BackendConfig>();
@@ -75,6 +80,7 @@ function readBackendConfig(vars: BackendVars): BackendConfig {
     },
     tokenRefreshLeadMs: read(s.tokenRefreshLeadSeconds) * 1000,
     wsRateLimits: { maxFrames: read(s.wsMaxFramesPerWindow), windowMs: read(s.wsRateWindowSeconds) * 1000 },
-    demoAgentStepDelayMs: read(s.demoAgentStepDelayMs),
+    agentRunTimeoutMs: read(s.agentRunTimeoutSeconds) * 1000,
+    agentHistoryMessages: read(s.agentHistoryMessages),
   };
 }

@@ -45,6 +45,12 @@ export const PingFrame = z.strictObject({
   payload: z.strictObject({}),
 });
 
+export const CancelRunFrame = z.strictObject({
+  type: z.literal("cancel_run"),
+  id: clientFrameId,
+  payload: z.strictObject({ run_id: z.string().min(1).max(64) }),
+});
+
 export const ClientFrame = z.discriminatedUnion("type", [
   UserMessageFrame,
   AuthRefreshFrame,
@@ -52,6 +58,7 @@ export const ClientFrame = z.discriminatedUnion("type", [
   ListThreadsFrame,
   GetThreadHistoryFrame,
   PingFrame,
+  CancelRunFrame,
 ]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
 export type ClientFrameType = ClientFrame["type"];

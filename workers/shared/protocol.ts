@@ -48,7 +48,17 @@ export interface ServerPayloads {
   };
   partial_result: { run_id: string; agent_name: string; content: string; is_complete: boolean };
   final_report: { run_id: string; report: unknown; total_duration_ms: number };
-  agent_completed: { run_id: string; agent_name: string; duration_ms: number; result: string; metrics?: Record<string, number> };
+  agent_completed: {
+    run_id: string;
+    agent_name: string;
+    duration_ms: number;
+    /** The answer; for a cancelled run, what the agent had written by then. */
+    result: string;
+    metrics?: Record<string, number>;
+    status: "completed" | "cancelled";
+    /** Why a cancelled run ended: the user's `cancel_run`, or the run's deadline. */
+    reason?: "cancel_run" | "deadline";
+  };
   thread_created: { thread: ThreadView };
   threads_list: { threads: ThreadView[] };
   thread_history: { thread_id: string; messages: MessageView[] };

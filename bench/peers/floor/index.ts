@@ -30,11 +30,12 @@ export class FloorRoom extends DurableObject<FloorEnv> {
       content: frame.content,
       threadId: undefined,
       agentName: "floor",
+      status: "running",
     });
     await storeRunOutcome(
       db,
       { runId: stored.runId, userId: room, threadId: stored.threadId, durationMs: 0 },
-      { ok: true, result: "done" },
+      { status: "completed", result: "done" },
     );
     ws.send(JSON.stringify({ type: "done", reply_to: frame.id }));
   }

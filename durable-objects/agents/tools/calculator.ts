@@ -1,4 +1,5 @@
-import type { Tool } from "../agent.js";
+import { z } from "zod";
+import { defineTool } from "../agent.js";
 
 /**
  * Evaluates + - * / ^ and parentheses over decimal numbers with a small recursive-descent parser.
@@ -83,12 +84,9 @@ export function evaluateExpression(expression: string): number {
   return value;
 }
 
-export const calculator: Tool = {
+export const calculator = defineTool({
   name: "calculator",
-  description: "Evaluates an arithmetic expression.",
-  run(input) {
-    const expression = (input as { expression?: unknown } | null)?.expression;
-    if (typeof expression !== "string") throw new Error("input.expression must be a string");
-    return { expression, value: evaluateExpression(expression) };
-  },
-};
+  description: "Evaluates an arithmetic expression: numbers, + - * / ^ and parentheses.",
+  inputSchema: z.strictObject({ expression: z.string().min(1).max(MAX_EXPRESSION_CHARS).describe("For example 12 * (3 + 4)") }),
+  run: ({ expression }) => ({ expression, value: evaluateExpression(expression) }),
+});

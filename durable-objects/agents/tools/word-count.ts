@@ -1,4 +1,6 @@
-import type { Tool } from "../agent.js";
+import { z } from "zod";
+import { MAX_MESSAGE_CONTENT_CHARS } from "../../../workers/shared/protocol.js";
+import { defineTool } from "../agent.js";
 
 export function countWords(text: string): { words: number; characters: number } {
   const words = text
@@ -8,12 +10,9 @@ export function countWords(text: string): { words: number; characters: number } 
   return { words, characters: [...text].length };
 }
 
-export const wordCount: Tool = {
+export const wordCount = defineTool({
   name: "word_count",
   description: "Counts the words and characters of a text.",
-  run(input) {
-    const text = (input as { text?: unknown } | null)?.text;
-    if (typeof text !== "string") throw new Error("input.text must be a string");
-    return countWords(text);
-  },
-};
+  inputSchema: z.strictObject({ text: z.string().max(MAX_MESSAGE_CONTENT_CHARS) }),
+  run: ({ text }) => countWords(text),
+});

@@ -56,7 +56,8 @@ export const messages = sqliteTable(
   ],
 );
 
-export type RunStatus = "running" | "completed" | "failed";
+/** A run waits behind another of its thread (queued), runs, and ends completed, cancelled or failed. */
+export type RunStatus = "queued" | "running" | "completed" | "cancelled" | "failed";
 
 export const agentRuns = sqliteTable(
   "agent_runs",

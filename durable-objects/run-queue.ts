@@ -1,0 +1,203 @@
+/**
+ * @module
+ * The session's agent runs: one at a time per thread, each recorded in the object's storage
+ * (run-ledger.ts) from the moment its message is acknowledged until it has ended, each with its
+ * own abort — `cancel_run` and the deadline (`AGENT_RUN_TIMEOUT_SECONDS`). A run's events go out
+ * through the runner (agents/runner.ts); its outcome is stored, then `agent_completed` is sent.
+ */
+import type { AppDatabase } from "../workers/app-data/db/client.js";
+import { markRunStarted, storeRunOutcome } from "../workers/app-data/message-store.js";
+import { threadMessages } from "../workers/app-data/threads.js";
+import { logEvent } from "../workers/shared/request-log.js";
+import type { Agent, HistoryMessage } from "./agents/agent.js";
+import { AGENT_TOOLS, type AgentHostEnv } from "./agents/registry.js";
+import { runAgent, type RunOutcome } from "./agents/runner.js";
+import { toolbox } from "./agents/toolbox.js";
+import type { PendingRun, RunLedger } from "./run-ledger.js";
+import type { SessionChannel } from "./session-channel.js";
+
+export interface RunLimits {
+  runTimeoutMs: number;
+  historyMessages: number;
+}
+
+export type NewRun = Omit<PendingRun, "queuedAt" | "startedAt">;
+
+export class RunQueue {
+  /** The last run of each busy thread: the next one starts when it has ended. */
+  private readonly threadTails = new Map<string, Promise<void>>();
+  private readonly running = new Map<string, AbortController>();
+  private resumed = false;
+
+  constructor(
+    private readonly db: AppDatabase,
+    private readonly ledger: RunLedger,
+    private readonly channel: SessionChannel,
+    private readonly agent: Agent<AgentHostEnv>,
+    private readonly env: AgentHostEnv,
+    private readonly limits: RunLimits,
+  ) {}
+
+  get agentName(): string {
+    return this.agent.name;
+  }
+
+  /** Whether a run of the thread is going or waiting: a new one would be queued. */
+  isBusy(threadId: string): boolean {
+    return this.threadTails.has(threadId);
+  }
+
+  /** Whether this object is running or holding the run (as opposed to a run orphaned by a reset). */
+  owns(runId: string): boolean {
+    return this.running.has(runId) || this.ledger.pending().some((run) => run.runId === runId);
+  }
+
+  /** Records the run, then runs it in its thread's turn; resolves once it has ended. */
+  enqueue(run: NewRun): Promise<void> {
+    const nowMs = Date.now();
+    const startsNow = !this.isBusy(run.threadId);
+    const pending: PendingRun = { ...run, queuedAt: nowMs, startedAt: startsNow ? nowMs : null };
+    this.ledger.add(pending);
+    return this.inTurn(run.threadId, () => this.execute(pending));
+  }
+
+  /** Aborts a running run; false if there is none by that id (finished, unknown, or still waiting). */
+  cancel(runId: string): boolean {
+    const controller = this.running.get(runId);
+    if (!controller || controller.signal.aborted) return false;
+    controller.abort("cancel_run");
+    return true;
+  }
+
+  /** Whether runs are waiting that an earlier instance queued (after `reportInterrupted`). */
+  hasWaiting(): boolean {
+    return !this.resumed && this.ledger.pending().some((run) => run.startedAt === null);
+  }
+
+  /** Runs what an earlier instance had queued, in order, each in its thread's turn. */
+  async runWaiting(): Promise<void> {
+    if (this.resumed) return;
+    this.resumed = true;
+    const waiting = this.ledger.pending().filter((run) => run.startedAt === null);
+    await Promise.all(waiting.map((run) => this.inTurn(run.threadId, () => this.execute(run))));
+  }
+
+  hasPending(): boolean {
+    return this.running.size > 0 || this.ledger.pending().length > 0;
+  }
+
+  private inTurn(threadId: string, task: () => Promise<void>): Promise<void> {
+    const previous = this.threadTails.get(threadId) ?? Promise.resolve();
+    const next = previous.then(task, task);
+    this.threadTails.set(threadId, next);
+    return next.finally(() => {
+      if (this.threadTails.get(threadId) === next) this.threadTails.delete(threadId);
+    });
+  }
+
+  private record(run: PendingRun) {
+    return { runId: run.runId, userId: run.author.userId, threadId: run.threadId };
+  }
+
+  private async execute(run: PendingRun): Promise<void> {
+    const controller = new AbortController();
+    this.running.set(run.runId, controller);
+    // A timer only while the run goes: cleared at its end, so the object can hibernate after.
+    const deadline = setTimeout(() => controller.abort("deadline"), this.limits.runTimeoutMs);
+    const routing = { replyTo: run.replyTo, threadId: run.threadId };
+    const startedAt = Date.now();
+    try {
+      if (run.startedAt === null) {
+        this.ledger.start(run.runId, startedAt);
+        await markRunStarted(this.db, run.runId).catch(() => undefined);
+      }
+      const outcome = await runAgent({
+        agent: this.agent,
+        runId: run.runId,
+        threadId: run.threadId,
+        message: { id: run.messageId, content: run.content },
+        user: { id: run.author.userId, email: run.author.email, name: run.author.name, emailVerified: run.author.emailVerified },
+        tools: toolbox(AGENT_TOOLS, controller.signal),
+        env: this.env,
+        signal: controller.signal,
+        history: () => this.history(run),
+        publish: (type, payload) => this.channel.publish(type, payload, routing),
+      });
+      await storeRunOutcome(this.db, { ...this.record(run), durationMs: outcome.durationMs }, storedOutcome(outcome));
+      this.channel.publish(
+        "agent_completed",
+        {
+          run_id: run.runId,
+          agent_name: this.agent.name,
+          duration_ms: outcome.durationMs,
+          result: outcome.result,
+          metrics: outcome.metrics,
+          status: outcome.status,
+          ...(outcome.status === "cancelled" ? { reason: outcome.reason } : {}),
+        },
+        routing,
+      );
+    } catch (error) {
+      // The error's kind, not its text: a model's error message may quote the conversation.
+      logEvent("error", "agent_run_failed", {
+        run_id: run.runId,
+        agent: this.agent.name,
+        error: error instanceof Error ? error.name : "unknown",
+      });
+      const failed = { status: "failed" as const, error: error instanceof Error ? error.message.slice(0, 500) : "the run failed" };
+      await storeRunOutcome(this.db, { ...this.record(run), durationMs: Date.now() - startedAt }, failed).catch(() => undefined);
+      this.channel.publish("error", { code: "run_failed", message: "The agent run failed.", retryable: true }, routing);
+    } finally {
+      clearTimeout(deadline);
+      this.running.delete(run.runId);
+      this.ledger.end(run.runId);
+    }
+  }
+
+  /** The thread's messages before this one, oldest first. */
+  private async history(run: PendingRun): Promise<HistoryMessage[]> {
+    if (this.limits.historyMessages === 0) return [];
+    const earlier = await threadMessages(this.db, run.threadId, this.limits.historyMessages, run.messageId);
+    return earlier.map((message) => ({
+      role: message.role,
+      content: message.content,
+      createdAt: new Date(message.createdAt).toISOString(),
+    }));
+  }
+}
+
+function storedOutcome(outcome: RunOutcome) {
+  return outcome.status === "completed"
+    ? { status: "completed" as const, result: outcome.result }
+    : { status: "cancelled" as const, result: outcome.result, reason: outcome.reason };
+}
+
+/**
+ * After a reset of the object, each run `which` picks (those that had started; all of them when
+ * no agent can run the rest) is reported: `error run_interrupted`, its row failed. If D1 cannot be
+ * reached it stays recorded, and the next start of the object tries again.
+ */
+export async function reportInterruptedRuns(
+  db: AppDatabase,
+  ledger: RunLedger,
+  channel: SessionChannel,
+  which: (run: PendingRun) => boolean,
+): Promise<void> {
+  for (const run of ledger.pending().filter(which)) {
+    try {
+      const outcome = { status: "failed" as const, error: "interrupted: the session object was reset" };
+      const record = {
+        runId: run.runId,
+        userId: run.author.userId,
+        threadId: run.threadId,
+        durationMs: Date.now() - (run.startedAt ?? run.queuedAt),
+      };
+      await storeRunOutcome(db, record, outcome);
+    } catch {
+      continue;
+    }
+    const interrupted = { code: "run_interrupted", message: "The agent run was interrupted; send your message again.", retryable: true };
+    channel.publish("error", interrupted, { replyTo: run.replyTo, threadId: run.threadId });
+    ledger.end(run.runId);
+  }
+}
