@@ -66,7 +66,7 @@ const providerClients = [
  * The backend as the main Worker and the auth Worker as an auxiliary one, both databases migrated
  * by the setup file: what the backend and security projects run against.
  */
-function backendProject(name: string, include: string[], vars: Record<string, string> = {}) {
+function backendProject(name: string, include: string[], vars: Record<string, string> = {}, setupFiles: string[] = []) {
   return {
     plugins: [
       cloudflareTest(async () => ({
@@ -84,7 +84,7 @@ function backendProject(name: string, include: string[], vars: Record<string, st
         },
       })),
     ],
-    test: { name, include, setupFiles: ["test/backend/setup.ts"] },
+    test: { name, include, setupFiles: ["test/backend/setup.ts", ...setupFiles] },
   };
 }
 
@@ -137,6 +137,9 @@ export default defineConfig({
       // The security and fault suite: the same two Workers, with the demo agent paced (30 ms a
       // step) so a run is still in flight when a test resets its session object.
       backendProject("security", ["test/security/*.test.ts"], { DEMO_AGENT_STEP_DELAY_MS: "30" }),
+      // Agents through real session objects: AGENT names the test agents the setup file registers
+      // (test/agents/test-agents.ts), and a run lives a second at most, so the deadline is seen.
+      backendProject("agents", ["test/agents/**/*.test.ts"], { AGENT: "test", AGENT_RUN_TIMEOUT_SECONDS: "1" }, ["test/agents/setup.ts"]),
       {
         // Node-hosted tests: real `wrangler dev` processes on 127.0.0.1, and the deploy configs.
         test: {

@@ -142,6 +142,30 @@ describe("a session object reset in the middle of a run", () => {
     connection.close();
   });
 
+  it("aborted with a message waiting behind the run: the run is reported, and the waiting message runs after the reset", async () => {
+    const { auth, recorder, connection, session } = await openSdkSession();
+    const first = connection.send("what is 12 * (3 + 4)?");
+    const threadId = (await recorder.frame("ack", first)).thread_id ?? "";
+    const waiting = connection.send("what is 2+2", { threadId });
+    await recorder.frame("ack", waiting);
+    await recorder.frame("agent_started", first);
+    const userId = (await auth.session())?.user.id ?? "";
+    expect(await runStatus(userId)).toEqual(expect.arrayContaining(["running", "queued"]));
+
+    await expect(runInDurableObject(session, (_instance, state) => state.abort("reset in a test"))).rejects.toThrow();
+    await recorder.state("open", 2);
+    const ended = await recorder.until("the first run to end", () =>
+      recorder.frames.find((frame) => frame.reply_to === first && (frame.type === "agent_completed" || frame.type === "error")),
+    );
+    if (ended.type === "error") expect(ended.payload).toMatchObject({ code: "run_interrupted", retryable: true });
+    // The waiting message was recorded when it was queued: it runs now, whole.
+    const answer = await recorder.frame("agent_completed", waiting);
+    expect(answer.payload).toMatchObject({ status: "completed", result: "2+2 = 4" });
+    expect(recorder.runOf(waiting).map((frame) => frame.type)).toContain("agent_started");
+    expect((await runStatus(userId)).sort()).toEqual([ended.type === "error" ? "failed" : "completed", "completed"].sort());
+    connection.close();
+  });
+
   it("evicted (gracefully): the run finishes first, and every event arrives", async () => {
     const { auth, recorder, connection, session } = await openSdkSession();
     const id = connection.send("what is 6 * 7");

@@ -16,7 +16,8 @@ export function framesOfType<T extends ServerFrameType>(frames: readonly ServerF
 /**
  * the protocol's completeness rule for one run's sequenced frames, in arrival order: ack, then
  * agent_started, agent_thinking, tool_executing/tool_completed pairs with matching call ids,
- * partial_results ending with one complete, final_report, and exactly one agent_completed, last;
+ * partial_results ending with one complete, an optional final_report, and exactly one
+ * agent_completed with `status: "completed"`, last;
  * every event after the ack of the same run and thread. (Whether `seq` is contiguous is a property
  * of the session's stream, not of one run: runs of a session may interleave.)
  */
@@ -29,7 +30,10 @@ export function expectCompleteRun(run: readonly ServerFrame[]): void {
   if (types.filter((type) => type === "agent_completed").length !== 1 || types.at(-1) !== "agent_completed") {
     problems.push("agent_completed is not once and last");
   }
-  if (types.at(-2) !== "final_report") problems.push("final_report is not just before agent_completed");
+  // The report is optional (DESIGN §4); when there is one it comes just before the end.
+  if (types.includes("final_report") && types.at(-2) !== "final_report") problems.push("final_report is not just before agent_completed");
+  const completed = run.at(-1);
+  if (isFrame(completed, "agent_completed") && completed.payload.status !== "completed") problems.push("agent_completed is not completed");
   const callIds = (type: "tool_executing" | "tool_completed") => framesOfType(run, type).map((frame) => frame.payload.call_id);
   if (JSON.stringify(callIds("tool_executing")) !== JSON.stringify(callIds("tool_completed"))) problems.push("tool calls unpaired");
   const partials = framesOfType(run, "partial_result").map((frame) => frame.payload.is_complete);

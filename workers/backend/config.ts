@@ -19,6 +19,14 @@ export type BackendBindings = Omit<BackendEnv, "AUTH" | "USER_SESSION"> & {
  * lacks its binding.
  */
 export function backendConfigProblems(env: BackendBindings): string[] {
-  const secret = env.AUTH_SERVICE_SECRET ? [] : ["AUTH_SERVICE_SECRET is not set (wrangler secret put AUTH_SERVICE_SECRET)"];
-  return [...secret, ...UserSession.configProblems(env)];
+  let problems = checked.get(env);
+  if (!problems) {
+    const secret = env.AUTH_SERVICE_SECRET ? [] : ["AUTH_SERVICE_SECRET is not set (wrangler secret put AUTH_SERVICE_SECRET)"];
+    problems = [...secret, ...UserSession.configProblems(env)];
+    checked.set(env, problems);
+  }
+  return problems;
 }
+
+/** Checked once per env object: workerd hands an isolate's requests the same one. */
+const checked = new WeakMap<object, string[]>();
