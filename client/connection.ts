@@ -127,6 +127,18 @@ export class TetherConnection {
     return reply;
   }
 
+  /**
+   * Asks the server to stop a run (its id is in `agent_started`). The run then ends with
+   * `agent_completed` whose `status` is "cancelled"; a run that has ended already is answered
+   * with `error run_not_found`. Returns false while not connected: a cancel is not queued, since
+   * by the time it could be sent the run may be long over.
+   */
+  cancel(runId: string): boolean {
+    if (!this.canSend()) return false;
+    this.socket?.send(JSON.stringify({ type: "cancel_run", id: crypto.randomUUID(), payload: { run_id: runId } }));
+    return true;
+  }
+
   /** Closes for good (the app is done); reconnection stops. */
   close(): void {
     this.finish("closed", {});

@@ -18,7 +18,7 @@ import { Transcript } from "./transcript.js";
  * share it — and signing out in one signs out all.
  */
 const auth = createAuthClient({ store: indexedDbTokenStore() });
-const transcript = new Transcript(byId<HTMLOListElement>("transcript"));
+const transcript = new Transcript(byId<HTMLOListElement>("transcript"), (runId) => connection?.cancel(runId));
 let connection: TetherConnection | null = null;
 let lifetime: LifetimeDisplay | null = null;
 let threadId: string | undefined;

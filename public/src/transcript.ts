@@ -8,6 +8,8 @@ import { element } from "./dom.js";
  */
 interface RunView {
   item: HTMLLIElement;
+  /** Shown while the run goes: stops it. */
+  stop: HTMLButtonElement;
   steps: HTMLElement;
   answer: HTMLParagraphElement;
   meta: HTMLParagraphElement;
@@ -20,7 +22,11 @@ export class Transcript {
   private readonly runs = new Map<string, RunView>();
   private readonly sent = new Map<string, HTMLElement>();
 
-  constructor(private readonly list: HTMLOListElement) {}
+  /** @param onStop asks for a run to be stopped (the connection's `cancel`). */
+  constructor(
+    private readonly list: HTMLOListElement,
+    private readonly onStop: (runId: string) => void,
+  ) {}
 
   clear(): void {
     this.list.replaceChildren();
@@ -47,14 +53,18 @@ export class Transcript {
     if (existing) return existing;
     const item = element("li", "message run");
     item.setAttribute("aria-label", "Agent run");
+    const stop = element("button", "stop", "Stop");
+    stop.type = "button";
+    stop.hidden = true;
     const view: RunView = {
       item,
+      stop,
       steps: element("div", "steps"),
       answer: element("p", "answer"),
       meta: element("p", "meta"),
       tools: new Map(),
     };
-    item.append(view.steps, view.answer, view.meta);
+    item.append(view.steps, view.answer, view.meta, stop);
     this.runs.set(replyTo, view);
     this.list.append(item);
     return view;
@@ -70,9 +80,17 @@ export class Transcript {
         if (delivery) delivery.textContent = "✓ delivered";
         return;
       }
-      case "agent_started":
-        this.run(replyTo).meta.textContent = `${(payload as ServerPayloads["agent_started"]).agent_name} is working…`;
+      case "agent_started": {
+        const started = payload as ServerPayloads["agent_started"];
+        const view = this.run(replyTo);
+        view.meta.textContent = `${started.agent_name} is working…`;
+        view.stop.hidden = false;
+        view.stop.onclick = () => {
+          view.stop.disabled = true;
+          this.onStop(started.run_id);
+        };
         return;
+      }
       case "agent_thinking":
         this.run(replyTo).steps.append(element("p", "step", `Thinking: ${(payload as ServerPayloads["agent_thinking"]).thought}`));
         return;
@@ -100,14 +118,21 @@ export class Transcript {
       case "agent_completed": {
         const completed = payload as ServerPayloads["agent_completed"];
         const view = this.run(replyTo);
+        view.stop.hidden = true;
         view.answer.textContent = completed.result;
-        view.meta.textContent = `${completed.agent_name} answered in ${completed.duration_ms} ms`;
+        view.meta.textContent =
+          completed.status === "cancelled"
+            ? completed.reason === "deadline"
+              ? `${completed.agent_name} ran out of time after ${completed.duration_ms} ms`
+              : `Stopped after ${completed.duration_ms} ms`
+            : `${completed.agent_name} answered in ${completed.duration_ms} ms`;
         view.item.scrollIntoView({ block: "end" });
         return;
       }
       case "error": {
         const failure = payload as ServerPayloads["error"];
         const view = this.run(replyTo);
+        view.stop.hidden = true;
         view.meta.replaceChildren(
           element("span", "failed", `Failed: ${failure.message}${failure.retryable ? " (you can send it again)" : ""}`),
         );

@@ -6,9 +6,11 @@ import { startLocalStack, type LocalStack } from "../support/node/local-stack.js
 /**
  * The demo page in Chromium against real processes: the local OIDC provider, the auth Worker with
  * 10 s access tokens, and the backend warning 5 s before expiry — so a short visit lives through
- * several token refreshes, in two tabs at once.
+ * several token refreshes, in two tabs at once — and the demo agent paced so a run can be stopped.
  */
 const ACCESS_TOKEN_TTL_SECONDS = 10;
+/** How long a run may take to be answered on the page (a paced run takes about a second). */
+const RUN = { timeout: 10_000 };
 
 describe("the demo page, in Chromium", () => {
   let stack: LocalStack;
@@ -19,7 +21,8 @@ describe("the demo page, in Chromium", () => {
       startLocalStack({
         provider: true,
         authVars: { ACCESS_TOKEN_TTL_SECONDS: String(ACCESS_TOKEN_TTL_SECONDS) },
-        backendVars: { TOKEN_REFRESH_LEAD_SECONDS: "5" },
+        // Runs take about a second (80 ms a step): long enough to press Stop.
+        backendVars: { TOKEN_REFRESH_LEAD_SECONDS: "5", DEMO_AGENT_STEP_DELAY_MS: "80" },
       }),
       launchChromium(),
     ]);
@@ -55,7 +58,7 @@ describe("the demo page, in Chromium", () => {
 
     await ask(first, "what is 12 * (3 + 4)?");
     const run = first.getByRole("listitem", { name: "Agent run" }).last();
-    await expect.poll(() => run.locator(".answer").textContent()).toBe("12 * (3 + 4) = 84");
+    await expect.poll(() => run.locator(".answer").textContent(), RUN).toBe("12 * (3 + 4) = 84");
     expect(await run.locator(".tool strong").textContent()).toBe("Tool: calculator");
     expect(await run.locator(".tool .input").textContent()).toContain("12 * (3 + 4)");
     expect(await run.locator(".tool .output").textContent()).toContain("84");
@@ -70,8 +73,12 @@ describe("the demo page, in Chromium", () => {
     // Past the first token's expiry, with both tabs refreshing on every warning: still connected.
     await expect.poll(() => Date.now() > firstExpiry + 1000, { timeout: 2 * ACCESS_TOKEN_TTL_SECONDS * 1000, interval: 500 }).toBe(true);
     await ask(first, "what is 2+2");
-    await expect.poll(() => first.getByRole("listitem", { name: "Agent run" }).last().locator(".answer").textContent()).toBe("2+2 = 4");
-    await expect.poll(() => second.getByRole("listitem", { name: "Agent run" }).last().locator(".answer").textContent()).toBe("2+2 = 4");
+    await expect
+      .poll(() => first.getByRole("listitem", { name: "Agent run" }).last().locator(".answer").textContent(), RUN)
+      .toBe("2+2 = 4");
+    await expect
+      .poll(() => second.getByRole("listitem", { name: "Agent run" }).last().locator(".answer").textContent(), RUN)
+      .toBe("2+2 = 4");
     for (const page of [first, second]) {
       expect(await connectionLabel(page)).toMatch(/connected|refreshing token…/);
       expect(await visibleErrors(page)).toBe(0);
@@ -82,6 +89,26 @@ describe("the demo page, in Chromium", () => {
     await expect.poll(() => first.getByRole("heading", { name: "Sign in to talk to the demo agent" }).isVisible()).toBe(true);
     expect(await first.getByRole("alert").textContent()).toMatch(/signed out|session has ended/);
     await context.close();
+  });
+
+  it("stops a run with its Stop button, marks it stopped, and the next question still runs", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${stack.backend.origin}/`);
+    await page.getByRole("link", { name: "Sign in with dev provider" }).click();
+    await page.getByRole("textbox", { name: "Email" }).fill(`stopper-${crypto.randomUUID().slice(0, 8)}@example.com`);
+    await page.getByRole("textbox", { name: "Name" }).fill("Stopper");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect.poll(() => connectionLabel(page)).toBe("connected");
+    await ask(page, "count the words of this rather long message please");
+    const run = page.getByRole("listitem", { name: "Agent run" }).last();
+    await run.getByRole("button", { name: "Stop" }).click();
+    await expect.poll(() => run.locator(".meta").textContent()).toMatch(/^Stopped after \d+ ms$/);
+    expect(await run.getByRole("button", { name: "Stop" }).isVisible()).toBe(false);
+    expect(await visibleErrors(page)).toBe(0);
+    // The next question runs to its answer.
+    await ask(page, "what is 2+2");
+    await expect.poll(() => page.getByRole("listitem", { name: "Agent run" }).last().locator(".answer").textContent(), RUN).toBe("2+2 = 4");
+    await page.close();
   });
 
   it("signs in with the dev provider and comes back signed in, with nothing in the address bar", async () => {
