@@ -2,14 +2,13 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { chooseAgent } from "../../durable-objects/agents/registry.js";
-import { runAgent } from "../../durable-objects/agents/runner.js";
-import { toolbox } from "../../durable-objects/agents/toolbox.js";
 import { DEFAULT_WORKERS_AI_MODEL } from "../../durable-objects/agents/workers-ai.js";
 import { FrameHandler } from "../../durable-objects/message-handler.js";
 import { SessionChannel } from "../../durable-objects/session-channel.js";
 import { appDatabase } from "../../workers/app-data/db/client.js";
 import { backendApp } from "../../workers/backend/app.js";
-import type { ServerFrame, ServerFrameType, ServerPayloads } from "../../workers/shared/protocol.js";
+import type { ServerFrame } from "../../workers/shared/protocol.js";
+import { runDirectly } from "../support/backend/agent-run.js";
 import { ORIGIN } from "../support/http.js";
 
 /** `AGENT` names the agent; a name that names none, or an agent without its binding, is a clear error. */
@@ -98,19 +97,9 @@ describe("the workers-ai agent", () => {
     const calls: Array<{ model: string; inputs: { messages?: Array<{ role: string; content: string }> } }> = [];
     const choice = chooseAgent({ AGENT: "workers-ai", AI: standInAi(calls), WORKERS_AI_MODEL: "@cf/test/model" });
     if (!choice.ok) throw new Error(choice.problem);
-    const published: Array<{ type: ServerFrameType; payload: ServerPayloads[ServerFrameType] }> = [];
-    const signal = new AbortController().signal;
-    const outcome = await runAgent({
-      agent: choice.agent,
-      runId: "run-1",
-      threadId: "thread-1",
-      message: { id: "m2", content: "and you?" },
-      user: { id: "u1", email: "u@example.com", name: "U", emailVerified: true },
-      tools: toolbox([], signal),
-      env: {},
-      signal,
+    const { outcome, published } = await runDirectly(choice.agent, {
+      content: "and you?",
       history: async () => [{ role: "user", content: "hi", createdAt: new Date().toISOString() }],
-      publish: (type, payload) => published.push({ type, payload }),
     });
     expect(outcome).toMatchObject({ status: "completed", result: "Hello there" });
     expect(published.map((event) => event.type)).toEqual([
@@ -133,19 +122,7 @@ describe("the workers-ai agent", () => {
     const choice = chooseAgent({ AGENT: "workers-ai", AI: standInAi(calls) });
     if (!choice.ok) throw new Error(choice.problem);
     expect(choice.agent.name).toBe("workers-ai");
-    const signal = new AbortController().signal;
-    await runAgent({
-      agent: choice.agent,
-      runId: "r",
-      threadId: "t",
-      message: { id: "m", content: "hi" },
-      user: { id: "u", email: "u@example.com", name: "U", emailVerified: true },
-      tools: toolbox([], signal),
-      env: {},
-      signal,
-      history: async () => [],
-      publish: () => undefined,
-    });
+    await runDirectly(choice.agent);
     expect(calls[0]?.model).toBe(DEFAULT_WORKERS_AI_MODEL);
   });
 });

@@ -1,19 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { Agent, AgentEvent } from "../../durable-objects/agents/agent.js";
-import { AgentContractError, runAgent, type RunOutcome } from "../../durable-objects/agents/runner.js";
-import { toolbox } from "../../durable-objects/agents/toolbox.js";
-import { calculator } from "../../durable-objects/agents/tools/calculator.js";
-import type { ServerFrameType, ServerPayloads } from "../../workers/shared/protocol.js";
+import { AgentContractError } from "../../durable-objects/agents/runner.js";
+import { runDirectly } from "../support/backend/agent-run.js";
 
 /**
  * The runner holds any agent to the run contract (docs/protocol.md, WebSocket); through real
  * session objects the same is shown in test/agents/.
  */
-interface Published {
-  type: ServerFrameType;
-  payload: ServerPayloads[ServerFrameType];
-}
-
 const scripted = (events: AgentEvent[]): Agent => ({
   name: "scripted",
   async *run() {
@@ -21,23 +14,7 @@ const scripted = (events: AgentEvent[]): Agent => ({
   },
 });
 
-async function run(agent: Agent, options: { signal?: AbortSignal; history?: () => Promise<[]> } = {}) {
-  const published: Published[] = [];
-  const signal = options.signal ?? new AbortController().signal;
-  const outcome: RunOutcome = await runAgent({
-    agent,
-    runId: "run-1",
-    threadId: "thread-1",
-    message: { id: "m1", content: "hello" },
-    user: { id: "u1", email: "u@example.com", name: "U", emailVerified: false },
-    tools: toolbox([calculator], signal),
-    env: {},
-    signal,
-    history: options.history ?? (async () => []),
-    publish: (type, payload) => published.push({ type, payload }),
-  });
-  return { outcome, published, types: published.map((event) => event.type) };
-}
+const run = runDirectly;
 
 describe("the runner", () => {
   it("supplies a thought to an agent that starts writing, holds text back one delta, and ends the partials complete", async () => {
@@ -108,25 +85,14 @@ describe("the runner", () => {
   });
 
   it("reads the history only after agent_started is out", async () => {
-    const published: ServerFrameType[] = [];
-    let seenAtRead: ServerFrameType[] = [];
-    const signal = new AbortController().signal;
-    await runAgent({
-      agent: scripted([{ type: "text", delta: "x" }]),
-      runId: "r",
-      threadId: "t",
-      message: { id: "m", content: "c" },
-      user: { id: "u", email: "u@example.com", name: "U", emailVerified: false },
-      tools: toolbox([], signal),
-      env: {},
-      signal,
-      history: async () => {
-        seenAtRead = [...published];
+    let publishedAtRead: string[] = [];
+    await run(scripted([{ type: "text", delta: "x" }]), {
+      history: async (publishedSoFar) => {
+        publishedAtRead = publishedSoFar.map((event) => event.type);
         return [];
       },
-      publish: (type) => published.push(type),
     });
-    expect(seenAtRead).toEqual(["agent_started"]);
+    expect(publishedAtRead).toEqual(["agent_started"]);
   });
 
   it("a run cancelled while its history is read ends cancelled without calling the agent", async () => {
