@@ -13,13 +13,22 @@ export function paced<Env>(agent: Agent<Env>, delayMs: number): Agent<Env> {
     name: agent.name,
     async *run(run) {
       for await (const event of agent.run(run)) {
-        await Promise.race([
-          scheduler.wait(delayMs),
-          new Promise((resolve) => run.signal.addEventListener("abort", resolve, { once: true })),
-        ]);
+        await pause(delayMs, run.signal);
         if (run.signal.aborted) return;
         yield event;
       }
     },
   };
+}
+
+/** Waits `ms`, or less if the signal fires first. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => resolve();
+    signal.addEventListener("abort", done, { once: true });
+    void scheduler.wait(ms).then(() => {
+      signal.removeEventListener("abort", done);
+      resolve();
+    });
+  });
 }
