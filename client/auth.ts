@@ -5,8 +5,7 @@
  * (every current browser) also across the tabs that share a store: refresh tokens rotate and a
  * second use of one revokes the session, so two tabs must never refresh with the same token.
  */
-import type { TokenResponse } from "../workers/shared/auth-api.js";
-import type { PublicUser } from "../workers/shared/rpc.js";
+import type { PublicUser, SessionSummary, TokenResponse } from "@tether/protocol";
 import { TetherApiError } from "./errors.js";
 import { memoryTokenStore, type StoredSession, type TokenStore } from "./token-store.js";
 
@@ -55,16 +54,6 @@ export interface AuthClient {
   revokeSession(id: string): Promise<void>;
   /** Another tab signed in, refreshed or signed out (stores that can tell: IndexedDB). */
   onSessionChange(listener: (session: StoredSession | null) => void): () => void;
-}
-
-/** One of the user's sessions, as GET /auth/sessions lists them. */
-export interface SessionSummary {
-  id: string;
-  created_at: string;
-  last_activity: string;
-  user_agent: string | null;
-  ip_address: string | null;
-  current: boolean;
 }
 
 const REFRESH_LOCK = "tether.refresh";

@@ -9,81 +9,57 @@ import { backOff } from "exponential-backoff";
 import {
   BEARER_PROTOCOL_PREFIX,
   CLOSE_CODES,
+  isFrameOf,
   MAX_MESSAGE_CONTENT_CHARS,
   PROTOCOL,
+  type ClientFrame,
   type ServerFrame,
   type ServerFrameType,
-} from "../workers/shared/protocol.js";
-import { Outbox, type RequestFrameType, type RequestPayloads } from "./outbox.js";
-
-export type ConnectionState = "connecting" | "open" | "refreshing" | "reconnecting" | "closed" | "signed_out";
-
-export interface TokenRequest {
-  /** `connect`: any valid token; `expiring`/`expired`: a newer one than `current`. */
-  reason: "connect" | "expiring" | "expired";
-  current: string | null;
-}
-
-export interface ConnectOptions {
-  /** The `/ws` URL, `ws(s)://host/ws`. */
-  url: string;
-  /** The app's token source, e.g. `(request) => auth.accessToken({ replacing: request.current })`. null = signed out. */
-  getAccessToken(request: TokenRequest): Promise<string | null>;
-  /** Every server frame, once, in order (sequenced events are deduplicated by `seq`). */
-  onEvent?(frame: ServerFrame): void;
-  onStateChange?(state: ConnectionState, detail: { code?: number; reason?: string }): void;
-  /** After a gap the resume log could not fill: refetch history over HTTP (`/api/threads`). */
-  onResyncNeeded?(detail: { lastSeq: number; serverLastSeq: number }): void;
-  /** Reconnect delays: full jitter over min(maxDelayMs, initialDelayMs · 2^attempt). */
-  backoff?: { initialDelayMs?: number; maxDelayMs?: number };
-  /** Resume a stream already seen up to this `seq` (for example one restored from storage). */
-  resumeAfter?: number | null;
-  /** For runtimes without a global WebSocket, or tests. */
-  WebSocket?: new (url: string, protocols: string[]) => WebSocket;
-}
-
-/** Why a connection attempt failed; only `retry` is worth another attempt. */
-class AttemptFailed extends Error {
-  constructor(
-    readonly outcome: "retry" | "signed_out" | "closed",
-    readonly code?: number,
-    readonly reason?: string,
-  ) {
-    super(outcome);
-  }
-}
-
-const SIGNED_OUT_CODES = new Set<number>([CLOSE_CODES.session_revoked, CLOSE_CODES.unauthorized]);
-
-function readReason(reason: string): string | undefined {
-  try {
-    const parsed = JSON.parse(reason) as { code?: unknown };
-    return typeof parsed.code === "string" ? parsed.code : reason || undefined;
-  } catch {
-    return reason || undefined;
-  }
-}
+} from "@tether/protocol";
+import { AttemptFailed, closeOutcome } from "./close-policy.js";
+import { Heartbeat, LIVENESS_DEFAULTS, watchPlatform } from "./liveness.js";
+import type { ConnectionState, ConnectOptions, TokenRequest } from "./options.js";
+import { Outbox, type OutgoingFrame, type ReplyFrame, type RequestFrameType, type RequestPayloads } from "./outbox.js";
+import { StreamCursor } from "./stream-cursor.js";
 
 export class TetherConnection {
   private currentState: ConnectionState = "connecting";
   private socket: WebSocket | null = null;
   private token: string | null = null;
-  private seq: number | null;
+  private readonly cursor: StreamCursor;
   private expiresAt: Date | null = null;
-  /** While a resume replays, new frames wait until the stream reaches this `seq`. */
-  private replayUntil: number | null = null;
   private stopped = false;
   private refreshId: string | null = null;
   private nextTokenReason: TokenRequest["reason"] = "connect";
   private readonly outbox = new Outbox();
   private readonly WebSocketClass: new (url: string, protocols: string[]) => WebSocket;
+  private readonly listeners = new Set<(frame: ServerFrame) => void>();
+  private readonly heartbeat: Heartbeat;
+  private readonly connectTimeoutMs: number;
+  private readonly unwatchPlatform: () => void;
+  /** Sockets given up on (dead, timed out): whatever they still deliver is ignored. */
+  private readonly abandoned = new WeakSet<WebSocket>();
+  /** Which reconnect loop is current: a newer one (the network came back) retires the older. */
+  private generation = 0;
 
   constructor(private readonly options: ConnectOptions) {
-    this.seq = options.resumeAfter ?? null;
+    this.cursor = new StreamCursor(options.resumeAfter ?? null);
     const platform = (globalThis as { WebSocket?: new (url: string, protocols: string[]) => WebSocket }).WebSocket;
     const WebSocketClass = options.WebSocket ?? platform;
     if (!WebSocketClass) throw new Error("No WebSocket in this runtime: pass one as options.WebSocket.");
     this.WebSocketClass = WebSocketClass;
+    this.connectTimeoutMs = options.connectTimeoutMs ?? LIVENESS_DEFAULTS.connectTimeoutMs;
+    this.heartbeat = new Heartbeat(
+      options.heartbeatIntervalMs ?? LIVENESS_DEFAULTS.heartbeatIntervalMs,
+      options.heartbeatTimeoutMs ?? LIVENESS_DEFAULTS.heartbeatTimeoutMs,
+      () => this.sendFrame({ type: "ping", id: crypto.randomUUID(), payload: {} }),
+      () => this.dropped("heartbeat_timeout"),
+    );
+    this.unwatchPlatform = watchPlatform({
+      online: () => (this.state === "reconnecting" ? this.retryNow() : this.heartbeat.check()),
+      offline: () => this.heartbeat.check(),
+      visible: () => (this.state === "reconnecting" ? this.retryNow() : this.heartbeat.check()),
+    });
     void this.reconnect("connecting", false);
   }
 
@@ -92,7 +68,7 @@ export class TetherConnection {
   }
   /** The last sequenced event delivered; what a reconnect resumes after. */
   get lastSeq(): number | null {
-    return this.seq;
+    return this.cursor.lastSeq;
   }
   get tokenExpiresAt(): Date | null {
     return this.expiresAt;
@@ -111,17 +87,22 @@ export class TetherConnection {
     const payload = options.threadId === undefined ? { content } : { content, thread_id: options.threadId };
     const message = this.outbox.addMessage({ type: "user_message", id, payload });
     if (this.canSend()) {
-      this.socket?.send(JSON.stringify(message));
+      this.sendFrame(message);
       this.outbox.sent(id);
     }
     return id;
   }
 
-  /** A request answered by one reply frame (thread_created, threads_list, thread_history, pong). */
-  request<T extends RequestFrameType>(type: T, payload: RequestPayloads[T]): Promise<ServerFrame> {
-    const { frame, reply } = this.outbox.addRequest(type, payload);
+  /**
+   * A request answered by one reply frame: `create_thread` → `thread_created`, `list_threads` →
+   * `threads_list`, `get_thread_history` → `thread_history`, `ping` → `pong`. The promise resolves
+   * with that frame, typed; an `error` answer rejects with `RequestFailed`.
+   */
+  request<T extends RequestFrameType>(type: T, payload: RequestPayloads[T]): Promise<ReplyFrame<T>> {
+    const frame = { type, id: crypto.randomUUID(), payload };
+    const reply = this.outbox.addRequest(frame);
     if (this.canSend()) {
-      this.socket?.send(JSON.stringify(frame));
+      this.sendFrame(frame);
       this.outbox.sent(frame.id);
     }
     return reply;
@@ -135,13 +116,26 @@ export class TetherConnection {
    */
   cancel(runId: string): boolean {
     if (!this.canSend()) return false;
-    this.socket?.send(JSON.stringify({ type: "cancel_run", id: crypto.randomUUID(), payload: { run_id: runId } }));
+    this.sendFrame({ type: "cancel_run", id: crypto.randomUUID(), payload: { run_id: runId } });
     return true;
+  }
+
+  /** Calls `listener` with every frame of `type`, typed; returns the function that stops it. */
+  on<T extends ServerFrameType>(type: T, listener: (frame: Extract<ServerFrame, { type: T }>) => void): () => void {
+    const filtered = (frame: ServerFrame) => {
+      if (isFrameOf(frame, type)) listener(frame);
+    };
+    this.listeners.add(filtered);
+    return () => this.listeners.delete(filtered);
   }
 
   /** Closes for good (the app is done); reconnection stops. */
   close(): void {
     this.finish("closed", {});
+  }
+
+  private sendFrame(frame: ClientFrame | OutgoingFrame): void {
+    this.socket?.send(JSON.stringify(frame));
   }
 
   private setState(state: ConnectionState, detail: { code?: number; reason?: string } = {}): void {
@@ -153,6 +147,8 @@ export class TetherConnection {
   private finish(state: "closed" | "signed_out", detail: { code?: number; reason?: string }): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.heartbeat.stop();
+    this.unwatchPlatform();
     this.socket?.close(1000, state);
     this.socket = null;
     this.outbox.abandon(state === "closed" ? "The connection was closed." : "The session has ended; sign in again.");
@@ -160,9 +156,7 @@ export class TetherConnection {
   }
 
   private canSend(): boolean {
-    return (
-      this.socket?.readyState === 1 && this.replayUntil === null && (this.currentState === "open" || this.currentState === "refreshing")
-    );
+    return this.socket?.readyState === 1 && !this.cursor.replaying && (this.currentState === "open" || this.currentState === "refreshing");
   }
 
   /** Opens a new socket, retrying with backoff until one is established or the session is over. */
@@ -171,13 +165,15 @@ export class TetherConnection {
     delayFirstAttempt: boolean,
     detail: { code?: number; reason?: string } = {},
   ) {
+    const generation = ++this.generation;
+    this.heartbeat.stop();
     this.socket = null;
-    this.replayUntil = null;
+    this.cursor.reset();
     this.refreshId = null;
     this.outbox.disconnected();
     this.setState(state, detail);
     try {
-      await backOff(() => this.attempt(), {
+      await backOff(() => this.attempt(generation), {
         jitter: "full",
         startingDelay: this.options.backoff?.initialDelayMs ?? 500,
         maxDelay: this.options.backoff?.maxDelayMs ?? 30_000,
@@ -187,55 +183,87 @@ export class TetherConnection {
         retry: (error: unknown) => !this.stopped && error instanceof AttemptFailed && error.outcome === "retry",
       });
     } catch (error) {
-      if (error instanceof AttemptFailed && error.outcome !== "retry")
+      if (error instanceof AttemptFailed && error.outcome === "superseded") return;
+      if (error instanceof AttemptFailed && (error.outcome === "signed_out" || error.outcome === "closed")) {
         this.finish(error.outcome, { code: error.code, reason: error.reason });
-      else if (!this.stopped) this.finish("closed", { reason: error instanceof Error ? error.message : "connection failed" });
+      } else if (!this.stopped) this.finish("closed", { reason: error instanceof Error ? error.message : "connection failed" });
+    }
+  }
+
+  /** Reconnecting and a hint says the network is back: try at once instead of after the delay. */
+  private retryNow(): void {
+    if (!this.stopped) void this.reconnect("reconnecting", false);
+  }
+
+  /** The socket went silent (or never answered): give up on it and reconnect; it can no longer close cleanly. */
+  private dropped(reason: "heartbeat_timeout"): void {
+    const socket = this.socket;
+    if (this.stopped || !socket) return;
+    this.abandon(socket);
+    void this.reconnect("reconnecting", false, { reason });
+  }
+
+  private abandon(socket: WebSocket): void {
+    this.abandoned.add(socket);
+    if (this.socket === socket) this.socket = null;
+    try {
+      socket.close(4000, "abandoned");
+    } catch {
+      // Closing already.
     }
   }
 
   /** One connection attempt: resolves once the server says `connection_established`. */
-  private async attempt(): Promise<void> {
-    if (this.stopped) throw new AttemptFailed("closed");
+  private async attempt(generation: number): Promise<void> {
+    const current = () => !this.stopped && generation === this.generation;
+    if (!current()) throw new AttemptFailed(this.stopped ? "closed" : "superseded");
     let token: string | null;
     try {
       token = await this.options.getAccessToken({ reason: this.nextTokenReason, current: this.token });
     } catch {
       throw new AttemptFailed("retry");
     }
-    if (this.stopped) throw new AttemptFailed("closed");
+    if (!current()) throw new AttemptFailed(this.stopped ? "closed" : "superseded");
     if (token === null) throw new AttemptFailed("signed_out", undefined, "no_token");
     this.token = token;
     const url = new URL(this.options.url);
-    if (this.seq !== null) url.searchParams.set("resume_after", String(this.seq));
+    if (this.cursor.lastSeq !== null) url.searchParams.set("resume_after", String(this.cursor.lastSeq));
     const socket = new this.WebSocketClass(url.toString(), [PROTOCOL, `${BEARER_PROTOCOL_PREFIX}${token}`]);
     this.socket = socket;
 
     await new Promise<void>((resolve, reject) => {
       let established = false;
+      const timeout = setTimeout(() => {
+        this.abandon(socket);
+        reject(new AttemptFailed(current() ? "retry" : "superseded", undefined, "connect_timeout"));
+      }, this.connectTimeoutMs);
       socket.addEventListener("message", (event) => {
+        if (this.abandoned.has(socket)) return;
         const frame = this.parse(event.data);
         if (!frame) return;
+        this.heartbeat.beat();
         if (!established && frame.type === "connection_established") {
           established = true;
-          this.welcome(frame as ServerFrame<"connection_established">);
+          clearTimeout(timeout);
+          this.welcome(frame);
           resolve();
         }
         this.receive(frame);
       });
       socket.addEventListener("close", (event) => {
+        if (this.abandoned.has(socket)) return;
+        clearTimeout(timeout);
         if (this.socket === socket) this.socket = null;
-        if (!established) return reject(this.failure(event.code, event.reason));
+        if (!established) return reject(current() ? this.failure(event.code, event.reason) : new AttemptFailed("superseded"));
         this.closedAfterOpen(event.code, event.reason);
       });
     });
   }
 
   private failure(code: number, rawReason: string): AttemptFailed {
-    const reason = readReason(rawReason);
-    if (SIGNED_OUT_CODES.has(code)) return new AttemptFailed("signed_out", code, reason);
-    if (code === CLOSE_CODES.frame_too_large) return new AttemptFailed("closed", code, reason);
-    this.nextTokenReason = code === CLOSE_CODES.token_expired ? "expired" : "connect";
-    return new AttemptFailed("retry", code, reason);
+    const { failure, tokenExpired } = closeOutcome(code, rawReason);
+    if (failure.outcome === "retry") this.nextTokenReason = tokenExpired ? "expired" : "connect";
+    return failure;
   }
 
   /** An established socket closed: decide between signing out, stopping, and reconnecting. */
@@ -243,32 +271,27 @@ export class TetherConnection {
     if (this.stopped) return;
     const failure = this.failure(code, rawReason);
     const detail = { code, reason: failure.reason };
-    if (failure.outcome !== "retry") return this.finish(failure.outcome, detail);
+    if (failure.outcome === "signed_out" || failure.outcome === "closed") return this.finish(failure.outcome, detail);
     // 4001: the token ran out; a fresh one can reconnect at once. Anything else (a drop, 1011,
     // 1012 on a deploy, 4008) waits a jittered delay first, so a fleet does not return in lockstep.
     void this.reconnect("reconnecting", code !== CLOSE_CODES.token_expired, detail);
   }
 
   private welcome(frame: ServerFrame<"connection_established">): void {
-    const { resumed_from: resumedFrom, last_seq: serverLastSeq, token_expires_at: expiresAt } = frame.payload;
-    this.expiresAt = new Date(expiresAt);
+    this.expiresAt = new Date(frame.payload.token_expires_at);
     this.nextTokenReason = "connect";
-    if (this.seq === null) this.seq = serverLastSeq;
-    else if (resumedFrom === null) {
-      this.options.onResyncNeeded?.({ lastSeq: this.seq, serverLastSeq });
-      this.seq = serverLastSeq;
-    } else if (serverLastSeq > this.seq) this.replayUntil = serverLastSeq;
+    const lost = this.cursor.welcome(frame.payload);
+    if (lost) this.options.onResyncNeeded?.(lost);
     this.setState("open");
     // One frame from us on every new socket: workerd completes a close the server starts (a
     // revocation, an expiry) only ~10 s late on a socket the client never sent on (README, known
     // issues). The pong is an ordinary event.
-    this.socket?.send(JSON.stringify({ type: "ping", id: crypto.randomUUID(), payload: {} }));
+    this.sendFrame({ type: "ping", id: crypto.randomUUID(), payload: {} });
     this.flushIfReplayed();
   }
 
   private flushIfReplayed(): void {
-    if (this.replayUntil !== null && (this.seq ?? 0) >= this.replayUntil) this.replayUntil = null;
-    if (this.canSend()) for (const frame of this.outbox.toSend()) this.socket?.send(JSON.stringify(frame));
+    if (this.canSend()) for (const frame of this.outbox.toSend()) this.sendFrame(frame);
   }
 
   private parse(data: unknown): ServerFrame | null {
@@ -285,22 +308,20 @@ export class TetherConnection {
     if (frame.type === "session_revoked") {
       // The close (4003) follows, but may reach us late (README, known issues): act on the frame.
       this.options.onEvent?.(frame);
+      for (const listener of this.listeners) listener(frame);
       return this.finish("signed_out", { code: CLOSE_CODES.session_revoked, reason: "session_revoked" });
     }
-    if (frame.seq !== undefined) {
-      // Seen already (a replay overlapping what arrived live): drop it, once and for all.
-      if (this.seq !== null && frame.seq <= this.seq) return;
-      this.seq = frame.seq;
-    }
+    if (!this.cursor.accept(frame)) return;
     this.outbox.settle(frame);
     if (frame.type === "token_expiring") void this.refreshInBand();
-    if (frame.type === "auth_refreshed") this.expiresAt = new Date((frame as ServerFrame<"auth_refreshed">).payload.token_expires_at);
+    if (frame.type === "auth_refreshed") this.expiresAt = new Date(frame.payload.token_expires_at);
     if (this.refreshId !== null && frame.reply_to === this.refreshId) {
       // Refreshed, or refused: either way the socket goes on (a refused one closes 4001 at expiry).
       this.refreshId = null;
       if (this.currentState === "refreshing") this.setState("open");
     }
     this.options.onEvent?.(frame);
+    for (const listener of this.listeners) listener(frame);
     this.flushIfReplayed();
   }
 
@@ -321,7 +342,7 @@ export class TetherConnection {
     if (token === this.token) return this.setState("open");
     this.token = token;
     this.refreshId = crypto.randomUUID();
-    this.socket?.send(JSON.stringify({ type: "auth_refresh", id: this.refreshId, payload: { token } }));
+    this.sendFrame({ type: "auth_refresh", id: this.refreshId, payload: { token } });
   }
 }
 
@@ -329,4 +350,4 @@ export function connect(options: ConnectOptions): TetherConnection {
   return new TetherConnection(options);
 }
 
-export type { ServerFrame, ServerFrameType };
+export type { ConnectionState, ConnectOptions, ServerFrame, ServerFrameType, TokenRequest };

@@ -1,4 +1,4 @@
-import type { ErrorBody, ErrorCode } from "../workers/shared/errors.js";
+import type { ErrorBody, ErrorCode } from "@tether/protocol";
 
 /** An error answer of the Tether API: the typed `code` of its JSON error shape, and the status. */
 export class TetherApiError extends Error {

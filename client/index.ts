@@ -12,10 +12,10 @@
  *   connection.send("what is 12 * (3 + 4)?");
  */
 
-export { createAuthClient, type AccessTokenOptions, type AuthClient, type AuthClientOptions, type SessionSummary } from "./auth.js";
+export { createAuthClient, type AccessTokenOptions, type AuthClient, type AuthClientOptions } from "./auth.js";
 export { connect, TetherConnection, type ConnectionState, type ConnectOptions, type TokenRequest } from "./connection.js";
 export { TetherApiError } from "./errors.js";
-export { RequestFailed, type RequestFrameType, type RequestPayloads } from "./outbox.js";
+export { RequestFailed, type ReplyFrame, type RequestFailure, type RequestFrameType, type RequestPayloads } from "./outbox.js";
 export {
   indexedDbTokenStore,
   memoryTokenStore,
@@ -24,6 +24,20 @@ export {
   type StoredSession,
   type TokenStore,
 } from "./token-store.js";
-export type { ServerFrame, ServerFrameType, ServerPayloads, ThreadView, MessageView } from "../workers/shared/protocol.js";
-export type { TokenResponse } from "../workers/shared/auth-api.js";
-export type { PublicUser } from "../workers/shared/rpc.js";
+export type {
+  ClientFrame,
+  ClientFrameType,
+  ClientPayloads,
+  ErrorCode,
+  MessageView,
+  PublicUser,
+  RequestReplies,
+  ServerFrame,
+  ServerFrameType,
+  ServerPayloads,
+  SessionSummary,
+  SocketErrorCode,
+  ThreadView,
+  TokenResponse,
+} from "@tether/protocol";
+export { CLOSE_CODES, isFrameOf, SOCKET_ERROR_CODES } from "@tether/protocol";

@@ -6,21 +6,37 @@
  * - Requests (threads, history, ping) wait while disconnected; one already sent when the socket
  *   dropped is rejected instead, because `create_thread` is not idempotent — the caller decides.
  */
-import type { ServerFrame } from "../workers/shared/protocol.js";
+import {
+  isFrameOf,
+  REQUEST_REPLIES,
+  type ClientPayloads,
+  type RequestFrameType,
+  type RequestReplies,
+  type ServerFrame,
+  type SocketErrorCode,
+} from "@tether/protocol";
 
-export interface RequestPayloads {
-  create_thread: { name: string };
-  list_threads: Record<string, never>;
-  get_thread_history: { thread_id: string; limit?: number };
-  ping: Record<string, never>;
+export type { RequestFrameType };
+/** The payload of each request. */
+export type RequestPayloads = Pick<ClientPayloads, RequestFrameType>;
+/** A request as sent. */
+export interface RequestFrame<T extends RequestFrameType> {
+  type: T;
+  id: string;
+  payload: RequestPayloads[T];
 }
-export type RequestFrameType = keyof RequestPayloads;
+
+/** The frame that answers request `T`: `request("list_threads", {})` resolves to a `threads_list` frame. */
+export type ReplyFrame<T extends RequestFrameType> = Extract<ServerFrame, { type: RequestReplies[T] }>;
 
 export interface UserMessage {
   type: "user_message";
   id: string;
   payload: { content: string; thread_id?: string };
 }
+
+/** What the outbox holds for the socket. */
+export type OutgoingFrame = UserMessage | RequestFrame<RequestFrameType>;
 
 interface PendingMessage {
   frame: UserMessage;
@@ -29,16 +45,20 @@ interface PendingMessage {
 }
 
 interface PendingRequest {
-  frame: { type: RequestFrameType; id: string; payload: object };
+  frame: RequestFrame<RequestFrameType>;
   sent: boolean;
-  resolve(frame: ServerFrame): void;
+  /** Resolves with the frame if it is the reply this request expects, else rejects. */
+  answer(frame: ServerFrame): void;
   reject(error: Error): void;
 }
+
+/** Why a request failed: the server's `error` code, or what happened to the connection. */
+export type RequestFailure = SocketErrorCode | "connection_lost" | "connection_closed" | "unexpected_reply";
 
 /** A request the server answered with an `error` frame, or that the connection could not carry. */
 export class RequestFailed extends Error {
   constructor(
-    readonly code: string,
+    readonly code: RequestFailure,
     message: string,
     readonly retryable: boolean,
   ) {
@@ -60,17 +80,19 @@ export class Outbox {
     return message;
   }
 
-  addRequest<T extends RequestFrameType>(
-    type: T,
-    payload: RequestPayloads[T],
-  ): { frame: PendingRequest["frame"]; reply: Promise<ServerFrame> } {
-    const frame = { type, id: crypto.randomUUID(), payload };
-    const reply = new Promise<ServerFrame>((resolve, reject) => this.requests.set(frame.id, { frame, sent: false, resolve, reject }));
-    return { frame, reply };
+  addRequest<T extends RequestFrameType>(frame: RequestFrame<T>): Promise<ReplyFrame<T>> {
+    const expected: RequestReplies[T] = REQUEST_REPLIES[frame.type];
+    return new Promise<ReplyFrame<T>>((resolve, reject) => {
+      const answer = (reply: ServerFrame) => {
+        if (isFrameOf(reply, expected)) resolve(reply);
+        else reject(new RequestFailed("unexpected_reply", `A ${reply.type} frame answered ${frame.type}.`, false));
+      };
+      this.requests.set(frame.id, { frame, sent: false, answer, reject });
+    });
   }
 
   /** What the current socket has not carried yet, oldest first; from now on it counts as sent. */
-  toSend(): object[] {
+  toSend(): OutgoingFrame[] {
     const unsent = [...this.messages.values(), ...this.requests.values()].filter((entry) => !entry.sent);
     for (const entry of unsent) entry.sent = true;
     return unsent.map((entry) => entry.frame);
@@ -90,9 +112,9 @@ export class Outbox {
     if (!request) return;
     this.requests.delete(frame.reply_to);
     if (frame.type === "error") {
-      const { code, message, retryable } = (frame as ServerFrame<"error">).payload;
+      const { code, message, retryable } = frame.payload;
       request.reject(new RequestFailed(code, message, retryable));
-    } else request.resolve(frame);
+    } else request.answer(frame);
   }
 
   /** The socket dropped: requests that were on it fail (retryable); messages wait to be resent. */

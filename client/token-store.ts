@@ -1,5 +1,5 @@
 import { createStore, del, get, set } from "idb-keyval";
-import type { TokenResponse } from "../workers/shared/auth-api.js";
+import type { TokenResponse } from "@tether/protocol";
 
 /** A signed-in session as the SDK keeps it: the token response plus when its access token expires. */
 export interface StoredSession extends TokenResponse {

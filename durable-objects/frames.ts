@@ -3,7 +3,7 @@
  * Building server frames and reading client frames: the envelope and nothing else.
  */
 import { ClientFrame, CLIENT_FRAME_TYPES } from "../workers/shared/client-frames.js";
-import { MAX_FRAME_BYTES, type ServerFrame, type ServerFrameType, type ServerPayloads } from "../workers/shared/protocol.js";
+import { MAX_FRAME_BYTES, type ServerFrame, type ServerFrameType, type ServerPayloads, type SocketErrorCode } from "@tether/protocol";
 
 export interface FrameRouting {
   replyTo?: string | undefined;
@@ -29,7 +29,9 @@ export function serverFrame<T extends ServerFrameType>(
 }
 
 export type FrameReading =
-  { ok: true; frame: ClientFrame } | { ok: false; tooLarge: boolean; code: string; message: string; replyTo?: string };
+  | { ok: true; frame: ClientFrame }
+  | { ok: false; tooLarge: true; message: string }
+  | { ok: false; tooLarge: false; code: SocketErrorCode; message: string; replyTo?: string };
 
 /** UTF-8 takes at most 3 bytes per UTF-16 unit: most frames are measured without encoding them. */
 const overMaxBytes = (text: string) => text.length * 3 > MAX_FRAME_BYTES && new TextEncoder().encode(text).byteLength > MAX_FRAME_BYTES;
@@ -37,12 +39,11 @@ const overMaxBytes = (text: string) => text.length * 3 > MAX_FRAME_BYTES && new 
 /** Parses and validates one inbound WebSocket message; every failure says what was wrong. */
 export function readClientFrame(message: string | ArrayBuffer): FrameReading {
   if (typeof message !== "string") {
-    if (message.byteLength > MAX_FRAME_BYTES)
-      return { ok: false, tooLarge: true, code: "frame_too_large", message: "Frames are at most 64 KiB." };
+    if (message.byteLength > MAX_FRAME_BYTES) return { ok: false, tooLarge: true, message: "Frames are at most 64 KiB." };
     return { ok: false, tooLarge: false, code: "binary_not_supported", message: "Frames are JSON text, not binary." };
   }
   if (message.length > MAX_FRAME_BYTES || overMaxBytes(message)) {
-    return { ok: false, tooLarge: true, code: "frame_too_large", message: "Frames are at most 64 KiB." };
+    return { ok: false, tooLarge: true, message: "Frames are at most 64 KiB." };
   }
   let parsed: unknown;
   try {

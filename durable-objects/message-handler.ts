@@ -7,6 +7,7 @@
 import type { AppDatabase } from "../workers/app-data/db/client.js";
 import { createThread, storeUserMessage, type MessageAuthor } from "../workers/app-data/message-store.js";
 import { findOwnThread, listThreads, messageView, threadMessages, threadView } from "../workers/app-data/threads.js";
+import type { ServerPayloads } from "@tether/protocol";
 import type { ClientFrame } from "../workers/shared/client-frames.js";
 import { logEvent } from "../workers/shared/request-log.js";
 import { USER_PERMISSIONS, type UserPermission } from "../workers/shared/tokens.js";
@@ -38,7 +39,7 @@ const FRAME_PERMISSIONS: Record<HandledFrame["type"], readonly UserPermission[]>
   ping: [],
 };
 
-const threadNotFound = { code: "thread_not_found", message: "No such thread.", retryable: false };
+const threadNotFound: ServerPayloads["error"] = { code: "thread_not_found", message: "No such thread.", retryable: false };
 
 export class FrameHandler {
   /**
@@ -118,7 +119,11 @@ export class FrameHandler {
       });
     } catch (error) {
       logEvent("error", "message_store_failed", { error: error instanceof Error ? error.name : "unknown" });
-      const failure = { code: "storage_failed", message: "The message was not stored; send it again with the same id.", retryable: true };
+      const failure: ServerPayloads["error"] = {
+        code: "storage_failed",
+        message: "The message was not stored; send it again with the same id.",
+        retryable: true,
+      };
       return reply("error", failure, { replyTo });
     }
     const routing = { replyTo, threadId: stored.threadId };

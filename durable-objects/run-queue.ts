@@ -5,6 +5,7 @@
  * own abort — `cancel_run` and the deadline (`AGENT_RUN_TIMEOUT_SECONDS`). A run's events go out
  * through the runner (agents/runner.ts); its outcome is stored, then `agent_completed` is sent.
  */
+import type { ServerPayloads } from "@tether/protocol";
 import type { AppDatabase } from "../workers/app-data/db/client.js";
 import { markRunStarted, storeRunOutcome } from "../workers/app-data/message-store.js";
 import { threadMessages } from "../workers/app-data/threads.js";
@@ -196,7 +197,11 @@ export async function reportInterruptedRuns(
     } catch {
       continue;
     }
-    const interrupted = { code: "run_interrupted", message: "The agent run was interrupted; send your message again.", retryable: true };
+    const interrupted: ServerPayloads["error"] = {
+      code: "run_interrupted",
+      message: "The agent run was interrupted; send your message again.",
+      retryable: true,
+    };
     channel.publish("error", interrupted, { replyTo: run.replyTo, threadId: run.threadId });
     ledger.end(run.runId);
   }

@@ -5,7 +5,7 @@
  * (frames.ts): `publish` onto the shared, numbered stream that every tab sees and a reconnect
  * replays; `reply` to one socket without a number.
  */
-import type { ServerFrameType, ServerPayloads } from "../workers/shared/protocol.js";
+import type { ServerFrameType, ServerPayloads } from "@tether/protocol";
 import { logEvent } from "../workers/shared/request-log.js";
 import { closeSocket, sendIfOpen } from "../workers/shared/socket-io.js";
 import { EventLog, type Replay } from "./event-log.js";

@@ -12,7 +12,7 @@
  * abandoned rather than awaited — an agent stuck in a call that ignores the signal cannot hold the
  * session up.
  */
-import type { ServerFrameType, ServerPayloads } from "../../workers/shared/protocol.js";
+import type { ServerFrameType, ServerPayloads } from "@tether/protocol";
 import type { Agent, AgentEvent, AgentRun, HistoryMessage } from "./agent.js";
 
 /** Sends one event of this run on the session's shared stream. */

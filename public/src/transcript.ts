@@ -1,4 +1,4 @@
-import type { MessageView, ServerFrame, ServerPayloads } from "../../client/index.js";
+import type { MessageView, ServerFrame } from "../../client/index.js";
 import { element } from "./dom.js";
 
 /**
@@ -73,7 +73,6 @@ export class Transcript {
   apply(frame: ServerFrame): void {
     const replyTo = frame.reply_to;
     if (replyTo === undefined) return;
-    const payload = frame.payload as ServerPayloads[keyof ServerPayloads];
     switch (frame.type) {
       case "ack": {
         const delivery = this.sent.get(replyTo);
@@ -81,21 +80,21 @@ export class Transcript {
         return;
       }
       case "agent_started": {
-        const started = payload as ServerPayloads["agent_started"];
+        const { agent_name: agentName, run_id: runId } = frame.payload;
         const view = this.run(replyTo);
-        view.meta.textContent = `${started.agent_name} is working…`;
+        view.meta.textContent = `${agentName} is working…`;
         view.stop.hidden = false;
         view.stop.onclick = () => {
           view.stop.disabled = true;
-          this.onStop(started.run_id);
+          this.onStop(runId);
         };
         return;
       }
       case "agent_thinking":
-        this.run(replyTo).steps.append(element("p", "step", `Thinking: ${(payload as ServerPayloads["agent_thinking"]).thought}`));
+        this.run(replyTo).steps.append(element("p", "step", `Thinking: ${frame.payload.thought}`));
         return;
       case "tool_executing": {
-        const call = payload as ServerPayloads["tool_executing"];
+        const call = frame.payload;
         const tool = element("div", "tool");
         tool.append(
           element("strong", "", `Tool: ${call.tool_name}`),
@@ -107,16 +106,16 @@ export class Transcript {
         return;
       }
       case "tool_completed": {
-        const done = payload as ServerPayloads["tool_completed"];
+        const done = frame.payload;
         const output = this.run(replyTo).tools.get(done.call_id)?.querySelector(".output");
         if (output) output.textContent = done.error ? `error ${done.error}` : `output ${json(done.output)} (${done.duration_ms} ms)`;
         return;
       }
       case "partial_result":
-        this.run(replyTo).answer.textContent += (payload as ServerPayloads["partial_result"]).content;
+        this.run(replyTo).answer.textContent += frame.payload.content;
         return;
       case "agent_completed": {
-        const completed = payload as ServerPayloads["agent_completed"];
+        const completed = frame.payload;
         const view = this.run(replyTo);
         view.stop.hidden = true;
         view.answer.textContent = completed.result;
@@ -130,7 +129,7 @@ export class Transcript {
         return;
       }
       case "error": {
-        const failure = payload as ServerPayloads["error"];
+        const failure = frame.payload;
         const view = this.run(replyTo);
         view.stop.hidden = true;
         view.meta.replaceChildren(

@@ -7,7 +7,7 @@ import { FrameHandler } from "../../durable-objects/message-handler.js";
 import { SessionChannel } from "../../durable-objects/session-channel.js";
 import { appDatabase } from "../../workers/app-data/db/client.js";
 import { backendApp } from "../../workers/backend/app.js";
-import type { ServerFrame } from "../../workers/shared/protocol.js";
+import type { ServerFrame } from "@tether/protocol";
 import { runDirectly } from "../support/backend/agent-run.js";
 import { ORIGIN } from "../support/http.js";
 

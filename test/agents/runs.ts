@@ -3,7 +3,7 @@
  * One message's run over a test socket, and what it left in D1.
  */
 import { env } from "cloudflare:workers";
-import type { ServerFrame } from "../../workers/shared/protocol.js";
+import type { ServerFrame } from "@tether/protocol";
 import type { TestSocket } from "../support/ws.js";
 
 /** Sends a message and returns its frames, from the ack to the run's last event. */

@@ -1,6 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { ServerFrame } from "../../workers/shared/protocol.js";
+import type { ServerFrame } from "@tether/protocol";
 import { expectCompleteRun as expectRunComplete } from "../support/frames.js";
 import { openSession, type TestSocket } from "../support/ws.js";
 

@@ -95,7 +95,7 @@ describe("the client SDK against wrangler dev", () => {
     expect(recorder.runOf(first).at(-1)?.payload).toMatchObject({ result: "12 * (3 + 4) = 84" });
     expect(recorder.runOf(queued).filter((frame) => frame.type === "ack")).toHaveLength(1);
     // Both acks came before any drop could hide them: neither message was sent twice.
-    expect(recorder.frames.filter((frame) => frame.type === "ack" && (frame.payload as { duplicate: boolean }).duplicate)).toEqual([]);
+    expect(recorder.frames.filter((frame) => frame.type === "ack" && frame.payload.duplicate)).toEqual([]);
     expectContiguous(recorder.seqs);
     expect(recorder.states.find((entry) => entry.state === "reconnecting")?.code).toBe(1006);
     expect(proxy.connections - before).toBe(1);

@@ -3,14 +3,12 @@
  * Narrowing received frames by type, for tests in workerd and Node alike: the protocol's own
  * `ServerFrame<T>` with its payload, never a frame type of the tests' making.
  */
-import type { ServerFrame, ServerFrameType } from "../../workers/shared/protocol.js";
+import { isFrameOf, type ServerFrame, type ServerFrameType } from "@tether/protocol";
 
-export function isFrame<T extends ServerFrameType>(frame: ServerFrame | undefined, type: T): frame is ServerFrame<T> {
-  return frame?.type === type;
-}
+export { isFrameOf as isFrame } from "@tether/protocol";
 
-export function framesOfType<T extends ServerFrameType>(frames: readonly ServerFrame[], type: T): ServerFrame<T>[] {
-  return frames.filter((frame): frame is ServerFrame<T> => frame.type === type);
+export function framesOfType<T extends ServerFrameType>(frames: readonly ServerFrame[], type: T): Extract<ServerFrame, { type: T }>[] {
+  return frames.filter((frame): frame is Extract<ServerFrame, { type: T }> => isFrameOf(frame, type));
 }
 
 /**
@@ -33,14 +31,14 @@ export function expectCompleteRun(run: readonly ServerFrame[]): void {
   // The report is optional (DESIGN §4); when there is one it comes just before the end.
   if (types.includes("final_report") && types.at(-2) !== "final_report") problems.push("final_report is not just before agent_completed");
   const completed = run.at(-1);
-  if (isFrame(completed, "agent_completed") && completed.payload.status !== "completed") problems.push("agent_completed is not completed");
+  if (isFrameOf(completed, "agent_completed") && completed.payload.status !== "completed") problems.push("agent_completed is not completed");
   const callIds = (type: "tool_executing" | "tool_completed") => framesOfType(run, type).map((frame) => frame.payload.call_id);
   if (JSON.stringify(callIds("tool_executing")) !== JSON.stringify(callIds("tool_completed"))) problems.push("tool calls unpaired");
   const partials = framesOfType(run, "partial_result").map((frame) => frame.payload.is_complete);
   if (partials.length === 0 || partials.at(-1) !== true || partials.slice(0, -1).some(Boolean))
     problems.push("partials do not end complete, once");
   if (new Set(run.map((frame) => frame.thread_id)).size !== 1) problems.push("more than one thread_id");
-  const runIds = new Set(run.slice(1).map((frame) => (frame.payload as { run_id?: string }).run_id));
+  const runIds = new Set(run.slice(1).map((frame) => ("run_id" in frame.payload ? frame.payload.run_id : undefined)));
   if (runIds.size !== 1) problems.push("more than one run_id");
   if (problems.length > 0) throw new Error(`incomplete run (${problems.join("; ")}): ${types.join(", ")}`);
 }

@@ -2,7 +2,7 @@
  * @module
  * Request helpers for tests that run inside workerd and call a Worker's fetch handler.
  */
-import type { TokenResponse } from "../../workers/shared/auth-api.js";
+import type { TokenResponse } from "@tether/protocol";
 
 export interface FetchTarget {
   fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
@@ -42,7 +42,7 @@ export function postWithBearer(target: FetchTarget, path: string, token: string)
 }
 
 /** What register, login, dev login, refresh and the handoff answer: the protocol's own type. */
-export type { TokenResponse } from "../../workers/shared/auth-api.js";
+export type { TokenResponse } from "@tether/protocol";
 
 export const STRONG_PASSWORD = "correct horse battery staple";
 

@@ -1,5 +1,6 @@
-import type { ServerFrame, ServerFrameType } from "../../workers/shared/protocol.js";
+import type { ServerFrame, ServerFrameType } from "@tether/protocol";
 import { ORIGIN, registerUser, type FetchTarget, type TokenResponse } from "./http.js";
+import { isFrame } from "./frames.js";
 import { Waiter } from "./waiter.js";
 
 /**
@@ -41,12 +42,13 @@ export class TestSocket {
   }
 
   /** The next frame of `type` after the previous next(); rejects if the socket closes first. */
-  next<T extends ServerFrameType>(type: T): Promise<ServerFrame<T>> {
+  next<T extends ServerFrameType>(type: T): Promise<Extract<ServerFrame, { type: T }>> {
     return this.waiter.until(`a ${type} frame`, () => {
       const index = this.frames.findIndex((frame, position) => position >= this.consumed && frame.type === type);
-      if (index !== -1) {
+      const found = this.frames[index];
+      if (found && isFrame(found, type)) {
         this.consumed = index + 1;
-        return this.frames[index] as ServerFrame<T>;
+        return found;
       }
       if (this.closeEvent)
         throw new Error(`closed (${this.closeEvent.code}) before a ${type} frame; got ${this.frames.map((f) => f.type).join(", ")}`);

@@ -3,7 +3,7 @@
  * Reads and writes of threads, shared by the session object and the backend's /api routes.
  */
 import { and, desc, eq, sql } from "drizzle-orm";
-import type { MessageView, ThreadView } from "../shared/protocol.js";
+import type { MessageView, ThreadView } from "@tether/protocol";
 import type { AppDatabase } from "./db/client.js";
 import { messages, threads, type Message, type Thread } from "./db/schema.js";
 

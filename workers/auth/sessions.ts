@@ -1,5 +1,5 @@
 import { and, desc, eq, gt, isNull } from "drizzle-orm";
-import type { TokenResponse } from "../shared/auth-api.js";
+import type { TokenResponse } from "@tether/protocol";
 import { sha256Base64Url } from "../shared/crypto.js";
 import { ApiError } from "../shared/errors.js";
 import { TokenError, TOKEN_FAILURE_MESSAGES } from "../shared/token-errors.js";

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { acceptAndClose, SESSION_CLAIMS_HEADER, type SessionClaims } from "../shared/socket-io.js";
 import { ApiError } from "../shared/errors.js";
-import { BEARER_PROTOCOL_PREFIX, PROTOCOL } from "../shared/protocol.js";
+import { BEARER_PROTOCOL_PREFIX, PROTOCOL } from "@tether/protocol";
 import { authGateway } from "./gateway.js";
 import type { BackendAppEnv } from "./user-auth.js";
 

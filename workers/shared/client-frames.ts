@@ -3,7 +3,7 @@
  * Client → server frames of `/ws`, as the session object validates them (strict: unknown fields are errors).
  */
 import { z } from "zod";
-import { MAX_HISTORY_LIMIT, MAX_MESSAGE_CONTENT_CHARS, MAX_THREAD_NAME_CHARS } from "./protocol.js";
+import { MAX_HISTORY_LIMIT, MAX_MESSAGE_CONTENT_CHARS, MAX_THREAD_NAME_CHARS } from "@tether/protocol";
 
 const clientFrameId = z.string().min(1).max(128);
 const threadId = z.string().min(1).max(64);

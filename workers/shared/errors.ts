@@ -4,50 +4,9 @@
  * Codes are shared by the Workers and the client SDK, so a client can switch on them.
  */
 
-export const ERROR_STATUS = {
-  invalid_request: 400,
-  invalid_json: 400,
-  validation_failed: 400,
-  weak_password: 400,
-  invalid_return_to: 400,
-  invalid_state: 400,
-  invalid_verification_token: 400,
-  invalid_reset_token: 400,
-  invalid_credentials: 401,
-  invalid_token: 401,
-  token_expired: 401,
-  token_revoked: 401,
-  invalid_refresh_token: 401,
-  invalid_service: 401,
-  service_token_required: 401,
-  invalid_handoff: 401,
-  oauth_failed: 401,
-  forbidden: 403,
-  permission_denied: 403,
-  dev_login_disabled: 403,
-  oauth_denied: 403,
-  email_not_verified: 403,
-  account_disabled: 403,
-  not_found: 404,
-  unknown_provider: 404,
-  method_not_allowed: 405,
-  email_taken: 409,
-  payload_too_large: 413,
-  unsupported_media_type: 415,
-  upgrade_required: 426,
-  rate_limited: 429,
-  internal_error: 500,
-  auth_unavailable: 503,
-  signing_keys_unavailable: 503,
-  provider_unavailable: 503,
-} as const;
+import { ERROR_STATUS, type ErrorBody, type ErrorCode, type ErrorStatus } from "@tether/protocol";
 
-export type ErrorCode = keyof typeof ERROR_STATUS;
-export type ErrorStatus = (typeof ERROR_STATUS)[ErrorCode];
-
-export interface ErrorBody {
-  error: { code: ErrorCode; message: string };
-}
+export { ERROR_STATUS, type ErrorBody, type ErrorCode, type ErrorStatus };
 
 export function errorBody(code: ErrorCode, message: string): ErrorBody {
   return { error: { code, message } };

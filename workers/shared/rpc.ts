@@ -5,6 +5,7 @@
  * Failures are values, not exceptions, so they keep their typed code across the binding.
  */
 import type { JSONWebKeySet } from "jose";
+import type { PublicUser } from "@tether/protocol";
 import { z } from "zod";
 import type { ErrorCode } from "./errors.js";
 import type { AccessClaims } from "./tokens.js";
@@ -26,7 +27,7 @@ export const ServiceTokenGrantSchema = z.object({
 });
 export type ServiceTokenGrant = z.infer<typeof ServiceTokenGrantSchema>;
 
-/** The user as the auth Worker tells other services about it: never a password hash. */
+/** The user as the auth Worker tells other services about it (`PublicUser` of @tether/protocol). */
 export const PublicUserSchema = z.object({
   id: z.string().min(1),
   email: z.string(),
@@ -35,8 +36,8 @@ export const PublicUserSchema = z.object({
   permissions: z.array(z.string()),
   created_at: z.string(),
   disabled: z.boolean(),
-});
-export type PublicUser = z.infer<typeof PublicUserSchema>;
+}) satisfies z.ZodType<PublicUser>;
+export type { PublicUser };
 
 const JwksSchema = z.object({ keys: z.array(z.record(z.string(), z.unknown())) });
 /** Checked for shape only: the keys themselves are checked by jose when used. */

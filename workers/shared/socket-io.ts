@@ -5,7 +5,7 @@
  * accept-and-close refusal a browser can read.
  */
 import { z } from "zod";
-import { CLOSE_CODES, PROTOCOL, type CloseReasonCode } from "./protocol.js";
+import { CLOSE_CODES, PROTOCOL, type CloseReasonCode } from "@tether/protocol";
 
 /**
  * What the backend Worker tells the object about a socket it has authenticated. Only the Worker

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { MAX_MESSAGE_CONTENT_CHARS } from "../../../workers/shared/protocol.js";
+import { MAX_MESSAGE_CONTENT_CHARS } from "@tether/protocol";
 import { defineTool } from "../agent.js";
 
 export function countWords(text: string): { words: number; characters: number } {

@@ -6,7 +6,7 @@ import type { Agent, HistoryMessage } from "../../../durable-objects/agents/agen
 import { runAgent, type RunOutcome } from "../../../durable-objects/agents/runner.js";
 import { toolbox } from "../../../durable-objects/agents/toolbox.js";
 import { calculator } from "../../../durable-objects/agents/tools/calculator.js";
-import type { ServerFrameType, ServerPayloads } from "../../../workers/shared/protocol.js";
+import type { ServerFrameType, ServerPayloads } from "@tether/protocol";
 
 export interface Published {
   type: ServerFrameType;

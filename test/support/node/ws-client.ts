@@ -4,7 +4,7 @@
  * await the next frame of a type or the close — events, not sleeps, each bounded by the one
  * Waiter (../waiter.ts). Frames are the protocol's own types.
  */
-import type { ServerFrame, ServerFrameType } from "../../../workers/shared/protocol.js";
+import { isFrameOf, type ServerFrame, type ServerFrameType } from "@tether/protocol";
 import { Waiter } from "../waiter.js";
 
 export class FrameCollector {
@@ -40,12 +40,13 @@ export class FrameCollector {
   }
 
   /** The next frame of `type` after the last one returned by next(). */
-  next<T extends ServerFrameType>(type: T): Promise<ServerFrame<T>> {
+  next<T extends ServerFrameType>(type: T): Promise<Extract<ServerFrame, { type: T }>> {
     return this.waiter.until(`a ${type} frame`, () => {
       const index = this.frames.findIndex((frame, position) => position >= this.consumed && frame.type === type);
-      if (index === -1) return undefined;
+      const found = this.frames[index];
+      if (!found || !isFrameOf(found, type)) return undefined;
       this.consumed = index + 1;
-      return this.frames[index] as ServerFrame<T>;
+      return found;
     });
   }
 

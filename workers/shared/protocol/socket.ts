@@ -1,8 +1,10 @@
 /**
  * @module
- * The WebSocket protocol of `/ws` (docs/protocol.md, WebSocket): constants and frame types shared by the
- * session object and the client SDK. Every frame is `{type, payload}` JSON text. The schemas that
- * validate client frames are in client-frames.ts, so the SDK gets the types without zod.
+ * The WebSocket protocol of `/ws` (docs/protocol.md, WebSocket): constants, the frames each way
+ * and their payloads, close codes and error codes. Every frame is `{type, payload}` JSON text.
+ * Server frames form a union discriminated by `type`, so a `switch (frame.type)` narrows the
+ * payload. The zod schemas that validate client frames are the server's (workers/shared/client-frames.ts,
+ * checked against the types here), so a client gets the types without zod.
  */
 
 export const PROTOCOL = "tether.v1";
@@ -64,23 +66,93 @@ export interface ServerPayloads {
   thread_history: { thread_id: string; messages: MessageView[] };
   token_expiring: { expires_at: string };
   auth_refreshed: { token_expires_at: string };
-  error: { code: string; message: string; retryable: boolean };
+  error: { code: SocketErrorCode; message: string; retryable: boolean };
   pong: { server_time: string };
   /** Sent to every socket of a revoked session just before its 4003 close. */
   session_revoked: { reason: string };
 }
 export type ServerFrameType = keyof ServerPayloads;
 
-export interface ServerFrame<T extends ServerFrameType = ServerFrameType> {
-  type: T;
-  /** Present on events of the session's shared stream (see SEQUENCED_FRAME_TYPES). */
-  seq?: number;
-  event_id: string;
-  reply_to?: string;
-  thread_id?: string;
-  timestamp: string;
-  payload: ServerPayloads[T];
+/**
+ * A frame from the server. Without a type argument, the union of every frame, discriminated by
+ * `type`; `ServerFrame<"ack">` is the one frame.
+ */
+export type ServerFrame<T extends ServerFrameType = ServerFrameType> = {
+  [K in T]: {
+    type: K;
+    /** Present on events of the session's shared stream (see SEQUENCED_FRAME_TYPES). */
+    seq?: number;
+    event_id: string;
+    /** The client `id` of the frame this answers or the message whose run it belongs to. */
+    reply_to?: string;
+    thread_id?: string;
+    timestamp: string;
+    payload: ServerPayloads[K];
+  };
+}[T];
+
+/** Narrows a server frame by its type (the union's members differ only there). */
+export function isFrameOf<K extends ServerFrameType>(frame: ServerFrame | undefined, type: K): frame is Extract<ServerFrame, { type: K }> {
+  return frame?.type === type;
 }
+
+/** The `code` of an `error` frame (docs/protocol.md, WebSocket). */
+export const SOCKET_ERROR_CODES = [
+  // A bad frame: the socket stays open.
+  "invalid_json",
+  "invalid_frame",
+  "unknown_type",
+  "binary_not_supported",
+  "permission_denied",
+  "rate_limited",
+  "thread_not_found",
+  // A user_message that was not stored, or whose run failed.
+  "storage_failed",
+  "agent_unavailable",
+  "run_failed",
+  "run_interrupted",
+  "run_not_found",
+  // auth_refresh
+  "token_mismatch",
+  "invalid_token",
+  "token_expired",
+  "token_revoked",
+  "auth_unavailable",
+  "internal_error",
+] as const;
+export type SocketErrorCode = (typeof SOCKET_ERROR_CODES)[number];
+
+/** Client → server payloads, one per frame type. */
+export interface ClientPayloads {
+  user_message: { content: string; thread_id?: string };
+  cancel_run: { run_id: string };
+  create_thread: { name: string };
+  list_threads: Record<string, never>;
+  get_thread_history: { thread_id: string; limit?: number };
+  ping: Record<string, never>;
+  auth_refresh: { token: string };
+}
+export type ClientFrameType = keyof ClientPayloads;
+
+/** A frame to the server: `{type, id, payload}`, the `id` the idempotency key and `reply_to` of the answer. */
+export type ClientFrame<T extends ClientFrameType = ClientFrameType> = {
+  [K in T]: { type: K; id: string; payload: ClientPayloads[K] };
+}[T];
+
+/** The frames answered by exactly one reply frame (or an `error`), and which. */
+export interface RequestReplies {
+  create_thread: "thread_created";
+  list_threads: "threads_list";
+  get_thread_history: "thread_history";
+  ping: "pong";
+}
+export type RequestFrameType = keyof RequestReplies;
+export const REQUEST_REPLIES: RequestReplies = {
+  create_thread: "thread_created",
+  list_threads: "threads_list",
+  get_thread_history: "thread_history",
+  ping: "pong",
+};
 
 /**
  * Frames of the session's shared stream: numbered by `seq`, sent to every socket of the session,

@@ -1,0 +1,32 @@
+/**
+ * @module
+ * What `connect` takes, with every default: the documentation a caller's editor shows.
+ */
+import type { ServerFrame } from "@tether/protocol";
+import type { LivenessOptions } from "./liveness.js";
+
+export type ConnectionState = "connecting" | "open" | "refreshing" | "reconnecting" | "closed" | "signed_out";
+
+export interface TokenRequest {
+  /** `connect`: any valid token; `expiring`/`expired`: a newer one than `current`. */
+  reason: "connect" | "expiring" | "expired";
+  current: string | null;
+}
+
+export interface ConnectOptions extends LivenessOptions {
+  /** The `/ws` URL, `ws(s)://host/ws`. */
+  url: string;
+  /** The app's token source, e.g. `(request) => auth.accessToken({ replacing: request.current })`. null = signed out. */
+  getAccessToken(request: TokenRequest): Promise<string | null>;
+  /** Every server frame, once, in order (sequenced events are deduplicated by `seq`). Or listen to one type with `on`. */
+  onEvent?(frame: ServerFrame): void;
+  onStateChange?(state: ConnectionState, detail: { code?: number; reason?: string }): void;
+  /** After a gap the resume log could not fill: refetch history over HTTP (`/api/threads`). */
+  onResyncNeeded?(detail: { lastSeq: number; serverLastSeq: number }): void;
+  /** Reconnect delays: full jitter over min(maxDelayMs, initialDelayMs · 2^attempt). Defaults 500 and 30 000 ms. */
+  backoff?: { initialDelayMs?: number; maxDelayMs?: number };
+  /** Resume a stream already seen up to this `seq` (for example one restored from storage). */
+  resumeAfter?: number | null;
+  /** For runtimes without a global WebSocket, or tests. */
+  WebSocket?: new (url: string, protocols: string[]) => WebSocket;
+}
