@@ -31,7 +31,8 @@ export function expectCompleteRun(run: readonly ServerFrame[]): void {
   // The report is optional (DESIGN §4); when there is one it comes just before the end.
   if (types.includes("final_report") && types.at(-2) !== "final_report") problems.push("final_report is not just before agent_completed");
   const completed = run.at(-1);
-  if (isFrameOf(completed, "agent_completed") && completed.payload.status !== "completed") problems.push("agent_completed is not completed");
+  if (isFrameOf(completed, "agent_completed") && completed.payload.status !== "completed")
+    problems.push("agent_completed is not completed");
   const callIds = (type: "tool_executing" | "tool_completed") => framesOfType(run, type).map((frame) => frame.payload.call_id);
   if (JSON.stringify(callIds("tool_executing")) !== JSON.stringify(callIds("tool_completed"))) problems.push("tool calls unpaired");
   const partials = framesOfType(run, "partial_result").map((frame) => frame.payload.is_complete);
