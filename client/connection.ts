@@ -219,7 +219,10 @@ export class TetherConnection {
     if (!current()) throw new AttemptFailed(this.stopped ? "closed" : "superseded");
     let token: string | null;
     try {
-      token = await this.options.getAccessToken({ reason: this.nextTokenReason, current: this.token });
+      // `current` only when it must be replaced: a reconnect after a drop reuses a token still valid
+      // (asking for a new one on every attempt would spend refreshes and meet their rate limit).
+      const reason = this.nextTokenReason;
+      token = await this.options.getAccessToken({ reason, current: reason === "connect" ? null : this.token });
     } catch {
       throw new AttemptFailed("retry");
     }

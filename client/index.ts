@@ -14,6 +14,8 @@
 
 export { createAuthClient, type AccessTokenOptions, type AuthClient, type AuthClientOptions } from "./auth.js";
 export { connect, TetherConnection, type ConnectionState, type ConnectOptions, type TokenRequest } from "./connection.js";
+export { LIVENESS_DEFAULTS, type LivenessOptions } from "./liveness.js";
+export { RunLog, type RunStatus, type TetherRun } from "./runs.js";
 export { TetherApiError } from "./errors.js";
 export { RequestFailed, type ReplyFrame, type RequestFailure, type RequestFrameType, type RequestPayloads } from "./outbox.js";
 export {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { isFrame } from "../support/frames.js";
 import { SdkRecorder } from "../support/sdk-recorder.js";
 import { connectSdk, signedUpSdkUser } from "../support/workerd-sdk.js";
 
@@ -10,9 +9,7 @@ describe("the SDK's cancel(runId)", () => {
     const connection = connectSdk(auth, recorder);
     await recorder.state("open");
     const id = connection.send("[waits] a long job");
-    const started = await recorder.frame("agent_started", id);
-    if (!isFrame(started, "agent_started")) throw new Error("not agent_started");
-    const runId = started.payload.run_id;
+    const runId = (await recorder.frame("agent_started", id)).payload.run_id;
     expect(connection.cancel(runId)).toBe(true);
     const completed = await recorder.frame("agent_completed", id);
     expect(completed.payload).toMatchObject({ run_id: runId, status: "cancelled", reason: "cancel_run" });

@@ -1,4 +1,4 @@
-import type { ConnectionState, ServerFrame } from "../../client/index.js";
+import { isFrameOf, type ConnectionState, type ServerFrame, type ServerFrameType } from "../../client/index.js";
 import { Waiter } from "./waiter.js";
 
 /**
@@ -35,9 +35,12 @@ export class SdkRecorder {
     return this.waiter.until(what, check);
   }
 
-  frame(type: string, replyTo?: string): Promise<ServerFrame> {
+  frame<T extends ServerFrameType>(type: T, replyTo?: string): Promise<Extract<ServerFrame, { type: T }>> {
     return this.until(`${type}${replyTo ? ` for ${replyTo}` : ""}`, () =>
-      this.frames.find((f) => f.type === type && (replyTo === undefined || f.reply_to === replyTo)),
+      this.frames.find(
+        (frame): frame is Extract<ServerFrame, { type: T }> =>
+          isFrameOf(frame, type) && (replyTo === undefined || frame.reply_to === replyTo),
+      ),
     );
   }
 
