@@ -2,7 +2,17 @@
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/", "**/.wrangler/", "**/.build/", "**/worker-configuration.d.ts", "migrations/", "public/build/", "client/dist/"] },
+  {
+    ignores: [
+      "**/node_modules/",
+      "**/.wrangler/",
+      "**/.build/",
+      "**/worker-configuration.d.ts",
+      "migrations/",
+      "public/build/",
+      "client/dist/",
+    ],
+  },
   ...tseslint.configs.strict,
   {
     rules: {
