@@ -62,6 +62,20 @@ module.exports = {
       to: { path: "^workers/dev-oidc/" },
     },
     {
+      name: "client-is-a-package",
+      comment: "The SDK is published on its own: of Tether's code it imports @tether/protocol alone, never the Workers'.",
+      severity: "error",
+      from: { path: "^client/" },
+      to: { path: "^(workers|durable-objects|public|test|scripts)/", pathNot: "^workers/shared/protocol/" },
+    },
+    {
+      name: "protocol-stands-alone",
+      comment: "@tether/protocol is types and constants both sides import: it imports nothing, not even the rest of workers/shared.",
+      severity: "error",
+      from: { path: "^workers/shared/protocol/" },
+      to: { path: "^(workers|durable-objects|client|public)/", pathNot: "^workers/shared/protocol/" },
+    },
+    {
       name: "page-uses-the-sdk",
       comment: "The demo page talks to Tether the way any app would: through client/, never the Workers' code.",
       severity: "error",
