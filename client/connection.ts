@@ -18,7 +18,7 @@ import {
 } from "@tether/protocol";
 import { AttemptFailed, closeOutcome } from "./close-policy.js";
 import { Heartbeat, LIVENESS_DEFAULTS, watchPlatform } from "./liveness.js";
-import type { ConnectionState, ConnectOptions, TokenRequest } from "./options.js";
+import type { ConnectionState, ConnectOptions, StateDetail, TokenRequest } from "./options.js";
 import { Outbox, type OutgoingFrame, type ReplyFrame, type RequestFrameType, type RequestPayloads } from "./outbox.js";
 import { StreamCursor } from "./stream-cursor.js";
 
@@ -138,7 +138,7 @@ export class TetherConnection {
     this.socket?.send(JSON.stringify(frame));
   }
 
-  private setState(state: ConnectionState, detail: { code?: number; reason?: string } = {}): void {
+  private setState(state: ConnectionState, detail: StateDetail = {}): void {
     if (this.currentState === state) return;
     this.currentState = state;
     this.options.onStateChange?.(state, detail);
@@ -283,9 +283,10 @@ export class TetherConnection {
   private welcome(frame: ServerFrame<"connection_established">): void {
     this.expiresAt = new Date(frame.payload.token_expires_at);
     this.nextTokenReason = "connect";
+    const reconnected = this.cursor.lastSeq !== null;
     const lost = this.cursor.welcome(frame.payload);
     if (lost) this.options.onResyncNeeded?.(lost);
-    this.setState("open");
+    this.setState("open", reconnected ? { resumed: lost === null } : {});
     // One frame from us on every new socket: workerd completes a close the server starts (a
     // revocation, an expiry) only ~10 s late on a socket the client never sent on (README, known
     // issues). The pong is an ordinary event.
@@ -353,4 +354,4 @@ export function connect(options: ConnectOptions): TetherConnection {
   return new TetherConnection(options);
 }
 
-export type { ConnectionState, ConnectOptions, ServerFrame, ServerFrameType, TokenRequest };
+export type { ConnectionState, ConnectOptions, ServerFrame, ServerFrameType, StateDetail, TokenRequest };

@@ -13,7 +13,7 @@
  */
 
 export { createAuthClient, type AccessTokenOptions, type AuthClient, type AuthClientOptions } from "./auth.js";
-export { connect, TetherConnection, type ConnectionState, type ConnectOptions, type TokenRequest } from "./connection.js";
+export { connect, TetherConnection, type ConnectionState, type ConnectOptions, type StateDetail, type TokenRequest } from "./connection.js";
 export { LIVENESS_DEFAULTS, type LivenessOptions } from "./liveness.js";
 export { RunLog, type RunStatus, type TetherRun } from "./runs.js";
 export { TetherApiError } from "./errors.js";

@@ -7,6 +7,12 @@ import type { LivenessOptions } from "./liveness.js";
 
 export type ConnectionState = "connecting" | "open" | "refreshing" | "reconnecting" | "closed" | "signed_out";
 
+export interface StateDetail {
+  code?: number;
+  reason?: string;
+  resumed?: boolean;
+}
+
 export interface TokenRequest {
   /** `connect`: any valid token; `expiring`/`expired`: a newer one than `current`. */
   reason: "connect" | "expiring" | "expired";
@@ -20,7 +26,11 @@ export interface ConnectOptions extends LivenessOptions {
   getAccessToken(request: TokenRequest): Promise<string | null>;
   /** Every server frame, once, in order (sequenced events are deduplicated by `seq`). Or listen to one type with `on`. */
   onEvent?(frame: ServerFrame): void;
-  onStateChange?(state: ConnectionState, detail: { code?: number; reason?: string }): void;
+  /**
+   * Each change of state, with the close `code` and `reason` that caused it; on `open` after a
+   * reconnect, `resumed` says whether the missed events were replayed (false: `onResyncNeeded`).
+   */
+  onStateChange?(state: ConnectionState, detail: StateDetail): void;
   /** After a gap the resume log could not fill: refetch history over HTTP (`/api/threads`). */
   onResyncNeeded?(detail: { lastSeq: number; serverLastSeq: number }): void;
   /** Reconnect delays: full jitter over min(maxDelayMs, initialDelayMs · 2^attempt). Defaults 500 and 30 000 ms. */

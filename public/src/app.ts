@@ -2,14 +2,14 @@ import {
   connect,
   createAuthClient,
   indexedDbTokenStore,
+  RequestFailed,
   TetherApiError,
-  type MessageView,
   type TetherConnection,
-  type ThreadView,
 } from "../../client/index.js";
 import { AccountPanel } from "./account.js";
 import { byId, element, show } from "./dom.js";
 import { showConnectionState, trackTokenLifetime, type LifetimeDisplay } from "./status.js";
+import { ThreadList } from "./threads.js";
 import { Transcript } from "./transcript.js";
 
 /**
@@ -21,7 +21,7 @@ const auth = createAuthClient({ store: indexedDbTokenStore() });
 const transcript = new Transcript(byId<HTMLOListElement>("transcript"), (runId) => connection?.cancel(runId));
 let connection: TetherConnection | null = null;
 let lifetime: LifetimeDisplay | null = null;
-let threadId: string | undefined;
+const threads = new ThreadList((threadId) => void showThread(threadId));
 
 function showError(message: string | null): void {
   byId("error").textContent = message ?? "";
@@ -36,25 +36,23 @@ function showNotice(message: string | null): void {
 const account = new AccountPanel(auth, { error: showError, notice: showNotice });
 
 function describe(error: unknown): string {
-  if (error instanceof TetherApiError) return error.message;
+  if (error instanceof TetherApiError || error instanceof RequestFailed) return error.message;
   return error instanceof Error ? error.message : "Something went wrong.";
 }
 
-async function api<T>(path: string): Promise<T | null> {
-  const token = await auth.accessToken();
-  if (!token) return null;
-  const response = await fetch(path, { headers: { Authorization: `Bearer ${token}` } });
-  return response.ok ? ((await response.json()) as T) : null;
+/** A thread's messages (or an empty new conversation), over the socket, typed by the SDK. */
+async function showThread(threadId: string | undefined): Promise<void> {
+  transcript.clear();
+  if (threadId === undefined || !connection) return;
+  const history = await connection.request("get_thread_history", { thread_id: threadId, limit: 50 });
+  if (threads.current === threadId) transcript.showHistory(history.payload.messages);
 }
 
-/** The latest thread's messages, so a reload shows the conversation so far. */
-async function loadHistory(): Promise<void> {
-  transcript.clear();
-  const threads = await api<{ threads: ThreadView[] }>("/api/threads?limit=1");
-  threadId = threads?.threads[0]?.id;
-  if (!threadId) return;
-  const history = await api<{ messages: MessageView[] }>(`/api/threads/${threadId}/messages?limit=50`);
-  transcript.showHistory(history?.messages ?? []);
+/** After sign-in: the threads, and the most recent one opened. */
+async function showThreads(): Promise<void> {
+  if (!connection) return;
+  await threads.refresh(connection);
+  threads.select(threads.latest());
 }
 
 async function signedIn(): Promise<void> {
@@ -67,23 +65,28 @@ async function signedIn(): Promise<void> {
   show("who", true);
   byId("who").textContent = `${session.user.name} · ${session.user.email}`;
   await account.show();
-  await loadHistory();
   connection?.close();
   connection = connect({
     url: `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`,
     getAccessToken: ({ current }) => auth.accessToken({ replacing: current }),
     onEvent: (frame) => {
-      if (frame.type === "ack") threadId ??= frame.thread_id;
       if (frame.type === "auth_refreshed") lifetime?.update();
-      transcript.apply(frame);
+      // The first message of a new conversation made a thread: it becomes the current one.
+      if (frame.type === "ack" && threads.current === undefined && transcript.sent(frame.reply_to)) {
+        threads.adopt(frame.payload.thread_id);
+        if (connection) void threads.refresh(connection);
+      }
+      // Events of other threads (another tab's conversation) are not this view's.
+      if (frame.thread_id === undefined || frame.thread_id === threads.current) transcript.apply(frame);
     },
-    onStateChange: (state) => {
-      showConnectionState(state);
+    onStateChange: (state, detail) => {
+      showConnectionState(state, detail);
       lifetime?.update();
       if (state === "signed_out") void signOut("Your session has ended; sign in again.");
     },
-    onResyncNeeded: () => void loadHistory(),
+    onResyncNeeded: () => void showThread(threads.current),
   });
+  void showThreads().catch((error: unknown) => showError(describe(error)));
   lifetime?.stop();
   lifetime = trackTokenLifetime(connection);
   byId<HTMLInputElement>("message").focus();
@@ -95,6 +98,7 @@ function signedOut(notice: string | null): void {
   lifetime?.stop();
   lifetime = null;
   transcript.clear();
+  threads.clear();
   account.hide();
   for (const id of ["chat", "sign-out", "who", "connection"]) show(id, false);
   show("signed-out", true);
@@ -130,7 +134,7 @@ onSubmit("sign-up", async (form) => {
 onSubmit("composer", async (form) => {
   const content = field(form, "message").trim();
   if (!content || !connection) return;
-  const id = connection.send(content, threadId === undefined ? {} : { threadId });
+  const id = connection.send(content, threads.current === undefined ? {} : { threadId: threads.current });
   transcript.addUserMessage(id, content);
   byId<HTMLFormElement>("composer").reset();
 });

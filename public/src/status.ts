@@ -2,7 +2,7 @@
  * @module
  * The connection indicator and the access token's remaining lifetime, in the header.
  */
-import type { ConnectionState, TetherConnection } from "../../client/index.js";
+import type { ConnectionState, StateDetail, TetherConnection } from "../../client/index.js";
 import { byId, show } from "./dom.js";
 
 const LABELS: Record<ConnectionState, string> = {
@@ -14,11 +14,13 @@ const LABELS: Record<ConnectionState, string> = {
   signed_out: "signed out",
 };
 
-export function showConnectionState(state: ConnectionState): void {
+/** The state in the header; after a reconnect, whether the missed events were replayed. */
+export function showConnectionState(state: ConnectionState, detail: StateDetail = {}): void {
   const indicator = byId("connection");
   indicator.dataset.state = state;
   indicator.hidden = false;
-  byId("connection-label").textContent = LABELS[state];
+  const resumed = state === "open" && detail.resumed !== undefined ? (detail.resumed ? " · resumed" : " · history reloaded") : "";
+  byId("connection-label").textContent = `${LABELS[state]}${resumed}`;
 }
 
 function formatRemaining(ms: number): string {

@@ -20,7 +20,7 @@ const json = (value: unknown) => JSON.stringify(value, null, 1) ?? "";
 
 export class Transcript {
   private readonly runs = new Map<string, RunView>();
-  private readonly sent = new Map<string, HTMLElement>();
+  private readonly sentMessages = new Map<string, HTMLElement>();
 
   /** @param onStop asks for a run to be stopped (the connection's `cancel`). */
   constructor(
@@ -31,7 +31,7 @@ export class Transcript {
   clear(): void {
     this.list.replaceChildren();
     this.runs.clear();
-    this.sent.clear();
+    this.sentMessages.clear();
   }
 
   /** Earlier messages of the thread, from `/api/threads/:id/messages`. */
@@ -39,11 +39,16 @@ export class Transcript {
     for (const message of messages) this.list.append(element("li", `message ${message.role === "user" ? "user" : "run"}`, message.content));
   }
 
+  /** Whether `id` is a message sent from this view. */
+  sent(id: string | undefined): boolean {
+    return id !== undefined && this.sentMessages.has(id);
+  }
+
   addUserMessage(id: string, content: string): void {
     const item = element("li", "message user", content);
     const delivery = element("span", "delivery", "sending…");
     item.append(delivery);
-    this.sent.set(id, delivery);
+    this.sentMessages.set(id, delivery);
     this.list.append(item);
     item.scrollIntoView({ block: "end" });
   }
@@ -75,7 +80,7 @@ export class Transcript {
     if (replyTo === undefined) return;
     switch (frame.type) {
       case "ack": {
-        const delivery = this.sent.get(replyTo);
+        const delivery = this.sentMessages.get(replyTo);
         if (delivery) delivery.textContent = "✓ delivered";
         return;
       }

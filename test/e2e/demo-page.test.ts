@@ -20,6 +20,8 @@ describe("the demo page, in Chromium", () => {
     [stack, browser] = await Promise.all([
       startLocalStack({
         provider: true,
+        // The page can also be opened through a proxy that cuts the network under it.
+        proxy: true,
         authVars: { ACCESS_TOKEN_TTL_SECONDS: String(ACCESS_TOKEN_TTL_SECONDS) },
         // Runs take about a second (80 ms a step): long enough to press Stop.
         backendVars: { TOKEN_REFRESH_LEAD_SECONDS: "5", DEMO_AGENT_STEP_DELAY_MS: "80" },
@@ -108,6 +110,69 @@ describe("the demo page, in Chromium", () => {
     // The next question runs to its answer.
     await ask(page, "what is 2+2");
     await expect.poll(() => page.getByRole("listitem", { name: "Agent run" }).last().locator(".answer").textContent(), RUN).toBe("2+2 = 4");
+    await page.close();
+  });
+
+  async function signedUpPage(origin = stack.backend.origin): Promise<Page> {
+    const page = await browser.newPage();
+    await page.goto(`${origin}/`);
+    await page.getByRole("textbox", { name: "Name" }).fill("Thread Keeper");
+    await page
+      .getByLabel("Email")
+      .nth(1)
+      .fill(`threads-${crypto.randomUUID().slice(0, 8)}@example.com`);
+    await page.getByLabel("Password").nth(1).fill("correct horse battery");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await expect.poll(() => connectionLabel(page)).toBe("connected");
+    return page;
+  }
+
+  it("keeps conversations in threads: a new thread, a switch back with its history loaded, both listed", async () => {
+    const page = await signedUpPage();
+    const threadList = page.getByRole("navigation", { name: "Threads" }).getByRole("listitem");
+    const answers = page.getByRole("listitem", { name: "Agent run" }).locator(".answer");
+    await ask(page, "what is 1+1");
+    await expect.poll(() => answers.last().textContent(), RUN).toBe("1+1 = 2");
+    await expect.poll(() => threadList.allTextContents()).toEqual(["what is 1+1"]);
+
+    await page.getByRole("button", { name: "New thread" }).click();
+    expect(await page.getByRole("listitem", { name: "Agent run" }).count()).toBe(0);
+    await ask(page, "what is 2+3");
+    await expect.poll(() => answers.last().textContent(), RUN).toBe("2+3 = 5");
+    await expect.poll(() => threadList.allTextContents()).toEqual(["what is 2+3", "what is 1+1"]);
+    expect(await page.locator('[aria-current="true"]').textContent()).toBe("what is 2+3");
+
+    await page.getByRole("button", { name: "what is 1+1" }).click();
+    await expect.poll(() => page.locator("#transcript > li").allTextContents()).toEqual(["what is 1+1", "1+1 = 2"]);
+    expect(await page.locator('[aria-current="true"]').textContent()).toBe("what is 1+1");
+    await page.screenshot({ path: artifactPath("demo-page-threads.png"), fullPage: true });
+    await page.close();
+  });
+
+  it("shows a dropped connection reconnecting, then resumed, and the run in flight arrives whole, once", async () => {
+    if (!stack.proxy) throw new Error("the stack has no proxy");
+    const page = await signedUpPage(stack.origin);
+    // Every label the header shows, in order (a reconnect can be quicker than a poll).
+    await page.evaluate(() => {
+      const label = document.getElementById("connection-label");
+      const seen: string[] = [];
+      Object.assign(window, { seenLabels: seen });
+      if (label)
+        new MutationObserver(() => seen.push(label.textContent ?? "")).observe(label, {
+          childList: true,
+          characterData: true,
+          subtree: true,
+        });
+    });
+    await ask(page, "count the words of this message while the network fails under it");
+    const run = page.getByRole("listitem", { name: "Agent run" }).last();
+    await expect.poll(() => run.locator(".meta").textContent()).toMatch(/is working/);
+    stack.proxy.dropAll();
+    await expect.poll(() => connectionLabel(page), RUN).toBe("connected · resumed");
+    expect(await page.evaluate(() => (window as unknown as { seenLabels: string[] }).seenLabels)).toContain("reconnecting…");
+    await expect.poll(() => run.locator(".meta").textContent(), RUN).toMatch(/answered in/);
+    expect(await run.locator(".answer").textContent()).toBe("Your message has 12 words and 64 characters.");
+    expect(await page.getByRole("listitem", { name: "Agent run" }).count()).toBe(1);
     await page.close();
   });
 
