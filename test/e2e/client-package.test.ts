@@ -44,8 +44,10 @@ describe("the packed client SDK", () => {
       files: Array<{ path: string }>;
     }>;
     if (!packed) throw new Error("npm pack packed nothing");
-    // What is published: the build and the manifest, no sources.
-    expect(packed.files.map((file) => file.path).every((path) => path.startsWith("dist/") || path === "package.json")).toBe(true);
+    // What is published: the build, the manifest and its README, no sources.
+    expect(
+      packed.files.map((file) => file.path).every((path) => path.startsWith("dist/") || ["package.json", "README.md"].includes(path)),
+    ).toBe(true);
 
     writeFileSync(
       join(scratch, "package.json"),
