@@ -74,7 +74,7 @@ describe("the SDK on a silently dead connection", () => {
     expectContiguous(recorder.seqs);
     expect(connection.unacknowledged).toBe(0);
     // Every attempt asked for a token, none for a new one: the token was still good (no refresh spent).
-    expect(asked.length).toBeGreaterThan(3);
+    expect(asked.length).toBeGreaterThanOrEqual(3); // the first connect and at least two attempts after the drop
     expect(asked.every((request) => request.reason === "connect" && request.current === null)).toBe(true);
   });
 });
