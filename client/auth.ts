@@ -7,13 +7,16 @@
  */
 import type { PublicUser, SessionSummary, TokenResponse } from "@tether/protocol";
 import { TetherApiError } from "./errors.js";
-import { memoryTokenStore, type StoredSession, type TokenStore } from "./token-store.js";
+import { handoffChallenge, handoffStorage, readProviderReturn } from "./provider-sign-in.js";
+import { memoryTokenStore, type KeyValueStorage, type StoredSession, type TokenStore } from "./token-store.js";
 
 export interface AuthClientOptions {
   /** The origin that serves `/auth/*`; the page's own origin when omitted in a browser. */
   baseUrl?: string;
   /** Where the session is kept; memory by default. */
   store?: TokenStore;
+  /** Where a provider sign-in's verifier waits for its handoff: this tab's session storage by default (memory in Node). */
+  handoffStorage?: KeyValueStorage;
   fetch?: (url: string, init?: RequestInit) => Promise<Response>;
 }
 
@@ -27,9 +30,16 @@ export interface AccessTokenOptions {
 export interface AuthClient {
   register(input: { email: string; password: string; name: string }): Promise<StoredSession>;
   login(input: { email: string; password: string }): Promise<StoredSession>;
-  /** Where to send the browser to sign in with a provider; it comes back to `returnTo`. */
-  providerSignInUrl(provider: string, returnTo: string): string;
-  /** Finishes a provider sign-in from the URL fragment it returned with; null when it holds none. */
+  /**
+   * Where to send the browser to sign in with a provider; it comes back to `returnTo`. The URL
+   * carries the hash of a verifier this tab keeps, so only this tab can finish the sign-in.
+   */
+  providerSignInUrl(provider: string, returnTo: string): Promise<string>;
+  /**
+   * Finishes a provider sign-in from the URL fragment it returned with. null when the fragment
+   * holds none — or holds one this tab did not start (a lured link), which is ignored. A failure
+   * throws `TetherApiError` with a fixed message for its code, never the fragment's text.
+   */
   completeProviderSignIn(fragment: string): Promise<StoredSession | null>;
   /** A usable access token, refreshed when needed; null when signed out. */
   accessToken(options?: AccessTokenOptions): Promise<string | null>;
@@ -70,6 +80,7 @@ function crossTabLock(): LockManagerLike | null {
 
 export function createAuthClient(options: AuthClientOptions = {}): AuthClient {
   const store = options.store ?? memoryTokenStore();
+  const handoffStore = options.handoffStorage ?? handoffStorage();
   const baseUrl = (options.baseUrl ?? "").replace(/\/+$/, "");
   const fetcher = options.fetch ?? ((input: string, init?: RequestInit) => globalThis.fetch(input, init));
   let inFlight: Promise<StoredSession | null> | null = null;
@@ -145,14 +156,15 @@ export function createAuthClient(options: AuthClientOptions = {}): AuthClient {
   return {
     register: async (input) => signedIn(await post("/auth/register", input)),
     login: async (input) => signedIn(await post("/auth/login", input)),
-    providerSignInUrl: (provider, returnTo) =>
-      `${baseUrl}/auth/oauth/${encodeURIComponent(provider)}/start?return_to=${encodeURIComponent(returnTo)}`,
+    async providerSignInUrl(provider, returnTo) {
+      const query = new URLSearchParams({ return_to: returnTo, handoff_challenge: await handoffChallenge(handoffStore) });
+      return `${baseUrl}/auth/oauth/${encodeURIComponent(provider)}/start?${query.toString()}`;
+    },
     async completeProviderSignIn(fragment) {
-      const fields = new URLSearchParams(fragment.replace(/^#/, ""));
-      const error = fields.get("error");
-      if (error) throw new TetherApiError(error as TetherApiError["code"], fields.get("error_description") ?? error, 0);
-      const code = fields.get("handoff");
-      return code ? signedIn(await post("/auth/oauth/handoff", { code })) : null;
+      const returned = readProviderReturn(fragment, handoffStore);
+      if (returned.kind === "none") return null;
+      if (returned.kind === "error") throw new TetherApiError(returned.code, returned.message, 0);
+      return signedIn(await post("/auth/oauth/handoff", { code: returned.code, verifier: returned.verifier }));
     },
     accessToken,
     refresh,

@@ -157,15 +157,17 @@ async function listProviders(): Promise<void> {
   if (!response.ok) return;
   const { providers } = (await response.json()) as { providers: Array<{ id: string; name: string }> };
   const returnTo = `${location.origin}${location.pathname}`;
-  byId("providers").replaceChildren(
-    ...providers.map((provider) => {
+  // Each link carries the hash of this tab's verifier: only this tab can finish that sign-in.
+  const links = await Promise.all(
+    providers.map(async (provider) => {
       const link = element("a", "", `Sign in with ${provider.name}`);
-      link.href = auth.providerSignInUrl(provider.id, returnTo);
+      link.href = await auth.providerSignInUrl(provider.id, returnTo);
       const item = element("li", "");
       item.append(link);
       return item;
     }),
   );
+  byId("providers").replaceChildren(...links);
 }
 
 /**

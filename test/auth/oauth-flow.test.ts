@@ -38,7 +38,7 @@ async function identitiesOf(userId: string) {
 describe("sign-in through the local OIDC provider", () => {
   it("sends the browser to the provider with PKCE S256, state, nonce and a binding cookie", async () => {
     const signIn = browser();
-    const response = await signIn.visitAuth(`${ORIGIN}/auth/oauth/dev/start?return_to=${encodeURIComponent(`${ORIGIN}/app`)}`);
+    const response = await signIn.visitAuth(await signIn.startUrl());
     expect(response.status).toBe(302);
     const authorize = new URL(location(response));
     expect(`${authorize.origin}${authorize.pathname}`).toBe(`${PROVIDER_ORIGIN}/authorize`);
@@ -170,11 +170,10 @@ describe("the OAuth proxy for previews", () => {
   it("moves a sign-in started on another origin to the callback origin, then returns to the preview", async () => {
     const preview = "https://pr-7.preview.example";
     const signIn = browser();
-    const elsewhere = await signIn.visitAuth(
-      `http://preview.tether.test/auth/oauth/dev/start?return_to=${encodeURIComponent(`${preview}/chat?tab=2`)}`,
-    );
+    const startUrl = new URL(await signIn.startUrl("dev", `${preview}/chat?tab=2`));
+    const elsewhere = await signIn.visitAuth(`http://preview.tether.test${startUrl.pathname}${startUrl.search}`);
     expect(elsewhere.status).toBe(302);
-    expect(location(elsewhere)).toBe(`${ORIGIN}/auth/oauth/dev/start?return_to=${encodeURIComponent(`${preview}/chat?tab=2`)}`);
+    expect(location(elsewhere)).toBe(startUrl.toString());
     expect(elsewhere.headers.get("Set-Cookie")).toBeNull();
 
     const callback = await signIn.signIn({ email: uniqueEmail("preview") }, { returnTo: `${preview}/chat?tab=2` });

@@ -4,7 +4,11 @@
  * can look at, or tamper with, every hop), keeps the cookies the auth origin sets, and fills in the
  * local provider's sign-in form the way its HTML form would.
  */
+import { sha256Base64Url } from "../../workers/shared/crypto.js";
 import { freshClientIp, ORIGIN, type FetchTarget } from "./http.js";
+
+/** Each handoff code a browser was sent back with, and the verifier of the app that started it. */
+const verifierOfHandoff = new Map<string, string>();
 
 export interface Person {
   email: string;
@@ -16,6 +20,10 @@ export const PROVIDER_ORIGIN = "http://localhost:8788";
 
 export class SignInBrowser {
   private readonly cookies = new Map<string, string>();
+  /** The app's verifier (DESIGN §6): its hash goes with the start, itself with the handoff. */
+  readonly verifier = randomVerifier();
+  /** One client address per browser: sign-in starts are rate limited per address. */
+  private readonly address = freshClientIp();
 
   constructor(
     private readonly auth: FetchTarget,
@@ -34,9 +42,12 @@ export class SignInBrowser {
   /** A GET on the auth Worker with this browser's cookies; redirects are not followed. */
   async visitAuth(url: string | URL): Promise<Response> {
     const response = await this.auth.fetch(String(url), {
-      headers: this.cookies.size > 0 ? { Cookie: this.cookieHeader } : {},
+      headers: { "CF-Connecting-IP": this.address, ...(this.cookies.size > 0 ? { Cookie: this.cookieHeader } : {}) },
       redirect: "manual",
     });
+    // The app in this browser keeps its verifier for the code it is sent back with.
+    const handoff = response.status === 303 ? new URLSearchParams(new URL(location(response)).hash.slice(1)).get("handoff") : null;
+    if (handoff) verifierOfHandoff.set(handoff, this.verifier);
     for (const line of response.headers.getSetCookie()) {
       const [pair] = line.split(";");
       const separator = pair?.indexOf("=") ?? -1;
@@ -45,9 +56,15 @@ export class SignInBrowser {
     return response;
   }
 
+  /** The start URL as the app builds it: where to return, and the hash of its verifier. */
+  async startUrl(provider = "dev", returnTo: string = `${ORIGIN}/app`): Promise<string> {
+    const query = new URLSearchParams({ return_to: returnTo, handoff_challenge: await sha256Base64Url(this.verifier) });
+    return `${ORIGIN}/auth/oauth/${provider}/start?${query.toString()}`;
+  }
+
   /** GET /auth/oauth/:provider/start; returns the provider's authorization URL it redirects to. */
   async start(provider = "dev", returnTo: string = `${ORIGIN}/app`): Promise<URL> {
-    const response = await this.visitAuth(`${ORIGIN}/auth/oauth/${provider}/start?return_to=${encodeURIComponent(returnTo)}`);
+    const response = await this.visitAuth(await this.startUrl(provider, returnTo));
     if (response.status !== 302) throw new Error(`start answered ${response.status}: ${await response.text()}`);
     return new URL(location(response));
   }
@@ -103,10 +120,24 @@ export function handoffCodeOf(response: Response): string {
   return code;
 }
 
-export function exchangeHandoff(target: FetchTarget, code: string, headers: Record<string, string> = {}): Promise<Response> {
+/** POST /auth/oauth/handoff, by default with the verifier of the app that started the sign-in. */
+export function exchangeHandoff(
+  target: FetchTarget,
+  code: string,
+  headers: Record<string, string> = {},
+  verifier = verifierOfHandoff.get(code) ?? randomVerifier(),
+): Promise<Response> {
   return target.fetch(`${ORIGIN}/auth/oauth/handoff`, {
     method: "POST",
     headers: { "Content-Type": "application/json", "CF-Connecting-IP": freshClientIp(), ...headers },
-    body: JSON.stringify({ code }),
+    body: JSON.stringify({ code, verifier }),
   });
+}
+
+export function randomVerifier(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return btoa(String.fromCharCode(...bytes))
+    .replaceAll("+", "-")
+    .replaceAll("/", "_")
+    .replace(/=+$/, "");
 }

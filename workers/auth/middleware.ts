@@ -1,5 +1,6 @@
 import { eq } from "drizzle-orm";
 import type { Context } from "hono";
+import { rateLimitClient } from "../shared/client-address.js";
 import { createMiddleware } from "hono/factory";
 import { ApiError } from "../shared/errors.js";
 import { bearerToken } from "../shared/http.js";
@@ -153,10 +154,10 @@ export async function enforceRateLimit(env: AuthBindings, key: string): Promise<
   if (!success) throw new ApiError("rate_limited", "Too many attempts; try again later.", { "Retry-After": "60" });
 }
 
-/** Rate limits a route per client address. */
+/** Rate limits a route per client: an IPv4 address, or an IPv6 /64 (client-address.ts). */
 export function rateLimit(route: string) {
   return createMiddleware<AuthAppEnv>(async (c, next) => {
-    await enforceRateLimit(c.env, `${route}:${c.req.header("CF-Connecting-IP") ?? "unknown"}`);
+    await enforceRateLimit(c.env, `${route}:${rateLimitClient(c.req.header("CF-Connecting-IP"))}`);
     await next();
   });
 }

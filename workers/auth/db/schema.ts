@@ -206,6 +206,8 @@ export const oauthLogins = sqliteTable(
     expiresAt: timestampMs("expires_at").notNull(),
     callbackAt: timestampMs("callback_at"),
     userId: text("user_id").references(() => users.id),
+    /** BASE64URL(SHA-256(verifier)) the app sent at start: only its verifier can redeem the handoff. */
+    handoffChallenge: text("handoff_challenge"),
     handoffHash: text("handoff_hash"),
     handoffExpiresAt: timestampMs("handoff_expires_at"),
     handoffUsedAt: timestampMs("handoff_used_at"),

@@ -30,6 +30,7 @@ export interface NewLoginAttempt {
   nonce: string | null;
   redirectUri: string;
   returnTo: URL;
+  handoffChallenge: string;
 }
 
 export async function signState(ctx: AuthContext, login: { id: string; provider: string; returnTo: URL }): Promise<string> {
@@ -74,6 +75,7 @@ export async function saveLoginAttempt(ctx: AuthContext, login: NewLoginAttempt)
     nonce: login.nonce,
     redirectUri: login.redirectUri,
     returnTo: login.returnTo.toString(),
+    handoffChallenge: login.handoffChallenge,
     createdAt: nowMs,
     expiresAt: nowMs + LOGIN_ATTEMPT_TTL_SECONDS * 1000,
   });
@@ -112,18 +114,28 @@ export async function issueHandoff(ctx: AuthContext, loginId: string, userId: st
 }
 
 /**
- * Redeems a handoff code once; returns the user it signs in. A browser that presents it from
- * another origin than the one the sign-in returned to is refused (the code is burnt either way).
+ * Redeems a handoff code once; returns the user it signs in. Only the app that started the
+ * sign-in can: it holds the verifier whose hash it sent at start (DESIGN §6), so a code lured into
+ * someone else's browser is useless there. A browser that presents it from another origin than the
+ * one the sign-in returned to is refused too. The code is burnt either way.
  */
-export async function redeemHandoff(ctx: AuthContext, code: string, origin: string | undefined): Promise<string> {
+export async function redeemHandoff(ctx: AuthContext, code: string, verifier: string, origin: string | undefined): Promise<string> {
   const nowMs = Date.now();
   const redeemed = await ctx.db
     .update(oauthLogins)
     .set({ handoffUsedAt: nowMs })
     .where(and(eq(oauthLogins.handoffHash, await sha256Base64Url(code)), isNull(oauthLogins.handoffUsedAt)))
-    .returning({ userId: oauthLogins.userId, expiresAt: oauthLogins.handoffExpiresAt, returnTo: oauthLogins.returnTo });
+    .returning({
+      userId: oauthLogins.userId,
+      expiresAt: oauthLogins.handoffExpiresAt,
+      returnTo: oauthLogins.returnTo,
+      challenge: oauthLogins.handoffChallenge,
+    });
   const login = redeemed[0];
   if (!login?.userId || login.expiresAt === null || login.expiresAt <= nowMs) throw new ApiError("invalid_handoff", INVALID_HANDOFF);
+  if (!login.challenge || !timingSafeEqualText(await sha256Base64Url(verifier), login.challenge)) {
+    throw new ApiError("invalid_handoff", INVALID_HANDOFF);
+  }
   if (origin !== undefined && origin !== new URL(login.returnTo).origin) throw new ApiError("invalid_handoff", INVALID_HANDOFF);
   return login.userId;
 }

@@ -8,7 +8,8 @@ import { ApiError } from "../../shared/errors.js";
  */
 export type OriginRule = { kind: "exact"; origin: string } | { kind: "wildcard"; suffix: string };
 
-export const MAX_RETURN_TO_LENGTH = 2048;
+/** Stored with every sign-in start: an app's return URL needs no more. */
+export const MAX_RETURN_TO_LENGTH = 512;
 
 // A wildcard needs two labels after it, so `https://*.dev` cannot open a whole public suffix.
 const WILDCARD = /^https:\/\/\*\.((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)$/;

@@ -34,8 +34,16 @@ export const oauthRoutes = new Hono<AuthAppEnv>();
 /** Ties a sign-in to the browser that started it; HttpOnly, sent only to the OAuth routes. */
 const BROWSER_BINDING_COOKIE = "tether_oauth_binding";
 
-const StartQuery = z.strictObject({ return_to: z.string().max(MAX_RETURN_TO_LENGTH).optional() });
-const HandoffBody = z.strictObject({ code: z.string().min(1).max(128) });
+/** A PKCE-style value: 43 to 128 characters of base64url (RFC 7636's verifier alphabet, less `.~`). */
+const BASE64URL_43 = /^[A-Za-z0-9_-]{43}$/;
+const StartQuery = z.strictObject({
+  return_to: z.string().max(MAX_RETURN_TO_LENGTH).optional(),
+  handoff_challenge: z.string().regex(BASE64URL_43),
+});
+const HandoffBody = z.strictObject({
+  code: z.string().min(1).max(128),
+  verifier: z.string().regex(/^[A-Za-z0-9_-]{43,128}$/),
+});
 
 oauthRoutes.get("/oauth/providers", (c) =>
   c.json({ providers: [...configuredProviders(c.env).values()].map(({ id, name }) => ({ id, name, start: `/auth/oauth/${id}/start` })) }),
@@ -50,10 +58,15 @@ function backToApp(c: Context<AuthAppEnv>, returnTo: URL, outcome: { handoff: st
   return c.redirect(target.toString(), 303);
 }
 
-oauthRoutes.get("/oauth/:provider/start", async (c) => {
+oauthRoutes.get("/oauth/:provider/start", rateLimit("oauth-start"), async (c) => {
   const provider = findProvider(c.env, c.req.param("provider"));
   const query = StartQuery.safeParse(c.req.query());
-  if (!query.success) throw new ApiError("validation_failed", "The only query parameter is return_to (at most 2048 characters).");
+  if (!query.success) {
+    throw new ApiError(
+      "validation_failed",
+      `The query is handoff_challenge (BASE64URL(SHA-256(verifier)), 43 characters) and an optional return_to (at most ${MAX_RETURN_TO_LENGTH} characters).`,
+    );
+  }
   const requestUrl = new URL(c.req.url);
   const returnTo = checkReturnTo(query.data.return_to ?? `${requestUrl.origin}/`, allowedReturnOrigins(c.env));
 
@@ -84,6 +97,7 @@ oauthRoutes.get("/oauth/:provider/start", async (c) => {
     nonce: request.nonce,
     redirectUri,
     returnTo,
+    handoffChallenge: query.data.handoff_challenge,
   });
   setCookie(c, BROWSER_BINDING_COOKIE, browserBinding, {
     path: "/auth/oauth",
@@ -124,7 +138,8 @@ oauthRoutes.get("/oauth/:provider/callback", async (c) => {
 
 oauthRoutes.post("/oauth/handoff", rateLimit("handoff"), requireAccessKeys, jsonBody(HandoffBody), async (c) => {
   const auth = c.var.auth;
-  const userId = await redeemHandoff(auth, c.req.valid("json").code, c.req.header("Origin"));
+  const { code, verifier } = c.req.valid("json");
+  const userId = await redeemHandoff(auth, code, verifier, c.req.header("Origin"));
   const user = await findUserById(auth.db, userId);
   if (!user) throw new ApiError("invalid_handoff", "The handoff code is unknown, expired or already used; sign in again.");
   if (user.disabledAt !== null) throw new ApiError("account_disabled", "This account is disabled.");

@@ -1,0 +1,1 @@
+ALTER TABLE `oauth_logins` ADD `handoff_challenge` text;
