@@ -44,6 +44,23 @@ describe("password guessing", () => {
     // Another address is not held back by this one's guesses.
     expect((await login({ email: user.email, password: STRONG_PASSWORD }, newAddress())).status).toBe(200);
   });
+
+  it("counts an IPv6 client by its /64: guesses rotated over its addresses meet the same limit", async () => {
+    const { user } = await registerUser(exports.default);
+    const prefix = `2001:db8:${(addresses += 1).toString(16)}:7`;
+    const statuses: number[] = [];
+    for (let guess = 0; guess < 22; guess += 1) {
+      // A new address of the same /64 for every guess: 2^64 of them are the client's to pick.
+      const address = `${prefix}:${guess.toString(16)}:${(guess * 7).toString(16)}::${(guess + 1).toString(16)}`;
+      statuses.push((await login({ email: uniqueEmail("rotated"), password: `guess number ${guess}` }, address)).status);
+    }
+    expect(statuses.slice(0, 20).every((status) => status === 401)).toBe(true);
+    expect(statuses.slice(20)).toEqual([429, 429]);
+    // The next /64 over is another client.
+    expect((await login({ email: user.email, password: STRONG_PASSWORD }, `2001:db8:${(addresses += 1).toString(16)}:7::1`)).status).toBe(
+      200,
+    );
+  });
 });
 
 describe("telling accounts apart", () => {
