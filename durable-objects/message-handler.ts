@@ -12,6 +12,7 @@ import type { ClientFrame } from "../workers/shared/client-frames.js";
 import { logEvent } from "../workers/shared/request-log.js";
 import { USER_PERMISSIONS, type UserPermission } from "../workers/shared/tokens.js";
 import type { RunQueue } from "./run-queue.js";
+import type { RunBudget } from "./session-budget.js";
 import type { SessionChannel } from "./session-channel.js";
 
 /** The socket a frame came in on, and what its token says. */
@@ -50,6 +51,7 @@ export class FrameHandler {
     private readonly db: AppDatabase,
     private readonly channel: SessionChannel,
     private readonly runs: RunQueue | { problem: string },
+    private readonly budget: RunBudget,
   ) {}
 
   async handle(frame: HandledFrame, source: FrameSource): Promise<void> {
@@ -103,6 +105,10 @@ export class FrameHandler {
         { code: "agent_unavailable", message: "No agent is configured for this deployment; the message was not stored.", retryable: true },
         { replyTo },
       );
+    }
+    if (!this.budget.take(Date.now())) {
+      const message = "This session has sent too many messages; wait a few seconds. The message was not stored.";
+      return reply("error", { code: "rate_limited", message, retryable: true }, { replyTo });
     }
     const requestedThread = frame.payload.thread_id;
     if (requestedThread !== undefined && !(await findOwnThread(this.db, source.author.userId, requestedThread))) {

@@ -19,6 +19,7 @@ import { FrameHandler } from "./message-handler.js";
 import { RunLedger } from "./run-ledger.js";
 import { reportInterruptedRuns, RunQueue } from "./run-queue.js";
 import { SessionChannel } from "./session-channel.js";
+import { RunBudget } from "./session-budget.js";
 import { SessionRetention } from "./session-retention.js";
 import { FrameCounter, readAttachment, writeAttachment, type SocketAttachment } from "./socket-state.js";
 import { expiryAction, isExpired, nextWakeMs, refreshedSocket } from "./token-lifecycle.js";
@@ -37,6 +38,8 @@ export class UserSession extends DurableObject<UserSessionEnv> {
   private readonly retention: SessionRetention;
   private readonly config: BackendConfig;
   private readonly frames: FrameCounter;
+  /** Per session, across its sockets: how many messages it may send per window. */
+  private readonly budget: RunBudget;
   /** Made on the first frame: a socket that only connects never needs them (nor D1). */
   private runsInstance: RunQueue | { problem: string } | null = null;
   private handlerInstance: FrameHandler | null = null;
@@ -56,6 +59,7 @@ export class UserSession extends DurableObject<UserSessionEnv> {
     this.retention = new SessionRetention(ctx.storage);
     this.config = backendConfig(env);
     this.frames = new FrameCounter(this.config.wsRateLimits);
+    this.budget = new RunBudget(this.config.sessionBudget);
     // Before any event: what an earlier instance left unfinished is reported, or run (by the alarm).
     if (this.ledger.pending().length > 0) void ctx.blockConcurrencyWhile(() => this.takeOverRuns());
   }
@@ -81,7 +85,7 @@ export class UserSession extends DurableObject<UserSessionEnv> {
   }
 
   private get handler(): FrameHandler {
-    this.handlerInstance ??= new FrameHandler(appDatabase(this.env.APP_DB), this.channel, this.runs);
+    this.handlerInstance ??= new FrameHandler(appDatabase(this.env.APP_DB), this.channel, this.runs, this.budget);
     return this.handlerInstance;
   }
 
@@ -99,6 +103,10 @@ export class UserSession extends DurableObject<UserSessionEnv> {
     if (this.retention.revoked()) {
       logEvent("info", "socket_refused", { session_id: claims.sid, user_id: claims.sub, reason: "session_revoked" });
       return acceptAndClose(request, "session_revoked", "The session has been revoked.");
+    }
+    if (this.channel.openSockets().length >= this.config.sessionBudget.maxSockets) {
+      logEvent("info", "socket_refused", { session_id: claims.sid, user_id: claims.sub, reason: "too_many_sockets" });
+      return acceptAndClose(request, "too_many_sockets", "This session has too many connections open; close one.");
     }
     const resumeParam = new URL(request.url).searchParams.get("resume_after");
     const resumeAfter = resumeParam !== null && /^\d{1,15}$/.test(resumeParam) ? Number(resumeParam) : null;

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { chooseAgent } from "../../durable-objects/agents/registry.js";
 import { DEFAULT_WORKERS_AI_MODEL } from "../../durable-objects/agents/workers-ai.js";
 import { FrameHandler } from "../../durable-objects/message-handler.js";
+import { RunBudget } from "../../durable-objects/session-budget.js";
 import { SessionChannel } from "../../durable-objects/session-channel.js";
 import { appDatabase } from "../../workers/app-data/db/client.js";
 import { backendApp } from "../../workers/backend/app.js";
@@ -55,7 +56,12 @@ describe("AGENT", () => {
       server.accept();
       const choice = chooseAgent({ AGENT: "gpt-in-a-box" });
       if (choice.ok) throw new Error("expected a problem");
-      const handler = new FrameHandler(appDatabase(env.APP_DB), new SessionChannel(state), choice);
+      const handler = new FrameHandler(
+        appDatabase(env.APP_DB),
+        new SessionChannel(state),
+        choice,
+        new RunBudget({ maxRuns: 20, windowMs: 10_000 }),
+      );
       const author = { userId: crypto.randomUUID(), email: "x@example.com", name: "X", emailVerified: false };
       const frame = { type: "user_message", id: "m1", payload: { content: "hello" } } as const;
       await handler.handle(frame, { ws: server, author, permissions: ["threads:read", "threads:write", "agents:run"] });

@@ -26,6 +26,10 @@ export const BACKEND_SETTINGS = {
   /** Per-socket flood control: past this many frames in a window, `error rate_limited`; at twice it, 4008. */
   wsMaxFramesPerWindow: { name: "WS_MAX_FRAMES_PER_WINDOW", default: 40, min: 1, max: 1_000_000 },
   wsRateWindowSeconds: { name: "WS_RATE_WINDOW_SECONDS", default: 10, min: 1, max: 3600 },
+  /** Sockets one session may hold open at once; the next is closed 4008 `too_many_sockets`. */
+  wsMaxSocketsPerSession: { name: "WS_MAX_SOCKETS_PER_SESSION", default: 16, min: 1, max: 1000 },
+  /** `user_message`s one session may send per window (WS_RATE_WINDOW_SECONDS), across its sockets. */
+  wsMaxRunsPerWindow: { name: "WS_MAX_RUNS_PER_WINDOW", default: 20, min: 1, max: 100_000 },
   /** Milliseconds between the demo agent's steps (0: as fast as it can). */
   demoAgentStepDelayMs: { name: "DEMO_AGENT_STEP_DELAY_MS", default: 0, min: 0, max: 10_000 },
   /** A run still going this long after it started is cancelled (reason `deadline`). */
@@ -47,6 +51,7 @@ export interface BackendConfig {
   gateway: AuthGatewayOptions;
   tokenRefreshLeadMs: number;
   wsRateLimits: { maxFrames: number; windowMs: number };
+  sessionBudget: { maxSockets: number; maxRuns: number; windowMs: number };
   agentRunTimeoutMs: number;
   agentHistoryMessages: number;
 }
@@ -80,6 +85,11 @@ function readBackendConfig(vars: BackendVars): BackendConfig {
     },
     tokenRefreshLeadMs: read(s.tokenRefreshLeadSeconds) * 1000,
     wsRateLimits: { maxFrames: read(s.wsMaxFramesPerWindow), windowMs: read(s.wsRateWindowSeconds) * 1000 },
+    sessionBudget: {
+      maxSockets: read(s.wsMaxSocketsPerSession),
+      maxRuns: read(s.wsMaxRunsPerWindow),
+      windowMs: read(s.wsRateWindowSeconds) * 1000,
+    },
     agentRunTimeoutMs: read(s.agentRunTimeoutSeconds) * 1000,
     agentHistoryMessages: read(s.agentHistoryMessages),
   };

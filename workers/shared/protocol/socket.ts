@@ -19,6 +19,8 @@ export const CLOSE_CODES = {
   session_revoked: 4003,
   unauthorized: 4401,
   rate_limited: 4008,
+  /** The session already holds WS_MAX_SOCKETS_PER_SESSION sockets. */
+  too_many_sockets: 4008,
   frame_too_large: 1009,
   internal_error: 1011,
   server_restarting: 1012,
