@@ -22,8 +22,8 @@ export interface Peers {
   stop(): Promise<void>;
 }
 
-/** The per-socket frame limit is raised: the workloads measure the protocol, not the limiter. */
-const BENCH_TETHER_VARS = { WS_MAX_FRAMES_PER_WINDOW: "1000000" };
+/** The flood limits are raised (per socket, per session): the workloads measure the protocol, not the limiters. */
+const BENCH_TETHER_VARS = { WS_MAX_FRAMES_PER_WINDOW: "1000000", WS_MAX_RUNS_PER_WINDOW: "100000", WS_MAX_SOCKETS_PER_SESSION: "1000" };
 
 export interface TetherOptions {
   inspectorPort?: number;
