@@ -2,6 +2,7 @@ import type { AuthBindings } from "./config.js";
 import { logEvent } from "../shared/request-log.js";
 import { authApp } from "./app.js";
 import { authContext } from "./context.js";
+import { renormalizeEmails } from "./email-renormalization.js";
 import { purgeExpired } from "./retention.js";
 import { pushSessionSync } from "./session-sync.js";
 
@@ -17,6 +18,11 @@ export default {
     ctx.waitUntil(
       purgeExpired(auth).then((purged) => {
         if (Object.values(purged).some((count) => count > 0)) logEvent("info", "retention_purge", { ...purged });
+      }),
+    );
+    ctx.waitUntil(
+      renormalizeEmails(auth).then((result) => {
+        if (result.renormalized + result.conflicts > 0) logEvent("info", "email_renormalization", { ...result });
       }),
     );
   },

@@ -7,8 +7,23 @@ import { users, type User } from "./db/schema.js";
 /** What a signed-in user may do by default; service clients carry their own lists. */
 export const DEFAULT_USER_PERMISSIONS: string[] = Object.values(USER_PERMISSIONS);
 
+/**
+ * The version of email normalization rows carry (`users.email_normalization`): 1 was lower-casing
+ * alone; 2 is NFKC and case folding, so look-alike spellings of one address are one account.
+ */
+export const EMAIL_NORMALIZATION_VERSION = 2;
+
+/** An address as stored and mailed: trimmed, in NFKC (`josé` one way, `K` the Latin letter). */
+export function canonicalEmail(email: string): string {
+  return email.trim().normalize("NFKC");
+}
+
+/**
+ * The key an address is compared by: NFKC, then case folding (upper- then lower-casing folds
+ * `ß` into `ss` and a final `ς` into `σ`, which lower-casing alone does not), then NFKC again.
+ */
 export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
+  return canonicalEmail(email).toUpperCase().toLowerCase().normalize("NFKC");
 }
 
 export function findUserByEmail(db: AuthDatabase, email: string): Promise<User | undefined> {
@@ -29,8 +44,9 @@ export function newUserRow(
 ): User {
   return {
     id: crypto.randomUUID(),
-    email: input.email,
+    email: canonicalEmail(input.email),
     emailNormalized: normalizeEmail(input.email),
+    emailNormalization: EMAIL_NORMALIZATION_VERSION,
     name: input.name,
     passwordHash: input.passwordHash,
     permissions: DEFAULT_USER_PERMISSIONS,

@@ -8,10 +8,12 @@ export const users = sqliteTable(
   "users",
   {
     id: text("id").primaryKey(),
-    /** As the user typed it: quotes, SQL and unicode are kept verbatim. */
+    /** As the user typed it, in NFKC: quotes, SQL and unicode are kept. */
     email: text("email").notNull(),
-    /** Lower-cased for lookups, so Alice@x and alice@x are one account. */
+    /** NFKC and case-folded for lookups (users.ts), so Alice@x, alice@x and look-alikes are one account. */
     emailNormalized: text("email_normalized").notNull(),
+    /** Which normalization `email_normalized` is in: rows of version 1 are renormalized by the cron. */
+    emailNormalization: integer("email_normalization").notNull().default(1),
     name: text("name").notNull(),
     /** Versioned PBKDF2 string (see passwords.ts); null for users who only sign in another way. */
     passwordHash: text("password_hash"),
@@ -25,7 +27,11 @@ export const users = sqliteTable(
      */
     emailVerifiedAt: timestampMs("email_verified_at"),
   },
-  (t) => [uniqueIndex("users_email_normalized_unique").on(t.emailNormalized)],
+  (t) => [
+    uniqueIndex("users_email_normalized_unique").on(t.emailNormalized),
+    // The cron finds rows still in an older normalization without scanning every user.
+    index("users_email_normalization_idx").on(t.emailNormalization),
+  ],
 );
 
 /** One row per login; its id is the `sid` claim and names the user's session object. */
@@ -283,4 +289,24 @@ export const devMailbox = sqliteTable(
     createdAt: timestampMs("created_at").notNull(),
   },
   (t) => [index("dev_mailbox_to_created_idx").on(t.toNormalized, t.createdAt), index("dev_mailbox_created_at_idx").on(t.createdAt)],
+);
+
+/**
+ * Accounts whose addresses became one under a newer normalization (users.ts): found by the cron
+ * when it renormalizes old rows, reported here and in the logs, never merged — an operator decides.
+ */
+export const emailConflicts = sqliteTable(
+  "email_conflicts",
+  {
+    userId: text("user_id")
+      .primaryKey()
+      .references(() => users.id),
+    /** The account that already holds the normalized address. */
+    conflictingUserId: text("conflicting_user_id")
+      .notNull()
+      .references(() => users.id),
+    emailNormalized: text("email_normalized").notNull(),
+    foundAt: timestampMs("found_at").notNull(),
+  },
+  (t) => [index("email_conflicts_conflicting_user_id_idx").on(t.conflictingUserId)],
 );
