@@ -59,6 +59,13 @@ describe("development is local only", () => {
     expect(dev.every((provider) => isLoopbackUrl(provider.issuer))).toBe(true);
   });
 
+  it("only [env.dev] builds the page with a source map: a deployed page ships none", () => {
+    expect(backend.dev.build.command).toContain("--dev");
+    for (const section of SECTIONS.filter((name) => name !== "dev")) {
+      expect(backend[section].build.command).toBe("node scripts/build-page.mjs");
+    }
+  });
+
   it("every section turns on Workers observability", () => {
     for (const section of SECTIONS) {
       expect(auth[section].observability?.enabled).toBe(true);

@@ -34,6 +34,26 @@ describe("token responses", () => {
   });
 });
 
+describe("the user's data at /api", () => {
+  it("is never cached on the way, nor sniffed: no-store and nosniff on answers and refusals alike", async () => {
+    const { access_token, user } = await registerUser(exports.default);
+    const answers = [
+      await exports.default.fetch(`${ORIGIN}/api/me`, { headers: { Authorization: `Bearer ${access_token}` } }),
+      await exports.default.fetch(`${ORIGIN}/api/threads`, { headers: { Authorization: `Bearer ${access_token}` } }),
+      await exports.default.fetch(`${ORIGIN}/api/threads/${crypto.randomUUID()}/messages`, {
+        headers: { Authorization: `Bearer ${access_token}` },
+      }),
+      await exports.default.fetch(`${ORIGIN}/api/me`),
+    ];
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 404, 401]);
+    for (const answer of answers) {
+      expect(answer.headers.get("Cache-Control")).toBe("no-store");
+      expect(answer.headers.get("X-Content-Type-Options")).toBe("nosniff");
+    }
+    expect(((await answers[0]?.json()) as { user: { id: string } }).user.id).toBe(user.id);
+  });
+});
+
 describe("CORS", () => {
   const preflight = (path: string, origin: string) =>
     exports.default.fetch(`${ORIGIN}${path}`, {

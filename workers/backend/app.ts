@@ -20,6 +20,12 @@ backendApp.use("*", async (c, next) => {
   reportConfigProblemsOnce(c.env, "backend", backendConfigProblems(c.env));
   await next();
 });
+// A user's data is never cached on the way, and no answer is sniffed into something it is not.
+backendApp.use("/api/*", async (c, next) => {
+  await next();
+  c.res.headers.set("Cache-Control", "no-store");
+  c.res.headers.set("X-Content-Type-Options", "nosniff");
+});
 
 /**
  * One origin: auth's routes answer here too, forwarded over the service binding (no public hop).
