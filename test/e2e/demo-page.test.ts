@@ -2,6 +2,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { artifactPath, launchChromium } from "../support/node/browser.js";
 import { startLocalStack, type LocalStack } from "../support/node/local-stack.js";
+import { appSignIn, approvedCallback, followCallback } from "../support/node/provider-sign-in.js";
 
 /**
  * The demo page in Chromium against real processes: the local OIDC provider, the auth Worker with
@@ -195,9 +196,64 @@ describe("the demo page, in Chromium", () => {
     await page.goto(`${stack.backend.origin}/`);
     await page.getByRole("link", { name: "Sign in with dev provider" }).click();
     await page.getByRole("button", { name: "Deny" }).click();
-    await expect.poll(() => page.getByRole("alert").textContent()).toContain("access_denied");
+    // A fixed message for the code, not the provider's own words.
+    await expect.poll(() => page.getByRole("alert").textContent()).toBe("Sign-in failed: The sign-in was cancelled at the provider.");
     expect(page.url()).toBe(`${stack.backend.origin}/`);
     await page.close();
+  });
+
+  describe("login CSRF and spoofed messages (DESIGN §6)", () => {
+    /** The attacker's own sign-in, stopped at the redirect back: a `#handoff=` link to lure someone to. */
+    async function attackersLink(): Promise<string> {
+      if (!stack.provider) throw new Error("the stack has no provider");
+      const origins = { app: stack.backend.origin, provider: stack.provider.origin };
+      const name = "Attacker";
+      const { callback, cookie } = await approvedCallback(origins, appSignIn(), {
+        email: `attacker-${crypto.randomUUID()}@example.com`,
+        name,
+      });
+      return (await followCallback(callback, cookie)).location;
+    }
+
+    it("ignores a lured #handoff= link in a page that started no sign-in: the victim is not signed in as the attacker", async () => {
+      const link = await attackersLink();
+      const victim = await browser.newPage();
+      await victim.goto(link);
+      await expect.poll(() => victim.url()).toBe(`${stack.backend.origin}/`);
+      await expect.poll(() => victim.getByRole("heading", { name: "Sign in to talk to the demo agent" }).isVisible()).toBe(true);
+      expect(await victim.locator("#who").isVisible()).toBe(false);
+      expect(await visibleErrors(victim)).toBe(0);
+      await victim.close();
+    });
+
+    it("refuses a lured code in a page that did start a sign-in: the verifier is not the attacker's", async () => {
+      const link = await attackersLink();
+      const victim = await browser.newPage();
+      await victim.goto(`${stack.backend.origin}/`);
+      // The victim starts a sign-in (the page keeps its verifier), then follows the attacker's link instead.
+      await victim.getByRole("link", { name: "Sign in with dev provider" }).click();
+      await victim.goto(link);
+      await expect
+        .poll(() => victim.getByRole("alert").textContent())
+        .toBe("Sign-in failed: The handoff code is unknown, expired or already used; sign in again.");
+      expect(await victim.locator("#who").isVisible()).toBe(false);
+      await victim.close();
+    });
+
+    it("shows a provider error only as a fixed message, never the fragment's text", async () => {
+      const page = await browser.newPage();
+      const spoof = `/#error=oauth_failed&error_description=${encodeURIComponent("Your account is locked: call +1 555 0100")}`;
+      // Not started here: nothing at all is shown.
+      await page.goto(`${stack.backend.origin}${spoof}`);
+      await expect.poll(() => page.url()).toBe(`${stack.backend.origin}/`);
+      expect(await visibleErrors(page)).toBe(0);
+      // Started here: the code's fixed message, not the text that came with it.
+      await page.getByRole("link", { name: "Sign in with dev provider" }).click();
+      await page.goto(`${stack.backend.origin}${spoof}`);
+      await expect.poll(() => page.getByRole("alert").textContent()).toBe("Sign-in failed: The sign-in with the provider failed.");
+      expect(await page.content()).not.toContain("555 0100");
+      await page.close();
+    });
   });
 
   /** The newest mail of `subject` in the dev mailbox: sent after a response, so awaited by polling. */

@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnTracked, type TrackedProcess } from "../support/node/processes.js";
+import { appSignIn } from "../support/node/provider-sign-in.js";
 import { freePort, temporaryStateDir } from "../support/node/wrangler-dev.js";
 
 /**
@@ -93,7 +94,7 @@ describe("npm run dev -- --port N", () => {
   });
 
   it("points provider sign-in at the local provider on its port, calling back to N", async () => {
-    const start = await fetch(`${origin}/auth/oauth/dev/start`, { redirect: "manual" });
+    const start = await fetch(`${origin}/auth/oauth/dev/start?handoff_challenge=${appSignIn().challenge}`, { redirect: "manual" });
     expect(start.status).toBe(302);
     const authorize = new URL(start.headers.get("Location") ?? "");
     const provider = (await (await fetch(`${authorize.origin}/.well-known/openid-configuration`)).json()) as { issuer: string };
