@@ -1,7 +1,7 @@
 /**
  * @module
- * What a session does with each valid client frame (all but `auth_refresh`, which the session
- * object handles itself): checks the token's permissions, answers the thread frames, and turns a
+ * What a session does with each valid client frame (all but `auth_refresh` and `ping`, which the
+ * session object answers itself): checks the token's permissions, answers the thread frames, and turns a
  * `user_message` into one atomic D1 write, its `ack`, and a run in its thread's turn (run-queue.ts).
  */
 import type { AppDatabase } from "../workers/app-data/db/client.js";
@@ -23,13 +23,13 @@ export interface FrameSource {
   permissions: readonly string[];
 }
 
-export type HandledFrame = Exclude<ClientFrame, { type: "auth_refresh" }>;
+export type HandledFrame = Exclude<ClientFrame, { type: "auth_refresh" | "ping" }>;
 
 const MAX_THREADS_LISTED = 100;
 
 /**
  * The user permissions each frame needs (docs/protocol.md, Tokens): a token without them gets
- * `error permission_denied` and nothing happens. Ping needs none.
+ * `error permission_denied` and nothing happens. (Ping needs none.)
  */
 const FRAME_PERMISSIONS: Record<HandledFrame["type"], readonly UserPermission[]> = {
   user_message: [USER_PERMISSIONS.runAgents, USER_PERMISSIONS.writeThreads],
@@ -37,7 +37,6 @@ const FRAME_PERMISSIONS: Record<HandledFrame["type"], readonly UserPermission[]>
   create_thread: [USER_PERMISSIONS.writeThreads],
   list_threads: [USER_PERMISSIONS.readThreads],
   get_thread_history: [USER_PERMISSIONS.readThreads],
-  ping: [],
 };
 
 const threadNotFound: ServerPayloads["error"] = { code: "thread_not_found", message: "No such thread.", retryable: false };
@@ -63,8 +62,6 @@ export class FrameHandler {
       return reply("error", { code: "permission_denied", message, retryable: false }, routing);
     }
     switch (frame.type) {
-      case "ping":
-        return reply("pong", { server_time: new Date().toISOString() }, routing);
       case "user_message":
         return this.userMessage(frame, source);
       case "cancel_run":
@@ -114,15 +111,22 @@ export class FrameHandler {
     if (requestedThread !== undefined && !(await findOwnThread(this.db, source.author.userId, requestedThread))) {
       return reply("error", threadNotFound, { replyTo });
     }
+    // A run of an idle thread starts at once: the history read with the message is then current.
+    const threadIdle = requestedThread === undefined || !runs.isBusy(requestedThread);
     let stored;
     try {
-      stored = await storeUserMessage(this.db, source.author, {
-        clientId: frame.id,
-        content: frame.payload.content,
-        threadId: requestedThread,
-        agentName: runs.agentName,
-        status: requestedThread !== undefined && runs.isBusy(requestedThread) ? "queued" : "running",
-      });
+      stored = await storeUserMessage(
+        this.db,
+        source.author,
+        {
+          clientId: frame.id,
+          content: frame.payload.content,
+          threadId: requestedThread,
+          agentName: runs.agentName,
+          status: threadIdle ? "running" : "queued",
+        },
+        runs.historyLimit,
+      );
     } catch (error) {
       logEvent("error", "message_store_failed", { error: error instanceof Error ? error.name : "unknown" });
       const failure: ServerPayloads["error"] = {
@@ -138,13 +142,16 @@ export class FrameHandler {
     // other resend is only acknowledged again.
     const orphaned = stored.duplicate && (stored.runStatus === "running" || stored.runStatus === "queued") && !runs.owns(stored.runId);
     if (stored.duplicate && !orphaned) return;
-    await runs.enqueue({
-      runId: stored.runId,
-      messageId: stored.messageId,
-      replyTo,
-      threadId: stored.threadId,
-      content: frame.payload.content,
-      author: source.author,
-    });
+    await runs.enqueue(
+      {
+        runId: stored.runId,
+        messageId: stored.messageId,
+        replyTo,
+        threadId: stored.threadId,
+        content: frame.payload.content,
+        author: source.author,
+      },
+      threadIdle && !stored.duplicate ? stored.history : undefined,
+    );
   }
 }

@@ -8,6 +8,7 @@
 import type { ServerPayloads } from "@tether/protocol";
 import type { AppDatabase } from "../workers/app-data/db/client.js";
 import { markRunStarted, storeRunOutcome } from "../workers/app-data/message-store.js";
+import type { Message } from "../workers/app-data/db/schema.js";
 import { threadMessages } from "../workers/app-data/threads.js";
 import { logEvent } from "../workers/shared/request-log.js";
 import type { Agent, HistoryMessage } from "./agents/agent.js";
@@ -28,6 +29,8 @@ export class RunQueue {
   /** The last run of each busy thread: the next one starts when it has ended. */
   private readonly threadTails = new Map<string, Promise<void>>();
   private readonly running = new Map<string, AbortController>();
+  /** History read with the message's own write, for a run that starts at once (nothing can come between). */
+  private readonly preloadedHistory = new Map<string, Message[]>();
   private resumed = false;
 
   constructor(
@@ -43,6 +46,11 @@ export class RunQueue {
     return this.agent.name;
   }
 
+  /** How many earlier messages of its thread a run is given (`AGENT_HISTORY_MESSAGES`). */
+  get historyLimit(): number {
+    return this.limits.historyMessages;
+  }
+
   /** Whether a run of the thread is going or waiting: a new one would be queued. */
   isBusy(threadId: string): boolean {
     return this.threadTails.has(threadId);
@@ -53,12 +61,17 @@ export class RunQueue {
     return this.running.has(runId) || this.ledger.pending().some((run) => run.runId === runId);
   }
 
-  /** Records the run, then runs it in its thread's turn; resolves once it has ended. */
-  enqueue(run: NewRun): Promise<void> {
+  /**
+   * Records the run, then runs it in its thread's turn; resolves once it has ended. `history`, read
+   * in the message's write, is used if the run starts now; a queued run reads it when its turn
+   * comes, so that it includes the replies of the runs before it.
+   */
+  enqueue(run: NewRun, history?: Message[]): Promise<void> {
     const nowMs = Date.now();
     const startsNow = !this.isBusy(run.threadId);
     const pending: PendingRun = { ...run, queuedAt: nowMs, startedAt: startsNow ? nowMs : null };
     this.ledger.add(pending);
+    if (startsNow && history) this.preloadedHistory.set(run.runId, history);
     return this.inTurn(run.threadId, () => this.execute(pending));
   }
 
@@ -151,6 +164,7 @@ export class RunQueue {
     } finally {
       clearTimeout(deadline);
       this.running.delete(run.runId);
+      this.preloadedHistory.delete(run.runId);
       this.ledger.end(run.runId);
     }
   }
@@ -158,7 +172,8 @@ export class RunQueue {
   /** The thread's messages before this one, oldest first. */
   private async history(run: PendingRun): Promise<HistoryMessage[]> {
     if (this.limits.historyMessages === 0) return [];
-    const earlier = await threadMessages(this.db, run.threadId, this.limits.historyMessages, run.messageId);
+    const earlier =
+      this.preloadedHistory.get(run.runId) ?? (await threadMessages(this.db, run.threadId, this.limits.historyMessages, run.messageId));
     return earlier.map((message) => ({
       role: message.role,
       content: message.content,

@@ -45,8 +45,10 @@ export class SessionRetention {
 
   /** The last open socket went away now (or a socket connected: `null`). */
   setIdleSince(nowMs: number | null): void {
-    if (nowMs === null) this.storage.kv.delete(IDLE_SINCE_KEY);
-    else this.storage.kv.put(IDLE_SINCE_KEY, nowMs);
+    // Every connect clears it: a read, and a write only when there is something to delete.
+    if (nowMs === null) {
+      if (this.storage.kv.get(IDLE_SINCE_KEY) !== undefined) this.storage.kv.delete(IDLE_SINCE_KEY);
+    } else this.storage.kv.put(IDLE_SINCE_KEY, nowMs);
   }
 
   /** When the storage may next be cleaned up, for an object with no open socket; null: never by itself. */

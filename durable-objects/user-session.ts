@@ -163,6 +163,8 @@ export class UserSession extends DurableObject<UserSessionEnv> {
       );
     }
     const frame = reading.frame;
+    // The most frequent frame, answered here with nothing allocated for the others (it needs no permission).
+    if (frame.type === "ping") return this.channel.reply(ws, "pong", { server_time: new Date(nowMs).toISOString() }, { replyTo: frame.id });
     try {
       if (frame.type === "auth_refresh") return await this.refreshToken(ws, attachment, frame.payload.token, frame.id);
       const author = { userId: attachment.userId, email: attachment.email, name: attachment.name, emailVerified: attachment.emailVerified };

@@ -1,6 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { decodeJwt, SignJWT } from "jose";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { seedServiceClient } from "../support/auth-db.js";
 import { randomToken, sha256Base64Url } from "../../workers/shared/crypto.js";
 import { signingKey } from "../support/forge.js";
@@ -175,6 +175,30 @@ describe("disabling a user", () => {
     await expectRevoked(socket, "user_disabled");
     const login = await postJson(exports.default, "/auth/login", { email: tokens.user.email, password: STRONG_PASSWORD });
     expect(login.status).toBe(401);
+  });
+});
+
+describe("revocations in a burst", () => {
+  it("twelve users disabled at once: every socket is told and closed, and every sync row is delivered", async () => {
+    const sessions = await Promise.all(Array.from({ length: 12 }, () => openSession(exports.default)));
+    const admin = await seedServiceClient(env.AUTH_DB, { permissions: ["users:disable"] });
+    const grant = await env.AUTH.issueServiceToken(admin.id, admin.secret);
+    if (!grant.ok) throw new Error(grant.error.code);
+    const answers = await Promise.all(sessions.map(({ tokens }) => env.AUTH.disableUser(grant.value.access_token, tokens.user.id)));
+    expect(answers.filter((answer) => !answer.ok)).toEqual([]);
+    await Promise.all(sessions.map(({ socket }) => expectRevoked(socket, "user_disabled")));
+    // A row is marked delivered once the backend's answer is back, just after the sockets heard.
+    const userIds = sessions.map(({ tokens }) => tokens.user.id);
+    const rowsOf = `FROM session_sync_outbox WHERE user_id IN (${userIds.map(() => "?").join(", ")})`;
+    const delivered = env.AUTH_DB.prepare(`SELECT count(*) AS n ${rowsOf} AND delivered_at IS NOT NULL AND last_error IS NULL`).bind(
+      ...userIds,
+    );
+    await vi.waitFor(async () => expect(await delivered.first("n")).toBe(12));
+    expect(
+      await env.AUTH_DB.prepare(`SELECT count(*) AS n ${rowsOf}`)
+        .bind(...userIds)
+        .first("n"),
+    ).toBe(12);
   });
 });
 

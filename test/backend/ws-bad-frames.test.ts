@@ -40,6 +40,13 @@ describe("bad frames get an error and the socket stays open, nothing stored", ()
       "invalid_frame",
     ],
     ["an unknown payload field", JSON.stringify({ type: "ping", id: "x4", payload: { extra: true } }), "invalid_frame"],
+    // A ping is checked without the schema (frames.ts); these must still be refused as the schema would.
+    ["a ping with an unknown envelope field", JSON.stringify({ type: "ping", id: "x6", payload: {}, extra: 1 }), "invalid_frame"],
+    ["a ping whose payload is an array", JSON.stringify({ type: "ping", id: "x7", payload: [] }), "invalid_frame"],
+    ["a ping with an empty id", JSON.stringify({ type: "ping", id: "", payload: {} }), "invalid_frame"],
+    ["a ping with an id over 128 characters", JSON.stringify({ type: "ping", id: "i".repeat(129), payload: {} }), "invalid_frame"],
+    ["a ping without a payload", JSON.stringify({ type: "ping", id: "x8" }), "invalid_frame"],
+    ["a ping whose payload holds __proto__", '{"type":"ping","id":"x9","payload":{"__proto__":{}}}', "invalid_frame"],
     ["deeply nested JSON", `{"type":"user_message","id":"x5","payload":{"content":${nested(5000)}}}`, "invalid_frame"],
   ])("%s", async (_label, frame, code) => {
     const { socket, userId } = await session();

@@ -2,7 +2,7 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { env, exports } from "cloudflare:workers";
 import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
-import type { SocketAttachment } from "../../durable-objects/socket-state.js";
+import { readAttachment as readSocketAttachment, writeAttachment, type SocketAttachment } from "../../durable-objects/socket-state.js";
 import { postJson, registerUser, type TokenResponse } from "../support/http.js";
 import { openSession } from "../support/ws.js";
 
@@ -11,12 +11,16 @@ function sessionStub(accessToken: string) {
   return env.USER_SESSION.get(env.USER_SESSION.idFromName(sid));
 }
 
-/** Rewrites the socket's remembered expiry, as if its token had been issued with a short TTL. */
+/**
+ * Rewrites the socket's remembered expiry, as if its token had been issued with a short TTL: through
+ * the object's own writer, which keeps its in-memory copy and the attachment together.
+ */
 async function setSocketExpiry(accessToken: string, tokenExpiresAtMs: number) {
   await runInDurableObject(sessionStub(accessToken), async (_instance, state) => {
     for (const ws of state.getWebSockets()) {
-      const attachment = ws.deserializeAttachment() as SocketAttachment;
-      ws.serializeAttachment({ ...attachment, tokenExpiresAtMs });
+      const attachment = readSocketAttachment(ws);
+      if (!attachment) throw new Error("a socket without its attachment");
+      writeAttachment(ws, { ...attachment, tokenExpiresAtMs });
     }
   });
 }

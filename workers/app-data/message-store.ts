@@ -5,7 +5,8 @@
  */
 import { and, eq, sql } from "drizzle-orm";
 import type { AppDatabase } from "./db/client.js";
-import { agentRuns, messages, threads, users, type RunStatus } from "./db/schema.js";
+import { agentRuns, messages, threads, users, type Message, type RunStatus } from "./db/schema.js";
+import { threadMessagesNewestFirst } from "./threads.js";
 
 export interface MessageAuthor {
   userId: string;
@@ -30,6 +31,8 @@ export interface StoredUserMessage {
   runId: string;
   runStatus: RunStatus;
   duplicate: boolean;
+  /** A new message's thread before it (at most `historyLimit` messages, oldest first); empty for a duplicate. */
+  history: Message[];
 }
 
 const THREAD_NAME_FROM_CONTENT_CHARS = 60;
@@ -39,11 +42,13 @@ const THREAD_NAME_FROM_CONTENT_CHARS = 60;
  * named, the message keyed on (user_id, client_id), and its run row. A client id seen before
  * inserts nothing new (every insert is conditional on the message being new), and the last
  * statement reads back which message owns that client id, so one round trip tells a duplicate.
+ * The same round trip reads the thread's history before the new message, for its run.
  */
 export async function storeUserMessage(
   db: AppDatabase,
   author: MessageAuthor,
   message: { clientId: string; content: string; threadId: string | undefined; agentName: string; status: "running" | "queued" },
+  historyLimit = 0,
 ): Promise<StoredUserMessage> {
   const nowMs = Date.now();
   const messageId = crypto.randomUUID();
@@ -51,7 +56,7 @@ export async function storeUserMessage(
   const threadId = message.threadId ?? crypto.randomUUID();
   const isNewClientId = sql`NOT EXISTS (SELECT 1 FROM ${messages} WHERE ${messages.userId} = ${author.userId} AND ${messages.clientId} = ${message.clientId})`;
   const threadName = message.content.slice(0, THREAD_NAME_FROM_CONTENT_CHARS);
-  const [, , , , owner] = await db.batch([
+  const [, , , , owner, newestFirst] = await db.batch([
     upsertUser(db, author, nowMs),
     message.threadId === undefined
       ? db.insert(threads).select(sql`SELECT ${threadId}, ${author.userId}, ${threadName}, ${nowMs}, ${nowMs} WHERE ${isNewClientId}`)
@@ -88,6 +93,8 @@ export async function storeUserMessage(
       .from(messages)
       .innerJoin(agentRuns, eq(agentRuns.messageId, messages.id))
       .where(and(eq(messages.userId, author.userId), eq(messages.clientId, message.clientId))),
+    // Before the new message (by its id: for a duplicate that row does not exist, and this is empty).
+    threadMessagesNewestFirst(db, threadId, historyLimit, messageId),
   ]);
   const stored = owner[0];
   if (!stored) throw new Error("the message row is missing after its batch");
@@ -97,6 +104,7 @@ export async function storeUserMessage(
     runId: stored.runId,
     runStatus: stored.runStatus,
     duplicate: stored.id !== messageId,
+    history: newestFirst.reverse(),
   };
 }
 

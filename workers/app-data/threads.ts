@@ -58,20 +58,27 @@ export function listThreads(db: AppDatabase, userId: string, limit: number, befo
     .all();
 }
 
-/** The newest `limit` messages older than the message `beforeId`, returned oldest first. */
-export async function threadMessages(db: AppDatabase, threadId: string, limit: number, beforeId?: string): Promise<Message[]> {
+/**
+ * The newest `limit` messages of a thread older than the message `beforeId`, newest first: a
+ * statement a batch can carry (storeUserMessage reads a new message's history in its own write).
+ */
+export function threadMessagesNewestFirst(db: AppDatabase, threadId: string, limit: number, beforeId?: string) {
   const conditions = [eq(messages.threadId, threadId)];
   if (beforeId !== undefined) {
     conditions.push(
       sql`(${messages.createdAt}, ${messages}.rowid) < (SELECT created_at, rowid FROM ${messages} WHERE id = ${beforeId} AND thread_id = ${threadId})`,
     );
   }
-  const newestFirst = await db
+  return db
     .select()
     .from(messages)
     .where(and(...conditions))
     .orderBy(desc(messages.createdAt), desc(sql`${messages}.rowid`))
-    .limit(limit)
-    .all();
+    .limit(limit);
+}
+
+/** The newest `limit` messages older than the message `beforeId`, returned oldest first. */
+export async function threadMessages(db: AppDatabase, threadId: string, limit: number, beforeId?: string): Promise<Message[]> {
+  const newestFirst = await threadMessagesNewestFirst(db, threadId, limit, beforeId).all();
   return newestFirst.reverse();
 }

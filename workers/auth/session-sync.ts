@@ -55,7 +55,17 @@ async function deliver(backend: SessionControlApi, token: string, event: Session
   return answer;
 }
 
-/** Delivers pending outbox rows, oldest first. Returns how many were delivered. */
+/**
+ * Rows this isolate is delivering now. A revocation pushes the outbox right after its write, and
+ * revocations come in bursts (an operator disabling users, a password reset during a logout): each
+ * push skips what another is already delivering instead of delivering it again behind it.
+ */
+const inFlight = new Set<string>();
+
+/**
+ * Delivers pending outbox rows, oldest first, all of a page at once (each row is its own RPC and
+ * its own sessions; one slow row does not hold up the others). Returns how many were delivered.
+ */
 export async function pushSessionSync(auth: AuthContext, env: Pick<AuthBindings, "BACKEND">): Promise<number> {
   const pending = await auth.db
     .select()
@@ -64,27 +74,34 @@ export async function pushSessionSync(auth: AuthContext, env: Pick<AuthBindings,
     .orderBy(asc(sessionSyncOutbox.createdAt))
     .limit(BATCH_SIZE)
     .all();
-  if (pending.length === 0) return 0;
-  let delivered = 0;
-  for (const event of pending) {
-    let error: string | null = null;
-    try {
-      if (!env.BACKEND) throw new Error("no BACKEND binding");
-      // Only a well-formed success counts as delivered: anything else is retried.
-      const result = checkedResult(await deliver(env.BACKEND, await ownServiceToken(auth), event), z.unknown());
-      if (!result.ok) error = result.error.code;
-    } catch (failure) {
-      error = failure instanceof Error ? failure.message.slice(0, 200) : "delivery failed";
-    }
-    await auth.db
-      .update(sessionSyncOutbox)
-      .set(
-        error === null
-          ? { deliveredAt: Date.now(), lastError: null }
-          : { attempts: sql`${sessionSyncOutbox.attempts} + 1`, lastError: error },
-      )
-      .where(eq(sessionSyncOutbox.id, event.id));
-    if (error === null) delivered += 1;
+  const mine = pending.filter((event) => !inFlight.has(event.id));
+  for (const event of mine) inFlight.add(event.id);
+  try {
+    const outcomes = await Promise.all(mine.map((event) => deliverRow(auth, env, event)));
+    return outcomes.filter(Boolean).length;
+  } finally {
+    for (const event of mine) inFlight.delete(event.id);
   }
-  return delivered;
+}
+
+/** One row: delivered and marked so, or its failure counted for the next push. */
+async function deliverRow(auth: AuthContext, env: Pick<AuthBindings, "BACKEND">, event: SessionSyncEvent): Promise<boolean> {
+  let error: string | null = null;
+  try {
+    if (!env.BACKEND) throw new Error("no BACKEND binding");
+    // Only a well-formed success counts as delivered: anything else is retried.
+    const result = checkedResult(await deliver(env.BACKEND, await ownServiceToken(auth), event), z.unknown());
+    if (!result.ok) error = result.error.code;
+  } catch (failure) {
+    error = failure instanceof Error ? failure.message.slice(0, 200) : "delivery failed";
+  }
+  await auth.db
+    .update(sessionSyncOutbox)
+    .set(
+      error === null
+        ? { deliveredAt: Date.now(), lastError: null }
+        : { attempts: sql`${sessionSyncOutbox.attempts} + 1`, lastError: error },
+    )
+    .where(eq(sessionSyncOutbox.id, event.id));
+  return error === null;
 }
