@@ -1,5 +1,5 @@
-// `npm run bench` (full, under 10 minutes on 2 cores) or `npm run bench -- --quick` (under 2
-// minutes, what CI runs): starts Tether and its peers on 127.0.0.1, runs the five workloads, and
+// `npm run bench` (full, under 15 minutes on 2 cores) or `npm run bench -- --quick` (about 3
+// minutes, what CI runs): starts Tether and its peers on 127.0.0.1, runs the seven workloads, and
 // writes RESULTS.md with a latency chart — bench/ for a full run, .build/bench/ for a quick one.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -8,11 +8,13 @@ import { FULL, QUICK } from "./lib/config.ts";
 import { startPeers } from "./lib/peers.ts";
 import { chartPoints, renderReport, type BenchResults } from "./lib/report.ts";
 import { mintTokens } from "./lib/tokens.ts";
+import { runColdStarts } from "./workloads/cold-start.ts";
 import { runConnect } from "./workloads/connect.ts";
 import { runHeld } from "./workloads/held.ts";
 import { runMessages } from "./workloads/message.ts";
 import { runPing } from "./workloads/ping.ts";
 import { runProfiles } from "./workloads/profile.ts";
+import { runRevocation } from "./workloads/revocation.ts";
 import { runValidation } from "./workloads/validation.ts";
 
 const config = process.argv.includes("--quick") ? QUICK : FULL;
@@ -40,7 +42,7 @@ const started = performance.now();
 const startedAt = new Date();
 const log = (message: string) => console.log(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}`);
 
-log(`${config.mode} run: starting Tether, the floor, partyserver and socket.io`);
+log(`${config.mode} run: starting Tether, the floor, partyserver, the Agents SDK and socket.io`);
 const peers = await startPeers();
 try {
   const mint = (count: number) => mintTokens(peers.tether.server.origin, count);
@@ -49,11 +51,14 @@ try {
   log("W2 ping");
   const ping = await runPing(peers.all, config, await mint(config.w2.sockets + 1));
   log("W3 message");
-  const message = await runMessages([peers.floor, peers.tether], config, await mint(Math.max(...config.w3.sessions)));
+  const message = await runMessages([peers.floor, peers.agents, peers.tether], config, await mint(Math.max(...config.w3.sessions)));
   log("W4 validation");
   const validation = await runValidation(config);
-  log(`W5 held: ${config.w5.sockets} idle sockets on every peer for ${config.w5.holdSeconds} s`);
-  const held = await runHeld(peers.all, config, await mint(config.w5.sockets));
+  log("W6 revocation fan-out");
+  const revocation = await runRevocation(peers.tether.server.origin, config);
+  const held = await runHeld(peers.all, config, mint, log);
+  log("W7 cold starts and bundle sizes");
+  const coldStart = await runColdStarts(config, peers.jwks, mint);
   log("profiles of Tether's Workers");
   const profiles = await runProfiles();
 
@@ -66,6 +71,8 @@ try {
     message,
     validation,
     held,
+    revocation,
+    coldStart,
     profiles,
     notes: notes(),
   };

@@ -4,7 +4,7 @@
 // It prints READY once listening, and stops cleanly on SIGTERM.
 import { join } from "node:path";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
-import { bundledWorker } from "../../test/support/node/bundled-worker.ts";
+import { bundledWorker, type BundleOptions } from "../../test/support/node/bundled-worker.ts";
 
 export interface HostSpec {
   port: number;
@@ -20,6 +20,9 @@ export interface HostSpec {
     /** The config's section to run (`dev` for Tether's own Workers). */
     environment?: string;
     vars?: Record<string, string>;
+    bundle?: BundleOptions;
+    /** URL patterns this Worker answers instead of the first (e.g. a harness-only route). */
+    routes?: string[];
     /** Replaces the config's service bindings (a Worker bound to one that is not in this host). */
     serviceBindings?: Record<string, string>;
   }>;
@@ -28,11 +31,12 @@ export interface HostSpec {
 const spec = JSON.parse(process.argv[2] ?? "{}") as HostSpec;
 const workers = await Promise.all(
   spec.workers.map(async (worker) => {
-    const options = await bundledWorker(worker.name, worker.config, worker.entry, worker.environment);
+    const options = await bundledWorker(worker.name, worker.config, worker.entry, worker.environment, worker.bundle);
     return {
       ...options,
       bindings: { ...options.bindings, ...worker.vars },
       ...(worker.serviceBindings ? { serviceBindings: worker.serviceBindings } : {}),
+      ...(worker.routes ? { routes: worker.routes } : {}),
     };
   }),
 );

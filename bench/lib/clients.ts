@@ -3,12 +3,15 @@
 // where the peer has one — a user message answered when its work is done.
 import { io, type Socket as SocketIoSocket } from "socket.io-client";
 
-export type PeerName = "tether" | "floor" | "partyserver" | "socket.io";
+export type PeerName = "tether" | "floor" | "partyserver" | "agents" | "socket.io";
 
 export interface Connection {
   /** One round trip: Tether `ping` → `pong`; the others echo. */
   ping(): Promise<void>;
-  /** Tether: `user_message` → `agent_completed`; floor: the same D1 batches → `done`. */
+  /**
+   * Tether: `user_message` → `agent_completed`; the Agents SDK: a scripted run of the same frames →
+   * `agent_completed`; floor: the same D1 batches → `done`.
+   */
   message(content: string): Promise<void>;
   /** Closes and resolves once the close is complete (or after a short grace). */
   close(): Promise<void>;
@@ -112,15 +115,20 @@ export function tetherClient(origin: string): PeerClient {
   };
 }
 
-/** The floor and partyserver: an echo over a plain WebSocket (the floor also answers `done`). */
-function echoClient(name: "floor" | "partyserver", urlFor: (token: string, room: string) => string): PeerClient {
+/**
+ * The floor, partyserver and the Agents SDK: an echo over a plain WebSocket; a user message ends
+ * with the floor's `done` or the agent's `agent_completed` (other JSON frames, such as the Agents
+ * SDK's own on connect, are not replies).
+ */
+function echoClient(name: "floor" | "partyserver" | "agents", urlFor: (token: string, room: string) => string): PeerClient {
   return {
     name,
     async connect(token, room) {
       const pending = new Pending();
       const { socket, opened, state, close } = openWebSocket(urlFor(token, room), [], (data) => {
-        if (data.startsWith("{")) pending.settle((JSON.parse(data) as { reply_to: string }).reply_to);
-        else pending.settle(data);
+        if (!data.startsWith("{")) return pending.settle(data);
+        const frame = JSON.parse(data) as { type?: string; reply_to?: string };
+        if (frame.reply_to && (frame.type === "done" || frame.type === "agent_completed")) pending.settle(frame.reply_to);
       });
       await opened;
       let count = 0;
@@ -154,6 +162,9 @@ export const partyserverClient = (origin: string) =>
     "partyserver",
     (token, room) => `${origin.replace("http", "ws")}/parties/echo-room/${encodeURIComponent(room)}?token=${token}`,
   );
+
+export const agentsClient = (origin: string) =>
+  echoClient("agents", (token, room) => `${origin.replace("http", "ws")}/agents/bench-agent/${encodeURIComponent(room)}?token=${token}`);
 
 export function socketIoClient(origin: string): PeerClient {
   return {

@@ -1,10 +1,11 @@
 // Starts every peer of the comparison, each in its own process on 127.0.0.1, from this repository
 // and npm packages: Tether (backend + auth Workers in one workerd), the floor (a bare Durable Object
-// in its own workerd), partyserver (its own workerd), and socket.io (Node).
+// in its own workerd), partyserver and the Agents SDK (a workerd each), and socket.io (Node).
 import { randomBytes } from "node:crypto";
-import { applyLocalMigrations, registerBackendServiceClient, wrangler } from "../../scripts/local-state.mjs";
+import { applyLocalMigrations, registerBackendServiceClient, upsertServiceClient, wrangler } from "../../scripts/local-state.mjs";
+import type { BundleOptions } from "../../test/support/node/bundled-worker.ts";
 import { freePort, temporaryStateDir } from "../../test/support/node/wrangler-dev.ts";
-import { floorClient, partyserverClient, socketIoClient, tetherClient, type PeerClient } from "./clients.ts";
+import { agentsClient, floorClient, partyserverClient, socketIoClient, tetherClient, type PeerClient } from "./clients.ts";
 import { startMiniflareHost, startNodeServer, type ServerProcess } from "./processes.ts";
 
 export interface Peer {
@@ -12,13 +13,21 @@ export interface Peer {
   server: ServerProcess;
 }
 
+/** A peer the harness started, and how to stop it and remove its local state. */
+export interface StartedPeer extends Peer {
+  stop(): Promise<void>;
+}
+
 export interface Peers {
   tether: Peer;
   floor: Peer;
   partyserver: Peer;
+  agents: Peer;
   socketio: Peer;
   /** In the order the workloads visit them. */
   all: Peer[];
+  /** Tether's public keys, which the peers that verify tokens were given. */
+  jwks: string;
   stop(): Promise<void>;
 }
 
@@ -30,6 +39,23 @@ export interface TetherOptions {
   /** Vars for the auth Worker and the backend, on top of the benchmark's own. */
   authVars?: Record<string, string>;
   backendVars?: Record<string, string>;
+  /** Adds the operator Worker (bench/peers/operator) at /bench-operator/, for W6. */
+  operator?: boolean;
+  bundle?: BundleOptions;
+}
+
+/** Registers the operator as a service client that may disable users; returns its secret. */
+function registerOperator(persistTo: string): string {
+  const secret = randomBytes(32).toString("base64url");
+  upsertServiceClient({
+    id: "bench-operator",
+    name: "bench-operator",
+    audiences: ["tether-auth"],
+    permissions: ["users:disable"],
+    secret,
+    target: ["--local", "--persist-to", persistTo],
+  });
+  return secret;
 }
 
 export async function startTether(options: TetherOptions = {}): Promise<{ server: ServerProcess; remove(): void }> {
@@ -37,6 +63,18 @@ export async function startTether(options: TetherOptions = {}): Promise<{ server
   applyLocalMigrations(state.path, { quiet: true });
   const secret = randomBytes(32).toString("base64url");
   registerBackendServiceClient(secret, state.path);
+  const operator = options.operator
+    ? [
+        {
+          name: "bench-operator",
+          config: "bench/peers/operator/wrangler.toml",
+          entry: "bench/peers/operator/index.ts",
+          vars: { OPERATOR_SECRET: registerOperator(state.path) },
+          routes: ["*/bench-operator/*"],
+        },
+      ]
+    : [];
+  const bundle = options.bundle ?? {};
   const server = await startMiniflareHost("tether", {
     port: await freePort(),
     ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
@@ -48,6 +86,7 @@ export async function startTether(options: TetherOptions = {}): Promise<{ server
         environment: "dev",
         entry: "workers/backend/index.ts",
         vars: { AUTH_SERVICE_SECRET: secret, ...BENCH_TETHER_VARS, ...options.backendVars },
+        bundle,
       },
       {
         name: "tether-auth",
@@ -55,55 +94,92 @@ export async function startTether(options: TetherOptions = {}): Promise<{ server
         environment: "dev",
         entry: "workers/auth/index.ts",
         vars: { ...options.authVars },
+        bundle,
       },
+      ...operator,
     ],
   });
   return { server, remove: state.remove };
 }
 
-export async function startPeers(): Promise<Peers> {
-  const tether = await startTether();
-  const jwks = await (await fetch(`${tether.server.origin}/.well-known/jwks.json`)).text();
+export async function startTetherPeer(options: TetherOptions = {}): Promise<StartedPeer> {
+  const { server, remove } = await startTether(options);
+  return { client: tetherClient(server.origin), server, stop: () => server.stop().then(remove) };
+}
 
-  const floorState = temporaryStateDir();
-  wrangler(
-    ["d1", "migrations", "apply", "bench-floor", "--local", "--persist-to", floorState.path, "-c", "bench/peers/floor/wrangler.toml"],
-    { quiet: true },
-  );
-  const floor = await startMiniflareHost("floor", {
-    port: await freePort(),
-    persistTo: floorState.path,
-    workers: [{ name: "bench-floor", config: "bench/peers/floor/wrangler.toml", entry: "bench/peers/floor/index.ts" }],
+export async function startFloor(bundle: BundleOptions = {}): Promise<StartedPeer> {
+  const state = temporaryStateDir();
+  wrangler(["d1", "migrations", "apply", "bench-floor", "--local", "--persist-to", state.path, "-c", "bench/peers/floor/wrangler.toml"], {
+    quiet: true,
   });
-  const partyState = temporaryStateDir();
-  const partyserver = await startMiniflareHost("partyserver", {
+  const server = await startMiniflareHost("floor", {
     port: await freePort(),
-    persistTo: partyState.path,
+    persistTo: state.path,
+    workers: [{ name: "bench-floor", config: "bench/peers/floor/wrangler.toml", entry: "bench/peers/floor/index.ts", bundle }],
+  });
+  return { client: floorClient(server.origin), server, stop: () => server.stop().then(state.remove) };
+}
+
+export async function startPartyserver(jwks: string, bundle: BundleOptions = {}): Promise<StartedPeer> {
+  const state = temporaryStateDir();
+  const server = await startMiniflareHost("partyserver", {
+    port: await freePort(),
+    persistTo: state.path,
     workers: [
       {
         name: "bench-partyserver",
         config: "bench/peers/partyserver/wrangler.toml",
         entry: "bench/peers/partyserver/index.ts",
         vars: { TETHER_JWKS: jwks },
+        bundle,
       },
     ],
   });
-  const socketPort = await freePort();
-  const socketio = await startNodeServer("socket.io", "bench/peers/socketio-server.ts", [String(socketPort), jwks], socketPort);
+  return { client: partyserverClient(server.origin), server, stop: () => server.stop().then(state.remove) };
+}
 
-  const peers = {
-    tether: { client: tetherClient(tether.server.origin), server: tether.server },
-    floor: { client: floorClient(floor.origin), server: floor },
-    partyserver: { client: partyserverClient(partyserver.origin), server: partyserver },
-    socketio: { client: socketIoClient(socketio.origin), server: socketio },
-  };
+export async function startAgents(jwks: string, bundle: BundleOptions = {}): Promise<StartedPeer> {
+  const state = temporaryStateDir();
+  const server = await startMiniflareHost("agents", {
+    port: await freePort(),
+    persistTo: state.path,
+    workers: [
+      {
+        name: "bench-agents",
+        config: "bench/peers/agents/wrangler.toml",
+        entry: "bench/peers/agents/index.ts",
+        vars: { TETHER_JWKS: jwks },
+        bundle: { ...bundle, bundler: "wrangler" },
+      },
+    ],
+  });
+  return { client: agentsClient(server.origin), server, stop: () => server.stop().then(state.remove) };
+}
+
+export async function startSocketIo(jwks: string): Promise<StartedPeer> {
+  const port = await freePort();
+  const server = await startNodeServer("socket.io", "bench/peers/socketio-server.ts", [String(port), jwks], port);
+  return { client: socketIoClient(server.origin), server, stop: () => server.stop() };
+}
+
+export async function startPeers(): Promise<Peers> {
+  const tether = await startTetherPeer({ operator: true });
+  const jwks = await (await fetch(`${tether.server.origin}/.well-known/jwks.json`)).text();
+  const floor = await startFloor();
+  const partyserver = await startPartyserver(jwks);
+  const agents = await startAgents(jwks);
+  const socketio = await startSocketIo(jwks);
+  const started = [floor, partyserver, agents, socketio, tether];
   return {
-    ...peers,
-    all: [peers.floor, peers.partyserver, peers.socketio, peers.tether],
-    async stop() {
-      await Promise.all([tether.server.stop(), floor.stop(), partyserver.stop(), socketio.stop()]);
-      for (const state of [floorState, partyState]) state.remove();
-      tether.remove();
+    tether,
+    floor,
+    partyserver,
+    agents,
+    socketio,
+    all: started,
+    jwks,
+    stop: async () => {
+      await Promise.all(started.map((peer) => peer.stop()));
     },
   };
 }

@@ -11,6 +11,9 @@ export interface Memory {
 
 export interface ServerProcess {
   origin: string;
+  /** performance.now() when the process was spawned, and when it said it listens (READY). */
+  spawnedAt: number;
+  readyAt: number;
   /** What a client connects to and what is measured: workerd for the Workers, Node for socket.io. */
   memory(): Memory;
   /** CPU time the server has used so far (user + system), in milliseconds. */
@@ -88,12 +91,16 @@ function memoryOfAll(pids: number[]): Memory {
 
 /** Workers in one Miniflare instance; the memory measured is its workerd process, not the Node host. */
 export async function startMiniflareHost(label: string, spec: HostSpec): Promise<ServerProcess> {
+  const spawnedAt = performance.now();
   const child = spawn(process.execPath, ["bench/hosts/miniflare-host.ts", JSON.stringify(spec)], { stdio: ["ignore", "pipe", "pipe"] });
   await waitForReady(child, label);
+  const readyAt = performance.now();
   const workerd = childrenOf(child.pid ?? -1).filter((pid) => readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "workerd");
   if (workerd.length === 0) throw new Error(`${label}: no workerd process found under the host`);
   return {
     origin: `http://127.0.0.1:${spec.port}`,
+    spawnedAt,
+    readyAt,
     memory: () => memoryOfAll(workerd),
     cpuMs: () => cpuMsOfAll(workerd),
     stop: stopper(child),
@@ -102,8 +109,17 @@ export async function startMiniflareHost(label: string, spec: HostSpec): Promise
 
 /** A Node server script that prints READY when it listens. */
 export async function startNodeServer(label: string, script: string, args: string[], port: number): Promise<ServerProcess> {
+  const spawnedAt = performance.now();
   const child = spawn(process.execPath, [script, ...args], { stdio: ["ignore", "pipe", "pipe"] });
   await waitForReady(child, label);
+  const readyAt = performance.now();
   const pid = child.pid ?? -1;
-  return { origin: `http://127.0.0.1:${port}`, memory: () => memoryOfAll([pid]), cpuMs: () => cpuMsOfAll([pid]), stop: stopper(child) };
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    spawnedAt,
+    readyAt,
+    memory: () => memoryOfAll([pid]),
+    cpuMs: () => cpuMsOfAll([pid]),
+    stop: stopper(child),
+  };
 }

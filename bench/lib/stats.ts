@@ -26,13 +26,14 @@ export class Latencies {
   }
 
   summary(): Percentiles {
-    return { p50: this.percentile(50), p99: this.percentile(99), count: this.count };
+    return { p50: this.percentile(50), p99: this.percentile(99), max: this.histogram.maxValue / 1000, count: this.count };
   }
 }
 
 export interface Percentiles {
   p50: number;
   p99: number;
+  max: number;
   count: number;
 }
 

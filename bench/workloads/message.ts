@@ -1,6 +1,7 @@
 // W3 message: `user_message` → `agent_completed` with the demo agent (two D1 batches per
-// message) over 1, 10 and 100 concurrent sessions, each sending one message after another; and the
-// floor doing the same D1 batches with no agent and no auth.
+// message) over 1, 10 and 100 concurrent sessions, each sending one message after another; the
+// Agents SDK running a scripted agent of the same frames on its own SQLite; and the floor doing the
+// same D1 batches with no agent and no auth.
 import type { BenchConfig } from "../lib/config.ts";
 import type { PeerName } from "../lib/clients.ts";
 import type { Peer } from "../lib/peers.ts";

@@ -1,22 +1,48 @@
-import { resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { basename, dirname, resolve } from "node:path";
 import { build } from "esbuild";
+import { wrangler } from "../../../scripts/local-state.mjs";
 import type { V4WorkerOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 
-/**
- * One of our Workers as Miniflare worker options: bundled with esbuild (Miniflare and the test
- * plugin's auxiliary Workers run built JavaScript, not TypeScript), with its bindings and vars read
- * from its own wrangler.toml, so it runs exactly as configured. Used by the tests and the benchmarks.
- */
 /** Miniflare's worker options, with the name every bundled Worker has. */
 export type BundledWorker = V4WorkerOptions & { name: string };
 
+export interface BundleOptions {
+  /** `wrangler` for packages that need its Node-compatibility bundling (the Agents SDK); esbuild otherwise. */
+  bundler?: "esbuild" | "wrangler";
+  /** Runs the bundle an earlier call built, if there is one (cold starts are timed without the build). */
+  reuseBundle?: boolean;
+}
+
 /**
+ * One of our Workers as Miniflare worker options: bundled (Miniflare and the test plugin's
+ * auxiliary Workers run built JavaScript, not TypeScript), with its bindings and vars read from its
+ * own wrangler.toml, so it runs exactly as configured. Used by the tests and the benchmarks.
  * `environment` picks a section of the config: Tether's Workers run their `[env.dev]` in tests and
  * benchmarks (development: dev login, self-generated keys), as under `npm run dev`.
  */
-export async function bundledWorker(name: string, configPath: string, entry: string, environment?: string): Promise<BundledWorker> {
-  const outfile = resolve(`.build/workers/${name}.js`);
+export async function bundledWorker(
+  name: string,
+  configPath: string,
+  entry: string,
+  environment?: string,
+  { bundler = "esbuild", reuseBundle = false }: BundleOptions = {},
+): Promise<BundledWorker> {
+  const outfile = bundlePath(name, entry, bundler);
+  // A cold-start measurement starts from the bundle the run already built, as a deploy would.
+  if (!reuseBundle || !existsSync(outfile)) {
+    if (bundler === "wrangler") wranglerBundle(outfile, configPath, environment);
+    else await esbuildBundle(outfile, entry);
+  }
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(configPath, environment);
+  // Module rules and the root describe unbundled sources; the bundle is one file outside that root.
+  const { modulesRules: _unusedForBundles, rootPath: _unusedRoot, ...bundledWorkerOptions } = workerOptions;
+  return { ...(bundledWorkerOptions as V4WorkerOptions), name, modules: true, scriptPath: outfile };
+}
+
+/** Our Workers: esbuild alone is enough, and quicker than a wrangler process. */
+async function esbuildBundle(outfile: string, entry: string): Promise<void> {
   await build({
     entryPoints: [entry],
     outfile,
@@ -29,8 +55,16 @@ export async function bundledWorker(name: string, configPath: string, entry: str
     external: ["cloudflare:*", "node:*"],
     logLevel: "warning",
   });
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(configPath, environment);
-  // Module rules and the root describe unbundled sources; the bundle is one file outside that root.
-  const { modulesRules: _unusedForBundles, rootPath: _unusedRoot, ...bundledWorkerOptions } = workerOptions;
-  return { ...(bundledWorkerOptions as V4WorkerOptions), name, modules: true, scriptPath: outfile };
+}
+
+const bundlePath = (name: string, entry: string, bundler: "esbuild" | "wrangler") =>
+  bundler === "wrangler" ? resolve(`.build/workers/${name}/${basename(entry, ".ts")}.js`) : resolve(`.build/workers/${name}.js`);
+
+/**
+ * A Worker whose packages need wrangler's own bundling (Node built-ins required from CommonJS
+ * under nodejs_compat, as the Agents SDK's dependencies do): the bundle `wrangler deploy` would upload.
+ */
+function wranglerBundle(outfile: string, configPath: string, environment?: string): void {
+  const envArgs = environment ? ["--env", environment] : [];
+  wrangler(["deploy", "--dry-run", "--outdir", dirname(outfile), "-c", configPath, ...envArgs], { quiet: true });
 }
