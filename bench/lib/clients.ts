@@ -202,3 +202,12 @@ export function socketIoClient(origin: string): PeerClient {
     },
   };
 }
+
+/** Each peer's client by name (for a process that holds sockets for the harness). */
+export const CLIENTS: Record<PeerName, (origin: string) => PeerClient> = {
+  tether: tetherClient,
+  floor: floorClient,
+  partyserver: partyserverClient,
+  agents: agentsClient,
+  "socket.io": socketIoClient,
+};

@@ -120,41 +120,36 @@ export async function startFloor(bundle: BundleOptions = {}): Promise<StartedPee
   return { client: floorClient(server.origin), server, stop: () => server.stop().then(state.remove) };
 }
 
-export async function startPartyserver(jwks: string, bundle: BundleOptions = {}): Promise<StartedPeer> {
+/** A peer of one Worker that verifies Tether's tokens against its JWKS (given as a var). */
+async function startTokenCheckingPeer(
+  name: "partyserver" | "agents",
+  client: (origin: string) => PeerClient,
+  jwks: string,
+  bundle: BundleOptions,
+): Promise<StartedPeer> {
   const state = temporaryStateDir();
-  const server = await startMiniflareHost("partyserver", {
+  const server = await startMiniflareHost(name, {
     port: await freePort(),
     persistTo: state.path,
     workers: [
       {
-        name: "bench-partyserver",
-        config: "bench/peers/partyserver/wrangler.toml",
-        entry: "bench/peers/partyserver/index.ts",
+        name: `bench-${name}`,
+        config: `bench/peers/${name}/wrangler.toml`,
+        entry: `bench/peers/${name}/index.ts`,
         vars: { TETHER_JWKS: jwks },
         bundle,
       },
     ],
   });
-  return { client: partyserverClient(server.origin), server, stop: () => server.stop().then(state.remove) };
+  return { client: client(server.origin), server, stop: () => server.stop().then(state.remove) };
 }
 
-export async function startAgents(jwks: string, bundle: BundleOptions = {}): Promise<StartedPeer> {
-  const state = temporaryStateDir();
-  const server = await startMiniflareHost("agents", {
-    port: await freePort(),
-    persistTo: state.path,
-    workers: [
-      {
-        name: "bench-agents",
-        config: "bench/peers/agents/wrangler.toml",
-        entry: "bench/peers/agents/index.ts",
-        vars: { TETHER_JWKS: jwks },
-        bundle: { ...bundle, bundler: "wrangler" },
-      },
-    ],
-  });
-  return { client: agentsClient(server.origin), server, stop: () => server.stop().then(state.remove) };
-}
+export const startPartyserver = (jwks: string, bundle: BundleOptions = {}) =>
+  startTokenCheckingPeer("partyserver", partyserverClient, jwks, bundle);
+
+/** Bundled by wrangler: the Agents SDK's dependencies need its Node built-ins handling. */
+export const startAgents = (jwks: string, bundle: BundleOptions = {}) =>
+  startTokenCheckingPeer("agents", agentsClient, jwks, { ...bundle, bundler: "wrangler" });
 
 export async function startSocketIo(jwks: string): Promise<StartedPeer> {
   const port = await freePort();

@@ -23,19 +23,32 @@ export interface ServerProcess {
 
 const READY_TIMEOUT_MS = 120_000;
 
+/** A running server's own messages, not its Workers' request logs (JSON lines), to the harness's stderr. */
+function forwardUnstructured(label: string, text: string): void {
+  for (const line of text.split("\n")) if (line.trim() !== "" && !line.startsWith("{")) process.stderr.write(`[${label}] ${line}\n`);
+}
+
+/**
+ * Resolves once the server prints READY. Its output is kept to show why it failed, before READY
+ * and after: what a server prints once running (a Miniflare host restarting a workerd that
+ * crashed, say) goes to the harness's stderr, so a run that lost a server says so.
+ */
 function waitForReady(child: ChildProcess, label: string): Promise<void> {
   let output = "";
+  let ready = false;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${label} not ready in time:\n${output}`)), READY_TIMEOUT_MS);
     const onData = (chunk: Buffer) => {
+      if (ready) return forwardUnstructured(label, chunk.toString());
       output += chunk.toString();
       if (/^READY$/m.test(output)) {
+        ready = true;
         clearTimeout(timer);
         resolve();
       }
     };
     child.stdout?.on("data", onData);
-    child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on("data", onData);
     child.once("exit", (code) => {
       clearTimeout(timer);
       reject(new Error(`${label} exited with ${code}:\n${output}`));

@@ -113,7 +113,7 @@ export function validationSection(results: BenchResults): string {
 }
 
 export function heldSection(results: BenchResults): string {
-  const rows = Object.entries(results.held).flatMap(([count, byPeer]) =>
+  const rows = Object.entries(results.held.bySockets).flatMap(([count, byPeer]) =>
     PEERS.flatMap((peer) => {
       const held = byPeer[peer];
       if (!held) return [];
@@ -122,13 +122,17 @@ export function heldSection(results: BenchResults): string {
       ];
     }),
   );
-  const { together, alone } = results.config.w5;
+  const steps = results.config.w5.steps.map((step) => `${step.sockets} (held ${step.holdSeconds} s)`);
+  const { capped } = results.held;
+  const cap = capped
+    ? ` ${capped.asked} sockets per server do not fit this machine: no process may open more than ${capped.openFileLimit} files (the hard limit, which only a privileged user can raise), and workerd takes two descriptors per WebSocket, so the last step held ${capped.held}.`
+    : "";
   return [
     "## W5 held",
     "",
-    `Idle sockets held, nothing sent: ${together} on every peer at once, then ${alone} on each peer in turn (fresh sessions). Memory per socket is the growth of the server's resident memory over the sockets held (so it includes each Tether session's object, which may hibernate); dropped sockets closed during the hold; failed ones were refused or timed out while opening.`,
+    `Idle sockets on every peer at once, nothing sent, in steps: ${steps.join(", then ")} per peer (fresh sessions). The sockets are held by a child process per peer. Memory per socket is the growth of the server's resident memory, from before the first socket to the end of the step's hold, over the sockets held (so it includes each Tether session's object, which may hibernate); dropped sockets closed during the hold; failed ones were refused or timed out while opening.${cap}`,
     "",
-    "| peer | asked | held | held (s) | RSS before (MB) | RSS held (MB) | KB per socket | dropped | failed |",
+    "| peer | per peer | held | held (s) | RSS before (MB) | RSS held (MB) | KB per socket | dropped | failed |",
     "|---|---|---|---|---|---|---|---|---|",
     ...rows,
   ].join("\n");

@@ -42,7 +42,7 @@ function pingTargets(results: BenchResults): Target[] {
 }
 
 function heldTargets(results: BenchResults): Target[] {
-  return Object.entries(results.held).map(([sockets, byPeer]) => ({
+  return Object.entries(results.held.bySockets).map(([sockets, byPeer]) => ({
     name: `W5 memory per idle socket, Tether / floor (${sockets} sockets)`,
     measured: (byPeer.tether?.kbPerSocket ?? Number.NaN) / (byPeer.floor?.kbPerSocket ?? Number.NaN),
     limit: 1.2,

@@ -20,7 +20,7 @@ export function mintTokens(origin: string, count: number, email?: string): Promi
   const run = crypto.randomUUID().slice(0, 8);
   return inPool(
     Array.from({ length: count }, (_, index) => index),
-    16,
+    32,
     async (index) => {
       const response = await fetch(`${origin}/auth/dev/login`, {
         method: "POST",

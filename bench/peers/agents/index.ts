@@ -1,11 +1,8 @@
 import { Agent, routeAgentRequest, type Connection, type WSMessage } from "agents";
-import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
+import { refuseUnlessTokenValid, type TokenCheckEnv } from "../token-check.js";
 
-interface AgentsEnv {
+interface AgentsEnv extends TokenCheckEnv {
   BenchAgent: DurableObjectNamespace<BenchAgent>;
-  TETHER_JWKS: string;
-  AUTH_ISSUER: string;
-  ACCESS_TOKEN_AUDIENCE: string;
 }
 
 /**
@@ -61,23 +58,10 @@ export class BenchAgent extends Agent<AgentsEnv> {
   }
 }
 
-let keys: JWTVerifyGetKey | null = null;
-
 /** `/agents/bench-agent/<session>?token=<access token>`: the token is verified before the agent sees the socket. */
 export default {
   async fetch(request: Request, env: AgentsEnv): Promise<Response> {
-    keys ??= createLocalJWKSet(JSON.parse(env.TETHER_JWKS) as JSONWebKeySet);
-    const verifier = keys;
-    const routed = await routeAgentRequest(request, env, {
-      onBeforeConnect: async (connecting) => {
-        const token = new URL(connecting.url).searchParams.get("token") ?? "";
-        try {
-          await jwtVerify(token, verifier, { algorithms: ["ES256"], issuer: env.AUTH_ISSUER, audience: env.ACCESS_TOKEN_AUDIENCE });
-        } catch {
-          return new Response("Unauthorized", { status: 401 });
-        }
-      },
-    });
+    const routed = await routeAgentRequest(request, env, { onBeforeConnect: (connecting) => refuseUnlessTokenValid(connecting, env) });
     return routed ?? new Response("Not found", { status: 404 });
   },
 } satisfies ExportedHandler<AgentsEnv>;
