@@ -1,10 +1,11 @@
-import { and, desc, eq, gt, isNull } from "drizzle-orm";
+import { and, desc, eq, gt, isNull, sql } from "drizzle-orm";
 import type { TokenResponse } from "@tether/protocol";
 import { sha256Base64Url } from "../shared/crypto.js";
 import { ApiError } from "../shared/errors.js";
 import { TokenError, TOKEN_FAILURE_MESSAGES } from "../shared/token-errors.js";
 import type { AccessClaims } from "../shared/tokens.js";
 import type { AuthContext } from "./context.js";
+import type { AuthDatabase } from "./db/client.js";
 import { refreshTokens, sessions, users, type RefreshToken, type Session, type User } from "./db/schema.js";
 import { revokeSession } from "./revocation.js";
 import { signAccessToken, verifyAccessToken } from "./tokens/access.js";
@@ -161,19 +162,27 @@ export interface AuthenticatedAccess {
   user: User;
 }
 
+/** The session and user behind a token, one query: built once per database binding, not per call. */
+function sessionWithUser(db: AuthDatabase) {
+  return db
+    .select({ session: sessions, user: users })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(and(eq(sessions.id, sql.placeholder("sid")), eq(sessions.userId, sql.placeholder("sub"))))
+    .prepare();
+}
+const sessionWithUserQueries = new WeakMap<AuthDatabase, ReturnType<typeof sessionWithUser>>();
+
 /**
  * The full check of a user access token: the JWT itself, then that its session is live and its
  * user is neither gone nor disabled. A logout takes effect here at once.
  */
 export async function authenticateAccessToken(ctx: AuthContext, token: string): Promise<AuthenticatedAccess> {
   const claims = await verifyAccessToken(token, await ctx.accessKeys(), ctx.config);
-  // One query for both rows: this runs for every uncached validation (every new socket).
-  const found = await ctx.db
-    .select({ session: sessions, user: users })
-    .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
-    .where(and(eq(sessions.id, claims.sid), eq(sessions.userId, claims.sub)))
-    .get();
+  // One prepared query for both rows: this runs for every uncached validation (every new socket).
+  let query = sessionWithUserQueries.get(ctx.db);
+  if (!query) sessionWithUserQueries.set(ctx.db, (query = sessionWithUser(ctx.db)));
+  const found = await query.get({ sid: claims.sid, sub: claims.sub });
   if (!found) throw new TokenError("invalid_token", TOKEN_FAILURE_MESSAGES.invalid_token);
   const { session, user } = found;
   if (session.revokedAt !== null || user.disabledAt !== null) {
