@@ -23,9 +23,17 @@ export interface ServerProcess {
 
 const READY_TIMEOUT_MS = 120_000;
 
-/** A running server's own messages, not its Workers' request logs (JSON lines), to the harness's stderr. */
-function forwardUnstructured(label: string, text: string): void {
-  for (const line of text.split("\n")) if (line.trim() !== "" && !line.startsWith("{")) process.stderr.write(`[${label}] ${line}\n`);
+/**
+ * A running server's own messages, not its Workers' request logs (JSON lines), to the harness's
+ * stderr, a whole line at a time (a chunk may end mid-line).
+ */
+function unstructuredForwarder(label: string): (text: string) => void {
+  let partial = "";
+  return (text) => {
+    const lines = (partial + text).split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines) if (line.trim() !== "" && !line.startsWith("{")) process.stderr.write(`[${label}] ${line}\n`);
+  };
 }
 
 /**
@@ -38,17 +46,21 @@ function waitForReady(child: ChildProcess, label: string): Promise<void> {
   let ready = false;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${label} not ready in time:\n${output}`)), READY_TIMEOUT_MS);
-    const onData = (chunk: Buffer) => {
-      if (ready) return forwardUnstructured(label, chunk.toString());
-      output += chunk.toString();
-      if (/^READY$/m.test(output)) {
-        ready = true;
-        clearTimeout(timer);
-        resolve();
-      }
+    /** One per stream, so that a line split across chunks is put back together. */
+    const reader = () => {
+      const forward = unstructuredForwarder(label);
+      return (chunk: Buffer) => {
+        if (ready) return forward(chunk.toString());
+        output += chunk.toString();
+        if (/^READY$/m.test(output)) {
+          ready = true;
+          clearTimeout(timer);
+          resolve();
+        }
+      };
     };
-    child.stdout?.on("data", onData);
-    child.stderr?.on("data", onData);
+    child.stdout?.on("data", reader());
+    child.stderr?.on("data", reader());
     child.once("exit", (code) => {
       clearTimeout(timer);
       reject(new Error(`${label} exited with ${code}:\n${output}`));
