@@ -80,22 +80,23 @@ function openWebSocket(url: string, protocols: string[], onFrame: (data: string)
   return { socket, opened, state, close };
 }
 
+/** A socket on Tether's `/ws` with the token as a subprotocol, usable once `connection_established` came. */
+export function openTetherSocket(origin: string, token: string, onFrame: (data: string) => void) {
+  return openWebSocket(`${origin.replace("http", "ws")}/ws`, ["tether.v1", `bearer.${token}`], onFrame, (data) =>
+    data.includes('"type":"connection_established"'),
+  );
+}
+
 export function tetherClient(origin: string): PeerClient {
-  const url = `${origin.replace("http", "ws")}/ws`;
   return {
     name: "tether",
     async connect(token) {
       const pending = new Pending();
-      const { socket, opened, state, close } = openWebSocket(
-        url,
-        ["tether.v1", `bearer.${token}`],
-        (data) => {
-          const frame = JSON.parse(data) as { type: string; reply_to?: string };
-          if (frame.reply_to && (frame.type === "pong" || frame.type === "agent_completed" || frame.type === "error"))
-            pending.settle(frame.reply_to);
-        },
-        (data) => data.includes('"type":"connection_established"'),
-      );
+      const { socket, opened, state, close } = openTetherSocket(origin, token, (data) => {
+        const frame = JSON.parse(data) as { type: string; reply_to?: string };
+        if (frame.reply_to && (frame.type === "pong" || frame.type === "agent_completed" || frame.type === "error"))
+          pending.settle(frame.reply_to);
+      });
       await opened;
       const request = (type: string, payload: object) => {
         const id = crypto.randomUUID();

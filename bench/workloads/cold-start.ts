@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
-import { wrangler } from "../../scripts/local-state.mjs";
+import { wranglerBundle } from "../../test/support/node/bundled-worker.ts";
 import type { BenchConfig } from "../lib/config.ts";
 import type { PeerName } from "../lib/clients.ts";
 import { startAgents, startFloor, startPartyserver, startSocketIo, startTetherPeer, type StartedPeer } from "../lib/peers.ts";
@@ -43,10 +43,9 @@ const WORKERS = [
 /** Tether's Workers as their deployable (top-level) configs build them; the peers as configured. */
 export function bundleSizes(): BundleSize[] {
   return WORKERS.map(({ worker, config }) => {
-    // Absolute: wrangler reads a relative --outdir from the config's folder.
     const outdir = resolve(".build", "bench", "bundles", worker);
     rmSync(outdir, { recursive: true, force: true });
-    wrangler(["deploy", "--dry-run", "--outdir", outdir, "-c", config], { quiet: true });
+    wranglerBundle(outdir, config);
     const modules = readdirSync(outdir).filter((file) => /\.(m?js|wasm)$/.test(file));
     const contents = modules.map((file) => readFileSync(join(outdir, file)));
     return {

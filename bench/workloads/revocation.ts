@@ -1,6 +1,7 @@
 // W6 revocation fan-out: how long until every socket of an ended session has its `session_revoked`
 // frame. One user with many sessions (two sockets each) signs out everywhere (`logout-all`); and
 // many users, one socket each, are disabled by an operator over the auth Worker's RPC.
+import { openTetherSocket } from "../lib/clients.ts";
 import type { BenchConfig } from "../lib/config.ts";
 import { inPool, Latencies, type Percentiles } from "../lib/stats.ts";
 import { mintTokens, type MintedToken } from "../lib/tokens.ts";
@@ -19,27 +20,20 @@ export interface RevocationResults {
 
 const TOLD_TIMEOUT_MS = 30_000;
 
-/** A Tether socket that resolves `told` with the time its `session_revoked` frame arrived. */
-async function watchRevocation(origin: string, token: string): Promise<{ told: Promise<number | null>; close(): void }> {
-  const socket = new WebSocket(`${origin.replace("http", "ws")}/ws`, ["tether.v1", `bearer.${token}`]);
+/** A Tether socket that resolves `told` with the time its `session_revoked` frame arrived (null: never). */
+async function watchRevocation(origin: string, token: string): Promise<{ told: Promise<number | null>; close(): Promise<void> }> {
   let resolveTold: (at: number | null) => void = () => {};
   const told = new Promise<number | null>((resolve) => (resolveTold = resolve));
   const timer = setTimeout(() => resolveTold(null), TOLD_TIMEOUT_MS);
-  await new Promise<void>((resolve, reject) => {
-    socket.addEventListener("message", (event) => {
-      const data = String(event.data);
-      if (data.includes('"type":"connection_established"')) resolve();
-      if (data.includes('"type":"session_revoked"')) {
-        clearTimeout(timer);
-        resolveTold(performance.now());
-      }
-    });
-    socket.addEventListener("close", (event) => {
-      reject(new Error(`closed ${event.code} before it was established`));
-      resolveTold(null);
-    });
+  const { socket, opened, close } = openTetherSocket(origin, token, (data) => {
+    if (!data.includes('"type":"session_revoked"')) return;
+    clearTimeout(timer);
+    resolveTold(performance.now());
   });
-  return { told, close: () => socket.close() };
+  // Closed without the frame: the first resolution stands, so a socket told first keeps its time.
+  socket.addEventListener("close", () => resolveTold(null));
+  await opened;
+  return { told, close };
 }
 
 async function timeRevocation(
@@ -53,7 +47,7 @@ async function timeRevocation(
   const watched = await inPool(sockets, concurrency, (minted) => watchRevocation(origin, minted.token));
   const started = await revoke();
   const told = await Promise.all(watched.map((socket) => socket.told));
-  for (const socket of watched) socket.close();
+  for (const socket of watched) void socket.close();
   const latencies = new Latencies();
   let last = started;
   for (const at of told) {

@@ -32,7 +32,7 @@ export async function bundledWorker(
   const outfile = bundlePath(name, entry, bundler);
   // A cold-start measurement starts from the bundle the run already built, as a deploy would.
   if (!reuseBundle || !existsSync(outfile)) {
-    if (bundler === "wrangler") wranglerBundle(outfile, configPath, environment);
+    if (bundler === "wrangler") wranglerBundle(dirname(outfile), configPath, environment);
     else await esbuildBundle(outfile, entry);
   }
   const { workerOptions } = unstable_getMiniflareWorkerOptions(configPath, environment);
@@ -61,10 +61,12 @@ const bundlePath = (name: string, entry: string, bundler: "esbuild" | "wrangler"
   bundler === "wrangler" ? resolve(`.build/workers/${name}/${basename(entry, ".ts")}.js`) : resolve(`.build/workers/${name}.js`);
 
 /**
- * A Worker whose packages need wrangler's own bundling (Node built-ins required from CommonJS
- * under nodejs_compat, as the Agents SDK's dependencies do): the bundle `wrangler deploy` would upload.
+ * The bundle `wrangler deploy` would upload, written to `outdir` (absolute: wrangler reads a
+ * relative one from the config's folder). For Workers whose packages need wrangler's own bundling
+ * (Node built-ins required from CommonJS under nodejs_compat, as the Agents SDK's dependencies
+ * do), and for measuring what a deploy uploads.
  */
-function wranglerBundle(outfile: string, configPath: string, environment?: string): void {
+export function wranglerBundle(outdir: string, configPath: string, environment?: string): void {
   const envArgs = environment ? ["--env", environment] : [];
-  wrangler(["deploy", "--dry-run", "--outdir", dirname(outfile), "-c", configPath, ...envArgs], { quiet: true });
+  wrangler(["deploy", "--dry-run", "--outdir", outdir, "-c", configPath, ...envArgs], { quiet: true });
 }
