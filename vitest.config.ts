@@ -150,6 +150,10 @@ export default defineConfig({
           globalSetup: ["test/support/node/global-teardown.ts"],
           testTimeout: 60_000,
           hookTimeout: 180_000,
+          // A poll here waits on real processes and a real browser: under a loaded CI machine the
+          // default second is too short for a run to start (a first message creates its session
+          // object and writes D1), so polls wait up to 10 s and still stop at the first match.
+          expect: { poll: { timeout: 10_000 } },
         },
       },
     ],
