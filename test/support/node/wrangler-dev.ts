@@ -1,32 +1,30 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { portIsFree } from "../../../scripts/dev-stack.mjs";
 import { spawnTracked } from "./processes.ts";
 
-/** Ports this process has handed out: the OS may offer a just-closed port again, before its user binds it. */
-const handedOut = new Set<number>();
+/**
+ * Test servers listen below the OS's ephemeral range (32768 and up on Linux, 49152 and up on macOS
+ * and Windows). A port the OS offers for "any port" can be taken again, by a workerd's own sockets
+ * or by any outgoing connection, between choosing it and wrangler binding it: CI failed once with
+ * "Address already in use" that way. Each vitest worker takes its own block of ports, so test
+ * files running side by side never choose the same one.
+ */
+const FIRST_PORT = 20_000;
+const BLOCK_SIZE = 400;
+const BLOCKS = 30;
+const worker = Number(process.env.VITEST_POOL_ID ?? process.pid);
+let nextPort = FIRST_PORT + (worker % BLOCKS) * BLOCK_SIZE;
+const blockEnd = nextPort + BLOCK_SIZE;
 
-function portFromOs(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
-
-/** A free TCP port on 127.0.0.1, chosen by the OS, never one already handed out in this process. */
+/** A free TCP port on 127.0.0.1 from this process's block, never one already handed out. */
 export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await portFromOs();
-    if (!handedOut.has(port)) {
-      handedOut.add(port);
-      return port;
-    }
+  while (nextPort < blockEnd) {
+    const port = nextPort++;
+    if (await portIsFree(port)) return port;
   }
+  throw new Error(`no free port left in ${blockEnd - BLOCK_SIZE}–${blockEnd - 1}`);
 }
 
 export function temporaryStateDir(): { path: string; remove(): void } {
