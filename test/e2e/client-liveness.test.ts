@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { connect, createAuthClient, type AuthClient, type TetherConnection } from "../../client/index.js";
+import { connect, type TetherConnection } from "../../client/index.js";
+import { signedUpAuthClient } from "../support/sdk-user.js";
 import { startLocalStack, type LocalStack } from "../support/node/local-stack.js";
 import type { TcpProxy } from "../support/node/tcp-proxy.js";
 import { expectCompleteRun, expectContiguous, SdkRecorder } from "../support/sdk-recorder.js";
@@ -32,11 +33,7 @@ describe("the SDK on a silently dead connection", () => {
     await stack?.stop();
   });
 
-  async function signedUp(): Promise<AuthClient> {
-    const auth = createAuthClient({ baseUrl: stack.backend.origin });
-    await auth.register({ email: `alive-${crypto.randomUUID()}@example.com`, password: "correct horse battery", name: "Alive" });
-    return auth;
-  }
+  const signedUp = () => signedUpAuthClient(stack.backend.origin, "alive");
 
   it("notices within the heartbeat deadline, retries past hung attempts, and resumes with nothing lost or duplicated", async () => {
     const auth = await signedUp();

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { connect, createAuthClient, type AuthClient, type ConnectOptions, type TetherConnection } from "../../client/index.js";
+import { connect, type AuthClient, type ConnectOptions, type TetherConnection } from "../../client/index.js";
+import { signedUpAuthClient } from "../support/sdk-user.js";
 import { startLocalStack, type LocalStack } from "../support/node/local-stack.js";
 import type { TcpProxy } from "../support/node/tcp-proxy.js";
 import { expectCompleteRun, expectContiguous, SdkRecorder } from "../support/sdk-recorder.js";
@@ -35,12 +36,8 @@ describe("the client SDK against wrangler dev", () => {
     await stack?.stop();
   });
 
-  async function signedUp(): Promise<AuthClient> {
-    // HTTP goes straight to the backend: the proxy carries the sockets alone, so it counts them.
-    const auth = createAuthClient({ baseUrl: stack.backend.origin });
-    await auth.register({ email: `sdk-${crypto.randomUUID()}@example.com`, password: "correct horse battery", name: "SDK" });
-    return auth;
-  }
+  // HTTP goes straight to the backend: the proxy carries the sockets alone, so it counts them.
+  const signedUp = () => signedUpAuthClient(stack.backend.origin, "sdk");
 
   function connected(auth: AuthClient, recorder: SdkRecorder, overrides: Partial<ConnectOptions> = {}): TetherConnection {
     const connection = connect({

@@ -2,8 +2,9 @@
 import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { createElement, StrictMode } from "react";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createAuthClient, type AuthClient, type TokenRequest } from "../../client/index.js";
+import { type AuthClient, type TokenRequest } from "../../client/index.js";
 import { useTether, type TetherRun } from "../../client/react.js";
+import { signedUpAuthClient } from "../support/sdk-user.js";
 import { startLocalStack, type LocalStack } from "../support/node/local-stack.js";
 
 /**
@@ -18,8 +19,7 @@ describe("useTether", () => {
     stack = await startLocalStack({ backendVars: { DEMO_AGENT_STEP_DELAY_MS: "20" } });
     // The page is served by the app, as in a real deployment: same origin, no CORS in the way.
     (globalThis as { happyDOM?: { setURL(url: string): void } }).happyDOM?.setURL(`${stack.backend.origin}/`);
-    auth = createAuthClient({ baseUrl: stack.backend.origin });
-    await auth.register({ email: `react-${crypto.randomUUID()}@example.com`, password: "correct horse battery", name: "React" });
+    auth = await signedUpAuthClient(stack.backend.origin, "react");
   });
 
   afterEach(() => cleanup());

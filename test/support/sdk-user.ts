@@ -1,0 +1,11 @@
+import { createAuthClient, type AuthClient } from "../../client/index.js";
+
+/**
+ * A newly registered user's auth client, talking to `origin` over real HTTP: what the Node-hosted
+ * SDK tests start from. `label` names the user in logs and in its unique email address.
+ */
+export async function signedUpAuthClient(origin: string, label: string): Promise<AuthClient> {
+  const auth = createAuthClient({ baseUrl: origin });
+  await auth.register({ email: `${label}-${crypto.randomUUID()}@example.com`, password: "correct horse battery", name: label });
+  return auth;
+}
