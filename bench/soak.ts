@@ -69,6 +69,7 @@ async function signIn(index: number) {
 async function round(auth: Awaited<ReturnType<typeof signIn>>, report: SessionReport, resumeAfter: number | null): Promise<number | null> {
   const waiting = new Map<string, (frame: ServerFrame) => void>();
   let closing = false;
+  let refreshAnswered: (() => void) | null = null;
   const connection = connect({
     url: `${origin.replace("http", "ws")}/ws`,
     getAccessToken: ({ current }) => auth.accessToken({ replacing: current }),
@@ -80,6 +81,7 @@ async function round(auth: Awaited<ReturnType<typeof signIn>>, report: SessionRe
       if (frame.reply_to && (frame.type === "agent_completed" || frame.type === "error")) waiting.get(frame.reply_to)?.(frame);
     },
     onStateChange: (state: ConnectionState, detail) => {
+      if (state !== "refreshing") refreshAnswered?.();
       if (!closing && (state === "reconnecting" || state === "closed" || state === "signed_out"))
         report.unexpectedStates.push(`${state} ${detail.code ?? ""}`);
     },
@@ -97,6 +99,9 @@ async function round(auth: Awaited<ReturnType<typeof signIn>>, report: SessionRe
     if (frame.type === "agent_completed") report.completedRuns += 1;
     else report.failedRuns += 1;
   }
+  // A refresh in flight is seen through before the round ends: closing under it would count a
+  // slow refresh (a loaded machine) as none, and it is what a user's still-open tab would see.
+  if (connection.state === "refreshing") await new Promise<void>((resolve) => (refreshAnswered = resolve));
   closing = true;
   connection.close();
   return connection.lastSeq;
