@@ -1,4 +1,5 @@
 import { createAuthClient, type AuthClient } from "../../client/index.js";
+import { STRONG_PASSWORD, uniqueEmail } from "./http.js";
 
 /**
  * A newly registered user's auth client, talking to `origin` over real HTTP: what the Node-hosted
@@ -6,6 +7,6 @@ import { createAuthClient, type AuthClient } from "../../client/index.js";
  */
 export async function signedUpAuthClient(origin: string, label: string): Promise<AuthClient> {
   const auth = createAuthClient({ baseUrl: origin });
-  await auth.register({ email: `${label}-${crypto.randomUUID()}@example.com`, password: "correct horse battery", name: label });
+  await auth.register({ email: uniqueEmail(label), password: STRONG_PASSWORD, name: label });
   return auth;
 }
