@@ -69,6 +69,12 @@ export interface TokenResponse {
   refresh_token: string;
   token_type: "Bearer";
   expires_in: number;
+  /**
+   * Every sign-in's answer (not a refresh's): marks this device as the account's own, so a later
+   * `POST /auth/login` that presents it is admitted while the account refuses unknown devices
+   * (docs: login limits). It authorises nothing else.
+   */
+  device_token?: string;
 }
 
 /** One of the user's sessions, as GET /auth/sessions lists them. */
