@@ -4,11 +4,13 @@
  * keeping the session in the app's TokenStore. Refreshes are single-flight, and with Web Locks
  * (every current browser) also across the tabs that share a store: refresh tokens rotate and a
  * second use of one revokes the session, so two tabs must never refresh with the same token.
+ * Each sign-in's device token is kept per account, across sign-outs, and sent with the next
+ * password sign-in to that account.
  */
 import type { PublicUser, SessionSummary, TokenResponse } from "@tether/protocol";
 import { TetherApiError } from "./errors.js";
 import { handoffChallenge, handoffStorage, readProviderReturn } from "./provider-sign-in.js";
-import { memoryTokenStore, type KeyValueStorage, type StoredSession, type TokenStore } from "./token-store.js";
+import { accountKey, memoryTokenStore, type KeyValueStorage, type StoredSession, type TokenStore } from "./token-store.js";
 
 export interface AuthClientOptions {
   /** The origin that serves `/auth/*`; the page's own origin when omitted in a browser. */
@@ -29,6 +31,7 @@ export interface AccessTokenOptions {
 
 export interface AuthClient {
   register(input: { email: string; password: string; name: string }): Promise<StoredSession>;
+  /** Signs in with a password, presenting the device token this store holds for the account, if any. */
   login(input: { email: string; password: string }): Promise<StoredSession>;
   /**
    * Where to send the browser to sign in with a provider; it comes back to `returnTo`. The URL
@@ -45,6 +48,7 @@ export interface AuthClient {
   accessToken(options?: AccessTokenOptions): Promise<string | null>;
   /** Rotates the refresh token now; null (and the store cleared) when the session is over. */
   refresh(replacing?: string | null): Promise<StoredSession | null>;
+  /** Ends the session here and on the server; the account's device token stays, so this device stays known. */
   logout(): Promise<void>;
   session(): Promise<StoredSession | null>;
   /**
@@ -78,11 +82,28 @@ function crossTabLock(): LockManagerLike | null {
   return locks && typeof locks.request === "function" ? locks : null;
 }
 
+/** The store's device tokens, or this client's memory for a store that cannot keep them. */
+function deviceTokensOf(store: TokenStore) {
+  const { getDeviceToken, setDeviceToken } = store;
+  if (getDeviceToken && setDeviceToken) {
+    return {
+      get: async (account: string) => getDeviceToken.call(store, account),
+      set: async (account: string, token: string) => setDeviceToken.call(store, account, token),
+    };
+  }
+  const remembered = new Map<string, string>();
+  return {
+    get: async (account: string) => remembered.get(account) ?? null,
+    set: async (account: string, token: string) => void remembered.set(account, token),
+  };
+}
+
 export function createAuthClient(options: AuthClientOptions = {}): AuthClient {
   const store = options.store ?? memoryTokenStore();
   const handoffStore = options.handoffStorage ?? handoffStorage();
   const baseUrl = (options.baseUrl ?? "").replace(/\/+$/, "");
   const fetcher = options.fetch ?? ((input: string, init?: RequestInit) => globalThis.fetch(input, init));
+  const deviceTokens = deviceTokensOf(store);
   let inFlight: Promise<StoredSession | null> | null = null;
 
   async function send(method: "GET" | "POST" | "DELETE", path: string, body?: unknown, token?: string | null): Promise<Response> {
@@ -108,10 +129,18 @@ export function createAuthClient(options: AuthClientOptions = {}): AuthClient {
 
   async function signedIn(response: Response): Promise<StoredSession> {
     if (!response.ok) throw await TetherApiError.from(response);
-    const tokens = (await response.json()) as TokenResponse;
+    const { device_token: deviceToken, ...tokens } = (await response.json()) as TokenResponse;
     const session: StoredSession = { ...tokens, access_expires_at: Date.now() + tokens.expires_in * 1000 };
+    if (deviceToken !== undefined) await deviceTokens.set(accountKey(tokens.user.email), deviceToken);
     await store.set(session);
     return session;
+  }
+
+  async function login(input: { email: string; password: string }): Promise<StoredSession> {
+    // The owner's device is known by the token its last sign-in returned: presenting it admits a
+    // sign-in even while the account refuses unknown devices (a flood of guesses from elsewhere).
+    const deviceToken = await deviceTokens.get(accountKey(input.email));
+    return signedIn(await post("/auth/login", deviceToken === null ? input : { ...input, device_token: deviceToken }));
   }
 
   // A short-lived token (tests, strict deployments) is still usable for a third of its lifetime.
@@ -155,7 +184,7 @@ export function createAuthClient(options: AuthClientOptions = {}): AuthClient {
 
   return {
     register: async (input) => signedIn(await post("/auth/register", input)),
-    login: async (input) => signedIn(await post("/auth/login", input)),
+    login,
     async providerSignInUrl(provider, returnTo) {
       const query = new URLSearchParams({ return_to: returnTo, handoff_challenge: await handoffChallenge(handoffStore) });
       return `${baseUrl}/auth/oauth/${encodeURIComponent(provider)}/start?${query.toString()}`;

@@ -1,8 +1,16 @@
-import { createStore, del, get, set } from "idb-keyval";
+/**
+ * @module
+ * Where the auth client keeps what sign-in hands the app: the session (access and refresh tokens)
+ * and, apart from it, each account's device token — in memory, Web Storage or IndexedDB.
+ */
+import { createStore, del, get, set, update } from "idb-keyval";
 import type { TokenResponse } from "@tether/protocol";
 
-/** A signed-in session as the SDK keeps it: the token response plus when its access token expires. */
-export interface StoredSession extends TokenResponse {
+/**
+ * A signed-in session as the SDK keeps it: the token response plus when its access token expires.
+ * The device token is not part of it: it outlives the session (see `TokenStore.setDeviceToken`).
+ */
+export interface StoredSession extends Omit<TokenResponse, "device_token"> {
   /** Epoch milliseconds. */
   access_expires_at: number;
 }
@@ -17,14 +25,50 @@ export interface TokenStore {
   set(session: StoredSession | null): void | Promise<void>;
   /** Calls `listener` when another tab changes the session; returns the unsubscribe. */
   subscribe?(listener: (session: StoredSession | null) => void): () => void;
+  /**
+   * The device token last issued to `account` (an `accountKey`) on this device, or null. It lets
+   * the owner sign in while the account refuses password sign-ins from unknown devices after a
+   * flood of wrong guesses; it is no credential for anything else. A store without these two
+   * methods keeps device tokens in the auth client's memory only.
+   */
+  getDeviceToken?(account: string): string | null | Promise<string | null>;
+  /** Keeps `token` for `account`, replacing the older one. `set(null)` (sign-out) leaves it in place. */
+  setDeviceToken?(account: string, token: string): void | Promise<void>;
+}
+
+/**
+ * The key device tokens are kept under: the address as the server compares addresses (the domain
+ * as its IDNA A-label, lower case; the local part in NFC with only ASCII letters lower-cased), so
+ * `Ada@Example.COM` typed at sign-in finds the token stored under the `ada@example.com` the server
+ * answered with. An address the URL parser refuses is kept as typed: it finds nothing, which only
+ * means the device counts as unknown.
+ */
+export function accountKey(email: string): string {
+  const trimmed = email.trim();
+  const at = trimmed.lastIndexOf("@");
+  if (at < 0) return trimmed;
+  const local = trimmed
+    .slice(0, at)
+    .normalize("NFC")
+    .replace(/[A-Z]/g, (letter) => letter.toLowerCase());
+  try {
+    return `${local}@${new URL(`http://${trimmed.slice(at + 1)}`).hostname}`;
+  } catch {
+    return trimmed;
+  }
 }
 
 export function memoryTokenStore(): TokenStore {
   let session: StoredSession | null = null;
+  const deviceTokens = new Map<string, string>();
   return {
     get: () => session,
     set: (next) => {
       session = next;
+    },
+    getDeviceToken: (account) => deviceTokens.get(account) ?? null,
+    setDeviceToken: (account, token) => {
+      deviceTokens.set(account, token);
     },
   };
 }
@@ -42,15 +86,21 @@ export interface KeyValueStorage {
  * another tab has just used — and a refresh token used twice revokes the session.
  */
 export function webStorageTokenStore(storage: KeyValueStorage, key = "tether.session"): TokenStore {
+  const read = <T>(itemKey: string, fallback: T): T => {
+    try {
+      return (JSON.parse(storage.getItem(itemKey) ?? "null") as T | null) ?? fallback;
+    } catch {
+      return fallback;
+    }
+  };
+  // A key of its own, so that removing the session on sign-out leaves the device tokens.
+  const devicesKey = `${key}.devices`;
   return {
-    get: () => {
-      try {
-        return JSON.parse(storage.getItem(key) ?? "null") as StoredSession | null;
-      } catch {
-        return null;
-      }
-    },
+    get: () => read<StoredSession | null>(key, null),
     set: (session) => (session === null ? storage.removeItem(key) : storage.setItem(key, JSON.stringify(session))),
+    getDeviceToken: (account) => read<Record<string, string>>(devicesKey, {})[account] ?? null,
+    setDeviceToken: (account, token) =>
+      storage.setItem(devicesKey, JSON.stringify({ ...read<Record<string, string>>(devicesKey, {}), [account]: token })),
   };
 }
 
@@ -85,5 +135,9 @@ export function indexedDbTokenStore(name = "tether"): TokenStore {
       channel.addEventListener("message", onMessage);
       return () => channel.removeEventListener("message", onMessage);
     },
+    getDeviceToken: async (account) => (await get<Record<string, string>>("devices", database))?.[account] ?? null,
+    // One read-modify-write transaction: two tabs signing in to two accounts keep both tokens.
+    setDeviceToken: (account, token) =>
+      update<Record<string, string>>("devices", (devices) => ({ ...devices, [account]: token }), database),
   };
 }
