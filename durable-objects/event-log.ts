@@ -2,7 +2,9 @@
  * @module
  * The session's resume log, in the object's own SQLite storage: every sequenced event with its
  * `seq`, bounded to the last MAX_EVENTS and MAX_AGE_MS. `seq` itself lives in a meta row, so it
- * keeps rising even when old events are trimmed away.
+ * keeps rising even when old events are trimmed away — and across the idle cleanup of the storage
+ * (session-retention.ts keeps the last `seq` as SEQ_FLOOR_KEY), so a client resuming from before
+ * the cleanup gets `resumed_from: null`, never events of a sequence that started again.
  *
  * It is on the path of every event, so it does little per append: the tables are created by the
  * first append (a session that never sends a message writes nothing), the object remembers the
@@ -22,7 +24,25 @@ export interface Replay {
 
 export interface LogStorage {
   sql: SqlStorage;
+  kv: SyncKvStorage;
   transactionSync<T>(closure: () => T): T;
+}
+
+/** Where the last `seq` of a log that was deleted is kept: a new log goes on from there. */
+export const SEQ_FLOOR_KEY = "seq_floor";
+
+export interface SeqFloor {
+  seq: number;
+  keptAtMs: number;
+}
+
+export function isSeqFloor(value: unknown): value is SeqFloor {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as SeqFloor).seq === "number" &&
+    typeof (value as SeqFloor).keptAtMs === "number"
+  );
 }
 
 export class EventLog {
@@ -48,7 +68,8 @@ export class EventLog {
       const row = this.hasTables()
         ? this.sql.exec<{ value: number }>(`SELECT value FROM meta WHERE key = 'last_seq'`).toArray()[0]
         : undefined;
-      this.last = row?.value ?? 0;
+      const floor: unknown = this.storage.kv.get(SEQ_FLOOR_KEY);
+      this.last = row?.value ?? (isSeqFloor(floor) ? floor.seq : 0);
     }
     return this.last;
   }
@@ -61,6 +82,8 @@ export class EventLog {
       if (!this.hasTables()) {
         this.sql.exec(`CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, created_at INTEGER NOT NULL, frame TEXT NOT NULL)`);
         this.sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)`);
+        // The meta row carries the sequence on from here.
+        this.storage.kv.delete(SEQ_FLOOR_KEY);
       }
       this.sql.exec(`INSERT INTO meta (key, value) VALUES ('last_seq', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, seq);
       this.sql.exec(`INSERT INTO events (seq, created_at, frame) VALUES (?, ?, ?)`, seq, nowMs, frame);
@@ -79,6 +102,8 @@ export class EventLog {
     const last = this.lastSeq();
     if (after > last) return { resumedFrom: null, frames: [] };
     if (after === last) return { resumedFrom: after, frames: [] };
+    // Events before a cleanup are gone with it: the log starts at its floor.
+    if (!this.hasTables()) return { resumedFrom: null, frames: [] };
     const oldest = this.sql
       .exec<{ seq: number | null }>(
         `SELECT MIN(seq) AS seq FROM events WHERE created_at >= ? AND seq > ?`,

@@ -12,12 +12,14 @@ import type { ClientFrame } from "../workers/shared/client-frames.js";
 import { logEvent } from "../workers/shared/request-log.js";
 import { USER_PERMISSIONS, type UserPermission } from "../workers/shared/tokens.js";
 import type { RunQueue } from "./run-queue.js";
-import type { RunBudget } from "./session-budget.js";
+import type { SessionBudget } from "./session-budget.js";
 import type { SessionChannel } from "./session-channel.js";
 
 /** The socket a frame came in on, and what its token says. */
 export interface FrameSource {
   ws: WebSocket;
+  /** The login session (`sid`) whose object this is. */
+  sessionId: string;
   author: MessageAuthor;
   /** The user permissions of the socket's token. */
   permissions: readonly string[];
@@ -50,7 +52,7 @@ export class FrameHandler {
     private readonly db: AppDatabase,
     private readonly channel: SessionChannel,
     private readonly runs: RunQueue | { problem: string },
-    private readonly budget: RunBudget,
+    private readonly budget: SessionBudget,
   ) {}
 
   async handle(frame: HandledFrame, source: FrameSource): Promise<void> {
@@ -103,7 +105,7 @@ export class FrameHandler {
         { replyTo },
       );
     }
-    if (!this.budget.take(Date.now())) {
+    if (!this.budget.take("runs", Date.now())) {
       const message = "This session has sent too many messages; wait a few seconds. The message was not stored.";
       return reply("error", { code: "rate_limited", message, retryable: true }, { replyTo });
     }
@@ -111,8 +113,8 @@ export class FrameHandler {
     if (requestedThread !== undefined && !(await findOwnThread(this.db, source.author.userId, requestedThread))) {
       return reply("error", threadNotFound, { replyTo });
     }
-    // A run of an idle thread starts at once: the history read with the message is then current.
-    const threadIdle = requestedThread === undefined || !runs.isBusy(requestedThread);
+    // A run that starts at once (idle thread, free slot): the history read with the message is then current.
+    const startsAtOnce = runs.startsAtOnce(requestedThread);
     let stored;
     try {
       stored = await storeUserMessage(
@@ -123,7 +125,8 @@ export class FrameHandler {
           content: frame.payload.content,
           threadId: requestedThread,
           agentName: runs.agentName,
-          status: threadIdle ? "running" : "queued",
+          status: startsAtOnce ? "running" : "queued",
+          sessionId: source.sessionId,
         },
         runs.historyLimit,
       );
@@ -138,9 +141,14 @@ export class FrameHandler {
     }
     const routing = { replyTo, threadId: stored.threadId };
     this.channel.publish("ack", { message_id: stored.messageId, thread_id: stored.threadId, duplicate: stored.duplicate }, routing);
-    // A resend of a message whose run a reset left unfinished and unreported runs it now; any
-    // other resend is only acknowledged again.
-    const orphaned = stored.duplicate && (stored.runStatus === "running" || stored.runStatus === "queued") && !runs.owns(stored.runId);
+    // Idempotence is per user (DESIGN §4 "A message runs once"): the D1 row decides. Only a resend
+    // in the session that owns the run, of a run a reset left unfinished and this object no longer
+    // holds, runs it again; any other resend — from this session or another — is only acknowledged.
+    const orphaned =
+      stored.duplicate &&
+      (stored.runStatus === "running" || stored.runStatus === "queued") &&
+      stored.runSessionId === source.sessionId &&
+      !runs.owns(stored.runId);
     if (stored.duplicate && !orphaned) return;
     await runs.enqueue(
       {
@@ -151,7 +159,7 @@ export class FrameHandler {
         content: frame.payload.content,
         author: source.author,
       },
-      threadIdle && !stored.duplicate ? stored.history : undefined,
+      startsAtOnce && !stored.duplicate ? stored.history : undefined,
     );
   }
 }

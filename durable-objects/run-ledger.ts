@@ -72,6 +72,10 @@ export class RunLedger {
     if (this.hasTable()) this.sql.exec(`DELETE FROM pending_runs WHERE run_id = ?`, runId);
   }
 
+  has(runId: string): boolean {
+    return this.hasTable() && this.sql.exec(`SELECT 1 FROM pending_runs WHERE run_id = ?`, runId).toArray().length > 0;
+  }
+
   /** Every run owed, in the order they were queued. */
   pending(): PendingRun[] {
     if (!this.hasTable()) return [];

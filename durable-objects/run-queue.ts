@@ -7,7 +7,7 @@
  */
 import type { ServerPayloads } from "@tether/protocol";
 import type { AppDatabase } from "../workers/app-data/db/client.js";
-import { markRunStarted, storeRunOutcome } from "../workers/app-data/message-store.js";
+import { cancelRuns, markRunStarted, storeRunOutcome } from "../workers/app-data/message-store.js";
 import type { Message } from "../workers/app-data/db/schema.js";
 import { threadMessages } from "../workers/app-data/threads.js";
 import { logEvent } from "../workers/shared/request-log.js";
@@ -16,14 +16,20 @@ import { AGENT_TOOLS, type AgentHostEnv } from "./agents/registry.js";
 import { runAgent, type RunOutcome } from "./agents/runner.js";
 import { toolbox } from "./agents/toolbox.js";
 import type { PendingRun, RunLedger } from "./run-ledger.js";
+import { RunSlots } from "./run-slots.js";
 import type { SessionChannel } from "./session-channel.js";
 
 export interface RunLimits {
   runTimeoutMs: number;
   historyMessages: number;
+  /** Runs of the session that go at once (`WS_MAX_CONCURRENT_RUNS`). */
+  maxConcurrentRuns: number;
 }
 
 export type NewRun = Omit<PendingRun, "queuedAt" | "startedAt">;
+
+/** Why a run was stopped from outside it: the user's `cancel_run`, or the session's revocation. */
+export type StopReason = "cancel_run" | "session_revoked";
 
 export class RunQueue {
   /** The last run of each busy thread: the next one starts when it has ended. */
@@ -31,7 +37,15 @@ export class RunQueue {
   private readonly running = new Map<string, AbortController>();
   /** History read with the message's own write, for a run that starts at once (nothing can come between). */
   private readonly preloadedHistory = new Map<string, Message[]>();
-  private resumed = false;
+  private readonly slots: RunSlots;
+  /**
+   * The runs an earlier instance recorded and left waiting, as the ledger held them when this
+   * queue was made (before this instance added any): the only runs `runWaiting` may start. Every
+   * other run of the ledger is this instance's own and already has its turn.
+   */
+  private inherited: PendingRun[];
+  /** Set once the session is revoked: nothing starts again. */
+  private stopped: StopReason | null = null;
 
   constructor(
     private readonly db: AppDatabase,
@@ -40,7 +54,10 @@ export class RunQueue {
     private readonly agent: Agent<AgentHostEnv>,
     private readonly env: AgentHostEnv,
     private readonly limits: RunLimits,
-  ) {}
+  ) {
+    this.slots = new RunSlots(limits.maxConcurrentRuns);
+    this.inherited = ledger.pending().filter((run) => run.startedAt === null);
+  }
 
   get agentName(): string {
     return this.agent.name;
@@ -56,44 +73,76 @@ export class RunQueue {
     return this.threadTails.has(threadId);
   }
 
+  /** Whether a new run of the thread (a new thread: undefined) would start at once rather than wait. */
+  startsAtOnce(threadId: string | undefined): boolean {
+    return (threadId === undefined || !this.isBusy(threadId)) && this.slots.hasFree();
+  }
+
   /** Whether this object is running or holding the run (as opposed to a run orphaned by a reset). */
   owns(runId: string): boolean {
-    return this.running.has(runId) || this.ledger.pending().some((run) => run.runId === runId);
+    return this.running.has(runId) || this.ledger.has(runId);
   }
 
   /**
-   * Records the run, then runs it in its thread's turn; resolves once it has ended. `history`, read
-   * in the message's write, is used if the run starts now; a queued run reads it when its turn
-   * comes, so that it includes the replies of the runs before it.
+   * Records the run, then runs it in its thread's turn and with a free slot; resolves once it has
+   * ended. `history`, read in the message's write, is used if the run starts now; a queued run
+   * reads it when its turn comes, so that it includes the replies of the runs before it.
    */
-  enqueue(run: NewRun, history?: Message[]): Promise<void> {
+  async enqueue(run: NewRun, history?: Message[]): Promise<void> {
+    if (this.stopped) {
+      // Stored just as the session was revoked: it ends with the others, never starts.
+      await cancelRuns(this.db, [run.runId], "session_revoked");
+      return;
+    }
     const nowMs = Date.now();
-    const startsNow = !this.isBusy(run.threadId);
+    const startsNow = !this.isBusy(run.threadId) && this.slots.tryTake();
     const pending: PendingRun = { ...run, queuedAt: nowMs, startedAt: startsNow ? nowMs : null };
     this.ledger.add(pending);
     if (startsNow && history) this.preloadedHistory.set(run.runId, history);
-    return this.inTurn(run.threadId, () => this.execute(pending));
+    return this.inTurn(run.threadId, () => this.inSlot(startsNow, () => this.execute(pending)));
   }
 
   /** Aborts a running run; false if there is none by that id (finished, unknown, or still waiting). */
   cancel(runId: string): boolean {
     const controller = this.running.get(runId);
     if (!controller || controller.signal.aborted) return false;
-    controller.abort("cancel_run");
+    controller.abort("cancel_run" satisfies StopReason);
     return true;
+  }
+
+  /**
+   * The session was revoked (DESIGN §4 "Revocation stops work"): every running run is aborted
+   * (it ends `cancelled`, reason `session_revoked`), every waiting one is dropped with its row
+   * ended the same way, and nothing starts from now on. If D1 cannot be reached the waiting runs
+   * stay recorded and a later call (the alarm) drops them.
+   */
+  async stop(): Promise<void> {
+    const reason: StopReason = "session_revoked";
+    this.stopped = reason;
+    this.inherited = [];
+    for (const controller of this.running.values()) if (!controller.signal.aborted) controller.abort(reason);
+    await dropRecordedRuns(
+      this.db,
+      this.ledger,
+      this.ledger.pending().filter((run) => !this.running.has(run.runId)),
+    );
   }
 
   /** Whether runs are waiting that an earlier instance queued (after `reportInterrupted`). */
   hasWaiting(): boolean {
-    return !this.resumed && this.ledger.pending().some((run) => run.startedAt === null);
+    return this.inherited.length > 0;
   }
 
-  /** Runs what an earlier instance had queued, in order, each in its thread's turn. */
-  async runWaiting(): Promise<void> {
-    if (this.resumed) return;
-    this.resumed = true;
-    const waiting = this.ledger.pending().filter((run) => run.startedAt === null);
-    await Promise.all(waiting.map((run) => this.inTurn(run.threadId, () => this.execute(run))));
+  /**
+   * Starts what an earlier instance had queued, in order, each in its thread's turn — once: the
+   * list is emptied as they start, so a second alarm, a new socket or a refresh starts none again.
+   */
+  runWaiting(): Promise<void> {
+    const waiting = this.inherited;
+    this.inherited = [];
+    return Promise.all(waiting.map((run) => this.inTurn(run.threadId, () => this.inSlot(false, () => this.execute(run))))).then(
+      () => undefined,
+    );
   }
 
   hasPending(): boolean {
@@ -109,11 +158,24 @@ export class RunQueue {
     });
   }
 
+  /** Runs `task` holding a slot: `held` when the caller already took it. */
+  private async inSlot(held: boolean, task: () => Promise<void>): Promise<void> {
+    if (!held) await this.slots.take();
+    try {
+      await task();
+    } finally {
+      this.slots.release();
+    }
+  }
+
   private record(run: PendingRun) {
     return { runId: run.runId, userId: run.author.userId, threadId: run.threadId };
   }
 
   private async execute(run: PendingRun): Promise<void> {
+    // A run starts once: not if it is going already, nor if it has ended or been dropped (its
+    // ledger row is gone), nor once the session is revoked.
+    if (this.stopped || this.running.has(run.runId) || !this.ledger.has(run.runId)) return;
     const controller = new AbortController();
     this.running.set(run.runId, controller);
     // A timer only while the run goes: cleared at its end, so the object can hibernate after.
@@ -186,6 +248,20 @@ function storedOutcome(outcome: RunOutcome) {
   return outcome.status === "completed"
     ? { status: "completed" as const, result: outcome.result }
     : { status: "cancelled" as const, result: outcome.result, reason: outcome.reason };
+}
+
+/**
+ * Ends recorded runs that will never start, their session revoked: each row `cancelled` with
+ * reason `session_revoked`, then gone from the ledger (only once D1 has it: otherwise they stay
+ * recorded, and the next try drops them).
+ */
+export async function dropRecordedRuns(db: AppDatabase, ledger: RunLedger, runs: PendingRun[]): Promise<void> {
+  await cancelRuns(
+    db,
+    runs.map((run) => run.runId),
+    "session_revoked" satisfies StopReason,
+  );
+  for (const run of runs) ledger.end(run.runId);
 }
 
 /**

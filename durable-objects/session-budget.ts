@@ -1,25 +1,68 @@
 /**
  * @module
- * What one login session may start, across all its sockets (DESIGN §6, Abuse limits): at most
- * `maxRuns` messages per window. A per-socket limit alone lets ten sockets send ten times as much,
- * and each message starts an agent run — with a real model behind it, real spend. Counted in the
- * object's memory: the object is the session's one place, and it hibernates only when idle, by
- * which time a window has run out.
+ * What one login session may do per window, across all its sockets and across reconnects
+ * (DESIGN §4 "Budgets are per session and survive reconnects", §6 Abuse limits): frames of every
+ * type (`WS_MAX_FRAMES_PER_WINDOW`), messages that start runs (`WS_MAX_RUNS_PER_WINDOW`), and
+ * in-band token refreshes (AUTH_REFRESHES_PER_MINUTE of backend-config.ts, each an auth call). A per-socket count let
+ * sixteen sockets send sixteen times as much and reset on every reconnect; these windows live in
+ * the object's storage, so neither a new socket nor hibernation starts a window early.
  */
-export class RunBudget {
-  private windowStartMs = 0;
-  private runs = 0;
 
-  constructor(private readonly limits: { maxRuns: number; windowMs: number }) {}
+import type { BudgetLimits } from "../workers/shared/backend-config.js";
 
-  /** Takes one run from the budget; false when the window's runs are spent. */
-  take(nowMs: number): boolean {
-    if (nowMs - this.windowStartMs >= this.limits.windowMs) {
-      this.windowStartMs = nowMs;
-      this.runs = 0;
-    }
-    if (this.runs >= this.limits.maxRuns) return false;
-    this.runs += 1;
-    return true;
+export type BudgetName = keyof BudgetLimits;
+
+/** Frames past the budget get `error rate_limited`; past twice it, the flooding socket is closed 4008. */
+export type FrameVerdict = "allow" | "warn" | "close";
+
+interface BudgetWindow {
+  startMs: number;
+  used: number;
+}
+
+function isBudgetWindow(value: unknown): value is BudgetWindow {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as BudgetWindow).startMs === "number" &&
+    typeof (value as BudgetWindow).used === "number"
+  );
+}
+
+export class SessionBudget {
+  /** Each window as last written: storage is the truth, this saves a read per frame. */
+  private readonly windows = new Map<BudgetName, BudgetWindow>();
+
+  constructor(
+    private readonly kv: SyncKvStorage,
+    private readonly limits: BudgetLimits,
+  ) {}
+
+  /** Counts one frame of any type. */
+  frame(nowMs: number): FrameVerdict {
+    const used = this.count("frames", nowMs);
+    const max = this.limits.frames.max;
+    return used > 2 * max ? "close" : used > max ? "warn" : "allow";
+  }
+
+  /** Takes one from `name`'s budget; false when this window's is spent. */
+  take(name: Exclude<BudgetName, "frames">, nowMs: number): boolean {
+    return this.count(name, nowMs) <= this.limits[name].max;
+  }
+
+  /** One more use in the current window (or the first of a new one); how many the window has seen. */
+  private count(name: BudgetName, nowMs: number): number {
+    const key = `budget:${name}`;
+    const stored = this.windows.get(name) ?? this.kv.get(key);
+    const current = isBudgetWindow(stored) && nowMs - stored.startMs < this.limits[name].windowMs ? stored : { startMs: nowMs, used: 0 };
+    const next = { startMs: current.startMs, used: current.used + 1 };
+    this.kv.put(key, next);
+    this.windows.set(name, next);
+    return next.used;
+  }
+
+  /** After the storage was deleted (session-retention.ts): the windows went with it. */
+  forget(): void {
+    this.windows.clear();
   }
 }

@@ -76,6 +76,11 @@ export class SessionChannel {
     return sockets.length;
   }
 
+  /** The last `seq` given on the shared stream. */
+  lastSeq(): number {
+    return this.log.lastSeq();
+  }
+
   /** After the storage was cleaned up: the log's cached state (its tables, its last `seq`) is gone too. */
   forgetLog(): void {
     this.log = new EventLog(this.ctx.storage);

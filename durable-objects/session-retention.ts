@@ -1,5 +1,5 @@
 import { ACCESS_TOKEN_MAX_AGE_SECONDS } from "../workers/shared/tokens.js";
-import { MAX_LOGGED_EVENT_AGE_MS } from "./event-log.js";
+import { isSeqFloor, MAX_LOGGED_EVENT_AGE_MS, SEQ_FLOOR_KEY, type SeqFloor } from "./event-log.js";
 
 /**
  * How long a session object keeps its storage once nobody uses it (docs/architecture.md, Environments).
@@ -9,10 +9,16 @@ import { MAX_LOGGED_EVENT_AGE_MS } from "./event-log.js";
  *   cached by another isolate, or checked locally while auth is down, which cannot see revocation —
  *   so it stays until no access token of the session can be valid at all, then goes too.
  * - Idle (its sockets gone, not revoked — the session may have expired, or the user just left):
- *   everything goes once the resume log would have expired anyway.
+ *   everything goes once the resume log would have expired anyway, but the last `seq`: a client
+ *   of a session that is still alive resumes from a number this object must never give again.
+ *   That floor goes too once no session can be that old (SEQ_FLOOR_RETENTION_MS).
+ * - "Idle" is counted by the alarm from the sockets the runtime holds, not from close events:
+ *   sockets that vanished without one (a reset, a deploy) leave the object idle all the same.
  */
 export const REVOKED_MARKER_RETENTION_MS = ACCESS_TOKEN_MAX_AGE_SECONDS * 1000;
 export const IDLE_RETENTION_MS = MAX_LOGGED_EVENT_AGE_MS;
+/** The longest a session lives by default (auth's SESSION_MAX_AGE_SECONDS, 30 days). */
+export const SEQ_FLOOR_RETENTION_MS = 30 * 24 * 3600 * 1000;
 
 const REVOKED_KEY = "revoked";
 const IDLE_SINCE_KEY = "idle_since";
@@ -51,30 +57,56 @@ export class SessionRetention {
     } else this.storage.kv.put(IDLE_SINCE_KEY, nowMs);
   }
 
+  /** What is left of a resume log that was deleted: its last `seq`, and when it was kept. */
+  private seqFloor(): SeqFloor | null {
+    const floor: unknown = this.storage.kv.get(SEQ_FLOOR_KEY);
+    return isSeqFloor(floor) ? floor : null;
+  }
+
   /** When the storage may next be cleaned up, for an object with no open socket; null: never by itself. */
   cleanupAtMs(nowMs: number): number | null {
     // Once revoked, clean at once; cleanUp keeps the marker and says when it may go.
     if (this.revoked()) return nowMs;
     const idleSince: unknown = this.storage.kv.get(IDLE_SINCE_KEY);
-    return typeof idleSince === "number" ? idleSince + IDLE_RETENTION_MS : null;
+    if (typeof idleSince === "number") return idleSince + IDLE_RETENTION_MS;
+    const floor = this.seqFloor();
+    // Neither: its sockets vanished without a close event, and cleanUp starts the idle time now.
+    return floor ? floor.keptAtMs + SEQ_FLOOR_RETENTION_MS : nowMs;
   }
 
   /**
    * Deletes what the retention allows, for an object with no open socket and no run in flight.
-   * Returns when to look again (the marker's expiry), or null when nothing is left.
+   * `lastSeq` is the resume log's. Returns when to look again, or null when nothing is left.
    */
-  async cleanUp(nowMs: number): Promise<number | null> {
+  async cleanUp(nowMs: number, lastSeq: number): Promise<number | null> {
     const revoked = this.revoked();
-    const idleSince: unknown = this.storage.kv.get(IDLE_SINCE_KEY);
-    if (!revoked && !(typeof idleSince === "number" && idleSince + IDLE_RETENTION_MS <= nowMs)) {
-      return typeof idleSince === "number" ? idleSince + IDLE_RETENTION_MS : null;
-    }
-    await this.storage.deleteAlarm();
-    await this.storage.deleteAll();
-    if (revoked && revoked.revokedAtMs + REVOKED_MARKER_RETENTION_MS > nowMs) {
+    if (revoked) {
+      await this.deleteEverything();
+      if (revoked.revokedAtMs + REVOKED_MARKER_RETENTION_MS <= nowMs) return null;
       this.storage.kv.put(REVOKED_KEY, revoked);
       return revoked.revokedAtMs + REVOKED_MARKER_RETENTION_MS;
     }
-    return null;
+    const idleSince: unknown = this.storage.kv.get(IDLE_SINCE_KEY);
+    if (typeof idleSince !== "number") {
+      const floor = this.seqFloor();
+      if (!floor) {
+        // No socket, yet no close event said so (they vanished in a reset or a deploy): idle from now.
+        this.setIdleSince(nowMs);
+        return nowMs + IDLE_RETENTION_MS;
+      }
+      // Cleaned before and unused since: the floor goes once no session can be that old.
+      if (floor.keptAtMs + SEQ_FLOOR_RETENTION_MS > nowMs) return floor.keptAtMs + SEQ_FLOOR_RETENTION_MS;
+      await this.deleteEverything();
+      return null;
+    }
+    if (idleSince + IDLE_RETENTION_MS > nowMs) return idleSince + IDLE_RETENTION_MS;
+    await this.deleteEverything();
+    this.storage.kv.put(SEQ_FLOOR_KEY, { seq: lastSeq, keptAtMs: nowMs } satisfies SeqFloor);
+    return nowMs + SEQ_FLOOR_RETENTION_MS;
+  }
+
+  private async deleteEverything(): Promise<void> {
+    await this.storage.deleteAlarm();
+    await this.storage.deleteAll();
   }
 }

@@ -5,6 +5,7 @@
  * it, and what a refresh changes. The object sleeps in between on one alarm (never setTimeout, so
  * it can hibernate).
  */
+import type { PublicUser } from "@tether/protocol";
 import type { AccessClaims } from "../workers/shared/tokens.js";
 import type { SocketAttachment } from "./socket-state.js";
 
@@ -29,11 +30,29 @@ export type RefreshVerdict = { ok: true; attachment: SocketAttachment } | { ok: 
 
 /**
  * An `auth_refresh` with a token the auth Worker found valid: it must be the same user's and the
- * same session's, and then its expiry and permissions replace the old token's.
+ * same session's, and then everything it says replaces what the old token said — expiry,
+ * permissions, and the user's email, name and verified flag (which may have changed since).
  */
 export function refreshedSocket(socket: SocketAttachment, claims: AccessClaims): RefreshVerdict {
   if (claims.sub !== socket.userId || claims.sid !== socket.sessionId) {
     return { ok: false, code: "token_mismatch", message: "The token belongs to another user or session." };
   }
-  return { ok: true, attachment: { ...socket, permissions: claims.permissions, tokenExpiresAtMs: claims.exp * 1000, expiryWarned: false } };
+  return {
+    ok: true,
+    attachment: {
+      ...socket,
+      email: claims.email,
+      name: claims.name,
+      emailVerified: claims.email_verified,
+      permissions: claims.permissions,
+      tokenExpiresAtMs: claims.exp * 1000,
+      expiryWarned: false,
+    },
+  };
+}
+
+/** Session sync's `userUpdated`: the user's new values, for a socket of theirs (any other is unchanged). */
+export function updatedSocket(socket: SocketAttachment, user: PublicUser): SocketAttachment {
+  if (socket.userId !== user.id) return socket;
+  return { ...socket, email: user.email, name: user.name, emailVerified: user.email_verified, permissions: user.permissions };
 }

@@ -17,12 +17,13 @@ import { chooseAgent, type AgentHostEnv } from "./agents/registry.js";
 import { readClientFrame } from "./frames.js";
 import { FrameHandler } from "./message-handler.js";
 import { RunLedger } from "./run-ledger.js";
-import { reportInterruptedRuns, RunQueue } from "./run-queue.js";
+import { dropRecordedRuns, reportInterruptedRuns, RunQueue } from "./run-queue.js";
 import { SessionChannel } from "./session-channel.js";
-import { RunBudget } from "./session-budget.js";
+import { SessionBudget } from "./session-budget.js";
 import { SessionRetention } from "./session-retention.js";
-import { FrameCounter, readAttachment, writeAttachment, type SocketAttachment } from "./socket-state.js";
-import { expiryAction, isExpired, nextWakeMs, refreshedSocket } from "./token-lifecycle.js";
+import { readAttachment, writeAttachment, type SocketAttachment } from "./socket-state.js";
+import { expiryAction, isExpired, nextWakeMs, refreshedSocket, updatedSocket } from "./token-lifecycle.js";
+import type { PublicUser } from "@tether/protocol";
 
 export interface UserSessionEnv extends BackendVars, AgentHostEnv {
   APP_DB: D1Database;
@@ -37,9 +38,8 @@ export class UserSession extends DurableObject<UserSessionEnv> {
   private ledger: RunLedger;
   private readonly retention: SessionRetention;
   private readonly config: BackendConfig;
-  private readonly frames: FrameCounter;
-  /** Per session, across its sockets: how many messages it may send per window. */
-  private readonly budget: RunBudget;
+  /** Per session, across its sockets and reconnects: frames, messages and refreshes per window. */
+  private readonly budget: SessionBudget;
   /** Made on the first frame: a socket that only connects never needs them (nor D1). */
   private runsInstance: RunQueue | { problem: string } | null = null;
   private handlerInstance: FrameHandler | null = null;
@@ -58,17 +58,25 @@ export class UserSession extends DurableObject<UserSessionEnv> {
     this.ledger = new RunLedger(ctx.storage.sql);
     this.retention = new SessionRetention(ctx.storage);
     this.config = backendConfig(env);
-    this.frames = new FrameCounter(this.config.wsRateLimits);
-    this.budget = new RunBudget(this.config.sessionBudget);
+    this.budget = new SessionBudget(ctx.storage.kv, this.config.sessionBudget);
     // Before any event: what an earlier instance left unfinished is reported, or run (by the alarm).
     if (this.ledger.pending().length > 0) void ctx.blockConcurrencyWhile(() => this.takeOverRuns());
   }
 
   private async takeOverRuns(): Promise<void> {
+    if (this.retention.revoked()) return this.stopRuns();
     const runs = this.runs;
     const canRun = !("problem" in runs);
     await reportInterruptedRuns(appDatabase(this.env.APP_DB), this.ledger, this.channel, (run) => !canRun || run.startedAt !== null);
     if (canRun && runs.hasWaiting()) await this.ctx.storage.setAlarm(Date.now());
+  }
+
+  /** A revoked session's runs: the running aborted, the waiting dropped (DESIGN §4 "Revocation stops work"). */
+  private async stopRuns(): Promise<void> {
+    if (this.runsInstance === null && this.ledger.pending().length === 0) return;
+    const runs = this.runs;
+    if ("problem" in runs) return dropRecordedRuns(appDatabase(this.env.APP_DB), this.ledger, this.ledger.pending());
+    await runs.stop();
   }
 
   private get runs(): RunQueue | { problem: string } {
@@ -78,6 +86,7 @@ export class UserSession extends DurableObject<UserSessionEnv> {
         ? new RunQueue(appDatabase(this.env.APP_DB), this.ledger, this.channel, choice.agent, this.env, {
             runTimeoutMs: this.config.agentRunTimeoutMs,
             historyMessages: this.config.agentHistoryMessages,
+            maxConcurrentRuns: this.config.maxConcurrentRuns,
           })
         : { problem: choice.problem };
     }
@@ -104,7 +113,7 @@ export class UserSession extends DurableObject<UserSessionEnv> {
       logEvent("info", "socket_refused", { session_id: claims.sid, user_id: claims.sub, reason: "session_revoked" });
       return acceptAndClose(request, "session_revoked", "The session has been revoked.");
     }
-    if (this.channel.openSockets().length >= this.config.sessionBudget.maxSockets) {
+    if (this.channel.openSockets().length >= this.config.maxSocketsPerSession) {
       logEvent("info", "socket_refused", { session_id: claims.sid, user_id: claims.sub, reason: "too_many_sockets" });
       return acceptAndClose(request, "too_many_sockets", "This session has too many connections open; close one.");
     }
@@ -134,17 +143,36 @@ export class UserSession extends DurableObject<UserSessionEnv> {
     return new Response(null, { status: 101, webSocket: client, headers: tetherProtocolHeader(request) });
   }
 
-  /** Session sync: the auth Worker revoked this session. New sockets are refused from now on. */
+  /**
+   * Session sync: the auth Worker revoked this session. Its sockets close, its runs stop, and new
+   * sockets are refused from now on. If D1 cannot take the dropped runs' rows now, the alarm
+   * tries again (the sockets are closed either way).
+   */
   async revoke(reason: string): Promise<number> {
     this.retention.markRevoked(reason, Date.now());
     const closed = this.channel.revokeAll(reason);
+    await this.stopRuns().catch((error: unknown) => {
+      logEvent("error", "runs_not_stopped", { error: error instanceof Error ? error.name : "unknown" });
+    });
     await this.scheduleAlarm();
     return closed;
   }
 
+  /** Session sync: the user's email, name, verified flag or permissions changed. Counts the sockets told. */
+  async userUpdated(user: PublicUser): Promise<number> {
+    let updated = 0;
+    for (const ws of this.channel.openSockets()) {
+      const attachment = readAttachment(ws);
+      if (!attachment || attachment.userId !== user.id) continue;
+      writeAttachment(ws, updatedSocket(attachment, user));
+      updated += 1;
+    }
+    return updated;
+  }
+
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     const nowMs = Date.now();
-    const verdict = this.frames.count(ws, nowMs);
+    const verdict = this.budget.frame(nowMs);
     if (verdict === "close") return this.channel.close(ws, "rate_limited", "Too many frames.");
     if (verdict === "warn")
       return this.channel.reply(ws, "error", { code: "rate_limited", message: "Too many frames; slow down.", retryable: true });
@@ -168,7 +196,7 @@ export class UserSession extends DurableObject<UserSessionEnv> {
     try {
       if (frame.type === "auth_refresh") return await this.refreshToken(ws, attachment, frame.payload.token, frame.id);
       const author = { userId: attachment.userId, email: attachment.email, name: attachment.name, emailVerified: attachment.emailVerified };
-      await this.handler.handle(frame, { ws, author, permissions: attachment.permissions });
+      await this.handler.handle(frame, { ws, sessionId: attachment.sessionId, author, permissions: attachment.permissions });
     } catch (error) {
       logEvent("error", "frame_failed", {
         session_id: attachment.sessionId,
@@ -189,6 +217,11 @@ export class UserSession extends DurableObject<UserSessionEnv> {
    * same user and session as the socket; otherwise nothing changes and the client gets `error`.
    */
   private async refreshToken(ws: WebSocket, attachment: SocketAttachment, token: string, replyTo: string): Promise<void> {
+    // Each refresh is an auth call: a session gets a few a minute, whatever its sockets do.
+    if (!this.budget.take("refreshes", Date.now())) {
+      const message = "This session has refreshed its token too often; wait a minute.";
+      return this.channel.reply(ws, "error", { code: "rate_limited", message, retryable: true }, { replyTo });
+    }
     const validation = await this.gateway.validate(token, { bypassCache: true });
     if (!validation.ok) {
       const retryable = validation.code === "auth_unavailable";
@@ -225,19 +258,33 @@ export class UserSession extends DurableObject<UserSessionEnv> {
         this.channel.reply(ws, "token_expiring", { expires_at: new Date(attachment.tokenExpiresAtMs).toISOString() });
       }
     }
-    const runs = this.runs;
-    if (!("problem" in runs) && runs.hasWaiting()) await runs.runWaiting();
+    if (this.retention.revoked()) await this.stopRuns();
+    else this.startWaitingRuns();
     if (this.channel.openSockets().length === 0) return this.cleanUpStorage(Date.now());
     await this.scheduleAlarm();
+  }
+
+  /**
+   * Starts what an earlier instance left queued, without awaiting it: an alarm that waited for
+   * runs would hold every later alarm (token warnings, cleanup) behind them. The runs keep the
+   * object awake while they go (each has its deadline timer); each reports its own failure.
+   */
+  private startWaitingRuns(): void {
+    const runs = this.runsInstance;
+    if (runs === null || "problem" in runs || !runs.hasWaiting()) return;
+    runs.runWaiting().catch((error: unknown) => {
+      logEvent("error", "waiting_runs_failed", { error: error instanceof Error ? error.name : "unknown" });
+    });
   }
 
   private async cleanUpStorage(nowMs: number): Promise<void> {
     const runs = this.runsInstance;
     const inFlight = runs && !("problem" in runs) ? runs.hasPending() : this.ledger.pending().length > 0;
     if (inFlight) return this.ctx.storage.setAlarm(nowMs + RUN_IN_FLIGHT_RECHECK_MS);
-    const next = await this.retention.cleanUp(nowMs);
+    const next = await this.retention.cleanUp(nowMs, this.channel.lastSeq());
     // What was deleted is gone from these too: they cache whether their tables exist.
     this.channel.forgetLog();
+    this.budget.forget();
     this.ledger = new RunLedger(this.ctx.storage.sql);
     this.runsInstance = null;
     this.handlerInstance = null;

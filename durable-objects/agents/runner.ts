@@ -18,8 +18,8 @@ import type { Agent, AgentEvent, AgentRun, HistoryMessage } from "./agent.js";
 /** Sends one event of this run on the session's shared stream. */
 export type RunPublisher = <T extends ServerFrameType>(type: T, payload: ServerPayloads[T]) => void;
 
-/** Why a run was cut short: the user's `cancel_run`, or `AGENT_RUN_TIMEOUT_SECONDS`. */
-export type CancelReason = "cancel_run" | "deadline";
+/** Why a run was cut short: the user's `cancel_run`, the session's revocation, or `AGENT_RUN_TIMEOUT_SECONDS`. */
+export type CancelReason = "cancel_run" | "session_revoked" | "deadline";
 
 export type RunOutcome =
   | { status: "completed"; result: string; durationMs: number; metrics: Record<string, number> }
@@ -44,7 +44,7 @@ function whenAborted(signal: AbortSignal): Promise<"aborted"> {
 }
 
 export function cancelReason(signal: AbortSignal): CancelReason {
-  return signal.reason === "cancel_run" ? "cancel_run" : "deadline";
+  return signal.reason === "cancel_run" || signal.reason === "session_revoked" ? signal.reason : "deadline";
 }
 
 export async function runAgent<Env>(request: RunRequest<Env>): Promise<RunOutcome> {

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { chooseAgent } from "../../durable-objects/agents/registry.js";
 import { DEFAULT_WORKERS_AI_MODEL } from "../../durable-objects/agents/workers-ai.js";
 import { FrameHandler } from "../../durable-objects/message-handler.js";
-import { RunBudget } from "../../durable-objects/session-budget.js";
+import { SessionBudget } from "../../durable-objects/session-budget.js";
 import { SessionChannel } from "../../durable-objects/session-channel.js";
 import { appDatabase } from "../../workers/app-data/db/client.js";
 import { backendApp } from "../../workers/backend/app.js";
@@ -60,11 +60,15 @@ describe("AGENT", () => {
         appDatabase(env.APP_DB),
         new SessionChannel(state),
         choice,
-        new RunBudget({ maxRuns: 20, windowMs: 10_000 }),
+        new SessionBudget(state.storage.kv, {
+          frames: { max: 120, windowMs: 10_000 },
+          runs: { max: 20, windowMs: 10_000 },
+          refreshes: { max: 6, windowMs: 60_000 },
+        }),
       );
       const author = { userId: crypto.randomUUID(), email: "x@example.com", name: "X", emailVerified: false };
       const frame = { type: "user_message", id: "m1", payload: { content: "hello" } } as const;
-      await handler.handle(frame, { ws: server, author, permissions: ["threads:read", "threads:write", "agents:run"] });
+      await handler.handle(frame, { ws: server, sessionId: "s1", author, permissions: ["threads:read", "threads:write", "agents:run"] });
       server.send("{}");
       await allIn;
       return { received, rows: await countMessages(author.userId) };

@@ -49,6 +49,7 @@ describe("query plans of the app database's hot paths", () => {
       threadId,
       agentName: "demo",
       status: "queued",
+      sessionId: "query-plans",
     });
     await markRunStarted(db, stored.runId);
     await storeRunOutcome(db, { runId: stored.runId, userId, threadId, durationMs: 1 }, { status: "completed", result: "hello" });
@@ -58,6 +59,7 @@ describe("query plans of the app database's hot paths", () => {
       threadId: undefined,
       agentName: "demo",
       status: "running",
+      sessionId: "query-plans",
     });
     await storeRunOutcome(
       db,

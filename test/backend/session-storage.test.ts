@@ -2,7 +2,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
-import { IDLE_RETENTION_MS, REVOKED_MARKER_RETENTION_MS } from "../../durable-objects/session-retention.js";
+import { IDLE_RETENTION_MS, REVOKED_MARKER_RETENTION_MS, SEQ_FLOOR_RETENTION_MS } from "../../durable-objects/session-retention.js";
 import { postWithBearer } from "../support/http.js";
 import { openSession, openSocket } from "../support/ws.js";
 
@@ -79,10 +79,20 @@ describe("a session object's storage", () => {
       state.storage.kv.put("idle_since", Date.now() - IDLE_RETENTION_MS - 1);
     });
     await runDurableObjectAlarm(stubOf(tokens.access_token));
+    // Only the last seq stays, so a resume from before the cleanup is never served from a new log.
+    const cleaned = await held(tokens.access_token);
+    expect(cleaned).toMatchObject({ tables: [], keys: ["seq_floor"] });
+    expect(cleaned.alarm).toBeGreaterThan(Date.now() + SEQ_FLOOR_RETENTION_MS - 60_000);
+
+    await runInDurableObject(stubOf(tokens.access_token), (_instance, state) => {
+      const floor = state.storage.kv.get<{ seq: number; keptAtMs: number }>("seq_floor");
+      state.storage.kv.put("seq_floor", { seq: floor?.seq ?? 0, keptAtMs: Date.now() - SEQ_FLOOR_RETENTION_MS - 1 });
+    });
+    await runDurableObjectAlarm(stubOf(tokens.access_token));
     expect(await held(tokens.access_token)).toEqual({ tables: [], keys: [], alarm: null });
   });
 
-  it("is kept while a socket is open, and a reconnect after a cleanup starts a fresh log", async () => {
+  it("is kept while a socket is open; a resume after the cleanup answers resumed_from null and the sequence goes on", async () => {
     const { socket, tokens } = await usedSession();
     const second = await openSocket(exports.default, { token: tokens.access_token, query: "?resume_after=0" });
     await second.next("connection_established");
@@ -96,11 +106,20 @@ describe("a session object's storage", () => {
       state.storage.kv.put("idle_since", Date.now() - IDLE_RETENTION_MS - 1);
     });
     await runDurableObjectAlarm(stubOf(tokens.access_token));
+    // The first run's events went with the cleanup: seq 3 is not in any log now.
     const again = await openSocket(exports.default, { token: tokens.access_token, query: "?resume_after=3" });
     const established = await again.next("connection_established");
-    expect(established.payload).toMatchObject({ last_seq: 0, resumed_from: null });
+    const lastBefore = established.payload.last_seq;
+    expect(lastBefore).toBeGreaterThan(3);
+    expect(established.payload.resumed_from).toBeNull();
+    expect(again.frames.filter((frame) => frame.seq !== undefined)).toEqual([]);
     again.send({ type: "user_message", id: crypto.randomUUID(), payload: { content: "what is 1+1" } });
-    expect((await again.next("ack")).seq).toBe(1);
+    expect((await again.next("ack")).seq).toBe(lastBefore + 1);
     again.close();
+    await again.closed();
+    // A client that had seen seq 5 of the old log cannot resume into the new one either.
+    const late = await openSocket(exports.default, { token: tokens.access_token, query: "?resume_after=5" });
+    expect((await late.next("connection_established")).payload.resumed_from).toBeNull();
+    late.close();
   });
 });

@@ -211,7 +211,8 @@ describe("SessionControl accepts only the auth service", () => {
     for (const bad of ["", "garbage", tokens.access_token, tokens.refresh_token, grant.value.access_token]) {
       expect((await sessionControl.revokeSession(bad, sid, "logout")).ok).toBe(false);
       expect((await sessionControl.revokeUser(bad, tokens.user.id, [sid], "logout_all")).ok).toBe(false);
-      expect((await sessionControl.userUpdated(bad, { ...tokens.user, created_at: "", disabled: false })).ok).toBe(false);
+      expect((await sessionControl.userUpdated(bad, { ...tokens.user, created_at: "", disabled: false }, [sid])).ok).toBe(false);
+      expect((await sessionControl.userClaimed(bad, tokens.user.id, Date.now())).ok).toBe(false);
     }
     socket.send({ type: "ping", id: "alive", payload: {} });
     expect((await socket.next("pong")).reply_to).toBe("alive");
@@ -238,7 +239,7 @@ describe("SessionControl accepts only the auth service", () => {
     const syncOnly = await serviceTokenFor({ sub: "auth", service: "tether-auth", permissions: ["users:sync"] });
     expect(await sessionControl.revokeSession(syncOnly, sid, "logout")).toMatchObject({ ok: false, error: { code: "permission_denied" } });
     const revokeOnly = await serviceTokenFor({ sub: "auth", service: "tether-auth", permissions: ["sessions:revoke"] });
-    expect(await sessionControl.userUpdated(revokeOnly, { ...tokens.user, created_at: "", disabled: false })).toMatchObject({
+    expect(await sessionControl.userUpdated(revokeOnly, { ...tokens.user, created_at: "", disabled: false }, [sid])).toMatchObject({
       ok: false,
       error: { code: "permission_denied" },
     });

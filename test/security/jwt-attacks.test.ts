@@ -146,7 +146,8 @@ describe("the JWT attack corpus", () => {
       const results = await Promise.all([
         sessionControl.revokeSession(attack.token, sid, "logout"),
         sessionControl.revokeUser(attack.token, tokens.user.id, [sid], "logout_all"),
-        sessionControl.userUpdated(attack.token, { ...tokens.user, created_at: new Date().toISOString(), disabled: true }),
+        sessionControl.userUpdated(attack.token, { ...tokens.user, created_at: new Date().toISOString(), disabled: true }, [sid]),
+        sessionControl.userClaimed(attack.token, tokens.user.id, Date.now()),
       ]);
       for (const result of results) expect(result.ok, attack.name).toBe(false);
     }

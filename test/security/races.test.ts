@@ -88,18 +88,22 @@ describe("one message id on two sockets of a session at once", () => {
 });
 
 describe("a logout in the middle of a run", () => {
-  it("closes the session's socket with 4003 and the run still ends, completed or failed, never 'running'", async () => {
+  it("closes the session's socket with 4003 and stops the run: its row ends cancelled (session_revoked), no full reply stored", async () => {
     const { socket, tokens } = await openSession(exports.default);
     socket.send({ type: "user_message", id: "during-logout", payload: { content: "what is 12 * (3 + 4)?" } });
     await socket.next("agent_started");
     expect((await postWithBearer(exports.default, "/auth/logout", tokens.access_token)).status).toBe(204);
     expect((await socket.closed()).code).toBe(4003);
-    const status = () =>
-      env.APP_DB.prepare("SELECT status FROM agent_runs WHERE user_id = ?")
+    const run = () =>
+      env.APP_DB.prepare("SELECT status, error FROM agent_runs WHERE user_id = ?")
         .bind(tokens.user.id)
-        .first<{ status: string }>()
-        .then((row) => row?.status);
-    await expect.poll(status).toMatch(/^(completed|failed)$/);
+        .first<{ status: string; error: string }>();
+    await expect.poll(run).toEqual({ status: "cancelled", error: "session_revoked" });
+    // The demo agent's whole answer names the result; a cut-short run stores at most what it had written.
+    const replies = await env.APP_DB.prepare("SELECT content FROM messages WHERE user_id = ? AND role = 'assistant'")
+      .bind(tokens.user.id)
+      .all<{ content: string }>();
+    expect(replies.results.filter((reply) => reply.content.includes("84"))).toEqual([]);
     const again = await openSocket(exports.default, { token: tokens.access_token });
     expect((await again.closed()).code).toBe(4003);
   });

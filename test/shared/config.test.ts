@@ -52,7 +52,7 @@ describe("each runtime's settings", () => {
       WS_MAX_FRAMES_PER_WINDOW: "lots",
     } as never);
     expect(config.gateway.breaker).toEqual(DEFAULT_BREAKER_OPTIONS);
-    expect(config.wsRateLimits).toEqual({ maxFrames: BACKEND_SETTINGS.wsMaxFramesPerWindow.default, windowMs: 10_000 });
+    expect(config.sessionBudget.frames).toEqual({ max: BACKEND_SETTINGS.wsMaxFramesPerWindow.default, windowMs: 10_000 });
     expect(config.tokenRefreshLeadMs).toBe(60_000);
   });
 });

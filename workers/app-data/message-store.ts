@@ -3,7 +3,7 @@
  * The D1 writes of the session object. D1 refuses BEGIN, so there are no interactive
  * transactions; each function here is one `db.batch()`, which D1 runs atomically: all rows or none.
  */
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { AppDatabase } from "./db/client.js";
 import { agentRuns, messages, threads, users, type Message, type RunStatus } from "./db/schema.js";
 import { threadMessagesNewestFirst } from "./threads.js";
@@ -30,6 +30,8 @@ export interface StoredUserMessage {
   /** The message's run: the new one, or for a duplicate the run stored with the first copy. */
   runId: string;
   runStatus: RunStatus;
+  /** The session whose object owns the run (null for rows written before sessions were recorded). */
+  runSessionId: string | null;
   duplicate: boolean;
   /** A new message's thread before it (at most `historyLimit` messages, oldest first); empty for a duplicate. */
   history: Message[];
@@ -47,7 +49,15 @@ const THREAD_NAME_FROM_CONTENT_CHARS = 60;
 export async function storeUserMessage(
   db: AppDatabase,
   author: MessageAuthor,
-  message: { clientId: string; content: string; threadId: string | undefined; agentName: string; status: "running" | "queued" },
+  message: {
+    clientId: string;
+    content: string;
+    threadId: string | undefined;
+    agentName: string;
+    status: "running" | "queued";
+    /** The login session storing it: its object owns the run. */
+    sessionId: string;
+  },
   historyLimit = 0,
 ): Promise<StoredUserMessage> {
   const nowMs = Date.now();
@@ -77,9 +87,9 @@ export async function storeUserMessage(
       })
       .onConflictDoNothing({ target: [messages.userId, messages.clientId] }),
     // Columns in table order: id, user_id, thread_id, message_id, agent_name, status, result,
-    // error, started_at, completed_at, duration_ms.
+    // error, started_at, completed_at, duration_ms, session_id.
     db.insert(agentRuns).select(
-      sql`SELECT ${runId}, ${author.userId}, ${threadId}, ${messageId}, ${message.agentName}, ${message.status}, NULL, NULL, ${nowMs}, NULL, NULL
+      sql`SELECT ${runId}, ${author.userId}, ${threadId}, ${messageId}, ${message.agentName}, ${message.status}, NULL, NULL, ${nowMs}, NULL, NULL, ${message.sessionId}
             WHERE EXISTS (SELECT 1 FROM ${messages} WHERE ${messages.id} = ${messageId})`,
     ),
     db
@@ -89,6 +99,7 @@ export async function storeUserMessage(
         threadId: messages.threadId,
         runId: sql<string>`${agentRuns.id}`.as("run_id"),
         runStatus: agentRuns.status,
+        runSessionId: agentRuns.sessionId,
       })
       .from(messages)
       .innerJoin(agentRuns, eq(agentRuns.messageId, messages.id))
@@ -103,22 +114,30 @@ export async function storeUserMessage(
     threadId: stored.threadId,
     runId: stored.runId,
     runStatus: stored.runStatus,
+    runSessionId: stored.runSessionId,
     duplicate: stored.id !== messageId,
     history: newestFirst.reverse(),
   };
 }
 
-/** A queued run's turn came: its row says so, and when. */
+/** A queued run's turn came: its row says so, and when (never a row that has already ended). */
 export async function markRunStarted(db: AppDatabase, runId: string): Promise<void> {
-  await db.update(agentRuns).set({ status: "running", startedAt: Date.now() }).where(eq(agentRuns.id, runId));
+  await db
+    .update(agentRuns)
+    .set({ status: "running", startedAt: Date.now() })
+    .where(and(eq(agentRuns.id, runId), eq(agentRuns.status, "queued")));
 }
 
 export type StoredOutcome =
   { status: "completed"; result: string } | { status: "cancelled"; result: string; reason: string } | { status: "failed"; error: string };
 
+/** A run row that has not ended yet: an outcome is stored once, and a later one changes nothing. */
+const stillOpen = (runId: string) => and(eq(agentRuns.id, runId), inArray(agentRuns.status, ["queued", "running"]));
+
 /**
  * The run's outcome, one more batch: the agent's reply as a message (for a cancelled run, what it
- * had written, if anything) and the run row's status.
+ * had written, if anything) and the run row's status. Only the first outcome of a run counts: a
+ * failure reported after the run completed (or a second cancel) leaves the row and adds no reply.
  */
 export async function storeRunOutcome(
   db: AppDatabase,
@@ -131,30 +150,34 @@ export async function storeRunOutcome(
     await db
       .update(agentRuns)
       .set({ status: "failed", error: outcome.error, ...finished })
-      .where(eq(agentRuns.id, run.runId));
+      .where(stillOpen(run.runId));
     return;
   }
   const runRow = db
     .update(agentRuns)
     .set({ status: outcome.status, result: outcome.result, error: outcome.status === "cancelled" ? outcome.reason : null, ...finished })
-    .where(eq(agentRuns.id, run.runId));
+    .where(stillOpen(run.runId));
   if (outcome.result.length === 0) {
     await runRow;
     return;
   }
-  await db.batch([
-    db.insert(messages).values({
-      id: crypto.randomUUID(),
-      userId: run.userId,
-      threadId: run.threadId,
-      clientId: null,
-      role: "assistant",
-      content: outcome.result,
-      createdAt: nowMs,
-    }),
-    runRow,
-    db.update(threads).set({ updatedAt: nowMs }).where(eq(threads.id, run.threadId)),
-  ]);
+  // Columns in table order: id, user_id, thread_id, client_id, role, content, created_at. The reply
+  // first, while the run row still shows whether this is its first outcome.
+  const reply = db.insert(messages).select(
+    sql`SELECT ${crypto.randomUUID()}, ${run.userId}, ${run.threadId}, NULL, 'assistant', ${outcome.result}, ${nowMs}
+            WHERE EXISTS (SELECT 1 FROM ${agentRuns} WHERE ${stillOpen(run.runId)})`,
+  );
+  await db.batch([reply, runRow, db.update(threads).set({ updatedAt: nowMs }).where(eq(threads.id, run.threadId))]);
+}
+
+/** Runs that will never start (their session was revoked): each open row ends `cancelled` with `reason`. */
+export async function cancelRuns(db: AppDatabase, runIds: string[], reason: string): Promise<void> {
+  if (runIds.length === 0) return;
+  const nowMs = Date.now();
+  await db
+    .update(agentRuns)
+    .set({ status: "cancelled", error: reason, result: "", completedAt: nowMs })
+    .where(and(inArray(agentRuns.id, runIds), inArray(agentRuns.status, ["queued", "running"])));
 }
 
 export async function createThread(db: AppDatabase, author: MessageAuthor, name: string) {

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, lt, sql } from "drizzle-orm";
+import { and, asc, eq, gt, isNull, lt, sql } from "drizzle-orm";
 import { z } from "zod";
 import { MAX_SESSIONS_PER_REVOKE_CALL, type SessionControlApi, type SessionRevocationReason } from "../shared/rpc.js";
 import { checkedResult } from "../shared/rpc-results.js";
@@ -6,12 +6,13 @@ import { ServiceTokenSource } from "../shared/service-token.js";
 import { AUTH_SERVICE_ID, AUTH_SERVICE_NAME, BACKEND_SERVICE_NAME, SERVICE_PERMISSIONS } from "../shared/tokens.js";
 import type { AuthBindings } from "./config.js";
 import type { AuthContext } from "./context.js";
-import { sessionSyncOutbox, type SessionSyncEvent } from "./db/schema.js";
+import { sessions, sessionSyncOutbox, type SessionSyncEvent } from "./db/schema.js";
 import { mintServiceToken } from "./tokens/service.js";
+import { findUserById, toPublicUser } from "./users.js";
 
 /**
- * Pushes recorded revocations to the backend's SessionControl, so live sockets close with 4003
- * at once. Runs after each revocation (waitUntil) and from the cron trigger; what fails stays in
+ * Pushes recorded revocations (and user changes, user-sync.ts) to the backend's SessionControl,
+ * so live sockets close with 4003, or see the user's new values, at once. Runs after each revocation (waitUntil) and from the cron trigger; what fails stays in
  * the outbox for the next run. Calls carry the auth Worker's own service token (`sub: "auth"`).
  */
 const BATCH_SIZE = 50;
@@ -41,15 +42,39 @@ function ownServiceToken(auth: AuthContext): Promise<string> {
 /**
  * One outbox row to the backend: a session, or a user's sessions in pages of at most
  * MAX_SESSIONS_PER_REVOKE_CALL (any number of them). The first page that fails fails the row, which
- * is retried whole: closing a session's sockets twice is harmless.
+ * is retried whole: closing a session's sockets twice is harmless, and so is telling a socket the
+ * same user twice or deleting a claimed user's old data again.
  */
-async function deliver(backend: SessionControlApi, token: string, event: SessionSyncEvent): Promise<unknown> {
+async function deliver(auth: AuthContext, backend: SessionControlApi, token: string, event: SessionSyncEvent): Promise<unknown> {
+  if (event.kind === "user_claimed") return backend.userClaimed(token, event.userId, event.createdAt);
+  if (event.kind === "user_updated") return deliverUserUpdate(auth, backend, token, event.userId);
   const reason = event.reason as SessionRevocationReason;
   const [first] = event.sessionIds;
   if (event.kind === "revoke_session" && first !== undefined) return backend.revokeSession(token, first, reason);
+  return inPages(event.sessionIds, (page) => backend.revokeUser(token, event.userId, page, reason));
+}
+
+/** The user as they are now, to each of their live sessions (none left: nothing to tell). */
+async function deliverUserUpdate(auth: AuthContext, backend: SessionControlApi, token: string, userId: string): Promise<unknown> {
+  const user = await findUserById(auth.db, userId);
+  if (!user) return { ok: true, value: { updated: 0 } };
+  const live = await auth.db
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, Date.now())))
+    .all();
+  const publicUser = toPublicUser(user);
+  return inPages(
+    live.map((session) => session.id),
+    (page) => backend.userUpdated(token, publicUser, page),
+  );
+}
+
+/** Calls `send` for each page of at most MAX_SESSIONS_PER_REVOKE_CALL ids; stops at the first failure. */
+async function inPages(ids: string[], send: (page: string[]) => Promise<unknown>): Promise<unknown> {
   let answer: unknown = { ok: true, value: { closed: 0 } };
-  for (let start = 0; start < event.sessionIds.length; start += MAX_SESSIONS_PER_REVOKE_CALL) {
-    answer = await backend.revokeUser(token, event.userId, event.sessionIds.slice(start, start + MAX_SESSIONS_PER_REVOKE_CALL), reason);
+  for (let start = 0; start < ids.length; start += MAX_SESSIONS_PER_REVOKE_CALL) {
+    answer = await send(ids.slice(start, start + MAX_SESSIONS_PER_REVOKE_CALL));
     if (!checkedResult(answer, z.unknown()).ok) return answer;
   }
   return answer;
@@ -90,7 +115,7 @@ async function deliverRow(auth: AuthContext, env: Pick<AuthBindings, "BACKEND">,
   try {
     if (!env.BACKEND) throw new Error("no BACKEND binding");
     // Only a well-formed success counts as delivered: anything else is retried.
-    const result = checkedResult(await deliver(env.BACKEND, await ownServiceToken(auth), event), z.unknown());
+    const result = checkedResult(await deliver(auth, env.BACKEND, await ownServiceToken(auth), event), z.unknown());
     if (!result.ok) error = result.error.code;
   } catch (failure) {
     error = failure instanceof Error ? failure.message.slice(0, 200) : "delivery failed";

@@ -2,6 +2,7 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import { z } from "zod";
 import { appDatabase } from "../../workers/app-data/db/client.js";
 import { upsertUser } from "../../workers/app-data/message-store.js";
+import { deleteUserDataBefore } from "../../workers/app-data/user-data.js";
 import { ApiError } from "../shared/errors.js";
 import {
   MAX_SESSIONS_PER_REVOKE_CALL,
@@ -22,6 +23,8 @@ import { authGateway } from "./gateway.js";
 const SessionId = z.string().min(1).max(64);
 const Reason = z.enum(SESSION_REVOCATION_REASONS);
 const SessionIds = z.array(SessionId).max(MAX_SESSIONS_PER_REVOKE_CALL);
+const UserId = z.string().min(1).max(64);
+const Timestamp = z.number().int().nonnegative();
 
 function parsed<T>(schema: z.ZodType<T>, value: unknown, name: string): T {
   const result = schema.safeParse(value);
@@ -69,8 +72,12 @@ export class SessionControl extends WorkerEntrypoint<BackendBindings> implements
     throw new ApiError("invalid_service", "A service token from the auth service, addressed to the backend, is required.");
   }
 
+  private sessionObject(sessionId: string) {
+    return this.env.USER_SESSION.get(this.env.USER_SESSION.idFromName(sessionId));
+  }
+
   private closeSession(sessionId: string, reason: SessionRevocationReason): Promise<number> {
-    return this.env.USER_SESSION.get(this.env.USER_SESSION.idFromName(sessionId)).revoke(reason);
+    return this.sessionObject(sessionId).revoke(reason);
   }
 
   revokeSession(serviceToken: string, sessionId: string, reason: SessionRevocationReason) {
@@ -92,15 +99,29 @@ export class SessionControl extends WorkerEntrypoint<BackendBindings> implements
     });
   }
 
-  userUpdated(serviceToken: string, user: PublicUser) {
+  /** The user's new values: the mirror row, and every live socket of the named sessions. */
+  userUpdated(serviceToken: string, user: PublicUser, sessionIds: string[]) {
     return this.fromAuth(serviceToken, SERVICE_PERMISSIONS.syncUsers, async () => {
       const checked = parsed(PublicUserSchema, user, "user");
+      const ids = parsed(SessionIds, sessionIds, `sessionIds (at most ${MAX_SESSIONS_PER_REVOKE_CALL})`);
       await upsertUser(
         appDatabase(this.env.APP_DB),
         { userId: checked.id, email: checked.email, name: checked.name, emailVerified: checked.email_verified },
         Date.now(),
       );
-      return null;
+      const updated = await Promise.all(ids.map((id) => this.sessionObject(id).userUpdated(checked)));
+      return { updated: updated.reduce((sum, count) => sum + count, 0) };
     });
+  }
+
+  /** An account claimed by the address's owner starts clean (DESIGN §2a): the registrant's data goes. */
+  userClaimed(serviceToken: string, userId: string, claimedAtMs: number) {
+    return this.fromAuth(serviceToken, SERVICE_PERMISSIONS.syncUsers, async () => ({
+      deleted: await deleteUserDataBefore(
+        appDatabase(this.env.APP_DB),
+        parsed(UserId, userId, "userId"),
+        parsed(Timestamp, claimedAtMs, "claimedAtMs"),
+      ),
+    }));
   }
 }

@@ -23,13 +23,15 @@ export const BACKEND_SETTINGS = {
   breakerHalfOpenProbes: { name: "AUTH_BREAKER_HALF_OPEN_PROBES", default: DEFAULT_BREAKER_OPTIONS.halfOpenProbes, min: 1, max: 100 },
   /** How long before its token's expiry a socket gets `token_expiring`. */
   tokenRefreshLeadSeconds: { name: "TOKEN_REFRESH_LEAD_SECONDS", default: 60, min: 0, max: 3600 },
-  /** Per-socket flood control: past this many frames in a window, `error rate_limited`; at twice it, 4008. */
-  wsMaxFramesPerWindow: { name: "WS_MAX_FRAMES_PER_WINDOW", default: 40, min: 1, max: 1_000_000 },
+  /** Per-session flood control, all sockets together: past this many frames in a window, `error rate_limited`; past twice it, 4008. */
+  wsMaxFramesPerWindow: { name: "WS_MAX_FRAMES_PER_WINDOW", default: 120, min: 1, max: 1_000_000 },
   wsRateWindowSeconds: { name: "WS_RATE_WINDOW_SECONDS", default: 10, min: 1, max: 3600 },
   /** Sockets one session may hold open at once; the next is closed 4008 `too_many_sockets`. */
   wsMaxSocketsPerSession: { name: "WS_MAX_SOCKETS_PER_SESSION", default: 16, min: 1, max: 1000 },
   /** `user_message`s one session may send per window (WS_RATE_WINDOW_SECONDS), across its sockets. */
   wsMaxRunsPerWindow: { name: "WS_MAX_RUNS_PER_WINDOW", default: 20, min: 1, max: 100_000 },
+  /** Runs of one session that go at once (across its threads); the rest wait in the queue. */
+  wsMaxConcurrentRuns: { name: "WS_MAX_CONCURRENT_RUNS", default: 4, min: 1, max: 1000 },
   /** Milliseconds between the demo agent's steps (0: as fast as it can). */
   demoAgentStepDelayMs: { name: "DEMO_AGENT_STEP_DELAY_MS", default: 0, min: 0, max: 10_000 },
   /** A run still going this long after it started is cancelled (reason `deadline`). */
@@ -37,6 +39,16 @@ export const BACKEND_SETTINGS = {
   /** How many earlier messages of the thread a run gets as history. */
   agentHistoryMessages: { name: "AGENT_HISTORY_MESSAGES", default: 20, min: 0, max: 100 },
 } as const satisfies Record<string, IntegerSetting>;
+
+/** `auth_refresh` frames one session may send a minute; past that, `error rate_limited` and no call to auth. */
+export const AUTH_REFRESHES_PER_MINUTE = 6;
+
+/** A session's budgets (durable-objects/session-budget.ts): at most `max` in each window of `windowMs`. */
+export interface BudgetLimits {
+  frames: { max: number; windowMs: number };
+  runs: { max: number; windowMs: number };
+  refreshes: { max: number; windowMs: number };
+}
 
 /** The vars the backend runtime reads: strings, as wrangler gives them; the service credentials. */
 export interface BackendVars {
@@ -50,8 +62,10 @@ export interface BackendVars {
 export interface BackendConfig {
   gateway: AuthGatewayOptions;
   tokenRefreshLeadMs: number;
-  wsRateLimits: { maxFrames: number; windowMs: number };
-  sessionBudget: { maxSockets: number; maxRuns: number; windowMs: number };
+  /** Per session, across its sockets and reconnects (durable-objects/session-budget.ts). */
+  sessionBudget: BudgetLimits;
+  maxSocketsPerSession: number;
+  maxConcurrentRuns: number;
   agentRunTimeoutMs: number;
   agentHistoryMessages: number;
 }
@@ -84,12 +98,13 @@ function readBackendConfig(vars: BackendVars): BackendConfig {
       },
     },
     tokenRefreshLeadMs: read(s.tokenRefreshLeadSeconds) * 1000,
-    wsRateLimits: { maxFrames: read(s.wsMaxFramesPerWindow), windowMs: read(s.wsRateWindowSeconds) * 1000 },
     sessionBudget: {
-      maxSockets: read(s.wsMaxSocketsPerSession),
-      maxRuns: read(s.wsMaxRunsPerWindow),
-      windowMs: read(s.wsRateWindowSeconds) * 1000,
+      frames: { max: read(s.wsMaxFramesPerWindow), windowMs: read(s.wsRateWindowSeconds) * 1000 },
+      runs: { max: read(s.wsMaxRunsPerWindow), windowMs: read(s.wsRateWindowSeconds) * 1000 },
+      refreshes: { max: AUTH_REFRESHES_PER_MINUTE, windowMs: 60_000 },
     },
+    maxSocketsPerSession: read(s.wsMaxSocketsPerSession),
+    maxConcurrentRuns: read(s.wsMaxConcurrentRuns),
     agentRunTimeoutMs: read(s.agentRunTimeoutSeconds) * 1000,
     agentHistoryMessages: read(s.agentHistoryMessages),
   };

@@ -92,5 +92,16 @@ export interface SessionControlApi {
     sessionIds: string[],
     reason: SessionRevocationReason,
   ): Promise<RpcResult<{ closed: number }>>;
-  userUpdated(serviceToken: string, user: PublicUser): Promise<RpcResult<null>>;
+  /**
+   * The user's email, name, verified flag or permissions changed: the mirror row is updated and
+   * the live sockets of `sessionIds` (a page of at most MAX_SESSIONS_PER_REVOKE_CALL, like
+   * `revokeUser`) take the new values. Counts the sockets updated.
+   */
+  userUpdated(serviceToken: string, user: PublicUser, sessionIds: string[]): Promise<RpcResult<{ updated: number }>>;
+  /**
+   * The address's owner claimed an account an unverified registrant made (DESIGN §2a): the
+   * backend deletes that user's app data (threads, messages, runs) made before `claimedAtMs`, so no
+   * planted history reaches the owner's agent. Counts the threads deleted.
+   */
+  userClaimed(serviceToken: string, userId: string, claimedAtMs: number): Promise<RpcResult<{ deleted: number }>>;
 }

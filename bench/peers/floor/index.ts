@@ -30,6 +30,7 @@ export class FloorRoom extends DurableObject<FloorEnv> {
       content: frame.content,
       threadId: undefined,
       agentName: "floor",
+      sessionId: room,
       status: "running",
     });
     await storeRunOutcome(

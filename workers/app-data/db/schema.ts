@@ -79,6 +79,11 @@ export const agentRuns = sqliteTable(
     startedAt: timestampMs("started_at").notNull(),
     completedAt: timestampMs("completed_at"),
     durationMs: integer("duration_ms"),
+    /**
+     * The login session whose object runs it (the token's `sid`): only that object may restart a
+     * run a reset left unfinished; a resend from any other session is a duplicate and nothing more.
+     */
+    sessionId: text("session_id"),
   },
   (t) => [
     uniqueIndex("agent_runs_message_unique").on(t.messageId),

@@ -60,8 +60,8 @@ export interface ServerPayloads {
     result: string;
     metrics?: Record<string, number>;
     status: "completed" | "cancelled";
-    /** Why a cancelled run ended: the user's `cancel_run`, or the run's deadline. */
-    reason?: "cancel_run" | "deadline";
+    /** Why a cancelled run ended: the user's `cancel_run`, the session's revocation, or the run's deadline. */
+    reason?: "cancel_run" | "session_revoked" | "deadline";
   };
   thread_created: { thread: ThreadView };
   threads_list: { threads: ThreadView[] };

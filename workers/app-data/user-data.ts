@@ -1,0 +1,39 @@
+/**
+ * @module
+ * What the backend holds of one user as a whole. An account claimed by the address's owner
+ * (DESIGN §2a) starts clean: everything its unverified registrant made goes, so no planted thread
+ * reaches the owner's agent as history.
+ */
+import { and, eq, inArray, lt, or } from "drizzle-orm";
+import type { AppDatabase } from "./db/client.js";
+import { agentRuns, messages, threads } from "./db/schema.js";
+
+/**
+ * Deletes the user's threads made before `beforeMs` (with every message and run in them), and any
+ * other message or run of theirs made before it, in one batch. Returns how many threads went.
+ * Deleting again finds nothing: a retried delivery is harmless.
+ */
+export async function deleteUserDataBefore(db: AppDatabase, userId: string, beforeMs: number): Promise<number> {
+  const oldThreads = db
+    .select({ id: threads.id })
+    .from(threads)
+    .where(and(eq(threads.userId, userId), lt(threads.createdAt, beforeMs)));
+  const oldMessages = db
+    .select({ id: messages.id })
+    .from(messages)
+    .where(and(eq(messages.userId, userId), or(lt(messages.createdAt, beforeMs), inArray(messages.threadId, oldThreads))));
+  // Runs first, then messages, then threads: each row goes before the rows it references.
+  const [, , deletedThreads] = await db.batch([
+    db
+      .delete(agentRuns)
+      .where(
+        and(
+          eq(agentRuns.userId, userId),
+          or(lt(agentRuns.startedAt, beforeMs), inArray(agentRuns.threadId, oldThreads), inArray(agentRuns.messageId, oldMessages)),
+        ),
+      ),
+    db.delete(messages).where(inArray(messages.id, oldMessages)),
+    db.delete(threads).where(inArray(threads.id, oldThreads)).returning({ id: threads.id }),
+  ]);
+  return deletedThreads.length;
+}
