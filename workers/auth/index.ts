@@ -22,7 +22,7 @@ export default {
     );
     ctx.waitUntil(
       renormalizeEmails(auth).then((result) => {
-        if (result.renormalized + result.conflicts > 0) logEvent("info", "email_renormalization", { ...result });
+        if (Object.values(result).some((count) => count > 0)) logEvent("info", "email_renormalization", { ...result });
       }),
     );
   },

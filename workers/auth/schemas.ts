@@ -1,34 +1,30 @@
 /**
  * @module
  * Request bodies of the auth routes. Strict objects: an unknown field is an error, not ignored.
- * Every string is bounded; names are stored exactly as sent, emails in NFKC (users.ts).
+ * Every string is bounded; names are stored exactly as sent, emails trimmed and in NFC (email-address.ts).
  */
 import { z } from "zod";
+import { EMAIL_PROBLEM_MESSAGES, emailProblem } from "./email-address.js";
 
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 128;
 const MAX_TOKEN_LENGTH = 8192;
 
 /**
- * Control and format characters (NUL, zero-width spaces, right-to-left overrides…) make addresses
- * that look like others: refused wherever an email comes in (DESIGN §6).
+ * Every address, typed or looked up, passes the checks of its comparison key (DESIGN §6,
+ * email-address.ts): at most 254 characters, no control or format characters (NUL, zero-width
+ * spaces, right-to-left overrides… make addresses that look like others), and a domain the URL
+ * parser gives an A-label for. One message per address, naming the first problem.
  */
-const INVISIBLE = /\p{C}/u;
-const NO_INVISIBLE = "must not contain control or invisible characters";
+const keyedEmail = z.string().superRefine((value, ctx) => {
+  const problem = emailProblem(value);
+  if (problem) ctx.addIssue({ code: "custom", message: EMAIL_PROBLEM_MESSAGES[problem] });
+});
 
-// Unicode local parts and domains are fine; a domain without a dot is almost always a typo.
-const email = z
-  .string()
-  .max(254)
-  .refine((value) => !INVISIBLE.test(value), NO_INVISIBLE)
-  .pipe(z.email({ pattern: z.regexes.unicodeEmail, error: "must be a valid email address" }))
-  .refine((value) => /@[^@.]+(\.[^@.]+)+$/u.test(value), "must be a valid email address");
-/** An email to look up (sign-in, reset): any text of an email's length, nothing invisible. */
-const lookupEmail = z
-  .string()
-  .min(1)
-  .max(254)
-  .refine((value) => !INVISIBLE.test(value), NO_INVISIBLE);
+/** An address to create an account with: the key's checks, and the shape of an email too. */
+const email = keyedEmail.pipe(z.email({ pattern: z.regexes.unicodeEmail, error: EMAIL_PROBLEM_MESSAGES.malformed }));
+/** An address to look up (sign-in, reset): the key's checks, so it is compared as it would be stored. */
+const lookupEmail = keyedEmail;
 const name = z
   .string()
   .min(1)

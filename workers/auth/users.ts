@@ -1,29 +1,32 @@
 import { eq } from "drizzle-orm";
+import { ApiError } from "../shared/errors.js";
 import type { PublicUser } from "../shared/rpc.js";
 import { USER_PERMISSIONS } from "../shared/tokens.js";
 import type { AuthDatabase } from "./db/client.js";
 import { users, type User } from "./db/schema.js";
+import { canonicalEmail, EMAIL_PROBLEM_MESSAGES, emailKeyOf } from "./email-address.js";
 
 /** What a signed-in user may do by default; service clients carry their own lists. */
 export const DEFAULT_USER_PERMISSIONS: string[] = Object.values(USER_PERMISSIONS);
 
 /**
  * The version of email normalization rows carry (`users.email_normalization`): 1 was lower-casing
- * alone; 2 is NFKC and case folding, so look-alike spellings of one address are one account.
+ * alone; 2 was NFKC and case folding, which merged look-alike domains (`maıl.test` into
+ * `mail.test`); 3 is DESIGN §6's key (email-address.ts), which merges nothing. The cron's
+ * renormalisation job brings older rows to it and reports keys that would collide.
  */
-export const EMAIL_NORMALIZATION_VERSION = 2;
+export const EMAIL_NORMALIZATION_VERSION = 3;
 
-/** An address as stored and mailed: trimmed, in NFKC (`josé` one way, `K` the Latin letter). */
-export function canonicalEmail(email: string): string {
-  return email.trim().normalize("NFKC");
-}
+export { canonicalEmail };
 
 /**
- * The key an address is compared by: NFKC, then case folding (upper- then lower-casing folds
- * `ß` into `ss` and a final `ς` into `σ`, which lower-casing alone does not), then NFKC again.
+ * The key an address is compared by (email-address.ts). The schemas refuse an address without
+ * one before it gets here; should one slip through, it is the same 400 rather than a wrong match.
  */
 export function normalizeEmail(email: string): string {
-  return canonicalEmail(email).toUpperCase().toLowerCase().normalize("NFKC");
+  const result = emailKeyOf(email);
+  if (!result.ok) throw new ApiError("validation_failed", `email: ${EMAIL_PROBLEM_MESSAGES[result.problem]}`);
+  return result.key;
 }
 
 export function findUserByEmail(db: AuthDatabase, email: string): Promise<User | undefined> {
