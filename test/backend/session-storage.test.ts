@@ -92,6 +92,23 @@ describe("a session object's storage", () => {
     expect(await held(tokens.access_token)).toEqual({ tables: [], keys: [], alarm: null });
   });
 
+  it("after a reset took its sockets without a close event, the alarm still finds it idle and its storage goes", async () => {
+    const { socket, tokens } = await usedSession();
+    await expect(runInDurableObject(stubOf(tokens.access_token), (_instance, state) => state.abort("reset in a test"))).rejects.toThrow();
+    await socket.closed();
+    // The alarm the connect set (the token's deadline) comes; no socket is left, and none closed here.
+    expect(await runDurableObjectAlarm(stubOf(tokens.access_token))).toBe(true);
+    const idle = await held(tokens.access_token);
+    expect(idle.keys).toContain("idle_since");
+    expect(idle.alarm).toBeGreaterThan(Date.now() + IDLE_RETENTION_MS - 60_000);
+
+    await runInDurableObject(stubOf(tokens.access_token), (_instance, state) => {
+      state.storage.kv.put("idle_since", Date.now() - IDLE_RETENTION_MS - 1);
+    });
+    await runDurableObjectAlarm(stubOf(tokens.access_token));
+    expect(await held(tokens.access_token)).toMatchObject({ tables: [], keys: ["seq_floor"] });
+  });
+
   it("is kept while a socket is open; a resume after the cleanup answers resumed_from null and the sequence goes on", async () => {
     const { socket, tokens } = await usedSession();
     const second = await openSocket(exports.default, { token: tokens.access_token, query: "?resume_after=0" });

@@ -63,3 +63,55 @@ describe("a session's budget", () => {
     for (const socket of sockets) socket.close();
   });
 });
+
+/** DESIGN §4 "Budgets are per session and survive reconnects": the windows live in the object's storage. */
+describe("a session's budget across sockets and reconnects", () => {
+  it("counts frames of every socket of the session, and a reconnect does not start a new window", async () => {
+    const { access_token } = await registerUser(exports.default);
+    const first = await openSocket(exports.default, { token: access_token });
+    await first.next("connection_established");
+    for (let index = 0; index < 100; index += 1) first.send({ type: "ping", id: `a${index}`, payload: {} });
+    await first.until((frames) => frames.filter((frame) => frame.type === "pong").length === 100);
+    first.close();
+    await first.closed();
+
+    const second = await openSocket(exports.default, { token: access_token });
+    await second.next("connection_established");
+    for (let index = 0; index < 30; index += 1) second.send({ type: "ping", id: `b${index}`, payload: {} });
+    const answered = await second.until(
+      (frames) => frames.filter((frame) => frame.type === "pong" || frame.type === "error").length === 30,
+    );
+    // 120 frames per window (WS_MAX_FRAMES_PER_WINDOW): 20 more pongs, then the budget is spent.
+    expect(answered.filter((frame) => frame.type === "pong")).toHaveLength(20);
+    expect(answered.filter((frame) => frame.type === "error").map((frame) => frame.payload)).toEqual(
+      Array(10).fill(expect.objectContaining({ code: "rate_limited", retryable: true })),
+    );
+    second.close();
+  });
+
+  it("takes six auth_refresh frames a minute; the seventh is rate_limited without a call to auth, on any socket", async () => {
+    const { access_token } = await registerUser(exports.default);
+    const refresh = (socket: TestSocket, id: string) => socket.send({ type: "auth_refresh", id, payload: { token: access_token } });
+    const first = await openSocket(exports.default, { token: access_token });
+    await first.next("connection_established");
+    for (let index = 0; index < 4; index += 1) {
+      refresh(first, `r${index}`);
+      await first.next("auth_refreshed");
+    }
+    first.close();
+    await first.closed();
+
+    const second = await openSocket(exports.default, { token: access_token });
+    await second.next("connection_established");
+    for (const id of ["r4", "r5"]) {
+      refresh(second, id);
+      await second.next("auth_refreshed");
+    }
+    refresh(second, "r6");
+    expect((await second.next("error")).payload).toMatchObject({ code: "rate_limited", retryable: true });
+    // Still open and served: only refreshes are spent.
+    second.send({ type: "ping", id: "still-open", payload: {} });
+    expect((await second.next("pong")).reply_to).toBe("still-open");
+    second.close();
+  });
+});

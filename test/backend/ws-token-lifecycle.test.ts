@@ -3,7 +3,7 @@ import { env, exports } from "cloudflare:workers";
 import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
 import { readAttachment as readSocketAttachment, writeAttachment, type SocketAttachment } from "../../durable-objects/socket-state.js";
-import { postJson, registerUser, type TokenResponse } from "../support/http.js";
+import { latestMail, postJson, registerUser, type TokenResponse } from "../support/http.js";
 import { openSession } from "../support/ws.js";
 
 function sessionStub(accessToken: string) {
@@ -111,6 +111,44 @@ describe("token expiry inside the socket", () => {
     const otherSession = ((await login.json()) as TokenResponse).access_token;
     socket.send({ type: "auth_refresh", id: "r2", payload: { token: otherSession } });
     expect((await socket.next("error")).payload).toMatchObject({ code: "token_mismatch" });
+    socket.close();
+  });
+});
+
+describe("a live socket's claims follow the user", () => {
+  it("an auth_refresh replaces every claim the socket holds with the new token's, not only its expiry", async () => {
+    const { tokens, socket } = await connected();
+    // As if the socket had been opened with a token from before the address was proved, by another name.
+    await runInDurableObject(sessionStub(tokens.access_token), (_instance, state) => {
+      for (const ws of state.getWebSockets()) {
+        const attachment = readSocketAttachment(ws);
+        if (attachment) writeAttachment(ws, { ...attachment, emailVerified: true, name: "Old Name", email: "old@example.com" });
+      }
+    });
+    const fresh = await refreshedAccessToken(tokens);
+    socket.send({ type: "auth_refresh", id: "claims", payload: { token: fresh } });
+    await socket.next("auth_refreshed");
+    expect(await readAttachment(tokens.access_token)).toMatchObject({
+      email: tokens.user.email,
+      name: tokens.user.name,
+      emailVerified: false,
+      tokenExpiresAtMs: (decodeJwt(fresh).exp ?? 0) * 1000,
+    });
+    socket.close();
+  });
+
+  it("a proved address reaches the open socket through session sync (userUpdated), and the runs it starts", async () => {
+    const { tokens, socket } = await connected();
+    const mail = await latestMail(exports.default, tokens.user.email, /confirm/i);
+    expect((await postJson(exports.default, "/auth/email/verify", { token: mail.token })).status).toBe(200);
+    await expect.poll(async () => (await readAttachment(tokens.access_token)).emailVerified).toBe(true);
+    // The socket's author of the next message is the user as they are now: the mirror row says so.
+    socket.send({ type: "user_message", id: "as-verified", payload: { content: "what is 1+1" } });
+    await socket.next("agent_completed");
+    const mirror = await env.APP_DB.prepare("SELECT email_verified FROM users WHERE id = ?")
+      .bind(tokens.user.id)
+      .first<{ email_verified: number }>();
+    expect(mirror?.email_verified).toBe(1);
     socket.close();
   });
 });
