@@ -14,7 +14,7 @@ import { mailerFor, type MailOutcome } from "./mail/mailer.js";
 import { EMAIL_VERIFICATION_TTL_SECONDS, PASSWORD_RESET_TTL_SECONDS, passwordResetMail, verificationMail } from "./mail/messages.js";
 import { hashPassword } from "./passwords.js";
 import { userRevocation } from "./revocation.js";
-import { claimToken, findRedeemableToken, newEmailToken, retireOtherTokens } from "./tokens/email-tokens.js";
+import { claimToken, findRedeemableToken, newEmailToken, retireOtherTokens, storeTokenWithinMailLimit } from "./tokens/email-tokens.js";
 import { findUserByEmail, findUserById } from "./users.js";
 
 const INVALID_VERIFICATION = "This confirmation link is not valid: it may have been used or have expired. Ask for a new one.";
@@ -27,7 +27,7 @@ const INVALID_RESET = "This reset link is not valid: it may have been used or ha
 export async function sendVerificationMail(ctx: AuthContext, env: AuthBindings, user: User): Promise<MailOutcome> {
   try {
     const { token, row } = await newEmailToken(user, "verify_email", EMAIL_VERIFICATION_TTL_SECONDS, Date.now());
-    await ctx.db.insert(emailTokens).values(row);
+    if (!(await storeTokenWithinMailLimit(ctx.db, row))) return "not_sent";
     return await mailerFor(env, ctx).send(verificationMail(env, user, token));
   } catch (error) {
     logEvent("error", "mail_failed", { kind: "verify_email", user_id: user.id, error: error instanceof Error ? error.name : "unknown" });
@@ -73,7 +73,7 @@ export async function sendPasswordResetMail(ctx: AuthContext, env: AuthBindings,
   const user = await findUserByEmail(ctx.db, email);
   if (!user || user.disabledAt !== null) return null;
   const { token, row } = await newEmailToken(user, "reset_password", PASSWORD_RESET_TTL_SECONDS, Date.now());
-  await ctx.db.insert(emailTokens).values(row);
+  if (!(await storeTokenWithinMailLimit(ctx.db, row))) return "not_sent";
   return mailerFor(env, ctx).send(passwordResetMail(env, user, token));
 }
 

@@ -31,10 +31,12 @@ const isoSeconds = (seconds: number) => new Date(seconds * 1000).toISOString();
 
 /**
  * Tells a service what a token is. Access tokens get the full check, session included. A
- * service token is valid only if it is addressed to the service asking, since that is the only
- * service that should ever be shown it.
+ * service token is valid only if it is addressed to the service asking (its `aud` names the
+ * caller's service id), since that is the only service that should ever be shown it. The id, not
+ * the name: names are free text, so two clients may share one, and a token addressed to one
+ * service's name would otherwise be shown as valid to another that took the same name.
  */
-export async function introspectToken(ctx: AuthContext, token: string, callerService: string): Promise<TokenIntrospection> {
+export async function introspectToken(ctx: AuthContext, token: string, callerServiceId: string): Promise<TokenIntrospection> {
   let kid: string | undefined;
   try {
     kid = decodeProtectedHeader(token).kid;
@@ -46,7 +48,7 @@ export async function introspectToken(ctx: AuthContext, token: string, callerSer
     if (kid !== undefined && serviceKeys.jwks.keys.some((key) => key.kid === kid)) {
       const claims = await verifyServiceToken(token, serviceKeys.verificationKeys, {
         issuer: ctx.config.issuer,
-        audience: callerService,
+        audience: callerServiceId,
       });
       return {
         valid: true,

@@ -106,9 +106,13 @@ export function jsonBody<Schema extends z.ZodType>(
   };
 }
 
-/** The bearer token of the Authorization header, or null. Never read from the query string. */
+/**
+ * The bearer token of the Authorization header, or null. Never read from the query string. The
+ * scheme is matched in any case (RFC 6750 §2.1 follows RFC 7235: `bearer` is `Bearer`, and some
+ * HTTP clients send it so); the rest stays strict — one space, then the token's characters only.
+ */
 export function bearerToken(c: Context): string | null {
   const header = c.req.header("Authorization");
-  const match = header?.match(/^Bearer ([A-Za-z0-9._~+/=-]{1,8192})$/);
+  const match = header?.match(/^[Bb][Ee][Aa][Rr][Ee][Rr] ([A-Za-z0-9._~+/=-]{1,8192})$/);
   return match?.[1] ?? null;
 }

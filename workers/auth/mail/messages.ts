@@ -15,7 +15,15 @@ function link(env: AuthBindings, fragment: string, token: string): string | null
   return origin ? `${origin.replace(/\/+$/, "")}/#${fragment}=${token}` : null;
 }
 
-export function verificationMail(env: AuthBindings, user: { id: string; email: string; name: string }, token: string): OutgoingMail {
+/**
+ * The mails go to addresses nobody has proved yet, so they carry nothing a registrant typed — not
+ * the sign-up name, not even the address (its local part is free text too): otherwise anyone
+ * could send a mail with their own words ("Click http://evil.test…") from our domain to anyone.
+ * Fixed text and the link, nothing else.
+ */
+type MailRecipient = { id: string; email: string };
+
+export function verificationMail(env: AuthBindings, user: MailRecipient, token: string): OutgoingMail {
   const url = link(env, "verify_email", token);
   return {
     kind: "verify_email",
@@ -24,18 +32,18 @@ export function verificationMail(env: AuthBindings, user: { id: string; email: s
     token,
     subject: "Confirm your email address",
     text: [
-      `Hello ${user.name},`,
+      "Hello,",
       "",
       url
-        ? `To confirm that ${user.email} is yours, open this link:\n${url}`
-        : `To confirm that ${user.email} is yours, enter this code:\n${token}`,
+        ? `To confirm that this email address is yours, open this link:\n${url}`
+        : `To confirm that this email address is yours, enter this code:\n${token}`,
       "",
       "It works once, within 24 hours. If you did not sign up, ignore this mail.",
     ].join("\n"),
   };
 }
 
-export function passwordResetMail(env: AuthBindings, user: { id: string; email: string; name: string }, token: string): OutgoingMail {
+export function passwordResetMail(env: AuthBindings, user: MailRecipient, token: string): OutgoingMail {
   const url = link(env, "reset_password", token);
   return {
     kind: "reset_password",
@@ -44,7 +52,7 @@ export function passwordResetMail(env: AuthBindings, user: { id: string; email: 
     token,
     subject: "Reset your password",
     text: [
-      `Hello ${user.name},`,
+      "Hello,",
       "",
       url ? `To choose a new password, open this link:\n${url}` : `To choose a new password, enter this code:\n${token}`,
       "",

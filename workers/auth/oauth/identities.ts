@@ -2,6 +2,7 @@ import { and, eq, isNull } from "drizzle-orm";
 import { ApiError } from "../../shared/errors.js";
 import type { AuthContext } from "../context.js";
 import { userIdentities, users, type User } from "../db/schema.js";
+import { EMAIL_PROBLEM_MESSAGES, emailProblem } from "../email-address.js";
 import { userRevocation } from "../revocation.js";
 import { logEvent } from "../../shared/request-log.js";
 import { findUserByEmail, findUserById, insertUser, newUserRow } from "../users.js";
@@ -32,6 +33,7 @@ const NEEDS_VERIFIED_EMAIL = "The provider did not confirm that this email addre
  */
 export async function userForIdentity(ctx: AuthContext, provider: string, identity: ProviderIdentity): Promise<User> {
   const nowMs = Date.now();
+  assertUsableEmail(identity.email);
   const key = and(eq(userIdentities.issuer, identity.issuer), eq(userIdentities.subject, identity.subject));
   const known = await ctx.db.select().from(userIdentities).where(key).get();
   if (known) {
@@ -85,6 +87,16 @@ export async function userForIdentity(ctx: AuthContext, provider: string, identi
   logEvent("info", "account_claimed", { user_id: user.id, provider });
   return { ...user, passwordHash: null, emailVerifiedAt: nowMs };
 }
+/**
+ * A provider's address passes the checks a typed one does (DESIGN §2a): at most 254 characters, no
+ * control or format characters, a domain with an A-label — it is stored, compared by its key and
+ * mailed like any other, and a provider is no better at refusing look-alikes than a sign-up form.
+ */
+function assertUsableEmail(email: string | null): void {
+  const problem = email === null ? null : emailProblem(email);
+  if (problem) throw new ApiError("oauth_failed", `The email address the provider gave ${EMAIL_PROBLEM_MESSAGES[problem]}.`);
+}
+
 function assertActive(user: User): void {
   if (user.disabledAt !== null) throw new ApiError("account_disabled", "This account is disabled.");
 }

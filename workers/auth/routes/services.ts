@@ -22,7 +22,12 @@ serviceRoutes.post("/service-token", rateLimit("service-token"), jsonBody(Servic
   return c.json(grant);
 });
 
+/**
+ * Token introspection for a service holding `tokens:validate`. The caller is its token's subject —
+ * a registered service client's id — never its `service` name, which is free text any client
+ * could be registered with.
+ */
 serviceRoutes.post("/validate", requireService(SERVICE_PERMISSIONS.validateTokens), jsonBody(ValidateBody), async (c) => {
   const { token } = c.req.valid("json");
-  return c.json(await introspectToken(c.var.auth, token, c.var.service.service));
+  return c.json(await introspectToken(c.var.auth, token, c.var.service.sub));
 });
