@@ -41,7 +41,11 @@ const tether = await startTether({
   inspectorPort,
   authVars: { ACCESS_TOKEN_TTL_SECONDS: String(ACCESS_TOKEN_TTL_SECONDS) },
   // The production flood limit: the soak runs the service as configured.
-  backendVars: { TOKEN_REFRESH_LEAD_SECONDS: String(REFRESH_LEAD_SECONDS), WS_MAX_FRAMES_PER_WINDOW: "40" },
+  backendVars: {
+    TOKEN_REFRESH_LEAD_SECONDS: String(REFRESH_LEAD_SECONDS),
+    WS_MAX_FRAMES_PER_WINDOW: "40",
+    WS_MAX_REFRESHES_PER_MINUTE: "60",
+  },
 });
 const origin = tether.server.origin;
 const deadline = setTimeout(() => {

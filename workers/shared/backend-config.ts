@@ -30,6 +30,8 @@ export const BACKEND_SETTINGS = {
   wsMaxSocketsPerSession: { name: "WS_MAX_SOCKETS_PER_SESSION", default: 16, min: 1, max: 1000 },
   /** `user_message`s one session may send per window (WS_RATE_WINDOW_SECONDS), across its sockets. */
   wsMaxRunsPerWindow: { name: "WS_MAX_RUNS_PER_WINDOW", default: 20, min: 1, max: 100_000 },
+  /** `auth_refresh` frames one session may send a minute (each is an auth call); past it, `error rate_limited` and no call. */
+  wsMaxRefreshesPerMinute: { name: "WS_MAX_REFRESHES_PER_MINUTE", default: 6, min: 1, max: 1000 },
   /** Runs of one session that go at once (across its threads); the rest wait in the queue. */
   wsMaxConcurrentRuns: { name: "WS_MAX_CONCURRENT_RUNS", default: 4, min: 1, max: 1000 },
   /** Milliseconds between the demo agent's steps (0: as fast as it can). */
@@ -39,9 +41,6 @@ export const BACKEND_SETTINGS = {
   /** How many earlier messages of the thread a run gets as history. */
   agentHistoryMessages: { name: "AGENT_HISTORY_MESSAGES", default: 20, min: 0, max: 100 },
 } as const satisfies Record<string, IntegerSetting>;
-
-/** `auth_refresh` frames one session may send a minute; past that, `error rate_limited` and no call to auth. */
-export const AUTH_REFRESHES_PER_MINUTE = 6;
 
 /** A session's budgets (durable-objects/session-budget.ts): at most `max` in each window of `windowMs`. */
 export interface BudgetLimits {
@@ -101,7 +100,7 @@ function readBackendConfig(vars: BackendVars): BackendConfig {
     sessionBudget: {
       frames: { max: read(s.wsMaxFramesPerWindow), windowMs: read(s.wsRateWindowSeconds) * 1000 },
       runs: { max: read(s.wsMaxRunsPerWindow), windowMs: read(s.wsRateWindowSeconds) * 1000 },
-      refreshes: { max: AUTH_REFRESHES_PER_MINUTE, windowMs: 60_000 },
+      refreshes: { max: read(s.wsMaxRefreshesPerMinute), windowMs: 60_000 },
     },
     maxSocketsPerSession: read(s.wsMaxSocketsPerSession),
     maxConcurrentRuns: read(s.wsMaxConcurrentRuns),
