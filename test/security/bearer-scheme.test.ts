@@ -1,6 +1,7 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { errorOf, ORIGIN, registerUser } from "../support/http.js";
+import { TestSocket } from "../support/ws.js";
 
 /**
  * RFC 6750 §2.1 (after RFC 7235): the `Bearer` scheme is case-insensitive, and some HTTP clients
@@ -37,4 +38,17 @@ describe("the Authorization header's scheme", () => {
       }
     },
   );
+
+  it("is accepted in any case on a /ws upgrade from a server client", async () => {
+    const { access_token } = await registerUser(exports.default);
+    for (const scheme of ["bearer", "BEARER"]) {
+      const response = await exports.default.fetch(`${ORIGIN}/ws`, {
+        headers: { Upgrade: "websocket", Authorization: `${scheme} ${access_token}`, "Sec-WebSocket-Protocol": "tether.v1" },
+      });
+      if (!response.webSocket) throw new Error(`no upgrade: ${response.status}`);
+      const socket = new TestSocket(response.webSocket, response.headers.get("Sec-WebSocket-Protocol"));
+      expect((await socket.next("connection_established")).payload.session_id, scheme).toBeTruthy();
+      socket.close();
+    }
+  });
 });

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { acceptAndClose, SESSION_CLAIMS_HEADER, type SessionClaims } from "../shared/socket-io.js";
 import { ApiError } from "../shared/errors.js";
+import { bearerToken } from "../shared/http.js";
 import { BEARER_PROTOCOL_PREFIX, PROTOCOL } from "@tether/protocol";
 import { authGateway } from "./gateway.js";
 import type { BackendAppEnv } from "./user-auth.js";
@@ -23,9 +24,9 @@ export async function upgradeWebSocket(c: Context<BackendAppEnv>): Promise<Respo
     .filter(Boolean);
   const speaksTether = offered.includes(PROTOCOL);
   const fromProtocol = offered.find((part) => part.startsWith(BEARER_PROTOCOL_PREFIX))?.slice(BEARER_PROTOCOL_PREFIX.length);
-  // Any length here: the gateway refuses one over MAX_ACCESS_TOKEN_LENGTH as invalid, header and
-  // subprotocol alike, before calling auth.
-  const fromHeader = c.req.header("Authorization")?.match(/^Bearer (\S+)$/)?.[1];
+  // The header read as /api reads it (any case of the scheme); the gateway refuses a token over
+  // MAX_ACCESS_TOKEN_LENGTH as invalid, header and subprotocol alike, before calling auth.
+  const fromHeader = bearerToken(c) ?? undefined;
   const token = fromHeader ?? fromProtocol;
   if (!token) return acceptAndClose(c.req.raw, "unauthorized", "An access token is required.");
 
