@@ -8,12 +8,17 @@ import { CLOSE_CODES } from "@tether/protocol";
 /** Why a connection attempt failed; only `retry` is worth another attempt. */
 export class AttemptFailed extends Error {
   constructor(
-    /** `superseded`: a newer reconnect took over (the network came back); this one just ends. */
+    /** `superseded`: a newer attempt took over (the network came back), or the connection closed; this one just ends. */
     readonly outcome: "retry" | "signed_out" | "closed" | "superseded",
     readonly code?: number,
     readonly reason?: string,
   ) {
     super(outcome);
+  }
+
+  /** Closed 4001: the next attempt needs a newer token than the one refused. */
+  get tokenExpired(): boolean {
+    return this.code === CLOSE_CODES.token_expired;
   }
 }
 
@@ -29,8 +34,7 @@ function readReason(reason: string): string | undefined {
   }
 }
 
-export function closeOutcome(code: number, rawReason: string): { failure: AttemptFailed; tokenExpired: boolean } {
-  const reason = readReason(rawReason);
+export function closeOutcome(code: number, rawReason: string): AttemptFailed {
   const outcome = SIGNED_OUT_CODES.has(code) ? "signed_out" : code === CLOSE_CODES.frame_too_large ? "closed" : "retry";
-  return { failure: new AttemptFailed(outcome, code, reason), tokenExpired: code === CLOSE_CODES.token_expired };
+  return new AttemptFailed(outcome, code, readReason(rawReason));
 }

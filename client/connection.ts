@@ -1,66 +1,69 @@
 /**
  * @module
- * A session's live connection to `/ws`: authenticates with the subprotocol pair, reconnects with
- * exponential backoff and full jitter, resumes after the last `seq` it saw so no event is missed
- * or shown twice, refreshes the token in-band when warned, and stops — never loops — when the
- * session is over. The socket is the platform's WebSocket; this file is the protocol around it.
+ * A session's live connection to `/ws`: authenticates each socket with the access token, reconnects with
+ * exponential backoff and full jitter (reconnect-loop.ts), resumes after the last `seq` it saw so
+ * no event is missed or shown twice, refreshes the token in-band when warned, and stops — never
+ * loops — when the session is over. It holds one socket at a time (socket-attempt.ts): a newer
+ * attempt closes the older first, and a closed attempt's frames are never acted on.
  */
-import { backOff } from "exponential-backoff";
 import {
-  BEARER_PROTOCOL_PREFIX,
   CLOSE_CODES,
   isFrameOf,
   MAX_MESSAGE_CONTENT_CHARS,
-  PROTOCOL,
   type ClientFrame,
   type ServerFrame,
   type ServerFrameType,
 } from "@tether/protocol";
 import { AttemptFailed, closeOutcome } from "./close-policy.js";
+import { ConnectionToken } from "./connection-token.js";
 import { Heartbeat, LIVENESS_DEFAULTS, watchPlatform } from "./liveness.js";
 import type { ConnectionState, ConnectOptions, StateDetail, TokenRequest } from "./options.js";
 import { Outbox, type OutgoingFrame, type ReplyFrame, type RequestFrameType, type RequestPayloads } from "./outbox.js";
+import { BACKOFF_DEFAULTS, ReconnectLoop } from "./reconnect-loop.js";
+import { socketOpener, type SocketAttempt } from "./socket-attempt.js";
 import { StreamCursor } from "./stream-cursor.js";
 
 export class TetherConnection {
   private currentState: ConnectionState = "connecting";
-  private socket: WebSocket | null = null;
-  private token: string | null = null;
+  /** The one socket: opening, or welcomed. A new attempt retires it first. */
+  private attempt: SocketAttempt | null = null;
+  private readonly token: ConnectionToken;
   private readonly cursor: StreamCursor;
-  private expiresAt: Date | null = null;
   private stopped = false;
-  private refreshId: string | null = null;
-  private nextTokenReason: TokenRequest["reason"] = "connect";
   private readonly outbox = new Outbox();
-  private readonly WebSocketClass: new (url: string, protocols: string[]) => WebSocket;
   private readonly listeners = new Set<(frame: ServerFrame) => void>();
   private readonly heartbeat: Heartbeat;
-  private readonly connectTimeoutMs: number;
+  private readonly reconnects: ReconnectLoop;
   private readonly unwatchPlatform: () => void;
-  /** Sockets given up on (dead, timed out): whatever they still deliver is ignored. */
-  private readonly abandoned = new WeakSet<WebSocket>();
-  /** Which reconnect loop is current: a newer one (the network came back) retires the older. */
-  private generation = 0;
+  private readonly openSocket: (url: string, token: string) => SocketAttempt;
 
   constructor(private readonly options: ConnectOptions) {
     this.cursor = new StreamCursor(options.resumeAfter ?? null);
-    const platform = (globalThis as { WebSocket?: new (url: string, protocols: string[]) => WebSocket }).WebSocket;
-    const WebSocketClass = options.WebSocket ?? platform;
-    if (!WebSocketClass) throw new Error("No WebSocket in this runtime: pass one as options.WebSocket.");
-    this.WebSocketClass = WebSocketClass;
-    this.connectTimeoutMs = options.connectTimeoutMs ?? LIVENESS_DEFAULTS.connectTimeoutMs;
+    this.token = new ConnectionToken((request) => options.getAccessToken(request));
+    this.openSocket = socketOpener(options, {
+      established: (frame) => this.welcome(frame),
+      frame: (frame) => this.receive(frame),
+      closed: (code, reason) => this.closedAfterOpen(code, reason),
+    });
     this.heartbeat = new Heartbeat(
       options.heartbeatIntervalMs ?? LIVENESS_DEFAULTS.heartbeatIntervalMs,
       options.heartbeatTimeoutMs ?? LIVENESS_DEFAULTS.heartbeatTimeoutMs,
       () => this.sendFrame({ type: "ping", id: crypto.randomUUID(), payload: {} }),
-      () => this.dropped("heartbeat_timeout"),
+      () => this.dropped(),
     );
-    this.unwatchPlatform = watchPlatform({
-      online: () => (this.state === "reconnecting" ? this.retryNow() : this.heartbeat.check()),
-      offline: () => this.heartbeat.check(),
-      visible: () => (this.state === "reconnecting" ? this.retryNow() : this.heartbeat.check()),
+    this.reconnects = new ReconnectLoop({
+      ...BACKOFF_DEFAULTS,
+      ...options.backoff,
+      attempt: (isCurrent) => this.open(isCurrent),
+      supersede: () => this.retire(4000, "superseded"),
+      gaveUp: (failure) => this.gaveUp(failure),
     });
-    void this.reconnect("connecting", false);
+    // A hint while connected asks the heartbeat whether the socket still works; while not, it
+    // tries at once (debounced: `online` and `visibilitychange` often fire together on wake).
+    const hint = () => (this.connected() ? this.heartbeat.check() : this.retryNow());
+    const offline = () => (this.connected() ? this.heartbeat.check() : undefined);
+    this.unwatchPlatform = watchPlatform({ online: hint, visible: hint, offline });
+    this.reconnects.start(false);
   }
 
   get state(): ConnectionState {
@@ -71,7 +74,7 @@ export class TetherConnection {
     return this.cursor.lastSeq;
   }
   get tokenExpiresAt(): Date | null {
-    return this.expiresAt;
+    return this.token.expiresAt;
   }
   /** User messages not yet acknowledged by the server (queued or in flight). */
   get unacknowledged(): number {
@@ -85,11 +88,7 @@ export class TetherConnection {
     }
     const id = options.id ?? crypto.randomUUID();
     const payload = options.threadId === undefined ? { content } : { content, thread_id: options.threadId };
-    const message = this.outbox.addMessage({ type: "user_message", id, payload });
-    if (this.canSend()) {
-      this.sendFrame(message);
-      this.outbox.sent(id);
-    }
+    this.sendNowIfConnected(this.outbox.addMessage({ type: "user_message", id, payload }));
     return id;
   }
 
@@ -101,10 +100,7 @@ export class TetherConnection {
   request<T extends RequestFrameType>(type: T, payload: RequestPayloads[T]): Promise<ReplyFrame<T>> {
     const frame = { type, id: crypto.randomUUID(), payload };
     const reply = this.outbox.addRequest(frame);
-    if (this.canSend()) {
-      this.sendFrame(frame);
-      this.outbox.sent(frame.id);
-    }
+    this.sendNowIfConnected(frame);
     return reply;
   }
 
@@ -129,13 +125,34 @@ export class TetherConnection {
     return () => this.listeners.delete(filtered);
   }
 
+  /**
+   * While connecting or reconnecting: try now instead of after the backoff delay (a "reconnect
+   * now" button; the SDK calls it itself when the network comes back or the page becomes
+   * visible). Debounced: calls within a second of the last attempt's start open no second socket.
+   * Does nothing while connected or once closed.
+   */
+  retryNow(): void {
+    if (!this.stopped && !this.connected()) this.reconnects.retryNow();
+  }
+
   /** Closes for good (the app is done); reconnection stops. */
   close(): void {
     this.finish("closed", {});
   }
 
+  private connected(): boolean {
+    return this.currentState === "open" || this.currentState === "refreshing";
+  }
+
   private sendFrame(frame: ClientFrame | OutgoingFrame): void {
-    this.socket?.send(JSON.stringify(frame));
+    this.attempt?.send(frame);
+  }
+
+  /** What the outbox holds goes out now if it can; otherwise it waits for the next welcome. */
+  private sendNowIfConnected(frame: OutgoingFrame): void {
+    if (!this.canSend()) return;
+    this.sendFrame(frame);
+    this.outbox.sent(frame.id);
   }
 
   private setState(state: ConnectionState, detail: StateDetail = {}): void {
@@ -147,142 +164,87 @@ export class TetherConnection {
   private finish(state: "closed" | "signed_out", detail: { code?: number; reason?: string }): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.reconnects.stop();
     this.heartbeat.stop();
     this.unwatchPlatform();
-    this.socket?.close(1000, state);
-    this.socket = null;
+    this.retire(1000, state);
     this.outbox.abandon(state === "closed" ? "The connection was closed." : "The session has ended; sign in again.");
     this.setState(state, detail);
   }
 
   private canSend(): boolean {
-    return this.socket?.readyState === 1 && !this.cursor.replaying && (this.currentState === "open" || this.currentState === "refreshing");
+    return this.attempt?.open === true && !this.cursor.replaying && this.connected();
   }
 
-  /** Opens a new socket, retrying with backoff until one is established or the session is over. */
-  private async reconnect(
-    state: "connecting" | "reconnecting",
-    delayFirstAttempt: boolean,
-    detail: { code?: number; reason?: string } = {},
-  ) {
-    const generation = ++this.generation;
+  /** Closes the current socket, whatever it was doing; nothing it still delivers is heard. */
+  private retire(code: number, reason: string): void {
+    this.attempt?.retire(code, reason);
+    this.attempt = null;
+  }
+
+  /** The connection is lost: forget the socket's state and start the reconnect loop. */
+  private reconnect(delayFirstAttempt: boolean, detail: StateDetail, socketCloseReason: string): void {
     this.heartbeat.stop();
-    this.socket = null;
+    this.retire(4000, socketCloseReason);
     this.cursor.reset();
-    this.refreshId = null;
+    this.token.disconnected();
     this.outbox.disconnected();
-    this.setState(state, detail);
-    try {
-      await backOff(() => this.attempt(generation), {
-        jitter: "full",
-        startingDelay: this.options.backoff?.initialDelayMs ?? 500,
-        maxDelay: this.options.backoff?.maxDelayMs ?? 30_000,
-        timeMultiple: 2,
-        numOfAttempts: Number.POSITIVE_INFINITY,
-        delayFirstAttempt,
-        retry: (error: unknown) => !this.stopped && error instanceof AttemptFailed && error.outcome === "retry",
-      });
-    } catch (error) {
-      if (error instanceof AttemptFailed && error.outcome === "superseded") return;
-      if (error instanceof AttemptFailed && (error.outcome === "signed_out" || error.outcome === "closed")) {
-        this.finish(error.outcome, { code: error.code, reason: error.reason });
-      } else if (!this.stopped) this.finish("closed", { reason: error instanceof Error ? error.message : "connection failed" });
-    }
+    this.setState("reconnecting", detail);
+    this.reconnects.start(delayFirstAttempt);
   }
 
-  /** Reconnecting and a hint says the network is back: try at once instead of after the delay. */
-  private retryNow(): void {
-    if (!this.stopped) void this.reconnect("reconnecting", false);
+  /** The loop ended for a reason not worth another attempt: signed out, or a close to stop at. */
+  private gaveUp(failure: unknown): void {
+    if (failure instanceof AttemptFailed && failure.outcome === "superseded") return;
+    if (failure instanceof AttemptFailed && (failure.outcome === "signed_out" || failure.outcome === "closed")) {
+      this.finish(failure.outcome, { code: failure.code, reason: failure.reason });
+    } else this.finish("closed", { reason: failure instanceof Error ? failure.message : "connection failed" });
   }
 
   /** The socket went silent (or never answered): give up on it and reconnect; it can no longer close cleanly. */
-  private dropped(reason: "heartbeat_timeout"): void {
-    const socket = this.socket;
-    if (this.stopped || !socket) return;
-    this.abandon(socket);
-    void this.reconnect("reconnecting", false, { reason });
+  private dropped(): void {
+    if (this.stopped || !this.connected()) return;
+    const wasStable = this.reconnects.disconnected();
+    this.reconnect(!wasStable, { reason: "heartbeat_timeout" }, "abandoned");
   }
 
-  private abandon(socket: WebSocket): void {
-    this.abandoned.add(socket);
-    if (this.socket === socket) this.socket = null;
-    try {
-      socket.close(4000, "abandoned");
-    } catch {
-      // Closing already.
-    }
-  }
-
-  /** One connection attempt: resolves once the server says `connection_established`. */
-  private async attempt(generation: number): Promise<void> {
-    const current = () => !this.stopped && generation === this.generation;
-    if (!current()) throw new AttemptFailed(this.stopped ? "closed" : "superseded");
-    let token: string | null;
-    try {
-      // `current` only when it must be replaced: a reconnect after a drop reuses a token still valid
-      // (asking for a new one on every attempt would spend refreshes and meet their rate limit).
-      const reason = this.nextTokenReason;
-      token = await this.options.getAccessToken({ reason, current: reason === "connect" ? null : this.token });
-    } catch {
-      throw new AttemptFailed("retry");
-    }
-    if (!current()) throw new AttemptFailed(this.stopped ? "closed" : "superseded");
-    if (token === null) throw new AttemptFailed("signed_out", undefined, "no_token");
-    this.token = token;
+  /** One attempt: a token, then a socket; resolves once the server says `connection_established`. */
+  private async open(isCurrent: () => boolean): Promise<void> {
+    const token = await this.token.forAttempt();
+    if (!isCurrent()) throw new AttemptFailed(this.stopped ? "closed" : "superseded");
     const url = new URL(this.options.url);
     if (this.cursor.lastSeq !== null) url.searchParams.set("resume_after", String(this.cursor.lastSeq));
-    const socket = new this.WebSocketClass(url.toString(), [PROTOCOL, `${BEARER_PROTOCOL_PREFIX}${token}`]);
-    this.socket = socket;
-
-    await new Promise<void>((resolve, reject) => {
-      let established = false;
-      const timeout = setTimeout(() => {
-        this.abandon(socket);
-        reject(new AttemptFailed(current() ? "retry" : "superseded", undefined, "connect_timeout"));
-      }, this.connectTimeoutMs);
-      socket.addEventListener("message", (event) => {
-        if (this.abandoned.has(socket)) return;
-        const frame = this.parse(event.data);
-        if (!frame) return;
-        this.heartbeat.beat();
-        if (!established && frame.type === "connection_established") {
-          established = true;
-          clearTimeout(timeout);
-          this.welcome(frame);
-          resolve();
-        }
-        this.receive(frame);
-      });
-      socket.addEventListener("close", (event) => {
-        if (this.abandoned.has(socket)) return;
-        clearTimeout(timeout);
-        if (this.socket === socket) this.socket = null;
-        if (!established) return reject(current() ? this.failure(event.code, event.reason) : new AttemptFailed("superseded"));
-        this.closedAfterOpen(event.code, event.reason);
-      });
-    });
-  }
-
-  private failure(code: number, rawReason: string): AttemptFailed {
-    const { failure, tokenExpired } = closeOutcome(code, rawReason);
-    if (failure.outcome === "retry") this.nextTokenReason = tokenExpired ? "expired" : "connect";
-    return failure;
+    // One socket per connection: whatever an older attempt left open closes before this one opens.
+    this.retire(4000, "superseded");
+    const attempt = this.openSocket(url.toString(), token);
+    this.attempt = attempt;
+    try {
+      await attempt.settled;
+    } catch (failure) {
+      if (this.attempt === attempt) this.attempt = null;
+      if (failure instanceof AttemptFailed && failure.outcome === "retry") this.token.closed(failure.tokenExpired);
+      throw failure;
+    }
   }
 
   /** An established socket closed: decide between signing out, stopping, and reconnecting. */
   private closedAfterOpen(code: number, rawReason: string): void {
     if (this.stopped) return;
-    const failure = this.failure(code, rawReason);
+    this.attempt = null;
+    const wasStable = this.reconnects.disconnected();
+    const failure = closeOutcome(code, rawReason);
     const detail = { code, reason: failure.reason };
     if (failure.outcome === "signed_out" || failure.outcome === "closed") return this.finish(failure.outcome, detail);
-    // 4001: the token ran out; a fresh one can reconnect at once. Anything else (a drop, 1011,
-    // 1012 on a deploy, 4008) waits a jittered delay first, so a fleet does not return in lockstep.
-    void this.reconnect("reconnecting", code !== CLOSE_CODES.token_expired, detail);
+    this.token.closed(failure.tokenExpired);
+    // 4001 after a stable connection: the token ran out and a fresh one reconnects at once.
+    // Anything else (a drop, 1011, 1012 on a deploy, 4008, or a connection that kept closing
+    // within seconds) waits a jittered delay first, so a fleet does not return in lockstep.
+    this.reconnect(!(failure.tokenExpired && wasStable), detail, "closed");
   }
 
   private welcome(frame: ServerFrame<"connection_established">): void {
-    this.expiresAt = new Date(frame.payload.token_expires_at);
-    this.nextTokenReason = "connect";
+    this.reconnects.connected();
+    this.token.welcomed(frame);
     const reconnected = this.cursor.lastSeq !== null;
     const lost = this.cursor.welcome(frame.payload);
     if (lost) this.options.onResyncNeeded?.(lost);
@@ -291,62 +253,47 @@ export class TetherConnection {
     // revocation, an expiry) only ~10 s late on a socket the client never sent on (README, known
     // issues). The pong is an ordinary event.
     this.sendFrame({ type: "ping", id: crypto.randomUUID(), payload: {} });
-    this.flushIfReplayed();
+    this.receive(frame);
   }
 
   private flushIfReplayed(): void {
     if (this.canSend()) for (const frame of this.outbox.toSend()) this.sendFrame(frame);
   }
 
-  private parse(data: unknown): ServerFrame | null {
-    if (typeof data !== "string") return null;
-    try {
-      const frame = JSON.parse(data) as ServerFrame;
-      return typeof frame === "object" && frame !== null && typeof frame.type === "string" ? frame : null;
-    } catch {
-      return null;
-    }
-  }
-
+  /** Every frame of the current socket, its welcome included, in order. */
   private receive(frame: ServerFrame): void {
+    this.heartbeat.beat();
     if (frame.type === "session_revoked") {
       // The close (4003) follows, but may reach us late (README, known issues): act on the frame.
-      this.options.onEvent?.(frame);
-      for (const listener of this.listeners) listener(frame);
+      this.deliver(frame);
       return this.finish("signed_out", { code: CLOSE_CODES.session_revoked, reason: "session_revoked" });
     }
     if (!this.cursor.accept(frame)) return;
     this.outbox.settle(frame);
     if (frame.type === "token_expiring") void this.refreshInBand();
-    if (frame.type === "auth_refreshed") this.expiresAt = new Date(frame.payload.token_expires_at);
-    if (this.refreshId !== null && frame.reply_to === this.refreshId) {
-      // Refreshed, or refused: either way the socket goes on (a refused one closes 4001 at expiry).
-      this.refreshId = null;
-      if (this.currentState === "refreshing") this.setState("open");
-    }
+    // Refreshed, or refused: either way the socket goes on (a refused one closes 4001 at expiry).
+    if (this.token.answers(frame) && this.currentState === "refreshing") this.setState("open");
+    this.deliver(frame);
+    this.flushIfReplayed();
+  }
+
+  private deliver(frame: ServerFrame): void {
     this.options.onEvent?.(frame);
     for (const listener of this.listeners) listener(frame);
-    this.flushIfReplayed();
   }
 
   /** `token_expiring`: get a newer token from the app and hand it to the server on this socket. */
   private async refreshInBand(): Promise<void> {
     if (this.currentState !== "open") return;
+    const attempt = this.attempt;
     this.setState("refreshing");
-    let token: string | null;
-    try {
-      token = await this.options.getAccessToken({ reason: "expiring", current: this.token });
-    } catch {
-      // Auth out of reach: keep the socket; at expiry it closes 4001 and the reconnect tries again.
-      if (this.state === "refreshing") this.setState("open");
-      return;
-    }
-    if (this.stopped || this.state !== "refreshing") return;
-    if (token === null) return this.finish("signed_out", { reason: "no_token" });
-    if (token === this.token) return this.setState("open");
-    this.token = token;
-    this.refreshId = crypto.randomUUID();
-    this.sendFrame({ type: "auth_refresh", id: this.refreshId, payload: { token } });
+    const outcome = await this.token.refresh();
+    // The socket this refresh was for has gone meanwhile: the next one connects with a token of its own.
+    if (this.stopped || this.state !== "refreshing" || this.attempt !== attempt) return;
+    if (outcome.kind === "signed_out") return this.finish("signed_out", { reason: "no_token" });
+    // Auth out of reach, or no newer token: keep the socket; at expiry it closes 4001 and the reconnect tries again.
+    if (outcome.kind !== "send") return this.setState("open");
+    this.sendFrame(outcome.frame);
   }
 }
 

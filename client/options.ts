@@ -33,7 +33,11 @@ export interface ConnectOptions extends LivenessOptions {
   onStateChange?(state: ConnectionState, detail: StateDetail): void;
   /** After a gap the resume log could not fill: refetch history over HTTP (`/api/threads`). */
   onResyncNeeded?(detail: { lastSeq: number; serverLastSeq: number }): void;
-  /** Reconnect delays: full jitter over min(maxDelayMs, initialDelayMs · 2^attempt). Defaults 500 and 30 000 ms. */
+  /**
+   * Reconnect delays: drawn at random from [0, min(maxDelayMs, initialDelayMs · 2^n)], n counting
+   * the delayed attempts since a connection last stayed up 10 s — a connection that drops within
+   * seconds does not start the count over. Defaults 500 and 30 000 ms.
+   */
   backoff?: { initialDelayMs?: number; maxDelayMs?: number };
   /** Resume a stream already seen up to this `seq` (for example one restored from storage). */
   resumeAfter?: number | null;
