@@ -2,7 +2,9 @@
  * @module
  * The runs of a connection as a UI shows them: each user message with its agent run — status,
  * the answer as it streams, the events so far. Framework-free: the React hook renders from it,
- * and any other UI can subscribe. Snapshots are immutable, so a change is a new array.
+ * and any other UI can subscribe. Snapshots are immutable, so a change is a new array — but one
+ * is built only when asked for: a frame appends to its run and bumps `version`, nothing more, so a
+ * long run streaming thousands of chunks costs no copy per chunk.
  */
 import type { ServerFrame } from "@tether/protocol";
 
@@ -27,12 +29,34 @@ export interface TetherRun {
 /** How many runs a log keeps: the oldest go first. */
 const MAX_RUNS = 100;
 
-export class RunLog {
-  private runs: readonly TetherRun[] = [];
-  private readonly subscribers = new Set<() => void>();
+/** A run as the log keeps it: changed in place, its events only ever appended to. */
+interface RunRecord extends Omit<TetherRun, "events"> {
+  readonly frames: ServerFrame[];
+  /** The run as the last snapshot showed it; null once something has changed since. */
+  view: TetherRun | null;
+}
 
-  /** The runs, oldest first; the same array until something changes. */
-  readonly snapshot = (): readonly TetherRun[] => this.runs;
+export class RunLog {
+  private readonly records: RunRecord[] = [];
+  private readonly byMessageId = new Map<string, RunRecord>();
+  private readonly subscribers = new Set<() => void>();
+  private changes = 0;
+  private latest: readonly TetherRun[] | null = null;
+
+  /** Counts the changes so far: a cheap way to tell whether a snapshot taken earlier is still current. */
+  get version(): number {
+    return this.changes;
+  }
+
+  /**
+   * The runs, oldest first: the same array until something changes, and a run unchanged since the
+   * last snapshot is the same object in the next. Built when asked for, not on every frame: a
+   * frame only appends to its run.
+   */
+  readonly snapshot = (): readonly TetherRun[] => {
+    this.latest ??= Object.freeze(this.records.map((record) => (record.view ??= viewOf(record))));
+    return this.latest;
+  };
 
   readonly subscribe = (onChange: () => void): (() => void) => {
     this.subscribers.add(onChange);
@@ -41,28 +65,60 @@ export class RunLog {
 
   /** A message the app just sent. */
   sent(messageId: string, content: string, threadId: string | null): void {
-    const run: TetherRun = { messageId, content, threadId, runId: null, status: "sending", text: "", events: [], error: null };
-    this.commit([...this.runs, run].slice(-MAX_RUNS));
+    const record: RunRecord = {
+      messageId,
+      content,
+      threadId,
+      runId: null,
+      status: "sending",
+      text: "",
+      error: null,
+      frames: [],
+      view: null,
+    };
+    this.records.push(record);
+    this.byMessageId.set(messageId, record);
+    const dropped = this.records.length > MAX_RUNS ? this.records.shift() : undefined;
+    if (dropped && this.byMessageId.get(dropped.messageId) === dropped) this.byMessageId.delete(dropped.messageId);
+    this.changed();
   }
 
   /** A frame from the connection; those that belong to a run update it. */
   apply(frame: ServerFrame): void {
-    const messageId = frame.reply_to;
-    const index = messageId === undefined ? -1 : this.runs.findIndex((run) => run.messageId === messageId);
-    const run = this.runs[index];
-    if (!run) return;
-    const updated = { ...run, events: [...run.events, frame], ...changes(run, frame) };
-    this.commit(this.runs.map((existing, position) => (position === index ? updated : existing)));
+    const record = frame.reply_to === undefined ? undefined : this.byMessageId.get(frame.reply_to);
+    if (!record) return;
+    record.frames.push(frame);
+    Object.assign(record, changes(record, frame));
+    record.view = null;
+    this.changed();
   }
 
-  private commit(runs: readonly TetherRun[]): void {
-    this.runs = runs;
+  private changed(): void {
+    this.changes += 1;
+    this.latest = null;
     for (const subscriber of this.subscribers) subscriber();
   }
 }
 
+/**
+ * The run as of now, frozen. Its `events` are copied only if read, and then once: the record's
+ * array keeps growing, and a snapshot must keep showing the events it was taken with.
+ */
+function viewOf(record: RunRecord): TetherRun {
+  const { frames, view: _view, ...fields } = record;
+  const count = frames.length;
+  let events: readonly ServerFrame[] | undefined;
+  return Object.freeze({
+    ...fields,
+    get events() {
+      events ??= Object.freeze(frames.slice(0, count));
+      return events;
+    },
+  });
+}
+
 /** What one frame changes about its run. */
-function changes(run: TetherRun, frame: ServerFrame): Partial<TetherRun> {
+function changes(run: RunRecord, frame: ServerFrame): Partial<Omit<TetherRun, "events">> {
   switch (frame.type) {
     case "ack":
       return { threadId: frame.payload.thread_id, status: run.status === "sending" ? "waiting" : run.status };
