@@ -1,8 +1,10 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { normalizeEmail } from "../../workers/auth/users.js";
 import { countRows } from "../support/auth-db.js";
 import {
   errorOf,
+  freshClientIp,
   getWithBearer,
   ORIGIN,
   postJson,
@@ -13,14 +15,17 @@ import {
 } from "../support/http.js";
 
 /**
- * Failed sign-ins limited per account as well as per address, with an unknown address answering
- * like a known one; and signing out one session from the list of one's sessions.
+ * Failed sign-ins limited per account as well as per (account, address), with an unknown address
+ * answering like a known one; and signing out one session from the list of one's sessions. The
+ * attacks themselves (bursts, floods, device tokens) are test/security/auth/login-limits.test.ts.
  */
 const db = env.AUTH_DB;
-const MAX_FAILURES = 10;
+const ACCOUNT_MAX_FAILURES = 50;
+const ADDRESS_MAX_FAILURES = 10;
 
 // postJson sends every request from a new client address: only the per-account limit can apply.
-const login = (email: string, password: string) => postJson(exports.default, "/auth/login", { email, password });
+const login = (email: string, password: string, headers: Record<string, string> = {}) =>
+  postJson(exports.default, "/auth/login", { email, password }, headers);
 
 /** Status, body and headers a client could tell apart (Date, the request id and Retry-After's countdown aside). */
 async function observable(response: Response) {
@@ -28,14 +33,27 @@ async function observable(response: Response) {
   return { status: response.status, body: await response.text(), headers };
 }
 
+/** Puts an account's count from all addresses at `failures`, as that many failed sign-ins would. */
+async function seedAccountFailures(email: string, failures: number) {
+  await db
+    .prepare(
+      `INSERT INTO login_failures (email_normalized, scope, failures, window_started_at) VALUES (?, 'account', ?, ?)
+       ON CONFLICT (email_normalized, scope) DO UPDATE SET failures = excluded.failures, window_started_at = excluded.window_started_at`,
+    )
+    .bind(normalizeEmail(email), failures, Date.now())
+    .run();
+}
+
 describe("failed sign-ins per account", () => {
-  it(`refuse the account from any address after ${MAX_FAILURES} failures in the window — the right password too — with 429 and Retry-After`, async () => {
+  it(`refuse unknown devices from any address past ${ACCOUNT_MAX_FAILURES} failures in the hour — the right password too — with 429 and Retry-After`, async () => {
     const user = await registerUser(exports.default);
-    for (let attempt = 0; attempt < MAX_FAILURES; attempt += 1)
-      expect((await login(user.user.email, `guess number ${attempt}`)).status).toBe(401);
+    const statuses = await Promise.all(
+      Array.from({ length: ACCOUNT_MAX_FAILURES }, async (_, attempt) => (await login(user.user.email, `guess number ${attempt}`)).status),
+    );
+    expect(statuses.every((status) => status === 401)).toBe(true);
     const limited = await login(user.user.email, STRONG_PASSWORD);
     expect(limited.status).toBe(429);
-    expect(Number(limited.headers.get("Retry-After"))).toBeGreaterThan(60);
+    expect(Number(limited.headers.get("Retry-After"))).toBeGreaterThan(900);
     expect((await errorOf(limited)).code).toBe("rate_limited");
     // Other accounts are not held back.
     const other = await registerUser(exports.default);
@@ -45,25 +63,37 @@ describe("failed sign-ins per account", () => {
   it("answer an unknown address exactly as a known one, before and after the limit", async () => {
     const user = await registerUser(exports.default);
     const unknown = uniqueEmail("nobody");
-    for (let attempt = 0; attempt <= MAX_FAILURES; attempt += 1) {
+    await seedAccountFailures(user.user.email, ACCOUNT_MAX_FAILURES - 2);
+    await seedAccountFailures(unknown, ACCOUNT_MAX_FAILURES - 2);
+    for (let attempt = 0; attempt < 4; attempt += 1) {
       expect(await observable(await login(unknown, "a wrong password"))).toEqual(
         await observable(await login(user.user.email, "a wrong password")),
       );
     }
   });
 
-  it("start again after a successful sign-in, and after the window", async () => {
+  it("give a success's attempt back, start an address again after a success, and after the window", async () => {
     const user = await registerUser(exports.default);
-    for (let attempt = 0; attempt < MAX_FAILURES - 1; attempt += 1) await login(user.user.email, "wrong");
-    expect((await login(user.user.email, STRONG_PASSWORD)).status).toBe(200);
-    for (let attempt = 0; attempt < MAX_FAILURES - 1; attempt += 1) await login(user.user.email, "wrong");
-    expect((await login(user.user.email, STRONG_PASSWORD)).status).toBe(200);
-    for (let attempt = 0; attempt < MAX_FAILURES; attempt += 1) await login(user.user.email, "wrong");
+    const fromOneAddress = { "CF-Connecting-IP": freshClientIp() };
+    for (let attempt = 0; attempt < ADDRESS_MAX_FAILURES - 1; attempt += 1) await login(user.user.email, "wrong", fromOneAddress);
+    expect((await login(user.user.email, STRONG_PASSWORD, fromOneAddress)).status).toBe(200);
+    for (let attempt = 0; attempt < ADDRESS_MAX_FAILURES - 1; attempt += 1) await login(user.user.email, "wrong", fromOneAddress);
+    expect((await login(user.user.email, STRONG_PASSWORD, fromOneAddress)).status).toBe(200);
+    // Failures stay counted for the account; the two sign-ins are not among them.
+    const accountCount = await db
+      .prepare("SELECT failures FROM login_failures WHERE email_normalized = ? AND scope = 'account'")
+      .bind(normalizeEmail(user.user.email))
+      .first<{ failures: number }>();
+    expect(accountCount?.failures).toBe(2 * (ADDRESS_MAX_FAILURES - 1));
+    // Another address (the route's own rate limit allows 20 requests a minute from one).
+    const fromAnother = { "CF-Connecting-IP": freshClientIp() };
+    for (let attempt = 0; attempt < ADDRESS_MAX_FAILURES; attempt += 1) await login(user.user.email, "wrong", fromAnother);
+    expect((await login(user.user.email, STRONG_PASSWORD, fromAnother)).status).toBe(429);
     await db
-      .prepare("UPDATE login_failures SET window_started_at = ? WHERE email_normalized = ?")
-      .bind(Date.now() - 16 * 60_000, user.user.email.toLowerCase())
+      .prepare("UPDATE login_failures SET window_started_at = ? WHERE email_normalized = ? AND scope = ?")
+      .bind(Date.now() - 16 * 60_000, normalizeEmail(user.user.email), `address:${fromAnother["CF-Connecting-IP"]}`)
       .run();
-    expect((await login(user.user.email, STRONG_PASSWORD)).status).toBe(200);
+    expect((await login(user.user.email, STRONG_PASSWORD, fromAnother)).status).toBe(200);
   });
 });
 

@@ -39,9 +39,17 @@ export const AUTH_SETTINGS = {
   sessionMaxAgeSeconds: { name: "SESSION_MAX_AGE_SECONDS", default: 30 * 24 * 3600, min: 60, max: 365 * 86_400 },
   /** How long ended sessions, spent tokens and delivered sync rows stay before the cron purges them. */
   retentionDays: { name: "RETENTION_DAYS", default: 30, min: 1, max: 3650 },
-  /** Failed sign-ins to one account (from any address) before it is refused until the window ends. */
-  loginMaxFailuresPerAccount: { name: "LOGIN_MAX_FAILURES_PER_ACCOUNT", default: 10, min: 1, max: 1000 },
+  /** Failed sign-ins to one account from one client address before that address gets 429 for it. */
+  loginMaxFailuresPerAddress: { name: "LOGIN_MAX_FAILURES_PER_ADDRESS", default: 10, min: 1, max: 1000 },
+  /** The window of that count and of a device token's (login-throttle.ts). */
   loginFailureWindowSeconds: { name: "LOGIN_FAILURE_WINDOW_SECONDS", default: 900, min: 60, max: 86_400 },
+  /**
+   * Failed sign-ins to one account from all addresses in an hour, past which it refuses password
+   * sign-ins from unknown devices (a valid device token still gets in).
+   */
+  loginAccountMaxFailures: { name: "LOGIN_ACCOUNT_MAX_FAILURES", default: 50, min: 1, max: 100_000 },
+  /** Live sessions a user may have; a sign-in past it ends the oldest. */
+  maxSessionsPerUser: { name: "MAX_SESSIONS_PER_USER", default: 50, min: 1, max: 10_000 },
   /** Deadline of each call to a sign-in provider. */
   oauthProviderTimeoutMs: { name: "OAUTH_PROVIDER_TIMEOUT_MS", default: 5000, min: 100, max: 30_000 },
 } as const satisfies Record<string, IntegerSetting>;
@@ -56,8 +64,10 @@ export interface AuthConfig {
   refreshReuseGraceSeconds: number;
   sessionMaxAgeSeconds: number;
   retentionDays: number;
-  loginMaxFailuresPerAccount: number;
+  loginMaxFailuresPerAddress: number;
   loginFailureWindowSeconds: number;
+  loginAccountMaxFailures: number;
+  maxSessionsPerUser: number;
   oauthProviderTimeoutMs: number;
 }
 
@@ -73,8 +83,10 @@ export function authConfig(env: AuthBindings): AuthConfig {
     refreshReuseGraceSeconds: read(s.refreshReuseGraceSeconds),
     sessionMaxAgeSeconds: read(s.sessionMaxAgeSeconds),
     retentionDays: read(s.retentionDays),
-    loginMaxFailuresPerAccount: read(s.loginMaxFailuresPerAccount),
+    loginMaxFailuresPerAddress: read(s.loginMaxFailuresPerAddress),
     loginFailureWindowSeconds: read(s.loginFailureWindowSeconds),
+    loginAccountMaxFailures: read(s.loginAccountMaxFailures),
+    maxSessionsPerUser: read(s.maxSessionsPerUser),
     oauthProviderTimeoutMs: read(s.oauthProviderTimeoutMs),
   };
 }

@@ -12,6 +12,7 @@ import type { AuthContext } from "./context.js";
 import { emailTokens, users, type User } from "./db/schema.js";
 import { mailerFor, type MailOutcome } from "./mail/mailer.js";
 import { EMAIL_VERIFICATION_TTL_SECONDS, PASSWORD_RESET_TTL_SECONDS, passwordResetMail, verificationMail } from "./mail/messages.js";
+import { clearLoginFailures } from "./login-throttle.js";
 import { hashPassword } from "./passwords.js";
 import { userRevocation } from "./revocation.js";
 import { claimToken, findRedeemableToken, newEmailToken, retireOtherTokens, storeTokenWithinMailLimit } from "./tokens/email-tokens.js";
@@ -86,21 +87,38 @@ export async function userForResetToken(ctx: AuthContext, token: string): Promis
 }
 
 /**
- * Sets the new password and signs the user out everywhere, in one batch that does nothing unless
- * it claims the token. The mail proved the address too.
+ * Sets the new password, moves the credential version (a sign-in that read the old password
+ * writes no session: sessions.ts), clears the account's failed-sign-in counts and signs the user
+ * out everywhere — in one batch, and only if it takes effect: the token still unused and the
+ * credential version still the one read with it. A reset that lost a race (the token used by a
+ * concurrent reset, the account claimed meanwhile) changes nothing, revokes nothing. Every
+ * statement but the last two is conditional on that state, which the last two then change:
+ * the token's claim, then the user row. The mail proved the address too.
  */
 export async function resetPassword(ctx: AuthContext, reset: { user: User; tokenId: string }, password: string): Promise<void> {
   const nowMs = Date.now();
   const passwordHash = await hashPassword(password);
+  const { user } = reset;
+  const versionRead = sql`EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${user.id} AND ${users.credentialVersion} = ${user.credentialVersion})`;
+  const tokenUnused = sql`EXISTS (SELECT 1 FROM ${emailTokens} WHERE ${emailTokens.id} = ${reset.tokenId}
+    AND ${emailTokens.usedAt} IS NULL AND ${emailTokens.expiresAt} > ${nowMs})`;
   const claimedHere = sql`EXISTS (SELECT 1 FROM ${emailTokens} WHERE ${emailTokens.id} = ${reset.tokenId} AND ${emailTokens.usedAt} = ${nowMs})`;
-  const [claimed] = await ctx.db.batch([
-    claimToken(ctx.db, reset.tokenId, nowMs),
+  const beforeClaim = and(versionRead, tokenUnused);
+  const afterClaim = and(versionRead, claimedHere);
+  const [, , , , claimed] = await ctx.db.batch([
+    ...userRevocation(ctx, user.id, "password_reset", nowMs, beforeClaim),
+    clearLoginFailures(ctx, user.emailNormalized, beforeClaim),
+    claimToken(ctx.db, reset.tokenId, nowMs, versionRead),
+    retireOtherTokens(ctx.db, user.id, "reset_password", nowMs, afterClaim),
     ctx.db
       .update(users)
-      .set({ passwordHash, emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, ${nowMs})`, updatedAt: nowMs })
-      .where(and(eq(users.id, reset.user.id), claimedHere)),
-    retireOtherTokens(ctx.db, reset.user.id, "reset_password", nowMs),
-    ...userRevocation(ctx, reset.user.id, "password_reset", nowMs),
+      .set({
+        passwordHash,
+        credentialVersion: sql`${users.credentialVersion} + 1`,
+        emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, ${nowMs})`,
+        updatedAt: nowMs,
+      })
+      .where(and(eq(users.id, user.id), afterClaim)),
   ]);
   if (claimed.length === 0) throw new ApiError("invalid_reset_token", INVALID_RESET);
 }

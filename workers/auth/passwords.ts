@@ -2,11 +2,16 @@ import { base64UrlDecode, base64UrlEncode, timingSafeEqualText } from "../shared
 
 /**
  * Password hashing: PBKDF2-SHA256 through WebCrypto at 100,000 iterations (the ceiling Workers
- * allow), 16-byte salt, 32-byte key. Stored as `pbkdf2-sha256$v1$<iterations>$<salt>$<hash>` so
- * the parameters can change later and old hashes still verify.
+ * allow), 16-byte salt, 32-byte key. Stored as `pbkdf2-sha256$<version>$<iterations>$<salt>$<hash>`
+ * so the parameters can change later and old hashes still verify:
+ * - `v2` hashes the password in NFKC (NIST SP 800-63B, 5.1.1.2): `é` typed composed on one keyboard
+ *   and decomposed on another is one password.
+ * - `v1` hashed the raw code units. Such a hash still verifies (as typed, then in NFKC, so the
+ *   other spelling of the same text works too) and asks to be rehashed as v2 once it has.
  */
 const SCHEME = "pbkdf2-sha256";
-const VERSION = "v1";
+const VERSION = "v2";
+const RAW_CODE_UNITS_VERSION = "v1";
 export const PBKDF2_ITERATIONS = 100_000;
 const SALT_BYTES = 16;
 const KEY_BITS = 256;
@@ -19,18 +24,26 @@ async function derive(password: string, salt: Uint8Array, iterations: number): P
 
 export async function hashPassword(password: string): Promise<string> {
   const salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES));
-  const hash = await derive(password, salt, PBKDF2_ITERATIONS);
+  const hash = await derive(password.normalize("NFKC"), salt, PBKDF2_ITERATIONS);
   return [SCHEME, VERSION, PBKDF2_ITERATIONS, base64UrlEncode(salt), hash].join("$");
 }
 
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+/** A password check: whether it matched, and whether the stored hash is of an older form to replace. */
+export type PasswordCheck = { matches: false } | { matches: true; rehash: boolean };
+
+export async function verifyPassword(password: string, stored: string): Promise<PasswordCheck> {
   const [scheme, version, iterationsText, saltText, hash] = stored.split("$");
   const iterations = Number(iterationsText);
-  if (scheme !== SCHEME || version !== VERSION || !saltText || !hash || !Number.isInteger(iterations)) {
-    return false;
-  }
-  const candidate = await derive(password, base64UrlDecode(saltText), iterations);
-  return timingSafeEqualText(candidate, hash);
+  if (scheme !== SCHEME || !saltText || !hash || !Number.isInteger(iterations)) return { matches: false };
+  const salt = base64UrlDecode(saltText);
+  const matches = async (candidate: string) => timingSafeEqualText(await derive(candidate, salt, iterations), hash);
+  const normalized = password.normalize("NFKC");
+  if (version === VERSION)
+    return (await matches(normalized)) ? { matches: true, rehash: iterations !== PBKDF2_ITERATIONS } : { matches: false };
+  if (version !== RAW_CODE_UNITS_VERSION) return { matches: false };
+  // The second derivation happens only for text NFKC changes, so a plain ASCII password costs one.
+  const found = (await matches(password)) || (normalized !== password && (await matches(normalized)));
+  return found ? { matches: true, rehash: true } : { matches: false };
 }
 
 /**

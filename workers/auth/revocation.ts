@@ -4,7 +4,7 @@
  * hold, and the session-sync outbox row that tells the backend to close their sockets
  * (session-sync.ts). Nothing is revoked without its outbox row, nor the other way round.
  */
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, isNull, sql, type SQL } from "drizzle-orm";
 import { ApiError } from "../shared/errors.js";
 import type { SessionRevocationReason } from "../shared/rpc.js";
 import type { AuthContext } from "./context.js";
@@ -52,26 +52,30 @@ export async function revokeUserSessions(ctx: AuthContext, userId: string, reaso
 /**
  * The statements of a user's revocation, for a batch that does more in the same write (a password
  * reset, an account claimed by the address's owner): refresh tokens, sessions (their ids returned,
- * second), then the outbox row naming exactly those sessions (see revokeUserSessions).
+ * second), then the outbox row naming exactly those sessions (see revokeUserSessions). With
+ * `onlyIf`, each statement does something only while it holds — a reset or a claim that lost a
+ * race revokes nothing and queues nothing (DESIGN §2a).
  */
-export function userRevocation(ctx: AuthContext, userId: string, reason: SessionRevocationReason, nowMs: number) {
+export function userRevocation(ctx: AuthContext, userId: string, reason: SessionRevocationReason, nowMs: number, onlyIf?: SQL) {
   const revokedHere = sql`(SELECT json_group_array(${sessions.id}) FROM ${sessions}
     WHERE ${sessions.userId} = ${userId} AND ${sessions.revokedAt} = ${nowMs} AND ${sessions.revokedReason} = ${reason})`;
   return [
     ctx.db
       .update(refreshTokens)
       .set({ revokedAt: nowMs })
-      .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt))),
+      .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt), onlyIf)),
     ctx.db
       .update(sessions)
       .set({ revokedAt: nowMs, revokedReason: reason })
-      .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)))
+      .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), onlyIf))
       .returning({ id: sessions.id }),
     // Columns in table order: id, kind, user_id, session_ids, reason, created_at, attempts,
     // last_error, delivered_at.
     ctx.db
       .insert(sessionSyncOutbox)
-      .select(sql`SELECT ${crypto.randomUUID()}, 'revoke_user', ${userId}, ${revokedHere}, ${reason}, ${nowMs}, 0, NULL, NULL`),
+      .select(
+        sql`SELECT ${crypto.randomUUID()}, 'revoke_user', ${userId}, ${revokedHere}, ${reason}, ${nowMs}, 0, NULL, NULL WHERE ${onlyIf ?? sql`1`}`,
+      ),
   ] as const;
 }
 

@@ -4,6 +4,7 @@
  * Every string is bounded; names are stored exactly as sent, emails trimmed and in NFC (email-address.ts).
  */
 import { z } from "zod";
+import { MAX_DEVICE_TOKEN_LENGTH } from "./tokens/device.js";
 import { EMAIL_PROBLEM_MESSAGES, emailProblem } from "./email-address.js";
 
 export const PASSWORD_MIN_LENGTH = 8;
@@ -34,7 +35,9 @@ const password = z.string().max(PASSWORD_MAX_LENGTH, `must be at most ${PASSWORD
 const opaqueToken = z.string().min(1).max(MAX_TOKEN_LENGTH);
 
 export const RegisterBody = z.strictObject({ email, password, name });
-export const LoginBody = z.strictObject({ email: lookupEmail, password });
+/** A device token from an earlier sign-in (tokens/device.ts): a JWT of a few hundred characters. */
+const deviceToken = z.string().min(1).max(MAX_DEVICE_TOKEN_LENGTH);
+export const LoginBody = z.strictObject({ email: lookupEmail, password, device_token: deviceToken.optional() });
 export const DevLoginBody = z.strictObject({ email, name: name.optional() });
 export const RefreshBody = z.strictObject({ refresh_token: opaqueToken });
 export const ServiceTokenBody = z.strictObject({

@@ -6,8 +6,10 @@ import { TokenError, TOKEN_FAILURE_MESSAGES } from "../shared/token-errors.js";
 import type { AccessClaims } from "../shared/tokens.js";
 import type { AuthContext } from "./context.js";
 import type { AuthDatabase } from "./db/client.js";
-import { refreshTokens, sessions, users, type RefreshToken, type Session, type User } from "./db/schema.js";
+import { sessions, users, type RefreshToken, type Session, type User } from "./db/schema.js";
 import { revokeSession } from "./revocation.js";
+import { sessionLimitRevocation } from "./session-limit.js";
+import { signDeviceToken } from "./tokens/device.js";
 import { signAccessToken, verifyAccessToken } from "./tokens/access.js";
 import {
   childRefreshToken,
@@ -16,6 +18,7 @@ import {
   findRefreshToken,
   firstRefreshToken,
   insertChildIfParentUnused,
+  insertFirstIfSessionExists,
   markUsed,
 } from "./tokens/refresh.js";
 import { toPublicUser } from "./users.js";
@@ -57,25 +60,56 @@ async function tokenResponse(ctx: AuthContext, user: User, session: { id: string
   return body;
 }
 
-/** A new login session: the session row and its first refresh token, written in one batch. */
-export async function startSession(ctx: AuthContext, user: User, client: ClientInfo): Promise<TokenResponse> {
+/** What a sign-in answers: the token response, always with its device token. */
+export type SignInResponse = TokenResponse & { device_token: string };
+
+/**
+ * A new login session: the session row and its first refresh token, in one batch that writes
+ * nothing unless the user's credential version is still the one `user` was read with (and the
+ * user is not disabled) — so a sign-in racing a password reset or a claim leaves no live session
+ * behind (DESIGN §2a); it answers 401 `invalid_credentials` instead. The batch also ends the
+ * user's oldest sessions past MAX_SESSIONS_PER_USER (session-limit.ts). `deviceId` is the device
+ * a valid device token named, kept so the device's failure count stays its own.
+ */
+export async function startSession(
+  ctx: AuthContext,
+  user: User,
+  client: ClientInfo,
+  deviceId: string | null = null,
+): Promise<SignInResponse> {
   const nowMs = Date.now();
   const session = { id: crypto.randomUUID(), createdAt: nowMs };
   const expiresAt = refreshExpiryMs(ctx, session, nowMs);
   const refresh = await firstRefreshToken({ userId: user.id, sessionId: session.id, familyId: crypto.randomUUID() }, expiresAt, nowMs);
-  await ctx.db.batch([
-    ctx.db.insert(sessions).values({
-      id: session.id,
-      userId: user.id,
-      createdAt: nowMs,
-      lastActivityAt: nowMs,
-      expiresAt,
-      userAgent: client.userAgent,
-      ipAddress: client.ipAddress,
-    }),
-    ctx.db.insert(refreshTokens).values(refresh.row),
+  const constant = <T>(value: T, name: string) => sql<T>`${value}`.as(name);
+  const [written] = await ctx.db.batch([
+    ctx.db
+      .insert(sessions)
+      .select(
+        ctx.db
+          .select({
+            id: constant(session.id, "id"),
+            userId: users.id,
+            createdAt: constant(nowMs, "created_at"),
+            lastActivityAt: constant(nowMs, "last_activity_at"),
+            expiresAt: constant(expiresAt, "expires_at"),
+            userAgent: constant(client.userAgent, "user_agent"),
+            ipAddress: constant(client.ipAddress, "ip_address"),
+            revokedAt: constant(null, "revoked_at"),
+            revokedReason: constant(null, "revoked_reason"),
+          })
+          .from(users)
+          .where(and(eq(users.id, user.id), eq(users.credentialVersion, user.credentialVersion), isNull(users.disabledAt))),
+      )
+      .returning({ id: sessions.id }),
+    insertFirstIfSessionExists(ctx.db, refresh.row),
+    ...sessionLimitRevocation(ctx, user.id, session.id, nowMs),
   ]);
-  return tokenResponse(ctx, user, session, refresh.token);
+  if (written.length === 0) {
+    throw new ApiError("invalid_credentials", "The account's credentials changed during this sign-in; sign in again.");
+  }
+  const body = await tokenResponse(ctx, user, session, refresh.token);
+  return { ...body, device_token: await signDeviceToken(ctx, { userId: user.id, deviceId: deviceId ?? crypto.randomUUID() }) };
 }
 
 const INVALID_REFRESH = "The refresh token is not valid; sign in again.";

@@ -57,6 +57,7 @@ export function newUserRow(
     updatedAt: nowMs,
     disabledAt: null,
     emailVerifiedAt: input.emailVerifiedAt ?? null,
+    credentialVersion: 0,
   };
 }
 

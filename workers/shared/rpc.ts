@@ -70,6 +70,8 @@ export const SESSION_REVOCATION_REASONS = [
   "user_disabled",
   "password_reset",
   "account_claimed",
+  // A sign-in past MAX_SESSIONS_PER_USER ended the user's oldest sessions (workers/auth/session-limit.ts).
+  "session_limit",
 ] as const;
 export type SessionRevocationReason = (typeof SESSION_REVOCATION_REASONS)[number];
 

@@ -26,6 +26,11 @@ export const users = sqliteTable(
      * provider that says it is verified. Null for a password sign-up until then.
      */
     emailVerifiedAt: timestampMs("email_verified_at"),
+    /**
+     * Moves on every credential change — a password reset or change, a claim, a second factor —
+     * so a sign-in that read the old credential writes no session (sessions.ts, DESIGN §2a).
+     */
+    credentialVersion: integer("credential_version").notNull().default(0),
   },
   (t) => [
     uniqueIndex("users_email_normalized_unique").on(t.emailNormalized),
@@ -259,18 +264,20 @@ export const emailTokens = sqliteTable(
 export type EmailToken = typeof emailTokens.$inferSelect;
 
 /**
- * Failed sign-ins per account (the normalized email, whether or not an account has it, so the
- * answer is the same for both): past LOGIN_MAX_FAILURES_PER_ACCOUNT in a window, sign-in to that
- * address is refused from any client address until the window ends.
+ * Failed sign-ins (login-throttle.ts), keyed by the account's email key — whether or not an account
+ * has it, so the answer is the same for both — and a scope: `account` (every address),
+ * `address:<client>` (one client address or IPv6 /64) or `device:<id>` (one device token). Each row
+ * counts attempts reserved in a fixed window that starts with the first.
  */
 export const loginFailures = sqliteTable(
   "login_failures",
   {
-    emailNormalized: text("email_normalized").primaryKey(),
+    emailNormalized: text("email_normalized").notNull(),
+    scope: text("scope").notNull().default("account"),
     failures: integer("failures").notNull(),
     windowStartedAt: timestampMs("window_started_at").notNull(),
   },
-  (t) => [index("login_failures_window_started_at_idx").on(t.windowStartedAt)],
+  (t) => [primaryKey({ columns: [t.emailNormalized, t.scope] }), index("login_failures_window_started_at_idx").on(t.windowStartedAt)],
 );
 
 /**

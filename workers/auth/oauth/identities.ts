@@ -1,9 +1,10 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNotNull, sql } from "drizzle-orm";
 import { ApiError } from "../../shared/errors.js";
 import type { AuthContext } from "../context.js";
 import { userIdentities, users, type User } from "../db/schema.js";
 import { EMAIL_PROBLEM_MESSAGES, emailProblem } from "../email-address.js";
 import { userRevocation } from "../revocation.js";
+import { userSyncEvent } from "../user-sync.js";
 import { logEvent } from "../../shared/request-log.js";
 import { findUserByEmail, findUserById, insertUser, newUserRow } from "../users.js";
 
@@ -59,33 +60,67 @@ export async function userForIdentity(ctx: AuthContext, provider: string, identi
     (await findUserByEmail(ctx.db, email));
   if (!user) throw new ApiError("internal_error", "The user could not be created.");
   assertActive(user);
-  const link = ctx.db
-    .insert(userIdentities)
-    .values({
-      issuer: identity.issuer,
-      subject: identity.subject,
-      provider,
-      userId: user.id,
-      email,
-      emailVerified: true,
-      createdAt: nowMs,
-      lastLoginAt: nowMs,
-    })
-    .onConflictDoNothing();
+  const link = linkIfVerified(ctx, provider, identity, { userId: user.id, email }, nowMs);
   if (user.emailVerifiedAt !== null) {
     await link;
     return user;
   }
-  await ctx.db.batch([
-    link,
+  // The claim takes effect only from the state it was decided on (DESIGN §2a): still unproved,
+  // credential version unmoved. Every statement up to the user row's is conditional on that
+  // state, which the user row's then ends — so a claim that lost a race (another claim, a reset)
+  // revokes nothing, queues nothing and removes no password.
+  const unclaimed = sql`EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${user.id}
+    AND ${users.emailVerifiedAt} IS NULL AND ${users.credentialVersion} = ${user.credentialVersion})`;
+  const [, , , , claimed] = await ctx.db.batch([
+    // The backend deletes what the registrant made before the claim (their planted threads).
+    userSyncEvent(ctx, "user_claimed", user.id, nowMs, unclaimed),
+    ...userRevocation(ctx, user.id, "account_claimed", nowMs, unclaimed),
     ctx.db
       .update(users)
-      .set({ passwordHash: null, emailVerifiedAt: nowMs, updatedAt: nowMs })
-      .where(and(eq(users.id, user.id), isNull(users.emailVerifiedAt))),
-    ...userRevocation(ctx, user.id, "account_claimed", nowMs),
+      .set({ passwordHash: null, emailVerifiedAt: nowMs, credentialVersion: sql`${users.credentialVersion} + 1`, updatedAt: nowMs })
+      .where(and(eq(users.id, user.id), unclaimed))
+      .returning(),
+    // Last: linked once the account is proved — by this claim, or by whatever won the race.
+    link,
   ]);
-  logEvent("info", "account_claimed", { user_id: user.id, provider });
-  return { ...user, passwordHash: null, emailVerifiedAt: nowMs };
+  const current = claimed[0] ?? (await findUserById(ctx.db, user.id));
+  if (!current || current.emailVerifiedAt === null)
+    throw new ApiError("oauth_failed", "The account changed during this sign-in; sign in again.");
+  if (claimed[0]) logEvent("info", "account_claimed", { user_id: user.id, provider });
+  assertActive(current);
+  return current;
+}
+
+/**
+ * Links the provider identity to the user, only if the user's address is proved by then (a link
+ * to an unproved account would sign its registrant's account in by identity, unclaimed).
+ */
+function linkIfVerified(
+  ctx: AuthContext,
+  provider: string,
+  identity: ProviderIdentity,
+  to: { userId: string; email: string },
+  nowMs: number,
+) {
+  const constant = <T>(value: T, name: string) => sql<T>`${value}`.as(name);
+  return ctx.db
+    .insert(userIdentities)
+    .select(
+      ctx.db
+        .select({
+          issuer: constant(identity.issuer, "issuer"),
+          subject: constant(identity.subject, "subject"),
+          provider: constant(provider, "provider"),
+          userId: users.id,
+          email: constant(to.email, "email"),
+          emailVerified: constant(1, "email_verified"),
+          createdAt: constant(nowMs, "created_at"),
+          lastLoginAt: constant(nowMs, "last_login_at"),
+        })
+        .from(users)
+        .where(and(eq(users.id, to.userId), isNotNull(users.emailVerifiedAt))),
+    )
+    .onConflictDoNothing();
 }
 /**
  * A provider's address passes the checks a typed one does (DESIGN §2a): at most 254 characters, no

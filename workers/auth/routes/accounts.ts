@@ -1,13 +1,16 @@
 import { Hono } from "hono";
+import { getCookie } from "hono/cookie";
 import { ApiError } from "../../shared/errors.js";
 import { jsonBody } from "../../shared/http.js";
 import { clientInfo, rateLimit, requireAccessKeys, requireDevFeatures, type AuthAppEnv } from "../middleware.js";
-import { burnPasswordCheck, hashPassword, passwordWeakness, verifyPassword } from "../passwords.js";
+import { hashPassword, passwordWeakness } from "../passwords.js";
+import { signInWithPassword } from "../password-sign-in.js";
 import { DevLoginBody, LoginBody, PASSWORD_MIN_LENGTH, RegisterBody } from "../schemas.js";
 import { startSession } from "../sessions.js";
 import { sendVerificationMail } from "../email-ownership.js";
-import { clearLoginFailures, recordLoginFailure, refuseIfThrottled } from "../login-throttle.js";
-import { findUserByEmail, insertUser, newUserRow, normalizeEmail } from "../users.js";
+import { DEVICE_COOKIE } from "../tokens/device.js";
+import { findUserByEmail, insertUser, newUserRow } from "../users.js";
+import { signedIn } from "./signed-in.js";
 
 /** Sign-up and sign-in: each answers with a new session's tokens. */
 export const accountRoutes = new Hono<AuthAppEnv>();
@@ -21,31 +24,24 @@ accountRoutes.post("/register", rateLimit("register"), requireAccessKeys, jsonBo
   if (!user) throw new ApiError("email_taken", "An account with this email already exists.");
   // The address is not proved yet (email_verified: false): a mail with a link does that.
   await sendVerificationMail(auth, c.env, user);
-  return c.json(await startSession(auth, user, clientInfo(c)), 201);
+  return signedIn(c, await startSession(auth, user, clientInfo(c)), 201);
 });
 
-// One message for unknown email and wrong password, so the answer does not reveal accounts.
-const INVALID_CREDENTIALS = "The email or password is wrong.";
-
 /**
- * Rate limited per client address (the middleware) and per account (login-throttle.ts), the
- * latter counting failures by address whether or not an account has it.
+ * Rate limited per client address (the middleware), and failures limited per (account, address)
+ * and per account, where a device token from an earlier sign-in — in the body, or the browser's
+ * `tether_device` cookie — still gets the owner in (password-sign-in.ts, login-throttle.ts).
  */
 accountRoutes.post("/login", rateLimit("login"), requireAccessKeys, jsonBody(LoginBody), async (c) => {
-  const { email, password } = c.req.valid("json");
-  const auth = c.var.auth;
-  const nowMs = Date.now();
-  const account = normalizeEmail(email);
-  await refuseIfThrottled(auth, account, nowMs);
-  const user = await findUserByEmail(auth.db, email);
-  // The password is hashed on every path, so an unknown address takes as long as a wrong password.
-  const passwordMatches = user?.passwordHash ? await verifyPassword(password, user.passwordHash) : await burnPasswordCheck(password);
-  if (!user || !passwordMatches || user.disabledAt !== null) {
-    await recordLoginFailure(auth, account, nowMs);
-    throw new ApiError("invalid_credentials", INVALID_CREDENTIALS);
-  }
-  await clearLoginFailures(auth, account);
-  return c.json(await startSession(auth, user, clientInfo(c)));
+  const { email, password, device_token } = c.req.valid("json");
+  const response = await signInWithPassword(c.var.auth, {
+    email,
+    password,
+    deviceToken: device_token ?? getCookie(c, DEVICE_COOKIE),
+    clientAddress: c.req.header("CF-Connecting-IP"),
+    client: clientInfo(c),
+  });
+  return signedIn(c, response);
 });
 
 /** Password-less sign-in for local development and tests only (see requireDevFeatures). */
@@ -59,5 +55,5 @@ accountRoutes.post("/dev/login", requireDevFeatures, requireAccessKeys, jsonBody
     (await findUserByEmail(auth.db, email));
   if (!user) throw new ApiError("internal_error", "The user could not be created.");
   if (user.disabledAt !== null) throw new ApiError("invalid_credentials", "This account is disabled.");
-  return c.json(await startSession(auth, user, clientInfo(c)));
+  return signedIn(c, await startSession(auth, user, clientInfo(c)));
 });

@@ -22,6 +22,7 @@ import { allowedReturnOrigins, callbackOrigin, providerCallOptions } from "../oa
 import { pushSessionSync } from "../session-sync.js";
 import { startSession } from "../sessions.js";
 import { findUserById } from "../users.js";
+import { signedIn } from "./signed-in.js";
 
 /**
  * Sign-in through OIDC/OAuth providers (README, Sign-in with providers):
@@ -143,5 +144,5 @@ oauthRoutes.post("/oauth/handoff", rateLimit("handoff"), requireAccessKeys, json
   const user = await findUserById(auth.db, userId);
   if (!user) throw new ApiError("invalid_handoff", "The handoff code is unknown, expired or already used; sign in again.");
   if (user.disabledAt !== null) throw new ApiError("account_disabled", "This account is disabled.");
-  return c.json(await startSession(auth, user, clientInfo(c)));
+  return signedIn(c, await startSession(auth, user, clientInfo(c)));
 });

@@ -12,7 +12,7 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { base64UrlDecode, base64UrlEncode, randomToken, sha256Base64Url } from "../../shared/crypto.js";
 import type { AuthDatabase } from "../db/client.js";
-import { refreshTokens, type RefreshToken } from "../db/schema.js";
+import { refreshTokens, sessions, type RefreshToken } from "../db/schema.js";
 
 export interface NewRefreshToken {
   token: string;
@@ -97,6 +97,20 @@ export function insertChildIfParentUnused(db: AuthDatabase, child: NewRefreshTok
                         AND ${refreshTokens.usedAt} IS NULL AND ${refreshTokens.revokedAt} IS NULL)`,
     )
     .onConflictDoNothing();
+}
+
+/**
+ * A session's first token, for a sign-in's batch: only if the session's row was written before it
+ * in the same batch (a sign-in that lost a race with a credential change writes neither).
+ */
+export function insertFirstIfSessionExists(db: AuthDatabase, row: NewRefreshToken["row"]) {
+  // Columns in table order: id, token_hash, family_id, parent_id, session_id, user_id,
+  // created_at, expires_at, used_at, revoked_at, derivation_salt.
+  return db.insert(refreshTokens).select(
+    sql`SELECT ${row.id}, ${row.tokenHash}, ${row.familyId}, NULL, ${row.sessionId}, ${row.userId},
+                 ${row.createdAt}, ${row.expiresAt}, NULL, NULL, NULL
+          WHERE EXISTS (SELECT 1 FROM ${sessions} WHERE ${sessions.id} = ${row.sessionId})`,
+  );
 }
 
 /** Marks the parent used by this rotation (a no-op if a concurrent one did it first). */

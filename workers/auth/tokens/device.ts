@@ -1,0 +1,69 @@
+/**
+ * @module
+ * Device tokens (DESIGN §6, OWASP's device-cookie scheme): every successful sign-in hands the
+ * client one, naming the account and a device id; a later password sign-in that presents it is a
+ * known device, which the per-account lockout does not hold back (login-throttle.ts).
+ *
+ * Form: a JWT (ES256) signed with the access-token key ring, `typ: "device+jwt"`, `iss` the
+ * issuer, `aud: "tether-auth:device"`, `sub` the user id, `jti` the device id, `token_type:
+ * "device"`, `iat`, `exp` one year on. Why a JWT with the access keys rather than an HMAC: every
+ * deployment already has that key (sign-in cannot work without it), so there is no new secret to
+ * provision, and it rotates with the access key (the previous key still verifies). It cannot pass
+ * as an access token: the audience, `typ` and `token_type` differ, and it holds no `sid`.
+ */
+import { jwtVerify, SignJWT } from "jose";
+import { isCanonicalCompactJws, TOKEN_ALGORITHM } from "../../shared/tokens.js";
+import type { AuthContext } from "../context.js";
+
+export const DEVICE_TOKEN_TTL_SECONDS = 365 * 24 * 3600;
+/** The cookie that carries it for browsers: HttpOnly, SameSite=Strict, sent only to /auth. */
+export const DEVICE_COOKIE = "tether_device";
+/** Longer than any token we sign (about 400 characters); bounds what a request may make us verify. */
+export const MAX_DEVICE_TOKEN_LENGTH = 2048;
+
+const DEVICE_TYP = "device+jwt";
+const DEVICE_AUDIENCE = "tether-auth:device";
+
+export interface DeviceToken {
+  userId: string;
+  deviceId: string;
+}
+
+export async function signDeviceToken(ctx: AuthContext, device: DeviceToken): Promise<string> {
+  const keys = await ctx.accessKeys();
+  return new SignJWT({ token_type: "device" })
+    .setProtectedHeader({ alg: TOKEN_ALGORITHM, kid: keys.kid, typ: DEVICE_TYP })
+    .setIssuer(ctx.config.issuer)
+    .setAudience(DEVICE_AUDIENCE)
+    .setSubject(device.userId)
+    .setJti(device.deviceId)
+    .setIssuedAt()
+    .setExpirationTime(`${DEVICE_TOKEN_TTL_SECONDS}s`)
+    .sign(keys.privateKey);
+}
+
+/**
+ * The device a token names, if it is ours, unexpired, and names `userId`; null for anything else
+ * (absent, forged, expired, another account's) — which the caller treats as an unknown device.
+ * The signature is checked even when there is no such user (`userId` null), so the time taken
+ * does not tell whether an account has the address.
+ */
+export async function verifyDeviceToken(ctx: AuthContext, token: string | undefined, userId: string | null): Promise<DeviceToken | null> {
+  if (!token || token.length > MAX_DEVICE_TOKEN_LENGTH || !isCanonicalCompactJws(token)) return null;
+  try {
+    const keys = await ctx.accessKeys();
+    const { payload } = await jwtVerify(token, keys.verificationKeys, {
+      algorithms: [TOKEN_ALGORITHM],
+      issuer: ctx.config.issuer,
+      audience: DEVICE_AUDIENCE,
+      typ: DEVICE_TYP,
+      requiredClaims: ["sub", "jti", "exp"],
+    });
+    if (userId === null || payload.token_type !== "device" || payload.sub !== userId || typeof payload.jti !== "string") return null;
+    // The id is used in a counter's key: only the form we mint (a UUID) is accepted.
+    if (!/^[0-9a-f-]{36}$/.test(payload.jti)) return null;
+    return { userId, deviceId: payload.jti };
+  } catch {
+    return null;
+  }
+}
