@@ -27,6 +27,7 @@ const standInBackend = {
       revokeSession(...args) { return answer("revokeSession", args); }
       revokeUser(...args) { return answer("revokeUser", args); }
       userUpdated(...args) { return answer("userUpdated", args); }
+      userClaimed(...args) { return answer("userClaimed", args); }
     }
     export default {
       fetch(request) {

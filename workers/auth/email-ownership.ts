@@ -15,6 +15,7 @@ import { EMAIL_VERIFICATION_TTL_SECONDS, PASSWORD_RESET_TTL_SECONDS, passwordRes
 import { clearLoginFailures } from "./login-throttle.js";
 import { hashPassword } from "./passwords.js";
 import { userRevocation } from "./revocation.js";
+import { userSyncEvent } from "./user-sync.js";
 import { claimToken, findRedeemableToken, newEmailToken, retireOtherTokens, storeTokenWithinMailLimit } from "./tokens/email-tokens.js";
 import { findUserByEmail, findUserById } from "./users.js";
 
@@ -46,19 +47,16 @@ export async function verifyEmail(ctx: AuthContext, token: string, callerUserId:
   const found = await findRedeemableToken(ctx.db, token, "verify_email", nowMs);
   if (!found || (callerUserId !== null && found.userId !== callerUserId))
     throw new ApiError("invalid_verification_token", INVALID_VERIFICATION);
+  const claimedHere = sql`EXISTS (SELECT 1 FROM ${emailTokens} WHERE ${emailTokens.id} = ${found.id} AND ${emailTokens.usedAt} = ${nowMs})`;
   const [claimed] = await ctx.db.batch([
     claimToken(ctx.db, found.id, nowMs),
     // Only if this batch claimed the token, and only for the address it was sent to.
     ctx.db
       .update(users)
       .set({ emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, ${nowMs})`, updatedAt: nowMs })
-      .where(
-        and(
-          eq(users.id, found.userId),
-          eq(users.email, found.email),
-          sql`EXISTS (SELECT 1 FROM ${emailTokens} WHERE ${emailTokens.id} = ${found.id} AND ${emailTokens.usedAt} = ${nowMs})`,
-        ),
-      ),
+      .where(and(eq(users.id, found.userId), eq(users.email, found.email), claimedHere)),
+    // Live sockets learn the address is proved (their `emailVerified` came from an older token).
+    userSyncEvent(ctx, "user_updated", found.userId, nowMs, claimedHere),
   ]);
   const user = await findUserById(ctx.db, found.userId);
   if (claimed.length === 0 || !user || user.emailVerifiedAt === null)

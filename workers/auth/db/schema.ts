@@ -8,7 +8,7 @@ export const users = sqliteTable(
   "users",
   {
     id: text("id").primaryKey(),
-    /** As the user typed it, in NFKC: quotes, SQL and unicode are kept. */
+    /** As the user typed it, trimmed and in NFC: quotes, SQL and unicode are kept. */
     email: text("email").notNull(),
     /** NFKC and case-folded for lookups (users.ts), so Alice@x, alice@x and look-alikes are one account. */
     emailNormalized: text("email_normalized").notNull(),
@@ -150,7 +150,8 @@ export type RefreshToken = typeof refreshTokens.$inferSelect;
 export type ServiceClient = typeof serviceClients.$inferSelect;
 export type SigningKey = typeof signingKeys.$inferSelect;
 
-export type SessionSyncKind = "revoke_session" | "revoke_user";
+/** Revocations close sockets; `user_updated` and `user_claimed` tell the backend about the user (user-sync.ts). */
+export type SessionSyncKind = "revoke_session" | "revoke_user" | "user_updated" | "user_claimed";
 
 /**
  * Session sync outbox: every revocation is recorded here in the same batch that revokes, then

@@ -32,6 +32,7 @@ emailRoutes.post("/email/verify/request", requireUser, async (c) => {
  */
 emailRoutes.post("/email/verify", rateLimit("verify"), optionalUser, jsonBody(VerifyEmailBody), async (c) => {
   const user = await verifyEmail(c.var.auth, c.req.valid("json").token, c.var.userId ?? null);
+  c.executionCtx.waitUntil(pushSessionSync(c.var.auth, c.env));
   return c.json({ user: toPublicUser(user) });
 });
 
