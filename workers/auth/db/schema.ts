@@ -10,7 +10,7 @@ export const users = sqliteTable(
     id: text("id").primaryKey(),
     /** As the user typed it, trimmed and in NFC: quotes, SQL and unicode are kept. */
     email: text("email").notNull(),
-    /** NFKC and case-folded for lookups (users.ts), so Alice@x, alice@x and look-alikes are one account. */
+    /** The comparison key (email-address.ts): the domain's A-label, the local part NFC with ASCII-only lower-casing; look-alikes stay apart. */
     emailNormalized: text("email_normalized").notNull(),
     /** Which normalization `email_normalized` is in: rows of version 1 are renormalized by the cron. */
     emailNormalization: integer("email_normalization").notNull().default(1),
