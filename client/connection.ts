@@ -204,8 +204,7 @@ export class TetherConnection {
   /** The socket went silent (or never answered): give up on it and reconnect; it can no longer close cleanly. */
   private dropped(): void {
     if (this.stopped || !this.connected()) return;
-    const wasStable = this.reconnects.disconnected();
-    this.reconnect(!wasStable, { reason: "heartbeat_timeout" }, "abandoned");
+    this.reconnect(false, { reason: "heartbeat_timeout" }, "abandoned");
   }
 
   /** One attempt: a token, then a socket; resolves once the server says `connection_established`. */
@@ -231,15 +230,13 @@ export class TetherConnection {
   private closedAfterOpen(code: number, rawReason: string): void {
     if (this.stopped) return;
     this.attempt = null;
-    const wasStable = this.reconnects.disconnected();
     const failure = closeOutcome(code, rawReason);
     const detail = { code, reason: failure.reason };
     if (failure.outcome === "signed_out" || failure.outcome === "closed") return this.finish(failure.outcome, detail);
     this.token.closed(failure.tokenExpired);
-    // 4001 after a stable connection: the token ran out and a fresh one reconnects at once.
-    // Anything else (a drop, 1011, 1012 on a deploy, 4008, or a connection that kept closing
-    // within seconds) waits a jittered delay first, so a fleet does not return in lockstep.
-    this.reconnect(!(failure.tokenExpired && wasStable), detail, "closed");
+    // 4001: the token ran out; a fresh one can reconnect at once. Anything else (a drop, 1011,
+    // 1012 on a deploy, 4008) waits a jittered delay first, so a fleet does not return in lockstep.
+    this.reconnect(!failure.tokenExpired, detail, "closed");
   }
 
   private welcome(frame: ServerFrame<"connection_established">): void {

@@ -41,7 +41,6 @@ export class ReconnectLoop {
   /** The generation whose attempt is opening a socket now, if any. */
   private opening: number | null = null;
   private stableTimer: ReturnType<typeof setTimeout> | undefined;
-  private stable = false;
   private trailingHint: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly options: ReconnectLoopOptions) {}
@@ -49,7 +48,7 @@ export class ReconnectLoop {
   /** Starts a new loop, superseding any running one: its first attempt at once, or after a backoff delay. */
   start(delayFirstAttempt: boolean): void {
     if (this.stopped) return;
-    this.clearTrailingHint();
+    this.clearTimers();
     this.options.supersede();
     const generation = ++this.generation;
     const isCurrent = () => !this.stopped && generation === this.generation;
@@ -102,32 +101,23 @@ export class ReconnectLoop {
 
   /** The attempt was welcomed: the backoff starts over only if the connection stays up `STABLE_CONNECTION_MS`. */
   connected(): void {
-    this.clearTrailingHint();
-    this.disconnected();
+    this.clearTimers();
     this.stableTimer = setTimeout(() => {
-      this.stable = true;
       this.delayedSinceStable = 0;
     }, STABLE_CONNECTION_MS);
-  }
-
-  /** The connection dropped. Returns whether it had stayed up long enough to count as stable. */
-  disconnected(): boolean {
-    if (this.stableTimer !== undefined) clearTimeout(this.stableTimer);
-    this.stableTimer = undefined;
-    const wasStable = this.stable;
-    this.stable = false;
-    return wasStable;
   }
 
   /** For good: no further attempt starts (a delay already running ends without one). */
   stop(): void {
     this.stopped = true;
-    this.disconnected();
-    this.clearTrailingHint();
+    this.clearTimers();
   }
 
-  private clearTrailingHint(): void {
+  /** A new loop means the connection is down (its stability no longer counts) and a pending hint is taken care of. */
+  private clearTimers(): void {
+    if (this.stableTimer !== undefined) clearTimeout(this.stableTimer);
     if (this.trailingHint !== undefined) clearTimeout(this.trailingHint);
+    this.stableTimer = undefined;
     this.trailingHint = undefined;
   }
 }

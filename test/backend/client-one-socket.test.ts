@@ -258,19 +258,21 @@ describe("the SDK's reconnect backoff", () => {
     expect(await waitAfterDrop(10_000)).toBe(100);
   });
 
-  it("reconnects at once after a 4001 that ends a stable connection, and waits after one that follows within seconds", async () => {
+  it("reconnects at once on 4001, and a failure right after waits as the count since the last stable connection says", async () => {
     vi.spyOn(Math, "random").mockReturnValue(0.999_999);
-    const fake = connectFake({ onSocket: (socket) => socket.welcome() });
-    const expired = JSON.stringify({ code: "token_expired", message: "expired" });
-    await elapse(10_000);
-    fake.sockets[0]?.serverClose(4001, expired);
-    await elapse(0);
+    const fake = connectFake({ onSocket: (socket, index) => (index === 2 ? socket.serverClose(1006) : socket.welcome()) });
+    await elapse(2_000);
+    fake.sockets[0]?.serverClose(1011);
+    await vi.advanceTimersToNextTimerAsync();
     expect(fake.sockets).toHaveLength(2);
     await elapse(1_000);
-    fake.sockets[1]?.serverClose(4001, expired);
-    await elapse(99);
-    expect(fake.sockets).toHaveLength(2);
-    await elapse(1);
-    expect(fake.sockets).toHaveLength(3);
+    const expiredAt = Date.now();
+    fake.sockets[1]?.serverClose(4001, JSON.stringify({ code: "token_expired", message: "expired" }));
+    await elapse(0);
+    expect((fake.sockets[2]?.createdAt ?? 0) - expiredAt).toBe(0);
+    await vi.advanceTimersToNextTimerAsync();
+    // One delayed attempt (after the 1011) since a connection was last up 10 s: the cap is 100 · 2¹.
+    expect((fake.sockets[3]?.createdAt ?? 0) - (fake.sockets[2]?.createdAt ?? 0)).toBe(200);
+    expect(fake.connection.state).toBe("open");
   });
 });
