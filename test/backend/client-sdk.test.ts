@@ -2,7 +2,8 @@ import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
-import { ORIGIN } from "../support/http.js";
+import { createAuthClient } from "../../client/index.js";
+import { freshClientIp, ORIGIN, STRONG_PASSWORD, uniqueEmail } from "../support/http.js";
 import { expectCompleteRun, expectContiguous, SdkRecorder } from "../support/sdk-recorder.js";
 import { connectSdk, signedUpSdkUser } from "../support/workerd-sdk.js";
 
@@ -80,5 +81,24 @@ describe("the SDK's auth client", () => {
     expect(await auth.accessToken()).toBeNull();
     const me = await exports.default.fetch(`${ORIGIN}/auth/me`, { headers: { Authorization: `Bearer ${token}` } });
     expect(me.status).toBe(401);
+  });
+});
+
+describe("the SDK's device token against the auth Worker", () => {
+  it("presents the token its sign-up received at the next sign-in, after a sign-out, and the server admits it", async () => {
+    const logins: Array<Record<string, unknown>> = [];
+    const email = uniqueEmail("SDK");
+    const auth = createAuthClient({
+      baseUrl: ORIGIN,
+      fetch: (url, init) => {
+        if (url.endsWith("/auth/login") && typeof init?.body === "string") logins.push(JSON.parse(init.body) as Record<string, unknown>);
+        return exports.default.fetch(url, { ...init, headers: { ...init?.headers, "CF-Connecting-IP": freshClientIp() } });
+      },
+    });
+    await auth.register({ email, password: STRONG_PASSWORD, name: "SDK" });
+    await auth.logout();
+    const session = await auth.login({ email, password: STRONG_PASSWORD });
+    expect(logins).toEqual([{ email, password: STRONG_PASSWORD, device_token: expect.any(String) }]);
+    expect(await auth.session()).toEqual(session);
   });
 });
