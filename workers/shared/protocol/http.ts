@@ -72,7 +72,7 @@ export interface TokenResponse {
   /**
    * Every sign-in's answer (not a refresh's): marks this device as the account's own, so a later
    * `POST /auth/login` that presents it is admitted while the account refuses unknown devices
-   * (docs: login limits). It authorises nothing else.
+   * after a flood of wrong passwords. It authorises nothing else.
    */
   device_token?: string;
 }
