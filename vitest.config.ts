@@ -137,7 +137,9 @@ export default defineConfig({
       backendProject("backend", ["test/backend/**/*.test.ts"]),
       // The security and fault suite: the same two Workers, with the demo agent paced (30 ms a
       // step) so a run is still in flight when a test resets its session object.
-      backendProject("security", ["test/security/*.test.ts"], { DEMO_AGENT_STEP_DELAY_MS: "30" }),
+      // The JWT corpus goes through one session's auth_refresh: its refresh budget (6 a minute,
+      // tested in the backend project) is raised so that every forged token reaches validation.
+      backendProject("security", ["test/security/*.test.ts"], { DEMO_AGENT_STEP_DELAY_MS: "30", WS_MAX_REFRESHES_PER_MINUTE: "1000" }),
       // Agents through real session objects: AGENT names the test agents the setup file registers
       // (test/agents/test-agents.ts), and a run lives a second at most, so the deadline is seen.
       backendProject("agents", ["test/agents/**/*.test.ts"], { AGENT: "test", AGENT_RUN_TIMEOUT_SECONDS: "1" }, ["test/agents/setup.ts"]),

@@ -42,6 +42,8 @@ describe("session sync while the backend is down", () => {
     const user = await registerUser(exports.default);
     expect((await postWithBearer(exports.default, "/auth/logout", user.access_token)).status).toBe(204);
     await runCron();
+    // The logout's own push may still be on its way (the cron skips a row in flight): its failure is counted either way.
+    await expect.poll(async () => (await outboxOf(user.user.id))[0]?.attempts ?? 0).toBeGreaterThanOrEqual(1);
     const [row] = await outboxOf(user.user.id);
     expect(row).toMatchObject({ kind: "revoke_session", reason: "logout", delivered_at: null, last_error: "internal_error" });
     expect(JSON.parse(row?.session_ids ?? "[]")).toEqual([(decodeJwt(user.access_token) as { sid: string }).sid]);
@@ -75,5 +77,23 @@ describe("session sync while the backend is down", () => {
     await ageRotations(user.user.id, 31_000);
     await postJson(exports.default, "/auth/refresh", { refresh_token: user.refresh_token });
     expect((await outboxOf(user.user.id)).map((row) => row.reason)).toEqual(["refresh_token_reuse"]);
+  });
+});
+
+describe("the session-sync push", () => {
+  it("tries a new row before a backlog of rows that keep failing", async () => {
+    const backlogUser = await registerUser(exports.default);
+    const insert = env.AUTH_DB.prepare(
+      `INSERT INTO session_sync_outbox (id, kind, user_id, session_ids, reason, created_at, attempts) VALUES (?, 'revoke_session', ?, '["gone"]', 'logout', ?, 7)`,
+    );
+    // More stuck rows, older than anything, than one push takes (50).
+    await env.AUTH_DB.batch(Array.from({ length: 60 }, (_, index) => insert.bind(crypto.randomUUID(), backlogUser.user.id, index)));
+    const user = await registerUser(exports.default);
+    expect((await postWithBearer(exports.default, "/auth/logout", user.access_token)).status).toBe(204);
+    await runCron();
+    // Oldest first, it would wait behind the 60 (each push takes 50), and neither push would try it.
+    await expect.poll(async () => (await outboxOf(user.user.id))[0]?.attempts ?? 0).toBeGreaterThanOrEqual(1);
+    expect((await outboxOf(user.user.id))[0]).toMatchObject({ kind: "revoke_session", last_error: "internal_error" });
+    await env.AUTH_DB.prepare("DELETE FROM session_sync_outbox WHERE user_id = ?").bind(backlogUser.user.id).run();
   });
 });

@@ -3,7 +3,7 @@ import { decodeJwt, SignJWT } from "jose";
 import { describe, expect, it, vi } from "vitest";
 import { seedServiceClient } from "../support/auth-db.js";
 import { randomToken, sha256Base64Url } from "../../workers/shared/crypto.js";
-import { signingKey } from "../support/forge.js";
+import { forgeToken, signingKey } from "../support/forge.js";
 import { ORIGIN, postJson, postWithBearer, registerUser, STRONG_PASSWORD, type TokenResponse } from "../support/http.js";
 import { openSession, openSocket, type TestSocket } from "../support/ws.js";
 
@@ -112,13 +112,11 @@ describe("session sync: revocations close live sockets at once", () => {
       "INSERT INTO sessions (id, user_id, created_at, last_activity_at, expires_at) VALUES (?, ?, ?, ?, ?)",
     );
     const nowMs = Date.now();
-    await env.AUTH_DB.batch(
-      Array.from({ length: 149 }, () => insert.bind(crypto.randomUUID(), tokens.user.id, nowMs, nowMs, nowMs + 3600_000)),
-    );
-    const last = (await (
-      await postJson(exports.default, "/auth/login", { email: tokens.user.email, password: STRONG_PASSWORD })
-    ).json()) as TokenResponse;
-    const socket = await openSocket(exports.default, { token: last.access_token });
+    // Written as rows, not signed in: a sign-in past MAX_SESSIONS_PER_USER (50) would end the oldest.
+    const ids = Array.from({ length: 150 }, () => crypto.randomUUID());
+    await env.AUTH_DB.batch(ids.map((id) => insert.bind(id, tokens.user.id, nowMs, nowMs, nowMs + 3600_000)));
+    const onLast = await forgeToken(env.AUTH_DB, tokens.access_token, { sid: ids.at(-1) });
+    const socket = await openSocket(exports.default, { token: onLast });
     await socket.next("connection_established");
     expect((await postWithBearer(exports.default, "/auth/logout-all", tokens.access_token)).status).toBe(204);
     await expectRevoked(socket, "logout_all");

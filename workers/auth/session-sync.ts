@@ -88,7 +88,7 @@ async function inPages(ids: string[], send: (page: string[]) => Promise<unknown>
 const inFlight = new Set<string>();
 
 /**
- * Delivers pending outbox rows, oldest first, all of a page at once (each row is its own RPC and
+ * Delivers pending outbox rows, fewest attempts and then oldest first, all of a page at once (each row is its own RPC and
  * its own sessions; one slow row does not hold up the others). Returns how many were delivered.
  */
 export async function pushSessionSync(auth: AuthContext, env: Pick<AuthBindings, "BACKEND">): Promise<number> {
@@ -96,7 +96,9 @@ export async function pushSessionSync(auth: AuthContext, env: Pick<AuthBindings,
     .select()
     .from(sessionSyncOutbox)
     .where(and(isNull(sessionSyncOutbox.deliveredAt), lt(sessionSyncOutbox.attempts, MAX_DELIVERY_ATTEMPTS)))
-    .orderBy(asc(sessionSyncOutbox.createdAt))
+    // Fewest attempts first, then oldest: rows that keep failing (a backlog while the backend was
+    // down, a row it refuses) must not hold back the next logout's close behind them.
+    .orderBy(asc(sessionSyncOutbox.attempts), asc(sessionSyncOutbox.createdAt))
     .limit(BATCH_SIZE)
     .all();
   const mine = pending.filter((event) => !inFlight.has(event.id));

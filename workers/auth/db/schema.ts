@@ -171,7 +171,8 @@ export const sessionSyncOutbox = sqliteTable(
     lastError: text("last_error"),
     deliveredAt: timestampMs("delivered_at"),
   },
-  (t) => [index("session_sync_outbox_pending_idx").on(t.deliveredAt, t.createdAt)],
+  // Pending rows are pushed fewest attempts first: a backlog that keeps failing never holds back a new one.
+  (t) => [index("session_sync_outbox_pending_idx").on(t.deliveredAt, t.attempts, t.createdAt)],
 );
 export type SessionSyncEvent = typeof sessionSyncOutbox.$inferSelect;
 
