@@ -65,7 +65,7 @@ describe("the frame parser", () => {
   it("lets no generated frame break the session: the next good frame is answered", async () => {
     // The flood budget counts per session across sockets and reconnects (120 frames per 10 s):
     // a fresh session whenever the next case would pass it, so only the frames themselves are tested.
-    const budget = BACKEND_SETTINGS.wsMaxFramesPerWindow.default;
+    const budget: number = BACKEND_SETTINGS.wsMaxFramesPerWindow.default;
     let session = { token: "", frames: budget };
     const tokenFor = async (frames: number) => {
       if (session.frames + frames > budget) session = { token: (await registerUser(exports.default)).access_token, frames: 0 };
