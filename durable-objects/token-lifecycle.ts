@@ -37,17 +37,20 @@ export function refreshedSocket(socket: SocketAttachment, claims: AccessClaims):
   if (claims.sub !== socket.userId || claims.sid !== socket.sessionId) {
     return { ok: false, code: "token_mismatch", message: "The token belongs to another user or session." };
   }
+  return { ok: true, attachment: { ...socket, ...fromToken(claims) } };
+}
+
+/** What a socket holds from its token: at connect, and again from each refresh's token. */
+export function fromToken(
+  claims: Pick<AccessClaims, "email" | "name" | "email_verified" | "permissions" | "exp">,
+): Pick<SocketAttachment, "email" | "name" | "emailVerified" | "permissions" | "tokenExpiresAtMs" | "expiryWarned"> {
   return {
-    ok: true,
-    attachment: {
-      ...socket,
-      email: claims.email,
-      name: claims.name,
-      emailVerified: claims.email_verified,
-      permissions: claims.permissions,
-      tokenExpiresAtMs: claims.exp * 1000,
-      expiryWarned: false,
-    },
+    email: claims.email,
+    name: claims.name,
+    emailVerified: claims.email_verified,
+    permissions: claims.permissions,
+    tokenExpiresAtMs: claims.exp * 1000,
+    expiryWarned: false,
   };
 }
 

@@ -22,7 +22,7 @@ import { SessionChannel } from "./session-channel.js";
 import { SessionBudget } from "./session-budget.js";
 import { SessionRetention } from "./session-retention.js";
 import { readAttachment, writeAttachment, type SocketAttachment } from "./socket-state.js";
-import { expiryAction, isExpired, nextWakeMs, refreshedSocket, updatedSocket } from "./token-lifecycle.js";
+import { expiryAction, fromToken, isExpired, nextWakeMs, refreshedSocket, updatedSocket } from "./token-lifecycle.js";
 import type { PublicUser } from "@tether/protocol";
 
 export interface UserSessionEnv extends BackendVars, AgentHostEnv {
@@ -126,12 +126,7 @@ export class UserSession extends DurableObject<UserSessionEnv> {
     const attachment: SocketAttachment = {
       userId: claims.sub,
       sessionId: claims.sid,
-      email: claims.email,
-      name: claims.name,
-      emailVerified: claims.email_verified,
-      permissions: claims.permissions,
-      tokenExpiresAtMs: claims.exp * 1000,
-      expiryWarned: false,
+      ...fromToken(claims),
       connectedAtMs: nowMs,
     };
     writeAttachment(server, attachment);
