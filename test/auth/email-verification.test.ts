@@ -196,5 +196,9 @@ async function productionKeys(): Promise<Record<string, string>> {
     const { privateKey } = await generateKeyPair("ES256", { extractable: true });
     return JSON.stringify({ ...(await exportJWK(privateKey)), kid: `${purpose}-${crypto.randomUUID()}`, alg: "ES256" });
   };
-  return { ACCESS_SIGNING_KEY: await secret("access"), SERVICE_SIGNING_KEY: await secret("service") };
+  return {
+    ACCESS_SIGNING_KEY: await secret("access"),
+    SERVICE_SIGNING_KEY: await secret("service"),
+    DEVICE_SIGNING_KEY: await secret("device"),
+  };
 }

@@ -94,6 +94,7 @@ describe("a deployment without its signing secrets", () => {
     expect(body.environment).toBe("production");
     expect(body.problems.join("\n")).toMatch(/ACCESS_SIGNING_KEY is not set/);
     expect(body.problems.join("\n")).toMatch(/SERVICE_SIGNING_KEY is not set/);
+    expect(body.problems.join("\n")).toMatch(/DEVICE_SIGNING_KEY is not set/);
   });
 
   it("logs its problems as one structured line per isolate, however many requests come", async () => {
@@ -135,6 +136,7 @@ describe("a deployment without its signing secrets", () => {
       ACCESS_SIGNING_KEY: await signingKeySecret("access"),
       SERVICE_SIGNING_KEY: await signingKeySecret("service"),
       OAUTH_STATE_SIGNING_KEY: await signingKeySecret("oauth_state"),
+      DEVICE_SIGNING_KEY: await signingKeySecret("device"),
     };
     const health = await call(secrets, "https://auth.tether.example/health");
     expect(health.status).toBe(200);

@@ -175,7 +175,13 @@ describe("README: Deploy to production", () => {
   it("puts every secret the Workers need outside development", () => {
     const put = [...commands.matchAll(/secret put (\w+)/g)].map((match) => match[1]);
     expect(put).toEqual(
-      expect.arrayContaining(["ACCESS_SIGNING_KEY", "SERVICE_SIGNING_KEY", "OAUTH_STATE_SIGNING_KEY", "AUTH_SERVICE_SECRET"]),
+      expect.arrayContaining([
+        "ACCESS_SIGNING_KEY",
+        "SERVICE_SIGNING_KEY",
+        "OAUTH_STATE_SIGNING_KEY",
+        "DEVICE_SIGNING_KEY",
+        "AUTH_SERVICE_SECRET",
+      ]),
     );
     expect(commands).toContain(`--id ${vars(backend.production).AUTH_SERVICE_ID}`);
   });

@@ -33,6 +33,8 @@ function findProblems(env: AuthBindings): string[] {
     ["SERVICE_SIGNING_KEY_PREVIOUS", "previous service", env.SERVICE_SIGNING_KEY_PREVIOUS, false],
     ["OAUTH_STATE_SIGNING_KEY", "oauth_state", env.OAUTH_STATE_SIGNING_KEY, providersConfigured],
     ["OAUTH_STATE_SIGNING_KEY_PREVIOUS", "previous oauth_state", env.OAUTH_STATE_SIGNING_KEY_PREVIOUS, false],
+    ["DEVICE_SIGNING_KEY", "device", env.DEVICE_SIGNING_KEY, true],
+    ["DEVICE_SIGNING_KEY_PREVIOUS", "previous device", env.DEVICE_SIGNING_KEY_PREVIOUS, false],
   ];
   for (const [name, purpose, value, required] of keys) {
     if (!value) {

@@ -13,6 +13,9 @@ export interface AuthSecrets {
   /** Private JWK that signs the `state` of provider sign-ins (oauth/login-attempts.ts). */
   OAUTH_STATE_SIGNING_KEY?: string;
   OAUTH_STATE_SIGNING_KEY_PREVIOUS?: string;
+  /** Signs device tokens (tokens/device.ts): a key of its own, never listed in any JWKS. */
+  DEVICE_SIGNING_KEY?: string;
+  DEVICE_SIGNING_KEY_PREVIOUS?: string;
   /** Cloudflare's `send_email` binding, when one is configured (README, Mail); with MAIL_FROM, mail is sent. */
   EMAIL?: SendEmail;
   // Provider client secrets are named per provider (`OAUTH_CLIENT_SECRET_<ID>`): see oauth/providers.ts.

@@ -15,6 +15,8 @@ export interface AuthContext {
   serviceKeys(): Promise<KeyRing>;
   /** Signs the `state` of provider sign-ins; a key of its own, never listed in any JWKS. */
   oauthStateKeys(): Promise<KeyRing>;
+  /** Signs device tokens (DESIGN §6); a key of its own too, so no verifier of another kind can take one. */
+  deviceKeys(): Promise<KeyRing>;
 }
 
 /**
@@ -54,5 +56,6 @@ function buildAuthContext(env: AuthBindings, origin: CallOrigin): AuthContext {
       loadKeyRing(db, "service", { current: env.SERVICE_SIGNING_KEY, previous: env.SERVICE_SIGNING_KEY_PREVIOUS }, options),
     oauthStateKeys: () =>
       loadKeyRing(db, "oauth_state", { current: env.OAUTH_STATE_SIGNING_KEY, previous: env.OAUTH_STATE_SIGNING_KEY_PREVIOUS }, options),
+    deviceKeys: () => loadKeyRing(db, "device", { current: env.DEVICE_SIGNING_KEY, previous: env.DEVICE_SIGNING_KEY_PREVIOUS }, options),
   };
 }

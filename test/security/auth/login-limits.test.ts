@@ -1,4 +1,5 @@
 import { env, exports } from "cloudflare:workers";
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from "jose";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { normalizeEmail } from "../../../workers/auth/users.js";
 import { postToAuthApp } from "../../support/auth/auth-app.js";
@@ -195,5 +196,14 @@ describe("every sign-in", () => {
       body: JSON.stringify({ refresh_token: body.refresh_token }),
     });
     expect(((await refreshed.json()) as TokenResponse).device_token).toBeUndefined();
+  });
+});
+
+describe("a device token", () => {
+  it("is signed with a key of its own: the published access keys (JWKS) do not verify it", async () => {
+    const { device_token: deviceToken } = await registerUser(exports.default);
+    if (!deviceToken) throw new Error("no device token");
+    const jwks = (await (await exports.default.fetch(`${ORIGIN}/.well-known/jwks.json`)).json()) as JSONWebKeySet;
+    await expect(jwtVerify(deviceToken, createLocalJWKSet(jwks))).rejects.toThrow();
   });
 });

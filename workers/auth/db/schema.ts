@@ -118,7 +118,7 @@ export const serviceClients = sqliteTable("service_clients", {
   disabledAt: timestampMs("disabled_at"),
 });
 
-export type SigningKeyPurpose = "access" | "service" | "oauth_state";
+export type SigningKeyPurpose = "access" | "service" | "oauth_state" | "device";
 export type SigningKeyStatus = "current" | "previous" | "retired";
 
 /**

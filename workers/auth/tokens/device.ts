@@ -4,12 +4,12 @@
  * client one, naming the account and a device id; a later password sign-in that presents it is a
  * known device, which the per-account lockout does not hold back (login-throttle.ts).
  *
- * Form: a JWT (ES256) signed with the access-token key ring, `typ: "device+jwt"`, `iss` the
- * issuer, `aud: "tether-auth:device"`, `sub` the user id, `jti` the device id, `token_type:
- * "device"`, `iat`, `exp` one year on. Why a JWT with the access keys rather than an HMAC: every
- * deployment already has that key (sign-in cannot work without it), so there is no new secret to
- * provision, and it rotates with the access key (the previous key still verifies). It cannot pass
- * as an access token: the audience, `typ` and `token_type` differ, and it holds no `sid`.
+ * Form: a JWT (ES256) signed with a key of its own (`DEVICE_SIGNING_KEY`, generated in development
+ * like the others), `typ: "device+jwt"`, `iss` the issuer, `aud: "tether-auth:device"`, `sub` the
+ * user id, `jti` the device id, `token_type: "device"`, `iat`, `exp` one year on. Its own key
+ * because the access keys are published (the JWKS): a verifier elsewhere that checks only the
+ * signature of an "access token" must never be handed a device token that passes (DESIGN §2, one
+ * key per kind). It holds no `sid`, and its audience, `typ` and `token_type` differ as well.
  */
 import { jwtVerify, SignJWT } from "jose";
 import { isCanonicalCompactJws, TOKEN_ALGORITHM } from "../../shared/tokens.js";
@@ -30,7 +30,7 @@ export interface DeviceToken {
 }
 
 export async function signDeviceToken(ctx: AuthContext, device: DeviceToken): Promise<string> {
-  const keys = await ctx.accessKeys();
+  const keys = await ctx.deviceKeys();
   return new SignJWT({ token_type: "device" })
     .setProtectedHeader({ alg: TOKEN_ALGORITHM, kid: keys.kid, typ: DEVICE_TYP })
     .setIssuer(ctx.config.issuer)
@@ -51,7 +51,7 @@ export async function signDeviceToken(ctx: AuthContext, device: DeviceToken): Pr
 export async function verifyDeviceToken(ctx: AuthContext, token: string | undefined, userId: string | null): Promise<DeviceToken | null> {
   if (!token || token.length > MAX_DEVICE_TOKEN_LENGTH || !isCanonicalCompactJws(token)) return null;
   try {
-    const keys = await ctx.accessKeys();
+    const keys = await ctx.deviceKeys();
     const { payload } = await jwtVerify(token, keys.verificationKeys, {
       algorithms: [TOKEN_ALGORITHM],
       issuer: ctx.config.issuer,
