@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { countRows } from "../support/auth-db.js";
 import { errorOf, ORIGIN, uniqueEmail } from "../support/http.js";
 import { exchangeHandoff, handoffCodeOf, SignInBrowser } from "../support/oauth-browser.js";
+import { inOneWindow } from "../support/rate-limit-window.js";
 
 /**
  * DESIGN §6, "The handoff is bound to the browser that started the sign-in": the app sends the hash
@@ -76,11 +77,13 @@ describe("the handoff", () => {
 
 describe("sign-in starts", () => {
   it("are rate limited per client address like logins: the 21st in a minute is 429 with Retry-After, and stores nothing", async () => {
-    const signIn = browser();
-    const url = await signIn.startUrl();
-    for (let attempt = 0; attempt < 20; attempt += 1) expect((await signIn.visitAuth(url)).status).toBe(302);
-    const before = await countRows(db, "oauth_logins");
-    const refused = await signIn.visitAuth(url);
+    const { refused, before } = await inOneWindow(async () => {
+      const signIn = browser();
+      const url = await signIn.startUrl();
+      for (let attempt = 0; attempt < 20; attempt += 1) expect((await signIn.visitAuth(url)).status).toBe(302);
+      const before = await countRows(db, "oauth_logins");
+      return { refused: await signIn.visitAuth(url), before };
+    });
     await expectError(refused, 429, "rate_limited");
     expect(refused.headers.get("Retry-After")).toBe("60");
     expect(await countRows(db, "oauth_logins")).toBe(before);

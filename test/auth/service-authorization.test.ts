@@ -2,6 +2,7 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { seedServiceClient } from "../support/auth-db.js";
 import { errorOf, ORIGIN, postJson, registerUser } from "../support/http.js";
+import { inOneWindow } from "../support/rate-limit-window.js";
 
 /**
  * docs/protocol.md, Tokens: every RPC method and service route names the permission it needs and
@@ -83,26 +84,33 @@ describe("the caller's subject", () => {
 
 describe("POST /auth/service-token rate limits", () => {
   it("limits one service from many addresses (per service id) with 429 and Retry-After", async () => {
-    const client = await seedServiceClient(db);
-    const statuses: number[] = [];
-    for (let attempt = 0; attempt < 22; attempt += 1) {
-      // postJson sends every request from a new address.
-      statuses.push((await postJson(exports.default, "/auth/service-token", { service_id: client.id, service_secret: "wrong" })).status);
-    }
+    const { statuses, limited } = await inOneWindow(async () => {
+      const client = await seedServiceClient(db);
+      const statuses: number[] = [];
+      for (let attempt = 0; attempt < 22; attempt += 1) {
+        // postJson sends every request from a new address.
+        statuses.push((await postJson(exports.default, "/auth/service-token", { service_id: client.id, service_secret: "wrong" })).status);
+      }
+      const limited = await postJson(exports.default, "/auth/service-token", { service_id: client.id, service_secret: client.secret });
+      return { statuses, limited };
+    });
     expect(statuses.slice(0, 20).every((status) => status === 401)).toBe(true);
-    const limited = await postJson(exports.default, "/auth/service-token", { service_id: client.id, service_secret: client.secret });
     expect(limited.status).toBe(429);
     expect(limited.headers.get("Retry-After")).toEqual(expect.any(String));
   });
 
   it("limits one address trying many service ids", async () => {
-    const address = { "CF-Connecting-IP": "192.0.2.77" };
-    const statuses: number[] = [];
-    for (let attempt = 0; attempt < 21; attempt += 1) {
-      statuses.push(
-        (await postJson(exports.default, "/auth/service-token", { service_id: `guess-${attempt}`, service_secret: "x" }, address)).status,
-      );
-    }
+    let addresses = 76;
+    const statuses = await inOneWindow(async () => {
+      const address = { "CF-Connecting-IP": `192.0.2.${(addresses += 1)}` };
+      const statuses: number[] = [];
+      for (let attempt = 0; attempt < 21; attempt += 1) {
+        statuses.push(
+          (await postJson(exports.default, "/auth/service-token", { service_id: `guess-${attempt}`, service_secret: "x" }, address)).status,
+        );
+      }
+      return statuses;
+    });
     expect(statuses.at(-1)).toBe(429);
   });
 });

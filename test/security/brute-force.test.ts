@@ -7,6 +7,7 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { errorOf, ORIGIN, registerUser, STRONG_PASSWORD, uniqueEmail } from "../support/http.js";
+import { inOneWindow } from "../support/rate-limit-window.js";
 
 /** A login from one fixed client address (the rate limit counts per route and address). */
 function login(body: unknown, address: string): Promise<Response> {
@@ -29,15 +30,17 @@ async function observable(response: Response) {
 describe("password guessing", () => {
   it("hits the rate limit after 20 tries from one address: 429 with Retry-After, even for the right password", async () => {
     const { user } = await registerUser(exports.default);
-    const address = newAddress();
-    const statuses: number[] = [];
-    // Credential stuffing: a different account each time, so only the per-address limit applies
-    // (the per-account one is test/auth/account-protection.test.ts).
-    for (let guess = 0; guess < 22; guess += 1)
-      statuses.push((await login({ email: uniqueEmail("stuffed"), password: `guess number ${guess}` }, address)).status);
+    const { statuses, limited } = await inOneWindow(async () => {
+      const address = newAddress();
+      const statuses: number[] = [];
+      // Credential stuffing: a different account each time, so only the per-address limit applies
+      // (the per-account one is test/auth/account-protection.test.ts).
+      for (let guess = 0; guess < 22; guess += 1)
+        statuses.push((await login({ email: uniqueEmail("stuffed"), password: `guess number ${guess}` }, address)).status);
+      return { statuses, limited: await login({ email: user.email, password: STRONG_PASSWORD }, address) };
+    });
     expect(statuses.slice(0, 20).every((status) => status === 401)).toBe(true);
     expect(statuses.slice(20)).toEqual([429, 429]);
-    const limited = await login({ email: user.email, password: STRONG_PASSWORD }, address);
     expect(limited.status).toBe(429);
     expect(limited.headers.get("Retry-After")).toEqual(expect.any(String));
     expect((await errorOf(limited)).code).toBe("rate_limited");
@@ -47,13 +50,16 @@ describe("password guessing", () => {
 
   it("counts an IPv6 client by its /64: guesses rotated over its addresses meet the same limit", async () => {
     const { user } = await registerUser(exports.default);
-    const prefix = `2001:db8:${(addresses += 1).toString(16)}:7`;
-    const statuses: number[] = [];
-    for (let guess = 0; guess < 22; guess += 1) {
-      // A new address of the same /64 for every guess: 2^64 of them are the client's to pick.
-      const address = `${prefix}:${guess.toString(16)}:${(guess * 7).toString(16)}::${(guess + 1).toString(16)}`;
-      statuses.push((await login({ email: uniqueEmail("rotated"), password: `guess number ${guess}` }, address)).status);
-    }
+    const statuses = await inOneWindow(async () => {
+      const prefix = `2001:db8:${(addresses += 1).toString(16)}:7`;
+      const statuses: number[] = [];
+      for (let guess = 0; guess < 22; guess += 1) {
+        // A new address of the same /64 for every guess: 2^64 of them are the client's to pick.
+        const address = `${prefix}:${guess.toString(16)}:${(guess * 7).toString(16)}::${(guess + 1).toString(16)}`;
+        statuses.push((await login({ email: uniqueEmail("rotated"), password: `guess number ${guess}` }, address)).status);
+      }
+      return statuses;
+    });
     expect(statuses.slice(0, 20).every((status) => status === 401)).toBe(true);
     expect(statuses.slice(20)).toEqual([429, 429]);
     // The next /64 over is another client.
