@@ -1,6 +1,6 @@
 /**
  * @module
- * The app's half of a provider sign-in (DESIGN §6): a random verifier kept in this tab's session
+ * The app's half of a provider sign-in (docs/protocol.md): a random verifier kept in this tab's session
  * storage, its hash sent with the start, and the verifier sent with the handoff — so a
  * `#handoff=` code only signs in the tab that started that sign-in. A fragment this tab did not ask
  * for (an attacker's code in a lured link) is ignored, and an `#error=` is shown only as a fixed

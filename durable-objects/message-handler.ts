@@ -141,7 +141,7 @@ export class FrameHandler {
     }
     const routing = { replyTo, threadId: stored.threadId };
     this.channel.publish("ack", { message_id: stored.messageId, thread_id: stored.threadId, duplicate: stored.duplicate }, routing);
-    // Idempotence is per user (DESIGN §4 "A message runs once"): the D1 row decides. Only a resend
+    // Idempotence is per user (docs/protocol.md "A message runs once"): the D1 row decides. Only a resend
     // in the session that owns the run, of a run a reset left unfinished and this object no longer
     // holds, runs it again; any other resend — from this session or another — is only acknowledged.
     const orphaned =

@@ -111,7 +111,7 @@ export class RunQueue {
   }
 
   /**
-   * The session was revoked (DESIGN §4 "Revocation stops work"): every running run is aborted
+   * The session was revoked (docs/protocol.md "Revocation stops work"): every running run is aborted
    * (it ends `cancelled`, reason `session_revoked`), every waiting one is dropped with its row
    * ended the same way, and nothing starts from now on. If D1 cannot be reached the waiting runs
    * stay recorded and a later call (the alarm) drops them.

@@ -1,7 +1,7 @@
 /**
  * @module
  * What one login session may do per window, across all its sockets and across reconnects
- * (DESIGN §4 "Budgets are per session and survive reconnects", §6 Abuse limits): frames of every
+ * (docs/protocol.md, "Session budgets"): frames of every
  * type (`WS_MAX_FRAMES_PER_WINDOW`), messages that start runs (`WS_MAX_RUNS_PER_WINDOW`), and
  * in-band token refreshes (`WS_MAX_REFRESHES_PER_MINUTE`, each an auth call). A per-socket count let
  * sixteen sockets send sixteen times as much and reset on every reconnect; these windows live in

@@ -71,7 +71,7 @@ export class UserSession extends DurableObject<UserSessionEnv> {
     if (canRun && runs.hasWaiting()) await this.ctx.storage.setAlarm(Date.now());
   }
 
-  /** A revoked session's runs: the running aborted, the waiting dropped (DESIGN §4 "Revocation stops work"). */
+  /** A revoked session's runs: the running aborted, the waiting dropped (docs/protocol.md "Revocation stops work"). */
   private async stopRuns(): Promise<void> {
     if (this.runsInstance === null && this.ledger.pending().length === 0) return;
     const runs = this.runs;

@@ -7,7 +7,7 @@ import { countRows } from "../support/auth-db.js";
 import { errorOf, getWithBearer, latestMail, ORIGIN, postJson, STRONG_PASSWORD, type TokenResponse } from "../support/http.js";
 
 /**
- * DESIGN §6: emails are compared by a key that never merges two mailboxes — the domain as its IDNA
+ * docs/protocol.md: emails are compared by a key that never merges two mailboxes — the domain as its IDNA
  * A-label (the URL parser's), the local part in NFC with only ASCII letters lower-cased — and an
  * address without one (control and format characters, a domain the parser refuses) is 400.
  */

@@ -6,7 +6,7 @@ import { exchangeHandoff, handoffCodeOf, SignInBrowser } from "../support/oauth-
 import { inOneWindow } from "../support/rate-limit-window.js";
 
 /**
- * DESIGN §6, "The handoff is bound to the browser that started the sign-in": the app sends the hash
+ * docs/protocol.md, "The handoff is bound to the browser that started the sign-in": the app sends the hash
  * of a verifier it keeps when it starts, and must present the verifier with the handoff code.
  * Login CSRF — an attacker's code lured into a victim's browser — is the attack this stops.
  */

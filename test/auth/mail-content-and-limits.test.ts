@@ -5,7 +5,7 @@ import { countRows } from "../support/auth-db.js";
 import { mailboxOf, registerUser, type DevMail } from "../support/http.js";
 
 /**
- * DESIGN §2a: mail to an address nobody has proved carries nothing its registrant typed (else
+ * docs/protocol.md: mail to an address nobody has proved carries nothing its registrant typed (else
  * anyone could send their own words from our domain to anyone), and each account gets at most 3
  * verification and 3 reset mails an hour — past that the same 202, and no mail.
  */

@@ -8,7 +8,7 @@ import { countRows } from "../support/auth-db.js";
 import { postJson, uniqueEmail, type TokenResponse } from "../support/http.js";
 
 /**
- * A user has at most MAX_SESSIONS_PER_USER (default 50) live sessions (DESIGN §6): a sign-in past
+ * A user has at most MAX_SESSIONS_PER_USER (default 50) live sessions (docs/protocol.md): a sign-in past
  * it ends the oldest — revoked with reason `session_limit`, its refresh token refused, and an
  * outbox row so its sockets close.
  */

@@ -9,7 +9,7 @@ import {
 } from "../../client/index.js";
 
 /**
- * The SDK's auth client and the device token of DESIGN §6 (login limits): against a fetch stub
+ * The SDK's auth client and the device token of docs/protocol.md (login limits): against a fetch stub
  * that answers each sign-in with a new device token and records every request body, so a test
  * sees exactly what the SDK sends.
  */

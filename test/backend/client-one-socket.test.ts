@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { connect, type ConnectionState, type ConnectOptions, type ServerFrame, type TetherConnection } from "../../client/index.js";
 
 /**
- * DESIGN §4, "The client SDK holds at most one socket per connection": the SDK against a fake
+ * docs/protocol.md, "The client SDK holds at most one socket per connection": the SDK against a fake
  * WebSocket the test plays the server of, under fake timers, with the browser's `online` and
  * `visibilitychange` hints fired by hand. Whether a socket is "open" is what the client did to it:
  * one it has not closed (and the server has not) is open.

@@ -4,7 +4,7 @@ import { registerUser } from "../support/http.js";
 import { openSocket, type TestSocket } from "../support/ws.js";
 
 /**
- * DESIGN §6, Abuse limits: budgets per session, not only per socket — at most 16 sockets, and at
+ * docs/protocol.md, Abuse limits: budgets per session, not only per socket — at most 16 sockets, and at
  * most 20 messages per 10 s across all of them (the defaults in this project).
  */
 describe("a session's budget", () => {
@@ -64,7 +64,7 @@ describe("a session's budget", () => {
   });
 });
 
-/** DESIGN §4 "Budgets are per session and survive reconnects": the windows live in the object's storage. */
+/** docs/protocol.md "Budgets are per session and survive reconnects": the windows live in the object's storage. */
 describe("a session's budget across sockets and reconnects", () => {
   it("counts frames of every socket of the session, and a reconnect does not start a new window", async () => {
     const { access_token } = await registerUser(exports.default);

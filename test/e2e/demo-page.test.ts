@@ -196,7 +196,7 @@ describe("the demo page, in Chromium", () => {
     await page.close();
   });
 
-  describe("login CSRF and spoofed messages (DESIGN §6)", () => {
+  describe("login CSRF and spoofed messages (docs/protocol.md)", () => {
     /** The attacker's own sign-in, stopped at the redirect back: a `#handoff=` link to lure someone to. */
     async function attackersLink(): Promise<string> {
       if (!stack.provider) throw new Error("the stack has no provider");

@@ -6,7 +6,7 @@ import { postJson, postWithBearer, registerUser, STRONG_PASSWORD, type TokenResp
 import { openSession, openSocket, type TestSocket } from "../support/ws.js";
 
 /**
- * DESIGN §4 "A message runs once" and "Revocation stops work", through real sockets and the
+ * docs/protocol.md "A message runs once" and "Revocation stops work", through real sockets and the
  * paced demo agent (30 ms a step here, so runs are still queued and going while a test acts): a
  * queued message runs once whatever opens beside it; a resend from another session of the user
  * only gets its ack; a revoked session's runs stop and its queue is dropped; a session runs at

@@ -28,7 +28,7 @@ export function expectCompleteRun(run: readonly ServerFrame[]): void {
   if (types.filter((type) => type === "agent_completed").length !== 1 || types.at(-1) !== "agent_completed") {
     problems.push("agent_completed is not once and last");
   }
-  // The report is optional (DESIGN §4); when there is one it comes just before the end.
+  // The report is optional (docs/protocol.md); when there is one it comes just before the end.
   if (types.includes("final_report") && types.at(-2) !== "final_report") problems.push("final_report is not just before agent_completed");
   const completed = run.at(-1);
   if (isFrameOf(completed, "agent_completed") && completed.payload.status !== "completed")

@@ -20,7 +20,7 @@ export const PROVIDER_ORIGIN = "http://localhost:8788";
 
 export class SignInBrowser {
   private readonly cookies = new Map<string, string>();
-  /** The app's verifier (DESIGN §6): its hash goes with the start, itself with the handoff. */
+  /** The app's verifier (docs/protocol.md): its hash goes with the start, itself with the handoff. */
   readonly verifier = randomVerifier();
   /** One client address per browser: sign-in starts are rate limited per address. */
   private readonly address = freshClientIp();

@@ -1,7 +1,7 @@
 /**
  * @module
  * What the backend holds of one user as a whole. An account claimed by the address's owner
- * (DESIGN §2a) starts clean: everything its unverified registrant made goes, so no planted thread
+ * (docs/protocol.md) starts clean: everything its unverified registrant made goes, so no planted thread
  * reaches the owner's agent as history.
  */
 import { and, eq, inArray, lt, or } from "drizzle-orm";

@@ -15,7 +15,7 @@ export interface AuthContext {
   serviceKeys(): Promise<KeyRing>;
   /** Signs the `state` of provider sign-ins; a key of its own, never listed in any JWKS. */
   oauthStateKeys(): Promise<KeyRing>;
-  /** Signs device tokens (DESIGN §6); a key of its own too, so no verifier of another kind can take one. */
+  /** Signs device tokens (docs/protocol.md); a key of its own too, so no verifier of another kind can take one. */
   deviceKeys(): Promise<KeyRing>;
 }
 

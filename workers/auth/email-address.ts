@@ -1,6 +1,6 @@
 /**
  * @module
- * What an email address is to Tether (DESIGN §6): the form it is stored and mailed in, and the key
+ * What an email address is to Tether (docs/protocol.md): the form it is stored and mailed in, and the key
  * two addresses are compared by. The key never merges two mailboxes: the domain becomes its IDNA
  * A-label exactly as the WHATWG URL parser gives it (UTS #46, non-transitional), and the local part
  * is NFC with only the ASCII letters lower-cased. Nothing else is folded — `v@maıl.test` (dotless ı)

@@ -1,6 +1,6 @@
 /**
  * @module
- * Failed password sign-ins, limited without locking the owner out (DESIGN §6, OWASP's device-cookie
+ * Failed password sign-ins, limited without locking the owner out (docs/protocol.md, OWASP's device-cookie
  * scheme). Three counts, each a `login_failures` row keyed by the account's email key — kept
  * whether or not an account has it, so an unknown address answers exactly like a known one:
  * - per (account, client address): past LOGIN_MAX_FAILURES_PER_ADDRESS in

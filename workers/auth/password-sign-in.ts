@@ -1,6 +1,6 @@
 /**
  * @module
- * A password sign-in, in the order that keeps it safe (DESIGN §2, §2a, §6):
+ * A password sign-in, in the order that keeps it safe (docs/protocol.md):
  * 1. the user and the device token are read (a token counts only for the account it names);
  * 2. the attempt is counted, and refused past the limits, *before* the slow hash (login-throttle.ts);
  * 3. the password is checked — hashed on every path, so an unknown address takes as long as a

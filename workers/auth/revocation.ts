@@ -54,7 +54,7 @@ export async function revokeUserSessions(ctx: AuthContext, userId: string, reaso
  * reset, an account claimed by the address's owner): refresh tokens, sessions (their ids returned,
  * second), then the outbox row naming exactly those sessions (see revokeUserSessions). With
  * `onlyIf`, each statement does something only while it holds — a reset or a claim that lost a
- * race revokes nothing and queues nothing (DESIGN §2a).
+ * race revokes nothing and queues nothing (docs/protocol.md).
  */
 export function userRevocation(ctx: AuthContext, userId: string, reason: SessionRevocationReason, nowMs: number, onlyIf?: SQL) {
   const revokedHere = sql`(SELECT json_group_array(${sessions.id}) FROM ${sessions}

@@ -12,7 +12,7 @@ export const PASSWORD_MAX_LENGTH = 128;
 const MAX_TOKEN_LENGTH = 8192;
 
 /**
- * Every address, typed or looked up, passes the checks of its comparison key (DESIGN §6,
+ * Every address, typed or looked up, passes the checks of its comparison key (docs/protocol.md,
  * email-address.ts): at most 254 characters, no control or format characters (NUL, zero-width
  * spaces, right-to-left overrides… make addresses that look like others), and a domain the URL
  * parser gives an A-label for. One message per address, naming the first problem.

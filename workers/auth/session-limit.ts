@@ -1,6 +1,6 @@
 /**
  * @module
- * At most MAX_SESSIONS_PER_USER live sessions per user (DESIGN §6): a sign-in past it ends the
+ * At most MAX_SESSIONS_PER_USER live sessions per user (docs/protocol.md): a sign-in past it ends the
  * oldest, revoked like any other session — its refresh tokens, and an outbox row so its sockets
  * close (session-sync.ts) — in the sign-in's own batch, so the limit holds however many sign-ins
  * run at once.

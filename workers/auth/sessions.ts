@@ -67,7 +67,7 @@ export type SignInResponse = TokenResponse & { device_token: string };
  * A new login session: the session row and its first refresh token, in one batch that writes
  * nothing unless the user's credential version is still the one `user` was read with (and the
  * user is not disabled) — so a sign-in racing a password reset or a claim leaves no live session
- * behind (DESIGN §2a); it answers 401 `invalid_credentials` instead. The batch also ends the
+ * behind (docs/protocol.md); it answers 401 `invalid_credentials` instead. The batch also ends the
  * user's oldest sessions past MAX_SESSIONS_PER_USER (session-limit.ts). `deviceId` is the device
  * a valid device token named, kept so the device's failure count stays its own.
  */

@@ -3,7 +3,7 @@
  * Telling the backend about a user, through the same outbox as revocations (session-sync.ts):
  * `user_updated` when the email, name, verified flag or permissions changed, so live sockets see
  * the new values; `user_claimed` when the address's owner took over an account an unverified
- * registrant made, so the backend deletes what that registrant planted (DESIGN §2a). Each row is
+ * registrant made, so the backend deletes what that registrant planted (docs/protocol.md). Each row is
  * written in the batch that made the change, so neither happens without the other.
  */
 import { sql, type SQL } from "drizzle-orm";

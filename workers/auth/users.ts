@@ -12,7 +12,7 @@ export const DEFAULT_USER_PERMISSIONS: string[] = Object.values(USER_PERMISSIONS
 /**
  * The version of email normalization rows carry (`users.email_normalization`): 1 was lower-casing
  * alone; 2 was NFKC and case folding, which merged look-alike domains (`maıl.test` into
- * `mail.test`); 3 is DESIGN §6's key (email-address.ts), which merges nothing. The cron's
+ * `mail.test`); 3 is the key of docs/protocol.md (email-address.ts), which merges nothing. The cron's
  * renormalisation job brings older rows to it and reports keys that would collide.
  */
 export const EMAIL_NORMALIZATION_VERSION = 3;

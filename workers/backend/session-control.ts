@@ -114,7 +114,7 @@ export class SessionControl extends WorkerEntrypoint<BackendBindings> implements
     });
   }
 
-  /** An account claimed by the address's owner starts clean (DESIGN §2a): the registrant's data goes. */
+  /** An account claimed by the address's owner starts clean (docs/protocol.md): the registrant's data goes. */
   userClaimed(serviceToken: string, userId: string, claimedAtMs: number) {
     return this.fromAuth(serviceToken, SERVICE_PERMISSIONS.syncUsers, async () => ({
       deleted: await deleteUserDataBefore(

@@ -101,7 +101,7 @@ export interface SessionControlApi {
    */
   userUpdated(serviceToken: string, user: PublicUser, sessionIds: string[]): Promise<RpcResult<{ updated: number }>>;
   /**
-   * The address's owner claimed an account an unverified registrant made (DESIGN §2a): the
+   * The address's owner claimed an account an unverified registrant made (docs/protocol.md): the
    * backend deletes that user's app data (threads, messages, runs) made before `claimedAtMs`, so no
    * planted history reaches the owner's agent. Counts the threads deleted.
    */

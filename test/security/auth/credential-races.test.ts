@@ -22,7 +22,7 @@ import {
 } from "../../support/http.js";
 
 /**
- * DESIGN §2a, "Credential changes win races": a sign-in writes its session only if the credential
+ * docs/protocol.md, "Credential changes win races": a sign-in writes its session only if the credential
  * version it read with the password is still current, and a reset or a claim acts only if it took
  * effect. Each race is driven in a fixed order through a gate on the database (gated-database.ts),
  * not by timing.

@@ -7,7 +7,7 @@ import { countRows } from "../../support/auth-db.js";
 import { errorOf, latestMail, ORIGIN, registerUser, STRONG_PASSWORD, type TokenResponse } from "../../support/http.js";
 
 /**
- * Password guessing against one account (DESIGN §6): each attempt is counted before its password
+ * Password guessing against one account (docs/protocol.md): each attempt is counted before its password
  * is checked, per (account, address) and per account; past the account's limit only a device
  * token from an earlier sign-in gets in — the owner is not locked out by someone else's flood.
  */

@@ -16,7 +16,7 @@ import {
 import { exchangeHandoff, handoffCodeOf, SignInBrowser } from "../../support/oauth-browser.js";
 
 /**
- * Account takeover through a look-alike domain (DESIGN §6). Whoever owns `maıl.test` (a dotless ı:
+ * Account takeover through a look-alike domain (docs/protocol.md). Whoever owns `maıl.test` (a dotless ı:
  * another domain, another owner) registers and proves `v@maıl.test`. Were it compared as
  * `v@mail.test`, the real owner's later sign-up would be refused as taken, their provider sign-in
  * would land in the attacker's account — and a provider's verified look-alike would link straight

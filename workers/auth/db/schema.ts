@@ -28,7 +28,7 @@ export const users = sqliteTable(
     emailVerifiedAt: timestampMs("email_verified_at"),
     /**
      * Moves on every credential change — a password reset or change, a claim, a second factor —
-     * so a sign-in that read the old credential writes no session (sessions.ts, DESIGN §2a).
+     * so a sign-in that read the old credential writes no session (sessions.ts, docs/protocol.md).
      */
     credentialVersion: integer("credential_version").notNull().default(0),
   },

@@ -65,7 +65,7 @@ export async function userForIdentity(ctx: AuthContext, provider: string, identi
     await link;
     return user;
   }
-  // The claim takes effect only from the state it was decided on (DESIGN §2a): still unproved,
+  // The claim takes effect only from the state it was decided on (docs/protocol.md): still unproved,
   // credential version unmoved. Every statement up to the user row's is conditional on that
   // state, which the user row's then ends — so a claim that lost a race (another claim, a reset)
   // revokes nothing, queues nothing and removes no password.
@@ -123,7 +123,7 @@ function linkIfVerified(
     .onConflictDoNothing();
 }
 /**
- * A provider's address passes the checks a typed one does (DESIGN §2a): at most 254 characters, no
+ * A provider's address passes the checks a typed one does (docs/protocol.md): at most 254 characters, no
  * control or format characters, a domain with an A-label — it is stored, compared by its key and
  * mailed like any other, and a provider is no better at refusing look-alikes than a sign-up form.
  */

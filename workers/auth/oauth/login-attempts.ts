@@ -115,7 +115,7 @@ export async function issueHandoff(ctx: AuthContext, loginId: string, userId: st
 
 /**
  * Redeems a handoff code once; returns the user it signs in. Only the app that started the
- * sign-in can: it holds the verifier whose hash it sent at start (DESIGN §6), so a code lured into
+ * sign-in can: it holds the verifier whose hash it sent at start (docs/protocol.md), so a code lured into
  * someone else's browser is useless there. A browser that presents it from another origin than the
  * one the sign-in returned to is refused too. The code is burnt either way.
  */

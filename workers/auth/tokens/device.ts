@@ -1,6 +1,6 @@
 /**
  * @module
- * Device tokens (DESIGN §6, OWASP's device-cookie scheme): every successful sign-in hands the
+ * Device tokens (docs/protocol.md, OWASP's device-cookie scheme): every successful sign-in hands the
  * client one, naming the account and a device id; a later password sign-in that presents it is a
  * known device, which the per-account lockout does not hold back (login-throttle.ts).
  *
@@ -8,7 +8,7 @@
  * like the others), `typ: "device+jwt"`, `iss` the issuer, `aud: "tether-auth:device"`, `sub` the
  * user id, `jti` the device id, `token_type: "device"`, `iat`, `exp` one year on. Its own key
  * because the access keys are published (the JWKS): a verifier elsewhere that checks only the
- * signature of an "access token" must never be handed a device token that passes (DESIGN §2, one
+ * signature of an "access token" must never be handed a device token that passes (docs/protocol.md, one
  * key per kind). It holds no `sid`, and its audience, `typ` and `token_type` differ as well.
  */
 import { jwtVerify, SignJWT } from "jose";

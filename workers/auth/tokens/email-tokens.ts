@@ -34,7 +34,7 @@ export async function newEmailToken(
 
 /**
  * Each account is sent at most this many tokens of one purpose (verification, reset) per window
- * (DESIGN §2a), besides the per-address rate limits: past it the request is answered the same and
+ * (docs/protocol.md), besides the per-address rate limits: past it the request is answered the same and
  * nothing is sent, so nobody can make us flood a mailbox they do not own.
  */
 export const MAILED_TOKENS_PER_ACCOUNT_PER_WINDOW = 3;
