@@ -34,12 +34,35 @@ module.exports = {
       to: { path: "^(workers/(auth|backend)|durable-objects|client)/" },
     },
     {
-      name: "backend-imports-only-the-session-class",
+      name: "backend-imports-only-the-session-api",
       comment:
-        "The backend exports the UserSession class for its binding; everything else it shares with the objects lives in workers/shared or workers/app-data.",
+        "@tether/server's handler binds the UserSession class to an app's setup and re-exports the agent API; the run machinery stays the objects' own, and what both need lives in workers/shared or workers/app-data.",
       severity: "error",
       from: { path: "^workers/backend/" },
-      to: { path: "^durable-objects/", pathNot: "^durable-objects/user-session\\.ts$" },
+      to: { path: "^durable-objects/", pathNot: "^durable-objects/(user-session|session-setup)\\.ts$|^durable-objects/agents/" },
+    },
+    {
+      name: "the-demo-is-an-app",
+      comment:
+        "The repository's own deployment (workers/demo) is an app like a team's: it imports the packages' public entry points (@tether/server, @tether/auth), never their internals.",
+      severity: "error",
+      from: { path: "^workers/demo/" },
+      to: {
+        path: "^(workers|durable-objects|client)/",
+        pathNot:
+          "^workers/demo/|^workers/backend/index\\.ts$|^workers/auth/index\\.ts$|^workers/shared/protocol/index\\.ts$|^client/(index|react)\\.ts$",
+      },
+    },
+    {
+      name: "the-demo-imports-entries-by-package-name",
+      comment:
+        "A relative path into a package is what a team cannot write: the demo names the package (@tether/server), as a team's app does.",
+      severity: "error",
+      from: { path: "^workers/demo/" },
+      to: {
+        path: "^(workers/(backend|auth)|durable-objects|client)/",
+        dependencyTypesNot: ["aliased-workspace", "npm", "npm-dev", "npm-peer", "npm-optional", "aliased"],
+      },
     },
     {
       name: "objects-do-not-import-backend",
@@ -95,6 +118,7 @@ module.exports = {
     exclude: { path: "(^|/)(node_modules|\\.build|\\.wrangler)/" },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "workers/backend/tsconfig.json" },
-    enhancedResolveOptions: { extensions: [".ts", ".js", ".mjs"] },
+    // Our packages by their sources (the `tether-source` export condition), as tsc and vitest resolve them.
+    enhancedResolveOptions: { extensions: [".ts", ".js", ".mjs"], conditionNames: ["tether-source", "import", "types", "default"] },
   },
 };

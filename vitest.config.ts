@@ -3,6 +3,15 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { authAuxiliaryWorker, devOidcAuxiliaryWorker, testNetwork } from "./test/support/node/auxiliary-workers.js";
 
+/**
+ * Our packages resolve to their TypeScript sources in this repository (the `tether-source` export
+ * condition of each package.json), to their built dist/ anywhere else: the tests run what the
+ * source says, with no build step between an edit and a test.
+ */
+const SOURCE_CONDITION = "tether-source";
+/** The Workers runtime's conditions, as the plugin sets them for the client side, with ours first. */
+const SSR_CONDITIONS = [SOURCE_CONDITION, "workerd", "worker", "module", "browser"];
+
 // Both databases by the ids in the wrangler configs: a binding with the same id is the same database.
 const AUTH_DB_ID = "00000000-0000-4000-8000-00000000a001";
 const APP_DB_ID = "00000000-0000-4000-8000-00000000b001";
@@ -67,11 +76,12 @@ const providerClients = [
  * The backend as the main Worker and the auth Worker as an auxiliary one, both databases migrated
  * by the setup file: what the backend and security projects run against.
  */
-function backendProject(name: string, include: string[], vars: Record<string, string> = {}, setupFiles: string[] = []) {
+function backendProject(name: string, include: string[], vars: Record<string, string> = {}, main?: string) {
   return {
     plugins: [
       cloudflareTest(async () => ({
         wrangler: { configPath: "./wrangler.toml", environment: "dev" },
+        ...(main ? { main } : {}),
         miniflare: {
           bindings: {
             AUTH_SERVICE_SECRET: backendServiceSecret,
@@ -85,7 +95,9 @@ function backendProject(name: string, include: string[], vars: Record<string, st
         },
       })),
     ],
-    test: { name, include, setupFiles: ["test/backend/setup.ts", ...setupFiles] },
+    resolve: { conditions: [SOURCE_CONDITION] },
+    ssr: { resolve: { conditions: SSR_CONDITIONS } },
+    test: { name, include, setupFiles: ["test/backend/setup.ts"] },
   };
 }
 
@@ -126,6 +138,8 @@ export default defineConfig({
             },
           })),
         ],
+        resolve: { conditions: [SOURCE_CONDITION] },
+        ssr: { resolve: { conditions: SSR_CONDITIONS } },
         test: {
           name: "auth",
           include: ["test/auth/**/*.test.ts", "test/shared/**/*.test.ts", "test/security/auth/**/*.test.ts"],
@@ -140,9 +154,9 @@ export default defineConfig({
       // The JWT corpus goes through one session's auth_refresh: its refresh budget (6 a minute,
       // tested in the backend project) is raised so that every forged token reaches validation.
       backendProject("security", ["test/security/*.test.ts"], { DEMO_AGENT_STEP_DELAY_MS: "30", WS_MAX_REFRESHES_PER_MINUTE: "1000" }),
-      // Agents through real session objects: AGENT names the test agents the setup file registers
-      // (test/agents/test-agents.ts), and a run lives a second at most, so the deadline is seen.
-      backendProject("agents", ["test/agents/**/*.test.ts"], { AGENT: "test", AGENT_RUN_TIMEOUT_SECONDS: "1" }, ["test/agents/setup.ts"]),
+      // Agents through real session objects: an app of its own (test/agents/worker.ts) gives the
+      // test agents, AGENT names them, and a run lives a second at most, so the deadline is seen.
+      backendProject("agents", ["test/agents/**/*.test.ts"], { AGENT: "test", AGENT_RUN_TIMEOUT_SECONDS: "1" }, "test/agents/worker.ts"),
       {
         // Node-hosted tests: real `wrangler dev` processes on 127.0.0.1, and the deploy configs.
         test: {

@@ -11,8 +11,7 @@ import { cancelRuns, markRunStarted, storeRunOutcome } from "../workers/app-data
 import type { Message } from "../workers/app-data/db/schema.js";
 import { threadMessages } from "../workers/app-data/threads.js";
 import { logEvent } from "../workers/shared/request-log.js";
-import type { Agent, HistoryMessage } from "./agents/agent.js";
-import { AGENT_TOOLS, type AgentHostEnv } from "./agents/registry.js";
+import type { Agent, HistoryMessage, Tool } from "./agents/agent.js";
 import { runAgent, type RunOutcome } from "./agents/runner.js";
 import { toolbox } from "./agents/toolbox.js";
 import type { PendingRun, RunLedger } from "./run-ledger.js";
@@ -51,8 +50,9 @@ export class RunQueue {
     private readonly db: AppDatabase,
     private readonly ledger: RunLedger,
     private readonly channel: SessionChannel,
-    private readonly agent: Agent<AgentHostEnv>,
-    private readonly env: AgentHostEnv,
+    private readonly agent: Agent<unknown>,
+    private readonly tools: readonly Tool[],
+    private readonly env: unknown,
     private readonly limits: RunLimits,
   ) {
     this.slots = new RunSlots(limits.maxConcurrentRuns);
@@ -193,7 +193,7 @@ export class RunQueue {
         threadId: run.threadId,
         message: { id: run.messageId, content: run.content },
         user: { id: run.author.userId, email: run.author.email, name: run.author.name, emailVerified: run.author.emailVerified },
-        tools: toolbox(AGENT_TOOLS, controller.signal),
+        tools: toolbox(this.tools, controller.signal),
         env: this.env,
         signal: controller.signal,
         history: () => this.history(run),

@@ -13,7 +13,7 @@ import { backendConfig, type BackendConfig, type BackendVars } from "../workers/
 import { logEvent } from "../workers/shared/request-log.js";
 import type { AuthServiceApi } from "../workers/shared/rpc.js";
 import { acceptAndClose, readSessionClaims, tetherProtocolHeader } from "../workers/shared/socket-io.js";
-import { chooseAgent, type AgentHostEnv } from "./agents/registry.js";
+import type { AgentHostEnv } from "./agents/agent-catalog.js";
 import { readClientFrame } from "./frames.js";
 import { FrameHandler } from "./message-handler.js";
 import { RunLedger } from "./run-ledger.js";
@@ -21,6 +21,7 @@ import { dropRecordedRuns, reportInterruptedRuns, RunQueue } from "./run-queue.j
 import { SessionChannel } from "./session-channel.js";
 import { SessionBudget } from "./session-budget.js";
 import { SessionRetention } from "./session-retention.js";
+import type { SessionSetup } from "./session-setup.js";
 import { readAttachment, writeAttachment, type SocketAttachment } from "./socket-state.js";
 import { expiryAction, fromToken, isExpired, nextWakeMs, refreshedSocket, updatedSocket } from "./token-lifecycle.js";
 import type { PublicUser } from "@tether/protocol";
@@ -47,17 +48,22 @@ export class UserSession extends DurableObject<UserSessionEnv> {
   private gatewayInstance: AuthGateway | null = null;
 
   /** What keeps this deployment's session objects from working: for the backend's /health. */
-  static configProblems(env: AgentHostEnv): string[] {
-    const choice = chooseAgent(env);
+  static configProblems(setup: SessionSetup, env: AgentHostEnv): string[] {
+    const choice = setup.agents.choose(env);
     return choice.ok ? [] : [choice.problem];
   }
 
-  constructor(ctx: DurableObjectState, env: UserSessionEnv) {
+  /** An app's class is this one bound to its setup (`tether()` in workers/backend/tether.ts): the runtime passes (ctx, env) only. */
+  constructor(
+    ctx: DurableObjectState,
+    env: UserSessionEnv,
+    private readonly setup: SessionSetup,
+  ) {
     super(ctx, env);
     this.channel = new SessionChannel(ctx);
     this.ledger = new RunLedger(ctx.storage.sql);
     this.retention = new SessionRetention(ctx.storage);
-    this.config = backendConfig(env);
+    this.config = backendConfig(env, setup.settings);
     this.budget = new SessionBudget(ctx.storage.kv, this.config.sessionBudget);
     // Before any event: what an earlier instance left unfinished is reported, or run (by the alarm).
     if (this.ledger.pending().length > 0) void ctx.blockConcurrencyWhile(() => this.takeOverRuns());
@@ -81,9 +87,9 @@ export class UserSession extends DurableObject<UserSessionEnv> {
 
   private get runs(): RunQueue | { problem: string } {
     if (!this.runsInstance) {
-      const choice = chooseAgent(this.env);
+      const choice = this.setup.agents.choose(this.env);
       this.runsInstance = choice.ok
-        ? new RunQueue(appDatabase(this.env.APP_DB), this.ledger, this.channel, choice.agent, this.env, {
+        ? new RunQueue(appDatabase(this.env.APP_DB), this.ledger, this.channel, choice.agent, this.setup.tools, this.env, {
             runTimeoutMs: this.config.agentRunTimeoutMs,
             historyMessages: this.config.agentHistoryMessages,
             maxConcurrentRuns: this.config.maxConcurrentRuns,

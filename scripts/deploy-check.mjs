@@ -4,6 +4,7 @@
 // bindings and vars wrangler prints are checked for a development setting, which only [env.dev]
 // may have (test/deploy/ checks the configs themselves in more detail).
 import { execFileSync } from "node:child_process";
+import { WRANGLER_SOURCE_ENV } from "./source-conditions.mjs";
 import { resolve } from "node:path";
 
 const WRANGLER = "node_modules/wrangler/bin/wrangler.js";
@@ -25,7 +26,7 @@ for (const [worker, config] of WORKERS) {
       output = execFileSync(process.execPath, args, {
         encoding: "utf8",
         stdio: ["ignore", "pipe", "pipe"],
-        env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" },
+        env: { ...process.env, ...WRANGLER_SOURCE_ENV, WRANGLER_SEND_METRICS: "false", CI: "true" },
       });
     } catch (error) {
       console.error(`✘ ${label}: wrangler deploy --dry-run failed\n${error.stdout ?? ""}${error.stderr ?? ""}`);

@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { anyFreePort, devArgs, devAuthVars, listenArgs, portIsFree, WRANGLER } from "./dev-stack.mjs";
 import { applyLocalMigrations, registerBackendServiceClient } from "./local-state.mjs";
+import { WRANGLER_SOURCE_ENV } from "./source-conditions.mjs";
 
 /** Takes `--name value` or `--name=value` out of `args`; returns the value, or undefined. */
 function takeOption(args, name) {
@@ -61,7 +62,7 @@ const providerOrigin = `http://localhost:${providerPort}`;
 function wranglerDev(args, listen) {
   return spawn(process.execPath, [WRANGLER, "dev", ...args, ...listenArgs(listen)], {
     stdio: "inherit",
-    env: { ...process.env, WRANGLER_REGISTRY_PATH: registry },
+    env: { ...process.env, ...WRANGLER_SOURCE_ENV, WRANGLER_REGISTRY_PATH: registry },
   });
 }
 

@@ -3,13 +3,14 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
+import { WRANGLER_SOURCE_ENV } from "./source-conditions.mjs";
 
 const WRANGLER = join("node_modules", "wrangler", "bin", "wrangler.js");
 
 export function wrangler(args, options = {}) {
   return execFileSync(process.execPath, [WRANGLER, ...args], {
     stdio: options.quiet ? ["ignore", "pipe", "pipe"] : "inherit",
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" },
+    env: { ...process.env, ...WRANGLER_SOURCE_ENV, WRANGLER_SEND_METRICS: "false", CI: "true" },
     encoding: "utf8",
   });
 }

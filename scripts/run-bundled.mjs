@@ -6,6 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { basename } from "node:path";
 import { build } from "esbuild";
+import { SOURCE_CONDITION } from "./source-conditions.mjs";
 
 const [entry, ...args] = process.argv.slice(2);
 if (!entry) {
@@ -27,6 +28,7 @@ await build({
   platform: "node",
   format: "esm",
   target: "node22",
+  conditions: [SOURCE_CONDITION],
   plugins: [externalNpmPackages],
   logLevel: "warning",
 });

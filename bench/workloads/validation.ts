@@ -41,7 +41,7 @@ export async function runValidation(config: BenchConfig): Promise<ValidationResu
         name: "tether-auth",
         config: "workers/auth/wrangler.toml",
         environment: "dev",
-        entry: "workers/auth/index.ts",
+        entry: "workers/demo/auth.ts",
         serviceBindings: {},
       },
     ],

@@ -4,7 +4,21 @@
  * anything else to word_count; the answer streams as text and ends with a report. Its first
  * thought says how much of the thread it was given, so history is visible end to end.
  */
+import { readSetting, type IntegerSetting } from "../../workers/shared/config.js";
 import type { Agent, AgentEvent, AgentRun } from "./agent.js";
+import { paced } from "./paced.js";
+
+/** Milliseconds between the demo agent's steps (0: as fast as it can): the demo can look like it thinks. */
+export const DEMO_AGENT_STEP_DELAY_MS = {
+  name: "DEMO_AGENT_STEP_DELAY_MS",
+  default: 0,
+  min: 0,
+  max: 10_000,
+} as const satisfies IntegerSetting;
+
+export interface DemoAgentEnv {
+  DEMO_AGENT_STEP_DELAY_MS?: string;
+}
 
 /** The longest run of arithmetic characters that holds a digit and an operator, e.g. "12 * (3 + 4)". */
 export function findExpression(content: string): string | null {
@@ -29,7 +43,16 @@ function earlier(history: AgentRun["history"]): string {
   return history.length === 1 ? "1 earlier message in the thread" : `${history.length} earlier messages in the thread`;
 }
 
-export const demoAgent: Agent = {
+/**
+ * The demo agent as an app includes it (`tether({ agents: { demo: demoAgent } })`): paced by
+ * `DEMO_AGENT_STEP_DELAY_MS`. It calls the built-in tools (`builtInTools`), so keep them in `tools`.
+ */
+export function demoAgent(env: DemoAgentEnv): Agent<DemoAgentEnv> {
+  return paced(scriptedDemo, readSetting(env, DEMO_AGENT_STEP_DELAY_MS));
+}
+
+/** The demo's script, unpaced. */
+export const scriptedDemo: Agent = {
   name: "demo",
   async *run({ message, history, tools }: AgentRun): AsyncGenerator<AgentEvent> {
     yield { type: "thinking", thought: `Reading the message (${earlier(history)}).`, step: 1, totalSteps: 3 };

@@ -1,16 +1,21 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { chooseAgent } from "../../durable-objects/agents/registry.js";
-import { DEFAULT_WORKERS_AI_MODEL } from "../../durable-objects/agents/workers-ai.js";
+import { AgentCatalog } from "../../durable-objects/agents/agent-catalog.js";
+import { demoAgent } from "../../durable-objects/agents/demo.js";
+import { DEFAULT_WORKERS_AI_MODEL, workersAiAgent } from "../../durable-objects/agents/workers-ai.js";
 import { FrameHandler } from "../../durable-objects/message-handler.js";
 import { SessionBudget } from "../../durable-objects/session-budget.js";
 import { SessionChannel } from "../../durable-objects/session-channel.js";
 import { appDatabase } from "../../workers/app-data/db/client.js";
-import { backendApp } from "../../workers/backend/app.js";
+import backendApp from "./worker.js";
 import type { ServerFrame } from "@tether/protocol";
 import { runDirectly } from "../support/backend/agent-run.js";
 import { ORIGIN } from "../support/http.js";
+
+/** The agents of the repository's own app (workers/demo/backend.ts). */
+const catalog = new AgentCatalog({ demo: demoAgent, "workers-ai": workersAiAgent }, "demo");
+const chooseAgent = (env: object) => catalog.choose(env);
 
 /** `AGENT` names the agent; a name that names none, or an agent without its binding, is a clear error. */
 

@@ -17,7 +17,7 @@ import type { LanguageModelV4CallOptions, LanguageModelV4StreamPart, LanguageMod
 import { MockLanguageModelV4, simulateReadableStream } from "ai/test";
 import type { Agent, AgentEvent, AgentRun } from "../../durable-objects/agents/agent.js";
 import { aiSdkAgent } from "../../durable-objects/agents/ai-sdk.js";
-import { demoAgent } from "../../durable-objects/agents/demo.js";
+import { scriptedDemo } from "../../durable-objects/agents/demo.js";
 
 const usage = (input: number, output: number): LanguageModelV4Usage => ({
   inputTokens: { total: input, noCache: input, cacheRead: 0, cacheWrite: 0 },
@@ -99,7 +99,7 @@ const hangs: Agent = {
 };
 
 const byPrefix: Record<string, Agent> = {
-  "[demo]": demoAgent,
+  "[demo]": scriptedDemo,
   "[ai-sdk]": aiSdkAgent({ name: "ai-sdk", model: scriptedModel, instructions: "Answer arithmetic with the calculator." }),
   "[ai-sdk-fails]": aiSdkAgent({ name: "ai-sdk", model: failingModel }),
   "[custom]": customAgent,

@@ -1,7 +1,7 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import authWorker from "../../workers/auth/index.js";
+import authWorker from "../../workers/demo/auth.js";
 import { postToAuthApp } from "../support/auth/auth-app.js";
 import { countRows } from "../support/auth-db.js";
 import { errorOf, getWithBearer, latestMail, ORIGIN, postJson, STRONG_PASSWORD, type TokenResponse } from "../support/http.js";

@@ -2,7 +2,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env, exports } from "cloudflare:workers";
 import { decodeJwt, exportJWK, generateKeyPair } from "jose";
 import { describe, expect, it, vi } from "vitest";
-import { authApp } from "../../workers/auth/app.js";
+import authApp from "../../workers/demo/auth.js";
 import { countRows } from "../support/auth-db.js";
 import {
   errorOf,

@@ -51,7 +51,7 @@ describe("OAUTH_PROVIDERS", () => {
       OAUTH_CLIENT_SECRET_GOOGLE: "google-secret",
       OAUTH_CLIENT_SECRET_MY_OKTA: "okta-secret",
     };
-    const providers = configuredProviders(env);
+    const providers = configuredProviders(env, { oauthProviders: env.OAUTH_PROVIDERS });
     expect(providers.get("google")).toMatchObject({
       protocol: "oidc",
       issuer: "https://accounts.google.com",
@@ -80,7 +80,7 @@ describe("OAUTH_PROVIDERS", () => {
     ["a bad provider id", JSON.stringify({ "Bad Id": { type: "google", client_id: "a" } })],
     ["an issuer that is not http(s)", JSON.stringify({ x: { type: "oidc", issuer: "javascript:alert(1)", client_id: "a" } })],
   ])("answers 503 provider_unavailable for %s", (_name, raw) => {
-    expect(() => configuredProviders({ OAUTH_PROVIDERS: raw })).toThrow(
+    expect(() => configuredProviders({}, { oauthProviders: raw })).toThrow(
       expect.objectContaining({ code: "provider_unavailable", status: 503 }),
     );
   });

@@ -1,7 +1,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { authApp } from "../../workers/auth/app.js";
+import authApp from "../../workers/demo/auth.js";
 import { postToAuthApp } from "../support/auth/auth-app.js";
 import { holdQueries } from "../support/auth/held-database.js";
 import { countRows } from "../support/auth-db.js";

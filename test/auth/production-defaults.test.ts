@@ -2,7 +2,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env, exports } from "cloudflare:workers";
 import { exportJWK, generateKeyPair } from "jose";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { authApp } from "../../workers/auth/app.js";
+import authApp from "../../workers/demo/auth.js";
 import type { AuthBindings } from "../../workers/auth/config.js";
 import { countRows, seedServiceClient } from "../support/auth-db.js";
 import { errorOf, freshClientIp, postJson, registerUser, STRONG_PASSWORD, uniqueEmail } from "../support/http.js";

@@ -1,7 +1,8 @@
+import { DEFAULT_AUTH_SETUP } from "../../workers/auth/auth-setup.js";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { authApp } from "../../workers/auth/app.js";
+import authApp from "../../workers/demo/auth.js";
 import type { AuthBindings } from "../../workers/auth/config.js";
 import { authContext } from "../../workers/auth/context.js";
 import { purgeExpired } from "../../workers/auth/retention.js";
@@ -81,7 +82,7 @@ describe("query plans of the auth Worker's hot paths", () => {
     const afterReset = (await (await post("/auth/login", { email, password: "a brand new passphrase" })).json()) as TokenResponse;
     expect((await post("/auth/logout-all", {}, afterReset.access_token)).status).toBe(204);
     expect((await post("/auth/logout", {}, registered.access_token)).status).toBe(401);
-    const auth = authContext(recordedEnv);
+    const auth = authContext(DEFAULT_AUTH_SETUP, recordedEnv);
     await pushSessionSync(auth, { BACKEND: undefined });
     await purgeExpired(auth);
 

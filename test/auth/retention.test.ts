@@ -1,7 +1,7 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import authWorker from "../../workers/auth/index.js";
+import authWorker from "../../workers/demo/auth.js";
 import { countRows } from "../support/auth-db.js";
 import { postJson, registerUser, uniqueEmail, type TokenResponse } from "../support/http.js";
 

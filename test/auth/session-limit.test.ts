@@ -1,3 +1,4 @@
+import { DEFAULT_AUTH_SETUP } from "../../workers/auth/auth-setup.js";
 import { env, exports } from "cloudflare:workers";
 import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
@@ -54,7 +55,7 @@ describe("sessions per user", () => {
     const signIns: TokenResponse[] = [];
     for (let signIn = 0; signIn < 5; signIn += 1) signIns.push(await devLogin(email));
     await spreadOut(signIns);
-    const ctx = authContext(env);
+    const ctx = authContext(DEFAULT_AUTH_SETUP, env);
     const user = await findUserById(ctx.db, signIns[0]?.user.id ?? "");
     if (!user) throw new Error("no user");
     const lowered = { ...ctx, config: { ...ctx.config, maxSessionsPerUser: 2 } };

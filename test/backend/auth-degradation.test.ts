@@ -1,6 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { backendApp } from "../../workers/backend/app.js";
+import backendApp from "../../workers/demo/backend.js";
 import { AuthGateway } from "../../workers/shared/auth-gateway.js";
 import type { AuthServiceApi } from "../../workers/shared/rpc.js";
 import { testGatewayOptions } from "../support/backend/gateway.js";

@@ -1,7 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { createLocalJWKSet, jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
-import { backendApp } from "../../workers/backend/app.js";
+import backendApp from "../../workers/demo/backend.js";
 import { registerUser, ORIGIN } from "../support/http.js";
 
 describe("one origin: the backend forwards auth routes over its binding", () => {

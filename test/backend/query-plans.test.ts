@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { appDatabase } from "../../workers/app-data/db/client.js";
 import { createThread, markRunStarted, storeRunOutcome, storeUserMessage } from "../../workers/app-data/message-store.js";
 import { findOwnThread, listThreads, threadMessages } from "../../workers/app-data/threads.js";
-import { backendApp } from "../../workers/backend/app.js";
+import backendApp from "../../workers/demo/backend.js";
 import { getWithBearer, type FetchTarget } from "../support/http.js";
 import { fullScanOffenders, recordingD1 } from "../support/query-recorder.js";
 import { openSession } from "../support/ws.js";

@@ -6,7 +6,7 @@
  */
 import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { backendApp } from "../../workers/backend/app.js";
+import backendApp from "../../workers/demo/backend.js";
 import type { AuthServiceApi } from "../../workers/shared/rpc.js";
 import { tamperedToken, tokenFromUnknownKey, unsignedToken } from "../support/forge.js";
 import { errorOf, getWithBearer, postWithBearer, registerUser, type FetchTarget, type TokenResponse } from "../support/http.js";

@@ -1,3 +1,4 @@
+import { DEFAULT_AUTH_SETUP } from "../../workers/auth/auth-setup.js";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { AUTH_SETTINGS, authConfig, type AuthBindings } from "../../workers/auth/config.js";
 import { BACKEND_SETTINGS, backendConfig } from "../../workers/shared/backend-config.js";
@@ -33,7 +34,10 @@ describe("readSetting", () => {
 describe("each runtime's settings", () => {
   it("the auth Worker: its documented defaults, and a malformed value falls back", () => {
     warnings();
-    const config = authConfig({ ENVIRONMENT: "production", ACCESS_TOKEN_TTL_SECONDS: "fifteen minutes" } as unknown as AuthBindings);
+    const config = authConfig(
+      { ENVIRONMENT: "production", ACCESS_TOKEN_TTL_SECONDS: "fifteen minutes" } as unknown as AuthBindings,
+      DEFAULT_AUTH_SETUP,
+    );
     expect(config.accessTokenTtlSeconds).toBe(AUTH_SETTINGS.accessTokenTtlSeconds.default);
     expect(config).toMatchObject({
       refreshReuseGraceSeconds: 30,

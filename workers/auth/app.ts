@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { onError, onNotFound } from "../shared/http.js";
+import type { AuthSetup } from "./auth-setup.js";
 import { requestLog } from "../shared/request-log.js";
 import { withAuthContext, type AuthAppEnv } from "./middleware.js";
 import { originAllowed } from "./oauth/return-origins.js";
@@ -12,30 +13,36 @@ import { oauthRoutes } from "./routes/oauth.js";
 import { serviceRoutes } from "./routes/services.js";
 import { sessionRoutes } from "./routes/session-routes.js";
 
-/** The auth Worker's HTTP surface (docs/protocol.md, HTTP). */
-export const authApp = new Hono<AuthAppEnv>();
-
-authApp.use(
-  "*",
-  requestLog<AuthAppEnv>("auth", (c) => c.var.userId),
-);
-authApp.use("*", withAuthContext);
-// Apps on the allowed return origins (staging previews) call the auth API from their own origin,
-// the handoff above all; no other origin gets CORS. No cookies cross: tokens travel in bodies.
-authApp.use(
-  "/auth/*",
-  cors({
-    origin: (origin, c) => (originAllowed(origin, allowedReturnOrigins(c.env)) ? origin : null),
-    allowMethods: ["GET", "POST", "DELETE"],
-    allowHeaders: ["Content-Type", "Authorization"],
-    maxAge: 600,
-  }),
-);
-authApp.route("/auth", accountRoutes);
-authApp.route("/auth", sessionRoutes);
-authApp.route("/auth", serviceRoutes);
-authApp.route("/auth", emailRoutes);
-authApp.route("/auth", oauthRoutes);
-authApp.route("/", discoveryRoutes);
-authApp.onError(onError);
-authApp.notFound(onNotFound);
+/** The auth Worker's HTTP surface (docs/protocol.md, HTTP) for an app's setup. */
+export function authApp(setup: AuthSetup): Hono<AuthAppEnv> {
+  const app = new Hono<AuthAppEnv>();
+  app.use("*", async (c, next) => {
+    c.set("setup", setup);
+    await next();
+  });
+  app.use(
+    "*",
+    requestLog<AuthAppEnv>("auth", (c) => c.var.userId),
+  );
+  app.use("*", withAuthContext);
+  // Apps on the allowed return origins (staging previews) call the auth API from their own origin,
+  // the handoff above all; no other origin gets CORS. No cookies cross: tokens travel in bodies.
+  app.use(
+    "/auth/*",
+    cors({
+      origin: (origin, c) => (originAllowed(origin, allowedReturnOrigins(c.env)) ? origin : null),
+      allowMethods: ["GET", "POST", "DELETE"],
+      allowHeaders: ["Content-Type", "Authorization"],
+      maxAge: 600,
+    }),
+  );
+  app.route("/auth", accountRoutes);
+  app.route("/auth", sessionRoutes);
+  app.route("/auth", serviceRoutes);
+  app.route("/auth", emailRoutes);
+  app.route("/auth", oauthRoutes);
+  app.route("/", discoveryRoutes);
+  app.onError(onError);
+  app.notFound(onNotFound);
+  return app;
+}

@@ -3,10 +3,11 @@ import { ApiError } from "../shared/errors.js";
 import type { AuthServiceApi, PublicUser, RpcResult, ServiceTokenGrant, SigningKeySets } from "../shared/rpc.js";
 import { TokenError } from "../shared/token-errors.js";
 import { SERVICE_PERMISSIONS, type AccessClaims, type ServicePermission } from "../shared/tokens.js";
-import { authApp } from "./app.js";
+import type { Hono } from "hono";
+import type { AuthSetup } from "./auth-setup.js";
 import type { AuthBindings } from "./config.js";
 import { authContext, type AuthContext } from "./context.js";
-import { verifyServiceCaller } from "./middleware.js";
+import { verifyServiceCaller, type AuthAppEnv } from "./middleware.js";
 import { pushSessionSync } from "./session-sync.js";
 import { disableUser } from "./revocation.js";
 import { authenticateAccessToken } from "./sessions.js";
@@ -42,9 +43,19 @@ async function asResult<T>(work: () => Promise<T>): Promise<RpcResult<T>> {
  * private, but defence in depth means a leaked binding is not a skeleton key.
  */
 export class AuthService extends WorkerEntrypoint<AuthBindings> implements AuthServiceApi {
+  /** An app's class is this one bound to its setup and HTTP surface (`tetherAuth()` in tether-auth.ts). */
+  constructor(
+    ctx: ExecutionContext,
+    env: AuthBindings,
+    private readonly setup: AuthSetup,
+    private readonly http: Hono<AuthAppEnv>,
+  ) {
+    super(ctx, env);
+  }
+
   /** HTTP over the binding: the backend forwards /auth/* and /.well-known/* here. */
   override fetch(request: Request): Promise<Response> {
-    return Promise.resolve(authApp.fetch(request, this.env, this.ctx));
+    return Promise.resolve(this.http.fetch(request, this.env, this.ctx));
   }
 
   /** Runs `work` for a caller whose service token verifies and holds `permission` (docs/protocol.md, Tokens). */
@@ -54,7 +65,7 @@ export class AuthService extends WorkerEntrypoint<AuthBindings> implements AuthS
     work: (auth: AuthContext) => Promise<T>,
   ): Promise<RpcResult<T>> {
     return asResult(async () => {
-      const auth = authContext(this.env);
+      const auth = authContext(this.setup, this.env);
       if (typeof serviceToken !== "string" || serviceToken.length === 0) {
         throw new ApiError("service_token_required", "Every call must carry a service token.");
       }
@@ -78,7 +89,7 @@ export class AuthService extends WorkerEntrypoint<AuthBindings> implements AuthS
 
   issueServiceToken(serviceId: string, serviceSecret: string): Promise<RpcResult<ServiceTokenGrant>> {
     return asResult(async () => {
-      const auth = authContext(this.env);
+      const auth = authContext(this.setup, this.env);
       const client = await authenticateServiceClient(
         auth.db,
         boundedString(serviceId, "serviceId"),

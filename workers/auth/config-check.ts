@@ -1,5 +1,4 @@
-import type { AuthBindings } from "./config.js";
-import { authConfig } from "./config.js";
+import type { AuthBindings, AuthConfig } from "./config.js";
 import { configuredProviders } from "./oauth/providers.js";
 import { keySecretProblem } from "./tokens/keys.js";
 
@@ -10,22 +9,22 @@ import { keySecretProblem } from "./tokens/keys.js";
  */
 const problemsByEnv = new WeakMap<AuthBindings, string[]>();
 
-export function authConfigProblems(env: AuthBindings): string[] {
+export function authConfigProblems(env: AuthBindings, config: AuthConfig): string[] {
   let problems = problemsByEnv.get(env);
-  if (!problems) problemsByEnv.set(env, (problems = findProblems(env)));
+  if (!problems) problemsByEnv.set(env, (problems = findProblems(env, config)));
   return problems;
 }
 
-function findProblems(env: AuthBindings): string[] {
+function findProblems(env: AuthBindings, config: AuthConfig): string[] {
   const problems: string[] = [];
   let providersConfigured = false;
   try {
-    providersConfigured = configuredProviders(env).size > 0;
+    providersConfigured = configuredProviders(env, config).size > 0;
   } catch {
     problems.push("OAUTH_PROVIDERS is not valid");
   }
   // Development generates its keys on first use (on loopback hosts only).
-  if (authConfig(env).isDevelopment) return problems;
+  if (config.isDevelopment) return problems;
   const keys: Array<[name: string, purpose: string, value: string | undefined, required: boolean]> = [
     ["ACCESS_SIGNING_KEY", "access", env.ACCESS_SIGNING_KEY, true],
     ["ACCESS_SIGNING_KEY_PREVIOUS", "previous access", env.ACCESS_SIGNING_KEY_PREVIOUS, false],

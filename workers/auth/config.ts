@@ -57,6 +57,15 @@ export const AUTH_SETTINGS = {
   oauthProviderTimeoutMs: { name: "OAUTH_PROVIDER_TIMEOUT_MS", default: 5000, min: 100, max: 30_000 },
 } as const satisfies Record<string, IntegerSetting>;
 
+export type AuthSettings = typeof AUTH_SETTINGS;
+
+/** What of an app's setup (auth-setup.ts) the config reads. */
+export interface AppSettingsSource {
+  settings: AuthSettings;
+  providers: string;
+  passwordMinLength: number;
+}
+
 export interface AuthConfig {
   /** `ENVIRONMENT = "development"`: only [env.dev] of wrangler.toml; never a deployable section. */
   isDevelopment: boolean;
@@ -72,11 +81,17 @@ export interface AuthConfig {
   loginAccountMaxFailures: number;
   maxSessionsPerUser: number;
   oauthProviderTimeoutMs: number;
+  /** The sign-in providers' JSON: the `OAUTH_PROVIDERS` var, else the app's `providers` (oauth/providers.ts). */
+  oauthProviders: string;
+  /** The app's password policy (`tetherAuth({ passwordPolicy })`). */
+  passwordMinLength: number;
 }
 
-export function authConfig(env: AuthBindings): AuthConfig {
+/** The settings an app's setup and the vars give (auth-setup.ts); a var, when set, wins. */
+export function authConfig(env: AuthBindings, setup: AppSettingsSource): AuthConfig {
   const read = (setting: IntegerSetting) => readSetting(env, setting);
-  const s = AUTH_SETTINGS;
+  const s = setup.settings;
+  const providersVar = env.OAUTH_PROVIDERS?.trim();
   return {
     isDevelopment: env.ENVIRONMENT === "development",
     issuer: env.AUTH_ISSUER,
@@ -91,5 +106,7 @@ export function authConfig(env: AuthBindings): AuthConfig {
     loginAccountMaxFailures: read(s.loginAccountMaxFailures),
     maxSessionsPerUser: read(s.maxSessionsPerUser),
     oauthProviderTimeoutMs: read(s.oauthProviderTimeoutMs),
+    oauthProviders: providersVar ? providersVar : setup.providers,
+    passwordMinLength: setup.passwordMinLength,
   };
 }

@@ -1,4 +1,6 @@
+import type { AuthSetup } from "./auth-setup.js";
 import { authConfig, type AuthBindings, type AuthConfig } from "./config.js";
+import type { Mailer } from "./mail/mail-types.js";
 import { authDatabase, type AuthDatabase } from "./db/client.js";
 import { loadKeyRing, type KeyRing } from "./tokens/keys.js";
 
@@ -6,6 +8,8 @@ import { loadKeyRing, type KeyRing } from "./tokens/keys.js";
 export interface AuthContext {
   db: AuthDatabase;
   config: AuthConfig;
+  /** The app's mail transport (`tetherAuth({ mailer })`), or null for the built-in choice (mail/mailer.ts). */
+  appMailer: ((env: AuthBindings) => Mailer) | null;
   /**
    * Development features — dev login, the dev mailbox, self-generated signing keys — are on: the
    * environment is development *and* the request came to a loopback host (or over a binding).
@@ -26,23 +30,26 @@ export interface AuthContext {
 export type CallOrigin = "loopback" | "public" | "internal";
 
 /**
- * One context per `env` object and origin kind: workerd hands every request of an isolate the same
- * env, and the context is derived from it alone (config from vars, keys from secrets and D1).
- * Building it per call showed in the profile of every token validation.
+ * One context per app setup, `env` object and origin kind: workerd hands every request of an
+ * isolate the same env, and the context is derived from it and the setup alone (config from vars
+ * and options, keys from secrets and D1). Building it per call showed in the profile of every
+ * token validation.
  */
-const contexts = new WeakMap<AuthBindings, Map<CallOrigin, AuthContext>>();
+const contexts = new WeakMap<AuthSetup, WeakMap<AuthBindings, Map<CallOrigin, AuthContext>>>();
 
-export function authContext(env: AuthBindings, origin: CallOrigin = "internal"): AuthContext {
-  let byOrigin = contexts.get(env);
-  if (!byOrigin) contexts.set(env, (byOrigin = new Map()));
+export function authContext(setup: AuthSetup, env: AuthBindings, origin: CallOrigin = "internal"): AuthContext {
+  let byEnv = contexts.get(setup);
+  if (!byEnv) contexts.set(setup, (byEnv = new WeakMap()));
+  let byOrigin = byEnv.get(env);
+  if (!byOrigin) byEnv.set(env, (byOrigin = new Map()));
   let context = byOrigin.get(origin);
-  if (!context) byOrigin.set(origin, (context = buildAuthContext(env, origin)));
+  if (!context) byOrigin.set(origin, (context = buildAuthContext(setup, env, origin)));
   return context;
 }
 
-function buildAuthContext(env: AuthBindings, origin: CallOrigin): AuthContext {
+function buildAuthContext(setup: AuthSetup, env: AuthBindings, origin: CallOrigin): AuthContext {
   const db = authDatabase(env.AUTH_DB);
-  const config = authConfig(env);
+  const config = authConfig(env, setup);
   // A Worker deployed as development by mistake still refuses its dev features on a public host.
   const devFeatures = config.isDevelopment && origin !== "public";
   // Outside development a missing secret is a 503 `signing_keys_unavailable`, never a surprise key.
@@ -50,6 +57,7 @@ function buildAuthContext(env: AuthBindings, origin: CallOrigin): AuthContext {
   return {
     db,
     config,
+    appMailer: setup.mailer,
     devFeatures,
     accessKeys: () => loadKeyRing(db, "access", { current: env.ACCESS_SIGNING_KEY, previous: env.ACCESS_SIGNING_KEY_PREVIOUS }, options),
     serviceKeys: () =>

@@ -9,6 +9,7 @@ import { reportConfigProblemsOnce } from "../shared/request-log.js";
 import { verifyServiceToken } from "../shared/service-token.js";
 import { TokenError } from "../shared/token-errors.js";
 import { AUTH_SERVICE_NAME, type ServiceClaims, type ServicePermission } from "../shared/tokens.js";
+import type { AuthSetup } from "./auth-setup.js";
 import type { AuthBindings } from "./config.js";
 import { authConfigProblems } from "./config-check.js";
 import { authContext, type AuthContext } from "./context.js";
@@ -18,6 +19,8 @@ import { authenticateAccessToken, type AuthenticatedAccess } from "./sessions.js
 export interface AuthAppEnv {
   Bindings: AuthBindings;
   Variables: {
+    /** The app's `tetherAuth()` options, checked (set first, by the app's handler). */
+    setup: AuthSetup;
     auth: AuthContext;
     access: AuthenticatedAccess;
     service: ServiceClaims;
@@ -28,8 +31,9 @@ export interface AuthAppEnv {
 }
 
 export const withAuthContext = createMiddleware<AuthAppEnv>(async (c, next) => {
-  c.set("auth", authContext(c.env, isLoopbackUrl(c.req.url) ? "loopback" : "public"));
-  reportConfigProblemsOnce(c.env, "auth", authConfigProblems(c.env));
+  const auth = authContext(c.var.setup, c.env, isLoopbackUrl(c.req.url) ? "loopback" : "public");
+  c.set("auth", auth);
+  reportConfigProblemsOnce(c.env, "auth", authConfigProblems(c.env, auth.config));
   await next();
   // Token responses and user data must never sit in a shared cache.
   if (!c.res.headers.has("Cache-Control")) c.header("Cache-Control", "no-store");

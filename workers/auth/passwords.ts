@@ -1,5 +1,9 @@
 import { base64UrlDecode, base64UrlEncode, timingSafeEqualText } from "../shared/crypto.js";
 
+/** The floor of any policy (an app's `passwordPolicy.minLength` may only raise it) and the cap of every body. */
+export const PASSWORD_MIN_LENGTH = 8;
+export const PASSWORD_MAX_LENGTH = 128;
+
 /**
  * Password hashing: PBKDF2-SHA256 through WebCrypto at 100,000 iterations (the ceiling Workers
  * allow), 16-byte salt, 32-byte key. Stored as `pbkdf2-sha256$<version>$<iterations>$<salt>$<hash>`

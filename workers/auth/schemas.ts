@@ -7,8 +7,8 @@ import { z } from "zod";
 import { MAX_DEVICE_TOKEN_LENGTH } from "./tokens/device.js";
 import { EMAIL_PROBLEM_MESSAGES, emailProblem } from "./email-address.js";
 
-export const PASSWORD_MIN_LENGTH = 8;
-export const PASSWORD_MAX_LENGTH = 128;
+import { PASSWORD_MAX_LENGTH } from "./passwords.js";
+
 const MAX_TOKEN_LENGTH = 8192;
 
 /**

@@ -1,4 +1,5 @@
 import { Hono, type Context } from "hono";
+import type { SessionSetup } from "../../durable-objects/session-setup.js";
 import { bearerToken, boundedBody, MAX_JSON_BODY_BYTES, onError, onNotFound } from "../shared/http.js";
 import { reportConfigProblemsOnce, REQUEST_ID_HEADER, requestLog } from "../shared/request-log.js";
 import { TokenCache } from "../shared/token-cache.js";
@@ -8,24 +9,6 @@ import { backendConfigProblems } from "./config.js";
 import { authGateway } from "./gateway.js";
 import type { BackendAppEnv } from "./user-auth.js";
 import { upgradeWebSocket } from "./ws-upgrade.js";
-
-/** The backend's HTTP surface; the demo page's assets are served before this runs. */
-export const backendApp = new Hono<BackendAppEnv>();
-
-backendApp.use(
-  "*",
-  requestLog<BackendAppEnv>("backend", (c) => c.var.userId),
-);
-backendApp.use("*", async (c, next) => {
-  reportConfigProblemsOnce(c.env, "backend", backendConfigProblems(c.env));
-  await next();
-});
-// A user's data is never cached on the way, and no answer is sniffed into something it is not.
-backendApp.use("/api/*", async (c, next) => {
-  await next();
-  c.res.headers.set("Cache-Control", "no-store");
-  c.res.headers.set("X-Content-Type-Options", "nosniff");
-});
 
 /**
  * One origin: auth's routes answer here too, forwarded over the service binding (no public hop).
@@ -41,32 +24,56 @@ async function forwardToAuth(c: Context<BackendAppEnv>): Promise<Response> {
   return c.env.AUTH.fetch(new Request(request, { headers, body }));
 }
 
-// The isolate that forwards a logout drops that token from its cache at once (docs/architecture.md).
-for (const path of ["/auth/logout", "/auth/logout-all"]) {
-  backendApp.post(path, async (c) => {
-    const token = bearerToken(c);
-    const response = await forwardToAuth(c);
-    if (token !== null) authGateway(c.env).cache.forget(await TokenCache.key(token));
-    return response;
+/** The backend's HTTP surface for an app's setup; the page's assets are served before this runs. */
+export function backendApp(setup: SessionSetup): Hono<BackendAppEnv> {
+  const app = new Hono<BackendAppEnv>();
+  app.use("*", async (c, next) => {
+    c.set("setup", setup);
+    await next();
   });
+  app.use(
+    "*",
+    requestLog<BackendAppEnv>("backend", (c) => c.var.userId),
+  );
+  app.use("*", async (c, next) => {
+    reportConfigProblemsOnce(c.env, "backend", backendConfigProblems(c.env, setup));
+    await next();
+  });
+  // A user's data is never cached on the way, and no answer is sniffed into something it is not.
+  app.use("/api/*", async (c, next) => {
+    await next();
+    c.res.headers.set("Cache-Control", "no-store");
+    c.res.headers.set("X-Content-Type-Options", "nosniff");
+  });
+
+  // The isolate that forwards a logout drops that token from its cache at once (docs/architecture.md).
+  for (const path of ["/auth/logout", "/auth/logout-all"]) {
+    app.post(path, async (c) => {
+      const token = bearerToken(c);
+      const response = await forwardToAuth(c);
+      if (token !== null) authGateway(c.env, setup.settings).cache.forget(await TokenCache.key(token));
+      return response;
+    });
+  }
+  app.all("/auth/*", forwardToAuth);
+  app.all("/.well-known/*", forwardToAuth);
+
+  app.get("/ws", upgradeWebSocket);
+  app.route("/api", apiRoutes);
+  /** 200 `ok`, or 503 `misconfigured` with what is missing; the breaker says whether auth answers. */
+  app.get("/health", (c) => {
+    const problems = backendConfigProblems(c.env, setup);
+    const body = {
+      service: "backend",
+      environment: c.env.ENVIRONMENT,
+      auth: { breaker: authGateway(c.env, setup.settings).breakerState },
+      version: TETHER_VERSION,
+    };
+    if (problems.length > 0) return c.json({ status: "misconfigured", ...body, problems }, 503);
+    return c.json({ status: "ok", ...body });
+  });
+
+  app.onError(onError);
+  app.notFound(onNotFound);
+  return app;
 }
-backendApp.all("/auth/*", forwardToAuth);
-backendApp.all("/.well-known/*", forwardToAuth);
-
-backendApp.get("/ws", upgradeWebSocket);
-backendApp.route("/api", apiRoutes);
-/** 200 `ok`, or 503 `misconfigured` with what is missing; the breaker says whether auth answers. */
-backendApp.get("/health", (c) => {
-  const problems = backendConfigProblems(c.env);
-  const body = {
-    service: "backend",
-    environment: c.env.ENVIRONMENT,
-    auth: { breaker: authGateway(c.env).breakerState },
-    version: TETHER_VERSION,
-  };
-  if (problems.length > 0) return c.json({ status: "misconfigured", ...body, problems }, 503);
-  return c.json({ status: "ok", ...body });
-});
-
-backendApp.onError(onError);
-backendApp.notFound(onNotFound);

@@ -1,3 +1,4 @@
+import type { SessionSetup } from "../../durable-objects/session-setup.js";
 import { UserSession } from "../../durable-objects/user-session.js";
 import type { AuthServiceApi } from "../shared/rpc.js";
 
@@ -18,11 +19,11 @@ export type BackendBindings = Omit<BackendEnv, "AUTH" | "USER_SESSION"> & {
  * once per isolate — a missing secret (named, never a value), an `AGENT` that names no agent or
  * lacks its binding.
  */
-export function backendConfigProblems(env: BackendBindings): string[] {
+export function backendConfigProblems(env: BackendBindings, setup: SessionSetup): string[] {
   let problems = checked.get(env);
   if (!problems) {
     const secret = env.AUTH_SERVICE_SECRET ? [] : ["AUTH_SERVICE_SECRET is not set (wrangler secret put AUTH_SERVICE_SECRET)"];
-    problems = [...secret, ...UserSession.configProblems(env)];
+    problems = [...secret, ...UserSession.configProblems(setup, env)];
     checked.set(env, problems);
   }
   return problems;

@@ -1,5 +1,5 @@
 import { AuthGateway } from "../shared/auth-gateway.js";
-import { backendConfig } from "../shared/backend-config.js";
+import { backendConfig, type BackendSettings } from "../shared/backend-config.js";
 import type { BackendBindings } from "./config.js";
 
 /**
@@ -8,7 +8,7 @@ import type { BackendBindings } from "./config.js";
  */
 let isolateGateway: { env: BackendBindings; gateway: AuthGateway } | null = null;
 
-export function authGateway(env: BackendBindings): AuthGateway {
-  if (isolateGateway?.env !== env) isolateGateway = { env, gateway: new AuthGateway(env.AUTH, backendConfig(env).gateway) };
+export function authGateway(env: BackendBindings, settings: BackendSettings): AuthGateway {
+  if (isolateGateway?.env !== env) isolateGateway = { env, gateway: new AuthGateway(env.AUTH, backendConfig(env, settings).gateway) };
   return isolateGateway.gateway;
 }

@@ -16,6 +16,7 @@ import {
 import { verifyServiceToken } from "../shared/service-token.js";
 import { TokenError } from "../shared/token-errors.js";
 import { AUTH_SERVICE_ID, BACKEND_SERVICE_NAME, SERVICE_PERMISSIONS, type ServicePermission } from "../shared/tokens.js";
+import type { SessionSetup } from "../../durable-objects/session-setup.js";
 import type { BackendBindings } from "./config.js";
 import { authGateway } from "./gateway.js";
 
@@ -39,6 +40,15 @@ function parsed<T>(schema: z.ZodType<T>, value: unknown, name: string): T {
  * is private, but a leaked binding must not be able to close anyone's session.
  */
 export class SessionControl extends WorkerEntrypoint<BackendBindings> implements SessionControlApi {
+  /** An app's class is this one bound to its setup (`tether()` in tether.ts). */
+  constructor(
+    ctx: ExecutionContext,
+    env: BackendBindings,
+    private readonly setup: SessionSetup,
+  ) {
+    super(ctx, env);
+  }
+
   private async fromAuth<T>(serviceToken: unknown, permission: ServicePermission, work: () => Promise<T>): Promise<RpcResult<T>> {
     try {
       await this.verifyAuthCaller(serviceToken, permission);
@@ -54,7 +64,7 @@ export class SessionControl extends WorkerEntrypoint<BackendBindings> implements
     if (typeof serviceToken !== "string" || serviceToken.length === 0 || serviceToken.length > 8192) {
       throw new ApiError("service_token_required", "Every call must carry a service token.");
     }
-    const gateway = authGateway(this.env);
+    const gateway = authGateway(this.env, this.setup.settings);
     const expected = { issuer: this.env.AUTH_ISSUER, audience: BACKEND_SERVICE_NAME };
     for (const refresh of [false, true]) {
       const keys = await gateway.serviceKeySet({ refresh });

@@ -2,6 +2,7 @@ import { createMiddleware } from "hono/factory";
 import { ApiError } from "../shared/errors.js";
 import { bearerToken } from "../shared/http.js";
 import type { AccessClaims, UserPermission } from "../shared/tokens.js";
+import type { SessionSetup } from "../../durable-objects/session-setup.js";
 import type { BackendBindings } from "./config.js";
 import { authGateway } from "./gateway.js";
 
@@ -10,6 +11,8 @@ export interface BackendAppEnv {
   Variables: {
     claims: AccessClaims;
     requestId: string;
+    /** The app's `tether()` options, checked (set for every request by the app's handler). */
+    setup: SessionSetup;
     /** Set once a route has authenticated its user: the request log names them. */
     userId?: string;
   };
@@ -25,7 +28,7 @@ export const requireUser = createMiddleware<BackendAppEnv>(async (c, next) => {
   if (token === null) {
     throw new ApiError("invalid_token", "Send the token as `Authorization: Bearer <token>`.", { "WWW-Authenticate": "Bearer" });
   }
-  const validation = await authGateway(c.env).validate(token);
+  const validation = await authGateway(c.env, c.var.setup.settings).validate(token);
   if (!validation.ok) {
     if (validation.code === "auth_unavailable") {
       throw new ApiError("auth_unavailable", validation.message, { "Retry-After": String(validation.retryAfterSeconds) });

@@ -30,7 +30,7 @@ export async function upgradeWebSocket(c: Context<BackendAppEnv>): Promise<Respo
   const token = fromHeader ?? fromProtocol;
   if (!token) return acceptAndClose(c.req.raw, "unauthorized", "An access token is required.");
 
-  const result = await authGateway(c.env).validate(token);
+  const result = await authGateway(c.env, c.var.setup.settings).validate(token);
   if (!result.ok) {
     switch (result.code) {
       case "token_expired":

@@ -34,8 +34,6 @@ export const BACKEND_SETTINGS = {
   wsMaxRefreshesPerMinute: { name: "WS_MAX_REFRESHES_PER_MINUTE", default: 6, min: 1, max: 1000 },
   /** Runs of one session that go at once (across its threads); the rest wait in the queue. */
   wsMaxConcurrentRuns: { name: "WS_MAX_CONCURRENT_RUNS", default: 4, min: 1, max: 1000 },
-  /** Milliseconds between the demo agent's steps (0: as fast as it can). */
-  demoAgentStepDelayMs: { name: "DEMO_AGENT_STEP_DELAY_MS", default: 0, min: 0, max: 10_000 },
   /** A run still going this long after it started is cancelled (reason `deadline`). */
   agentRunTimeoutSeconds: { name: "AGENT_RUN_TIMEOUT_SECONDS", default: 120, min: 1, max: 900 },
   /** How many earlier messages of the thread a run gets as history. */
@@ -69,18 +67,27 @@ export interface BackendConfig {
   agentHistoryMessages: number;
 }
 
-const configs = new WeakMap<object, BackendConfig>();
+export type BackendSettings = typeof BACKEND_SETTINGS;
 
-/** Read once per env object (workerd hands an isolate's requests the same one). */
-export function backendConfig(vars: BackendVars): BackendConfig {
-  let config = configs.get(vars);
-  if (!config) configs.set(vars, (config = readBackendConfig(vars)));
+/** An app's own defaults for the backend's settings, by key (`tether({ limits: { wsMaxConcurrentRuns: 2 } })`). */
+export type BackendLimits = Partial<Record<keyof BackendSettings, number>>;
+
+const configs = new WeakMap<BackendSettings, WeakMap<object, BackendConfig>>();
+
+/**
+ * Read once per env object (workerd hands an isolate's requests the same one) and settings table
+ * (the built-in defaults, or an app's from `withAppDefaults`).
+ */
+export function backendConfig(vars: BackendVars, settings: BackendSettings = BACKEND_SETTINGS): BackendConfig {
+  let byVars = configs.get(settings);
+  if (!byVars) configs.set(settings, (byVars = new WeakMap()));
+  let config = byVars.get(vars);
+  if (!config) byVars.set(vars, (config = readBackendConfig(vars, settings)));
   return config;
 }
 
-function readBackendConfig(vars: BackendVars): BackendConfig {
+function readBackendConfig(vars: BackendVars, s: BackendSettings): BackendConfig {
   const read = (setting: IntegerSetting) => readSetting(vars, setting);
-  const s = BACKEND_SETTINGS;
   return {
     gateway: {
       serviceId: vars.AUTH_SERVICE_ID,

@@ -6,6 +6,7 @@
  * value is the default; a malformed or out-of-bounds one is the default too, and says so in one
  * warning per isolate instead of failing requests.
  */
+import { TetherConfigError } from "./config-error.js";
 import { logEvent } from "./request-log.js";
 
 export interface IntegerSetting {
@@ -34,4 +35,28 @@ export function readSetting(vars: object, setting: IntegerSetting): number {
     });
   }
   return setting.default;
+}
+
+/**
+ * The settings table with an app's own defaults (`tether({ limits })`, `tetherAuth({ settings })`):
+ * each given value must be a known key and an integer in the setting's bounds, or start-up fails
+ * naming it. A var, when set, still wins over the app's default.
+ */
+export function withAppDefaults<Settings extends Record<string, IntegerSetting>>(
+  settings: Settings,
+  given: unknown,
+  option: string,
+): Settings {
+  if (given === undefined) return settings;
+  if (typeof given !== "object" || given === null || Array.isArray(given))
+    throw new TetherConfigError(option, "must be an object of setting → integer");
+  const table: Record<string, IntegerSetting> = { ...settings };
+  for (const [key, value] of Object.entries(given)) {
+    const setting = settings[key];
+    if (!setting) throw new TetherConfigError(`${option}.${key}`, `is not a setting (known: ${Object.keys(settings).join(", ")})`);
+    if (typeof value !== "number" || !Number.isInteger(value) || value < setting.min || value > setting.max)
+      throw new TetherConfigError(`${option}.${key}`, `must be an integer from ${setting.min} to ${setting.max}`);
+    table[key] = { ...setting, default: value };
+  }
+  return table as Settings;
 }

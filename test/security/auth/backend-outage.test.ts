@@ -2,7 +2,7 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env, exports } from "cloudflare:workers";
 import { decodeJwt } from "jose";
 import { afterEach, describe, expect, it } from "vitest";
-import authWorker from "../../../workers/auth/index.js";
+import authWorker from "../../../workers/demo/auth.js";
 import { getWithBearer, postWithBearer, registerUser } from "../../support/http.js";
 
 /**

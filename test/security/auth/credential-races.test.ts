@@ -1,7 +1,8 @@
+import { DEFAULT_AUTH_SETUP } from "../../../workers/auth/auth-setup.js";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { authApp } from "../../../workers/auth/app.js";
+import authApp from "../../../workers/demo/auth.js";
 import { authContext } from "../../../workers/auth/context.js";
 import { resetPassword, userForResetToken } from "../../../workers/auth/email-ownership.js";
 import { userForIdentity, type ProviderIdentity } from "../../../workers/auth/oauth/identities.js";
@@ -79,7 +80,7 @@ describe("a password reset that lost a race", () => {
   it("changes nothing: the session made after the winning reset stays, the password stays the winner's", async () => {
     const user = await registerUser(exports.default);
     const token = await resetTokenOf(user.user.email);
-    const ctx = authContext(env);
+    const ctx = authContext(DEFAULT_AUTH_SETUP, env);
     // Both redemptions read the token while it was unused.
     const first = await userForResetToken(ctx, token);
     const second = await userForResetToken(ctx, token);
@@ -111,7 +112,7 @@ describe("a provider sign-in claiming an unverified account", () => {
 
   it("moves the credential version, revokes the registrant's sessions and queues userClaimed, in one write", async () => {
     const registrant = await registerUser(exports.default);
-    const claimed = await userForIdentity(authContext(env), "dev", identity(registrant.user.email));
+    const claimed = await userForIdentity(authContext(DEFAULT_AUTH_SETUP, env), "dev", identity(registrant.user.email));
     expect(claimed.id).toBe(registrant.user.id);
     expect(claimed.passwordHash).toBeNull();
     expect(await credentialVersion(registrant.user.id)).toBe(1);
@@ -131,11 +132,19 @@ describe("a provider sign-in claiming an unverified account", () => {
     const registrant = await registerUser(exports.default);
     const gate = gateBatch(db, /^insert into "session_sync_outbox"/i);
     // The losing claim reads the account (unverified, version 0) and waits at its write.
-    const losing = userForIdentity(authContext({ ...env, AUTH_DB: gate.database }), "dev", identity(registrant.user.email));
+    const losing = userForIdentity(
+      authContext(DEFAULT_AUTH_SETUP, { ...env, AUTH_DB: gate.database }),
+      "dev",
+      identity(registrant.user.email),
+    );
     await gate.reached;
-    const winner = await userForIdentity(authContext(env), "dev", identity(registrant.user.email));
+    const winner = await userForIdentity(authContext(DEFAULT_AUTH_SETUP, env), "dev", identity(registrant.user.email));
     // The owner signs in after the winning claim.
-    const owner = await startSession(authContext(env), (await findUserById(authContext(env).db, winner.id)) ?? winner, noClient);
+    const owner = await startSession(
+      authContext(DEFAULT_AUTH_SETUP, env),
+      (await findUserById(authContext(DEFAULT_AUTH_SETUP, env).db, winner.id)) ?? winner,
+      noClient,
+    );
     gate.open();
     const lost = await losing;
 

@@ -1,3 +1,4 @@
+import { DEFAULT_AUTH_SETUP } from "../../../workers/auth/auth-setup.js";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { authContext } from "../../../workers/auth/context.js";
@@ -26,7 +27,7 @@ const db = env.AUTH_DB;
 const tag = () => crypto.randomUUID().slice(0, 8);
 const real = (id: string) => `v-${id}@mail.test`;
 const lookAlike = (id: string) => `v-${id}@ma\u0131l.test`;
-const auth = () => authContext(env, "loopback");
+const auth = () => authContext(DEFAULT_AUTH_SETUP, env, "loopback");
 const providerIdentity = (email: string) => ({
   issuer: "https://idp.attacker.test",
   subject: `attacker-${crypto.randomUUID()}`,

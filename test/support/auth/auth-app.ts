@@ -6,7 +6,7 @@
  */
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { authApp } from "../../../workers/auth/app.js";
+import authApp from "../../../workers/demo/auth.js";
 import { freshClientIp, ORIGIN } from "../http.js";
 
 export async function callAuthApp(path: string, init: RequestInit = {}): Promise<Response> {

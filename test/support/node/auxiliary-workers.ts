@@ -8,7 +8,7 @@ import { bundledWorker } from "./bundled-worker.js";
 /** The auth Worker beside the backend under test (the test project `project`'s runner Worker). */
 export async function authAuxiliaryWorker(project: string) {
   return {
-    ...(await bundledWorker("tether-auth", "workers/auth/wrangler.toml", "workers/auth/index.ts", "dev")),
+    ...(await bundledWorker("tether-auth", "workers/auth/wrangler.toml", "workers/demo/auth.ts", "dev")),
     // The backend under test is the plugin's runner Worker: session sync reaches its real
     // SessionControl entrypoint.
     serviceBindings: { BACKEND: { name: `vitest-plugin-runner-${project}`, entrypoint: "SessionControl" } },

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { build } from "esbuild";
 import { wrangler } from "../../../scripts/local-state.mjs";
+import { SOURCE_CONDITION } from "../../../scripts/source-conditions.mjs";
 import type { V4WorkerOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 
@@ -50,7 +51,7 @@ async function esbuildBundle(outfile: string, entry: string): Promise<void> {
     format: "esm",
     platform: "neutral",
     target: "es2024",
-    conditions: ["workerd", "worker", "browser"],
+    conditions: [SOURCE_CONDITION, "workerd", "worker", "browser"],
     mainFields: ["module", "main"],
     external: ["cloudflare:*", "node:*"],
     logLevel: "warning",

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { portIsFree } from "../../../scripts/dev-stack.mjs";
+import { WRANGLER_SOURCE_ENV } from "../../../scripts/source-conditions.mjs";
 import { spawnTracked } from "./processes.ts";
 
 /**
@@ -63,7 +64,10 @@ export async function startWranglerDev(
       "--inspector-port",
       String(inspectorPort),
     ],
-    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", ...options.env } },
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, ...WRANGLER_SOURCE_ENV, WRANGLER_SEND_METRICS: "false", CI: "true", ...options.env },
+    },
   );
   const child = tracked.child;
   let output = "";

@@ -14,28 +14,13 @@ import { logEvent } from "../../shared/request-log.js";
 import type { AuthBindings } from "../config.js";
 import type { AuthContext } from "../context.js";
 import { devMailbox } from "../db/schema.js";
+import type { Mailer } from "./mail-types.js";
 
-export type MailKind = "verify_email" | "reset_password";
-
-export interface OutgoingMail {
-  kind: MailKind;
-  to: string;
-  subject: string;
-  text: string;
-  /** The single-use token the mail carries: kept by the dev mailbox only, never logged. */
-  token: string;
-  /** For the log line: who it was for, never the address. */
-  userId: string;
-}
-
-export type MailOutcome = "kept_in_dev_mailbox" | "sent" | "not_sent";
-
-export interface Mailer {
-  send(mail: OutgoingMail): Promise<MailOutcome>;
-}
+export type { Mailer, MailKind, MailOutcome, OutgoingMail } from "./mail-types.js";
 
 export function mailerFor(env: AuthBindings, ctx: AuthContext): Mailer {
   if (ctx.devFeatures) return devMailboxMailer(ctx);
+  if (ctx.appMailer) return ctx.appMailer(env);
   const from = env.MAIL_FROM?.trim();
   if (env.EMAIL && from) return sendEmailMailer(env.EMAIL, from);
   return notSentMailer;

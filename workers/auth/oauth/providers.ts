@@ -50,6 +50,17 @@ const ProviderSettings = z.discriminatedUnion("type", [
 const ProvidersSettings = z.record(z.string().regex(PROVIDER_ID), ProviderSettings);
 type ProviderSettings = z.infer<typeof ProviderSettings>;
 
+/** A provider as `OAUTH_PROVIDERS` or `tetherAuth({ providers })` gives it. */
+export type ProviderSettingsInput = z.input<typeof ProviderSettings>;
+
+/** The path of the first problem in an app's providers, or null when they are valid (checked at start-up). */
+export function providersProblem(providers: unknown): { path: string; message: string } | null {
+  const result = ProvidersSettings.safeParse(providers);
+  if (result.success) return null;
+  const issue = result.error.issues[0];
+  return { path: issue?.path.join(".") ?? "", message: issue?.message ?? "is not valid" };
+}
+
 const trimSlash = (url: string) => url.replace(/\/+$/, "");
 
 function resolve(id: string, settings: ProviderSettings, clientSecret: string | null): OAuthProvider {
@@ -85,6 +96,11 @@ function resolve(id: string, settings: ProviderSettings, clientSecret: string | 
   }
 }
 
+/** Where the providers' JSON comes from: `AuthConfig.oauthProviders` (the var, else the app's options). */
+export interface ProvidersConfig {
+  oauthProviders: string;
+}
+
 export function clientSecretName(providerId: string): string {
   return `OAUTH_CLIENT_SECRET_${providerId.toUpperCase().replaceAll("-", "_")}`;
 }
@@ -92,11 +108,12 @@ export function clientSecretName(providerId: string): string {
 let parsed: { raw: string; providers: Map<string, OAuthProvider> } | null = null;
 
 /**
- * The configured providers, parsed once per isolate. A malformed `OAUTH_PROVIDERS` is an
- * operator's mistake: it is logged (by path, never by value) and sign-in answers 503 until fixed.
+ * The configured providers (`config.oauthProviders`: the `OAUTH_PROVIDERS` var, else the app's
+ * `providers`), parsed once per isolate; client secrets from `env`. A malformed `OAUTH_PROVIDERS`
+ * is an operator's mistake: it is logged (by path, never by value) and sign-in answers 503 until fixed.
  */
-export function configuredProviders(env: { OAUTH_PROVIDERS?: string } & object): Map<string, OAuthProvider> {
-  const raw = env.OAUTH_PROVIDERS ?? "{}";
+export function configuredProviders(env: object, config: ProvidersConfig): Map<string, OAuthProvider> {
+  const raw = config.oauthProviders;
   if (parsed?.raw === raw) return parsed.providers;
   let json: unknown;
   try {
@@ -120,8 +137,8 @@ export function configuredProviders(env: { OAUTH_PROVIDERS?: string } & object):
   return providers;
 }
 
-export function findProvider(env: { OAUTH_PROVIDERS?: string } & object, id: string): OAuthProvider {
-  const provider = configuredProviders(env).get(id);
+export function findProvider(env: object, config: ProvidersConfig, id: string): OAuthProvider {
+  const provider = configuredProviders(env, config).get(id);
   if (!provider) throw new ApiError("unknown_provider", "No sign-in provider of that name is configured.");
   return provider;
 }

@@ -5,7 +5,7 @@ import { jsonBody } from "../../shared/http.js";
 import { clientInfo, rateLimit, requireAccessKeys, requireDevFeatures, type AuthAppEnv } from "../middleware.js";
 import { hashPassword, passwordWeakness } from "../passwords.js";
 import { signInWithPassword } from "../password-sign-in.js";
-import { DevLoginBody, LoginBody, PASSWORD_MIN_LENGTH, RegisterBody } from "../schemas.js";
+import { DevLoginBody, LoginBody, RegisterBody } from "../schemas.js";
 import { startSession } from "../sessions.js";
 import { sendVerificationMail } from "../email-ownership.js";
 import { DEVICE_COOKIE } from "../tokens/device.js";
@@ -17,7 +17,7 @@ export const accountRoutes = new Hono<AuthAppEnv>();
 
 accountRoutes.post("/register", rateLimit("register"), requireAccessKeys, jsonBody(RegisterBody), async (c) => {
   const { email, password, name } = c.req.valid("json");
-  const weakness = passwordWeakness(password, email, PASSWORD_MIN_LENGTH);
+  const weakness = passwordWeakness(password, email, c.var.auth.config.passwordMinLength);
   if (weakness) throw new ApiError("weak_password", weakness);
   const auth = c.var.auth;
   const user = await insertUser(auth.db, newUserRow({ email, name, passwordHash: await hashPassword(password) }, Date.now()));

@@ -15,7 +15,7 @@ discoveryRoutes.get("/.well-known/jwks.json", async (c) => {
 
 /** 200 `ok`, or 503 `misconfigured` with what is missing (a monitor alerts on it before users do). */
 discoveryRoutes.get("/health", (c) => {
-  const problems = authConfigProblems(c.env);
+  const problems = authConfigProblems(c.env, c.var.auth.config);
   const body = { service: "auth", environment: c.env.ENVIRONMENT, version: TETHER_VERSION };
   if (problems.length > 0) return c.json({ status: "misconfigured", ...body, problems }, 503);
   return c.json({ status: "ok", ...body });

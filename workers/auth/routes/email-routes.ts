@@ -11,7 +11,7 @@ import { devMailbox } from "../db/schema.js";
 import { resetPassword, sendPasswordResetMail, sendVerificationMail, userForResetToken, verifyEmail } from "../email-ownership.js";
 import { enforceRateLimit, optionalUser, rateLimit, requireDevFeatures, requireUser, type AuthAppEnv } from "../middleware.js";
 import { passwordWeakness } from "../passwords.js";
-import { DevMailboxQuery, PASSWORD_MIN_LENGTH, PasswordResetBody, PasswordResetRequestBody, VerifyEmailBody } from "../schemas.js";
+import { DevMailboxQuery, PasswordResetBody, PasswordResetRequestBody, VerifyEmailBody } from "../schemas.js";
 import { pushSessionSync } from "../session-sync.js";
 import { normalizeEmail, toPublicUser } from "../users.js";
 
@@ -55,7 +55,7 @@ emailRoutes.post("/password/reset", rateLimit("reset"), jsonBody(PasswordResetBo
   const { token, password } = c.req.valid("json");
   const reset = await userForResetToken(c.var.auth, token);
   // The rules apply before the token is spent: a refused password leaves the link usable.
-  const weakness = passwordWeakness(password, reset.user.email, PASSWORD_MIN_LENGTH);
+  const weakness = passwordWeakness(password, reset.user.email, c.var.auth.config.passwordMinLength);
   if (weakness) throw new ApiError("weak_password", weakness);
   await resetPassword(c.var.auth, reset, password);
   c.executionCtx.waitUntil(pushSessionSync(c.var.auth, c.env));

@@ -47,7 +47,13 @@ const HandoffBody = z.strictObject({
 });
 
 oauthRoutes.get("/oauth/providers", (c) =>
-  c.json({ providers: [...configuredProviders(c.env).values()].map(({ id, name }) => ({ id, name, start: `/auth/oauth/${id}/start` })) }),
+  c.json({
+    providers: [...configuredProviders(c.env, c.var.auth.config).values()].map(({ id, name }) => ({
+      id,
+      name,
+      start: `/auth/oauth/${id}/start`,
+    })),
+  }),
 );
 
 /** Back to the app, with the handoff code or the error in the fragment. */
@@ -60,7 +66,7 @@ function backToApp(c: Context<AuthAppEnv>, returnTo: URL, outcome: { handoff: st
 }
 
 oauthRoutes.get("/oauth/:provider/start", rateLimit("oauth-start"), async (c) => {
-  const provider = findProvider(c.env, c.req.param("provider"));
+  const provider = findProvider(c.env, c.var.auth.config, c.req.param("provider"));
   const query = StartQuery.safeParse(c.req.query());
   if (!query.success) {
     throw new ApiError(
@@ -111,7 +117,7 @@ oauthRoutes.get("/oauth/:provider/start", rateLimit("oauth-start"), async (c) =>
 });
 
 oauthRoutes.get("/oauth/:provider/callback", async (c) => {
-  const provider = findProvider(c.env, c.req.param("provider"));
+  const provider = findProvider(c.env, c.var.auth.config, c.req.param("provider"));
   const auth = c.var.auth;
   // Until the state checks out nothing here is trusted, not even where to send the browser:
   // these failures answer here, in the JSON error shape.
