@@ -4,12 +4,12 @@
  * session object answers itself): checks the token's permissions, answers the thread frames, and turns a
  * `user_message` into one atomic D1 write, its `ack`, and a run in its thread's turn (run-queue.ts).
  */
+import { errorKind, logEvent } from "../workers/shared/request-log.js";
 import type { AppDatabase } from "../workers/app-data/db/client.js";
 import { createThread, storeUserMessage, type MessageAuthor } from "../workers/app-data/message-store.js";
 import { findOwnThread, listThreads, messageView, threadMessages, threadView } from "../workers/app-data/threads.js";
 import type { ServerPayloads } from "@tether/protocol";
 import type { ClientFrame } from "../workers/shared/client-frames.js";
-import { logEvent } from "../workers/shared/request-log.js";
 import { USER_PERMISSIONS, type UserPermission } from "../workers/shared/tokens.js";
 import type { RunQueue } from "./run-queue.js";
 import type { SessionBudget } from "./session-budget.js";
@@ -131,7 +131,7 @@ export class FrameHandler {
         runs.historyLimit,
       );
     } catch (error) {
-      logEvent("error", "message_store_failed", { error: error instanceof Error ? error.name : "unknown" });
+      logEvent("error", "message_store_failed", { error: errorKind(error) });
       const failure: ServerPayloads["error"] = {
         code: "storage_failed",
         message: "The message was not stored; send it again with the same id.",

@@ -5,12 +5,12 @@
  * own abort — `cancel_run` and the deadline (`AGENT_RUN_TIMEOUT_SECONDS`). A run's events go out
  * through the runner (agents/runner.ts); its outcome is stored, then `agent_completed` is sent.
  */
+import { errorKind, logEvent } from "../workers/shared/request-log.js";
 import type { ServerPayloads } from "@tether/protocol";
 import type { AppDatabase } from "../workers/app-data/db/client.js";
 import { cancelRuns, markRunStarted, storeRunOutcome } from "../workers/app-data/message-store.js";
 import type { Message } from "../workers/app-data/db/schema.js";
 import { threadMessages } from "../workers/app-data/threads.js";
-import { logEvent } from "../workers/shared/request-log.js";
 import type { Agent, HistoryMessage, Tool } from "./agents/agent.js";
 import { runAgent, type RunOutcome } from "./agents/runner.js";
 import { toolbox } from "./agents/toolbox.js";
@@ -218,7 +218,7 @@ export class RunQueue {
       logEvent("error", "agent_run_failed", {
         run_id: run.runId,
         agent: this.agent.name,
-        error: error instanceof Error ? error.name : "unknown",
+        error: errorKind(error),
       });
       const failed = { status: "failed" as const, error: error instanceof Error ? error.message.slice(0, 500) : "the run failed" };
       await storeRunOutcome(this.db, { ...this.record(run), durationMs: Date.now() - startedAt }, failed).catch(() => undefined);

@@ -6,11 +6,11 @@
  * message-handler.ts (stored, acknowledged) → run-queue.ts (its thread's turn) →
  * agents/runner.ts (events → frames) → session-channel.ts (the log, the sockets).
  */
+import { errorKind, logEvent } from "../workers/shared/request-log.js";
 import { DurableObject } from "cloudflare:workers";
 import { appDatabase } from "../workers/app-data/db/client.js";
 import { AuthGateway } from "../workers/shared/auth-gateway.js";
 import { backendConfig, type BackendConfig, type BackendVars } from "../workers/shared/backend-config.js";
-import { logEvent } from "../workers/shared/request-log.js";
 import type { AuthServiceApi } from "../workers/shared/rpc.js";
 import { acceptAndClose, readSessionClaims, tetherProtocolHeader } from "../workers/shared/socket-io.js";
 import type { AgentHostEnv } from "./agents/agent-catalog.js";
@@ -153,7 +153,7 @@ export class UserSession extends DurableObject<UserSessionEnv> {
     this.retention.markRevoked(reason, Date.now());
     const closed = this.channel.revokeAll(reason);
     await this.stopRuns().catch((error: unknown) => {
-      logEvent("error", "runs_not_stopped", { error: error instanceof Error ? error.name : "unknown" });
+      logEvent("error", "runs_not_stopped", { error: errorKind(error) });
     });
     await this.scheduleAlarm();
     return closed;
@@ -202,7 +202,7 @@ export class UserSession extends DurableObject<UserSessionEnv> {
       logEvent("error", "frame_failed", {
         session_id: attachment.sessionId,
         type: frame.type,
-        error: error instanceof Error ? error.name : "unknown",
+        error: errorKind(error),
       });
       this.channel.reply(
         ws,
@@ -274,7 +274,7 @@ export class UserSession extends DurableObject<UserSessionEnv> {
     const runs = this.runsInstance;
     if (runs === null || "problem" in runs || !runs.hasWaiting()) return;
     runs.runWaiting().catch((error: unknown) => {
-      logEvent("error", "waiting_runs_failed", { error: error instanceof Error ? error.name : "unknown" });
+      logEvent("error", "waiting_runs_failed", { error: errorKind(error) });
     });
   }
 
@@ -324,6 +324,6 @@ export class UserSession extends DurableObject<UserSessionEnv> {
   }
 
   override async webSocketError(_ws: WebSocket, error: unknown): Promise<void> {
-    logEvent("warn", "socket_error", { error: error instanceof Error ? error.name : typeof error });
+    logEvent("warn", "socket_error", { error: errorKind(error) });
   }
 }

@@ -1,3 +1,4 @@
+import { errorKind } from "../shared/request-log.js";
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { ApiError } from "../shared/errors.js";
 import type { AuthServiceApi, PublicUser, RpcResult, ServiceTokenGrant, SigningKeySets } from "../shared/rpc.js";
@@ -32,7 +33,7 @@ async function asResult<T>(work: () => Promise<T>): Promise<RpcResult<T>> {
     if (error instanceof ApiError || error instanceof TokenError) {
       return { ok: false, error: { code: error.code, message: error.message } };
     }
-    console.error("AuthService RPC failed", error instanceof Error ? error.name : typeof error);
+    console.error("AuthService RPC failed", errorKind(error));
     return { ok: false, error: { code: "internal_error", message: "The auth service failed." } };
   }
 }

@@ -6,7 +6,7 @@
  */
 import { and, eq, sql } from "drizzle-orm";
 import { ApiError } from "../shared/errors.js";
-import { logEvent } from "../shared/request-log.js";
+import { errorKind, logEvent } from "../shared/request-log.js";
 import type { AuthBindings } from "./config.js";
 import type { AuthContext } from "./context.js";
 import { emailTokens, users, type User } from "./db/schema.js";
@@ -32,7 +32,7 @@ export async function sendVerificationMail(ctx: AuthContext, env: AuthBindings, 
     if (!(await storeTokenWithinMailLimit(ctx.db, row))) return "not_sent";
     return await mailerFor(env, ctx).send(verificationMail(env, user, token));
   } catch (error) {
-    logEvent("error", "mail_failed", { kind: "verify_email", user_id: user.id, error: error instanceof Error ? error.name : "unknown" });
+    logEvent("error", "mail_failed", { kind: "verify_email", user_id: user.id, error: errorKind(error) });
     return "not_sent";
   }
 }

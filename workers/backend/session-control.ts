@@ -1,3 +1,4 @@
+import { errorKind } from "../shared/request-log.js";
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { z } from "zod";
 import { appDatabase } from "../../workers/app-data/db/client.js";
@@ -55,7 +56,7 @@ export class SessionControl extends WorkerEntrypoint<BackendBindings> implements
       return { ok: true, value: await work() };
     } catch (error) {
       if (error instanceof ApiError) return { ok: false, error: { code: error.code, message: error.message } };
-      console.error("SessionControl failed", error instanceof Error ? error.name : typeof error);
+      console.error("SessionControl failed", errorKind(error));
       return { ok: false, error: { code: "internal_error", message: "The backend could not apply the change." } };
     }
   }

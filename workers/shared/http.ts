@@ -2,6 +2,7 @@
  * @module
  * HTTP plumbing both Workers share: one error shape, bounded JSON bodies validated before use.
  */
+import { errorKind } from "./request-log.js";
 import type { Context, Env, ErrorHandler, MiddlewareHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { z } from "zod";
@@ -31,7 +32,7 @@ export const onError: ErrorHandler = (error) => {
     return errorResponse(new ApiError(codeForHttpStatus(error.status), error.message || "Request failed."));
   }
   // Unexpected: log the kind of failure only; messages may quote input, and input may hold secrets.
-  console.error("unhandled error", error instanceof Error ? error.name : typeof error);
+  console.error("unhandled error", errorKind(error));
   return errorResponse(new ApiError("internal_error", "Something went wrong on our side."));
 };
 

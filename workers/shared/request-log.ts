@@ -18,6 +18,14 @@ export function logEvent(level: "info" | "warn" | "error", event: string, fields
   else console.log(line);
 }
 
+/**
+ * What a log line may say about an error: its class's name (`TypeError`, `D1_ERROR`…), never its
+ * message, which may quote input — a conversation, an address, a token.
+ */
+export function errorKind(error: unknown): string {
+  return errorKind(error);
+}
+
 /** Carried from the backend to the auth Worker when a request is forwarded, so both log one id. */
 export const REQUEST_ID_HEADER = "X-Request-Id";
 const REQUEST_ID = /^[A-Za-z0-9-]{8,64}$/;

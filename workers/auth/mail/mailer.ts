@@ -10,7 +10,7 @@
  * Mail is sent after the response (`waitUntil`), so no answer's timing depends on it.
  */
 import { normalizeEmail } from "../users.js";
-import { logEvent } from "../../shared/request-log.js";
+import { errorKind, logEvent } from "../../shared/request-log.js";
 import type { AuthBindings } from "../config.js";
 import type { AuthContext } from "../context.js";
 import { devMailbox } from "../db/schema.js";
@@ -51,7 +51,7 @@ function sendEmailMailer(binding: SendEmail, from: string): Mailer {
         logEvent("info", "mail_sent", { kind: mail.kind, user_id: mail.userId });
         return "sent";
       } catch (error) {
-        logEvent("error", "mail_failed", { kind: mail.kind, user_id: mail.userId, error: error instanceof Error ? error.name : "unknown" });
+        logEvent("error", "mail_failed", { kind: mail.kind, user_id: mail.userId, error: errorKind(error) });
         return "not_sent";
       }
     },
