@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { rateLimitClient } from "../shared/client-address.js";
 import { createMiddleware } from "hono/factory";
 import { ApiError } from "../shared/errors.js";
-import { bearerToken } from "../shared/http.js";
+import { requireBearerToken } from "../shared/http.js";
 import { isLoopbackUrl } from "../shared/loopback.js";
 import { reportConfigProblemsOnce } from "../shared/request-log.js";
 import { verifyServiceToken } from "../shared/service-token.js";
@@ -60,15 +60,6 @@ export const requireAccessKeys = createMiddleware<AuthAppEnv>(async (c, next) =>
   await next();
 });
 
-function requireBearer(token: string | null, missingCode: "invalid_token" | "service_token_required"): string {
-  if (token === null) {
-    throw new ApiError(missingCode, "Send the token as `Authorization: Bearer <token>`.", {
-      "WWW-Authenticate": "Bearer",
-    });
-  }
-  return token;
-}
-
 async function authenticate(c: Context<AuthAppEnv>, token: string): Promise<void> {
   try {
     const access = await authenticateAccessToken(c.var.auth, token);
@@ -82,20 +73,20 @@ async function authenticate(c: Context<AuthAppEnv>, token: string): Promise<void
 
 /** A user access token whose session is live. */
 export const requireUser = createMiddleware<AuthAppEnv>(async (c, next) => {
-  await authenticate(c, requireBearer(bearerToken(c), "invalid_token"));
+  await authenticate(c, requireBearerToken(c));
   await next();
 });
 
 /** A route anyone may call, which a signed-in caller calls as themselves: a token sent must be valid. */
 export const optionalUser = createMiddleware<AuthAppEnv>(async (c, next) => {
-  if (c.req.header("Authorization") !== undefined) await authenticate(c, requireBearer(bearerToken(c), "invalid_token"));
+  if (c.req.header("Authorization") !== undefined) await authenticate(c, requireBearerToken(c));
   await next();
 });
 
 /** A service token addressed to the auth Worker, holding `permission`; a user token here is refused. */
 export function requireService(permission: ServicePermission) {
   return createMiddleware<AuthAppEnv>(async (c, next) => {
-    const token = requireBearer(bearerToken(c), "service_token_required");
+    const token = requireBearerToken(c, "service_token_required");
     c.set("service", await verifyServiceCaller(c.var.auth, token, permission));
     await next();
   });

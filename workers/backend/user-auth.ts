@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import { ApiError } from "../shared/errors.js";
-import { bearerToken } from "../shared/http.js";
+import { requireBearerToken } from "../shared/http.js";
 import type { AccessClaims, UserPermission } from "../shared/tokens.js";
 import type { SessionSetup } from "../../durable-objects/session-setup.js";
 import type { BackendBindings } from "./config.js";
@@ -24,11 +24,7 @@ export interface BackendAppEnv {
  * a 503 with Retry-After. A degraded answer says so in `X-Auth-Degraded: 1`.
  */
 export const requireUser = createMiddleware<BackendAppEnv>(async (c, next) => {
-  const token = bearerToken(c);
-  if (token === null) {
-    throw new ApiError("invalid_token", "Send the token as `Authorization: Bearer <token>`.", { "WWW-Authenticate": "Bearer" });
-  }
-  const validation = await authGateway(c.env, c.var.setup.settings).validate(token);
+  const validation = await authGateway(c.env, c.var.setup.settings).validate(requireBearerToken(c));
   if (!validation.ok) {
     if (validation.code === "auth_unavailable") {
       throw new ApiError("auth_unavailable", validation.message, { "Retry-After": String(validation.retryAfterSeconds) });

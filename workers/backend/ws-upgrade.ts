@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { acceptAndClose, SESSION_CLAIMS_HEADER, type SessionClaims } from "../shared/socket-io.js";
+import { acceptAndClose, offeredProtocols, SESSION_CLAIMS_HEADER, type SessionClaims } from "../shared/socket-io.js";
 import { ApiError } from "../shared/errors.js";
 import { bearerToken } from "../shared/http.js";
 import { BEARER_PROTOCOL_PREFIX, PROTOCOL } from "@tether/protocol";
@@ -18,11 +18,7 @@ export async function upgradeWebSocket(c: Context<BackendAppEnv>): Promise<Respo
       Upgrade: "websocket",
     });
   }
-  const offered = (c.req.header("Sec-WebSocket-Protocol") ?? "")
-    .split(",")
-    .map((part) => part.trim())
-    .filter(Boolean);
-  const speaksTether = offered.includes(PROTOCOL);
+  const offered = offeredProtocols(c.req.raw);
   const fromProtocol = offered.find((part) => part.startsWith(BEARER_PROTOCOL_PREFIX))?.slice(BEARER_PROTOCOL_PREFIX.length);
   // The header read as /api reads it (any case of the scheme); the gateway refuses a token over
   // MAX_ACCESS_TOKEN_LENGTH as invalid, header and subprotocol alike, before calling auth.
@@ -57,7 +53,7 @@ export async function upgradeWebSocket(c: Context<BackendAppEnv>): Promise<Respo
   const headers = new Headers(c.req.raw.headers);
   headers.delete("Authorization");
   headers.delete("Sec-WebSocket-Protocol");
-  if (speaksTether) headers.set("Sec-WebSocket-Protocol", PROTOCOL);
+  if (offered.includes(PROTOCOL)) headers.set("Sec-WebSocket-Protocol", PROTOCOL);
   headers.set(SESSION_CLAIMS_HEADER, JSON.stringify(claims));
   const session = c.env.USER_SESSION.get(c.env.USER_SESSION.idFromName(claims.sid));
   return session.fetch(new Request(c.req.url, { method: "GET", headers }));

@@ -1,6 +1,7 @@
 /**
  * @module
- * HTTP plumbing both Workers share: one error shape, bounded JSON bodies validated before use.
+ * HTTP plumbing both Workers share: one error shape, bounded JSON bodies validated before use, and
+ * the one reading of an `Authorization: Bearer` header.
  */
 import { errorKind } from "./request-log.js";
 import type { Context, Env, ErrorHandler, MiddlewareHandler, NotFoundHandler } from "hono";
@@ -116,4 +117,13 @@ export function bearerToken(c: Context): string | null {
   const header = c.req.header("Authorization");
   const match = header?.match(/^[Bb][Ee][Aa][Rr][Ee][Rr] ([A-Za-z0-9._~+/=-]{1,8192})$/);
   return match?.[1] ?? null;
+}
+
+/** The bearer token, or `missingCode` with `WWW-Authenticate: Bearer` when the request has none. */
+export function requireBearerToken(c: Context, missingCode: "invalid_token" | "service_token_required" = "invalid_token"): string {
+  const token = bearerToken(c);
+  if (token === null) {
+    throw new ApiError(missingCode, "Send the token as `Authorization: Bearer <token>`.", { "WWW-Authenticate": "Bearer" });
+  }
+  return token;
 }

@@ -32,13 +32,21 @@ export function readSessionClaims(request: Request): SessionClaims | null {
   }
 }
 
+/**
+ * The subprotocols an upgrade offers, in order: `Sec-WebSocket-Protocol` is a comma-separated
+ * list (RFC 6455 §4.1), spaces around each entry allowed. The one reading of that header, for the
+ * Worker (which also finds the `bearer.<token>` entry in it) and the object alike.
+ */
+export function offeredProtocols(request: Request): string[] {
+  return (request.headers.get("Sec-WebSocket-Protocol") ?? "")
+    .split(",")
+    .map((part) => part.trim())
+    .filter(Boolean);
+}
+
+/** The header that selects `tether.v1` on an upgrade that offered it; none otherwise. */
 export function tetherProtocolHeader(request: Request): Record<string, string> | undefined {
-  const offered =
-    request.headers
-      .get("Sec-WebSocket-Protocol")
-      ?.split(",")
-      .map((part) => part.trim()) ?? [];
-  return offered.includes(PROTOCOL) ? { "Sec-WebSocket-Protocol": PROTOCOL } : undefined;
+  return offeredProtocols(request).includes(PROTOCOL) ? { "Sec-WebSocket-Protocol": PROTOCOL } : undefined;
 }
 
 /** Closes with an application code and a short JSON reason a browser can read. */
