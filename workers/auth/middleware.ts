@@ -72,13 +72,13 @@ async function authenticate(c: Context<AuthAppEnv>, token: string): Promise<void
 }
 
 /** A user access token whose session is live. */
-export const requireUser = createMiddleware<AuthAppEnv>(async (c, next) => {
+export const requireUserSession = createMiddleware<AuthAppEnv>(async (c, next) => {
   await authenticate(c, requireBearerToken(c));
   await next();
 });
 
 /** A route anyone may call, which a signed-in caller calls as themselves: a token sent must be valid. */
-export const optionalUser = createMiddleware<AuthAppEnv>(async (c, next) => {
+export const optionalUserSession = createMiddleware<AuthAppEnv>(async (c, next) => {
   if (c.req.header("Authorization") !== undefined) await authenticate(c, requireBearerToken(c));
   await next();
 });

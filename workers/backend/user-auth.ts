@@ -23,7 +23,7 @@ export interface BackendAppEnv {
  * check). A verdict about the token is a 401; auth unavailable with no keys to fall back on is
  * a 503 with Retry-After. A degraded answer says so in `X-Auth-Degraded: 1`.
  */
-export const requireUser = createMiddleware<BackendAppEnv>(async (c, next) => {
+export const requireAccessToken = createMiddleware<BackendAppEnv>(async (c, next) => {
   const validation = await authGateway(c.env, c.var.setup.settings).validate(requireBearerToken(c));
   if (!validation.ok) {
     if (validation.code === "auth_unavailable") {

@@ -5,7 +5,7 @@
  * last JWKS seen (signature, exp, iss, aud, token_type; not revocation, hence "degraded").
  */
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
-import { AuthClient } from "./auth-client.js";
+import { AuthServiceCaller } from "./auth-service-caller.js";
 import { BreakerOpenError, CircuitBreaker, type BreakerOptions, type BreakerState } from "./circuit-breaker.js";
 import type { AuthServiceApi, RpcResult } from "./rpc.js";
 import { tokenFailureFromJoseError, TOKEN_FAILURE_MESSAGES } from "./token-errors.js";
@@ -50,7 +50,7 @@ function isAuthFailure(result: RpcResult<unknown>): boolean {
 export class AuthGateway {
   readonly cache: TokenCache;
   readonly breaker: CircuitBreaker;
-  private readonly client: AuthClient;
+  private readonly caller: AuthServiceCaller;
   private accessKeys: { jwks: JSONWebKeySet; fetchedAtMs: number } | null = null;
   private serviceKeys: { verify: JWTVerifyGetKey; fetchedAtMs: number } | null = null;
 
@@ -59,7 +59,7 @@ export class AuthGateway {
     private readonly options: AuthGatewayOptions,
     private readonly now: () => number = Date.now,
   ) {
-    this.client = new AuthClient(auth, { serviceId: options.serviceId, serviceSecret: options.serviceSecret });
+    this.caller = new AuthServiceCaller(auth, { serviceId: options.serviceId, serviceSecret: options.serviceSecret });
     this.cache = new TokenCache({ ttlSeconds: options.cacheTtlSeconds, maxEntries: options.cacheMaxEntries }, now);
     this.breaker = new CircuitBreaker(options.breaker, now);
   }
@@ -81,7 +81,7 @@ export class AuthGateway {
     }
     let result: RpcResult<AccessClaims>;
     try {
-      result = await this.breaker.call(() => this.client.validateAccessToken(token), isAuthFailure);
+      result = await this.breaker.call(() => this.caller.validateAccessToken(token), isAuthFailure);
     } catch (error) {
       return this.validateLocally(token, error instanceof BreakerOpenError ? error.retryAfterSeconds : undefined);
     }
@@ -99,7 +99,7 @@ export class AuthGateway {
     const fresh = this.serviceKeys && this.now() - this.serviceKeys.fetchedAtMs < JWKS_REFRESH_MS;
     if (fresh && !options.refresh) return this.serviceKeys?.verify ?? null;
     try {
-      const keys = await this.breaker.call(() => this.client.jwks(), isAuthFailure);
+      const keys = await this.breaker.call(() => this.caller.jwks(), isAuthFailure);
       if (keys.ok) {
         this.serviceKeys = { verify: createLocalJWKSet(keys.value.service), fetchedAtMs: this.now() };
         this.accessKeys = { jwks: keys.value.access, fetchedAtMs: this.now() };
@@ -120,7 +120,7 @@ export class AuthGateway {
   private async refreshKeysIfStale(): Promise<void> {
     if (this.accessKeys && this.now() - this.accessKeys.fetchedAtMs < JWKS_REFRESH_MS) return;
     try {
-      const keys = await this.breaker.call(() => this.client.jwks(), isAuthFailure);
+      const keys = await this.breaker.call(() => this.caller.jwks(), isAuthFailure);
       if (keys.ok) this.accessKeys = { jwks: keys.value.access, fetchedAtMs: this.now() };
     } catch {
       // Keep the keys we had.

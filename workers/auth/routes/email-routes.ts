@@ -9,7 +9,14 @@ import { ApiError } from "../../shared/errors.js";
 import { jsonBody } from "../../shared/http.js";
 import { devMailbox } from "../db/schema.js";
 import { resetPassword, sendPasswordResetMail, sendVerificationMail, userForResetToken, verifyEmail } from "../email-ownership.js";
-import { enforceRateLimit, optionalUser, rateLimit, requireDevFeatures, requireUser, type AuthAppEnv } from "../middleware.js";
+import {
+  enforceRateLimit,
+  optionalUserSession,
+  rateLimit,
+  requireDevFeatures,
+  requireUserSession,
+  type AuthAppEnv,
+} from "../middleware.js";
 import { passwordWeakness } from "../passwords.js";
 import { DevMailboxQuery, PasswordResetBody, PasswordResetRequestBody, VerifyEmailBody } from "../schemas.js";
 import { pushSessionSync } from "../session-sync.js";
@@ -18,7 +25,7 @@ import { normalizeEmail, toPublicUser } from "../users.js";
 export const emailRoutes = new Hono<AuthAppEnv>();
 
 /** A new verification mail for the signed-in user (rate limited per account); 202 either way. */
-emailRoutes.post("/email/verify/request", requireUser, async (c) => {
+emailRoutes.post("/email/verify/request", requireUserSession, async (c) => {
   const { user } = c.var.access;
   await enforceRateLimit(c.env, `verify-request:${user.id}`);
   if (user.emailVerifiedAt !== null) return c.json({ status: "already_verified" }, 202);
@@ -30,7 +37,7 @@ emailRoutes.post("/email/verify/request", requireUser, async (c) => {
  * Redeems the token of a verification mail. Anyone holding the link may use it (it is opened
  * where the mail is read), but a signed-in caller only their own.
  */
-emailRoutes.post("/email/verify", rateLimit("verify"), optionalUser, jsonBody(VerifyEmailBody), async (c) => {
+emailRoutes.post("/email/verify", rateLimit("verify"), optionalUserSession, jsonBody(VerifyEmailBody), async (c) => {
   const user = await verifyEmail(c.var.auth, c.req.valid("json").token, c.var.userId ?? null);
   c.executionCtx.waitUntil(pushSessionSync(c.var.auth, c.env));
   return c.json({ user: toPublicUser(user) });

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { jsonBody } from "../../shared/http.js";
-import { rateLimit, requireAccessKeys, requireUser, type AuthAppEnv } from "../middleware.js";
+import { rateLimit, requireAccessKeys, requireUserSession, type AuthAppEnv } from "../middleware.js";
 import { RefreshBody } from "../schemas.js";
 import { revokeSession, revokeUserSessions } from "../revocation.js";
 import { ApiError } from "../../shared/errors.js";
@@ -21,19 +21,19 @@ sessionRoutes.post("/refresh", rateLimit("refresh"), requireAccessKeys, jsonBody
   }
 });
 
-sessionRoutes.post("/logout", requireUser, async (c) => {
+sessionRoutes.post("/logout", requireUserSession, async (c) => {
   await revokeSession(c.var.auth, c.var.access.session, "logout");
   c.executionCtx.waitUntil(pushSessionSync(c.var.auth, c.env));
   return c.body(null, 204);
 });
 
-sessionRoutes.post("/logout-all", requireUser, async (c) => {
+sessionRoutes.post("/logout-all", requireUserSession, async (c) => {
   await revokeUserSessions(c.var.auth, c.var.access.user.id, "logout_all");
   c.executionCtx.waitUntil(pushSessionSync(c.var.auth, c.env));
   return c.body(null, 204);
 });
 
-sessionRoutes.get("/me", requireUser, (c) => {
+sessionRoutes.get("/me", requireUserSession, (c) => {
   const { user, session } = c.var.access;
   return c.json({ user: toPublicUser(user), session: publicSession(session, session.id) });
 });
@@ -42,7 +42,7 @@ sessionRoutes.get("/me", requireUser, (c) => {
  * Signs out one of the caller's own sessions (another device): its tokens stop working and its
  * sockets get `session_revoked` and close 4003. Anyone else's session — or none — is 404 alike.
  */
-sessionRoutes.delete("/sessions/:id", requireUser, async (c) => {
+sessionRoutes.delete("/sessions/:id", requireUserSession, async (c) => {
   const id = c.req.param("id");
   const target = id.length <= 64 ? await findSession(c.var.auth, id) : undefined;
   if (!target || target.userId !== c.var.access.user.id || target.revokedAt !== null) {
@@ -53,7 +53,7 @@ sessionRoutes.delete("/sessions/:id", requireUser, async (c) => {
   return c.body(null, 204);
 });
 
-sessionRoutes.get("/sessions", requireUser, async (c) => {
+sessionRoutes.get("/sessions", requireUserSession, async (c) => {
   const { user, session } = c.var.access;
   const live = await listLiveSessions(c.var.auth, user.id);
   return c.json({ sessions: live.map((row) => publicSession(row, session.id)) });

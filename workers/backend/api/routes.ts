@@ -5,12 +5,12 @@ import { upsertUser } from "../../../workers/app-data/message-store.js";
 import { findOwnThread, listThreads, messageView, threadMessages, threadView } from "../../../workers/app-data/threads.js";
 import { ApiError } from "../../shared/errors.js";
 import { USER_PERMISSIONS } from "../../shared/tokens.js";
-import { requirePermission, requireUser, type BackendAppEnv } from "../user-auth.js";
+import { requirePermission, requireAccessToken, type BackendAppEnv } from "../user-auth.js";
 
 /** The caller's own data over HTTP: everything keyed by the validated token's `sub`. */
 export const apiRoutes = new Hono<BackendAppEnv>();
 
-apiRoutes.use("*", requireUser);
+apiRoutes.use("*", requireAccessToken);
 apiRoutes.use("/threads/*", requirePermission(USER_PERMISSIONS.readThreads));
 apiRoutes.use("/threads", requirePermission(USER_PERMISSIONS.readThreads));
 

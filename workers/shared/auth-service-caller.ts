@@ -14,12 +14,13 @@ import { ServiceTokenSource } from "./service-token.js";
 import { AccessClaimsSchema, type AccessClaims } from "./tokens.js";
 
 /**
- * A caller's side of the auth RPC (the backend Worker and its session objects). Mints this
+ * The caller's side of the auth Worker's `AuthService` RPC (the backend Worker and its session
+ * objects; not the SDK's `AuthClient`, which signs users in over HTTP). Mints this
  * service's token once and signs every call with it; a refused token is dropped and minted again
  * once, since the auth Worker may have rotated its service key. Every answer is checked against its
  * schema (rpc-results.ts). The binding is passed in: this file reads no environment.
  */
-export class AuthClient {
+export class AuthServiceCaller {
   private readonly serviceToken: ServiceTokenSource;
 
   constructor(
