@@ -2,7 +2,6 @@ import { Hono, type Context } from "hono";
 import type { SessionSetup } from "../../durable-objects/session-setup.js";
 import { bearerToken, boundedBody, MAX_JSON_BODY_BYTES, onError, onNotFound } from "../shared/http.js";
 import { reportConfigProblemsOnce, REQUEST_ID_HEADER, requestLog } from "../shared/request-log.js";
-import { TokenCache } from "../shared/token-cache.js";
 import { TETHER_VERSION } from "../shared/version.js";
 import { apiRoutes } from "./api/routes.js";
 import { backendConfigProblems } from "./config.js";
@@ -51,7 +50,7 @@ export function backendApp(setup: SessionSetup): Hono<BackendAppEnv> {
     app.post(path, async (c) => {
       const token = bearerToken(c);
       const response = await forwardToAuth(c);
-      if (token !== null) authGateway(c.env, setup.settings).cache.forget(await TokenCache.key(token));
+      if (token !== null) await authGateway(c.env, setup.settings).forget(token);
       return response;
     });
   }

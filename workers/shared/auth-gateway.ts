@@ -4,7 +4,8 @@
  * circuit breaker around the auth RPC, and — while auth is down — local verification against the
  * last JWKS seen (signature, exp, iss, aud, token_type; not revocation, hence "degraded").
  */
-import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
+import { jwtVerify, type JWTVerifyGetKey } from "jose";
+import { AuthKeySets } from "./auth-key-sets.js";
 import { AuthServiceCaller } from "./auth-service-caller.js";
 import { BreakerOpenError, CircuitBreaker, type BreakerOptions, type BreakerState } from "./circuit-breaker.js";
 import type { AuthServiceApi, RpcResult } from "./rpc.js";
@@ -35,8 +36,6 @@ export type TokenValidation =
   | { ok: false; code: TokenFailureCode; message: string }
   | { ok: false; code: "auth_unavailable"; message: string; retryAfterSeconds: number };
 
-/** Keys are refetched when this old, so a rotation reaches the degraded path in time. */
-const JWKS_REFRESH_MS = 5 * 60_000;
 const USER_TOKEN_VERDICTS = new Set<string>(["invalid_token", "token_expired", "token_revoked"]);
 
 /**
@@ -48,11 +47,10 @@ function isAuthFailure(result: RpcResult<unknown>): boolean {
 }
 
 export class AuthGateway {
-  readonly cache: TokenCache;
-  readonly breaker: CircuitBreaker;
+  private readonly cache: TokenCache;
+  private readonly breaker: CircuitBreaker;
   private readonly caller: AuthServiceCaller;
-  private accessKeys: { jwks: JSONWebKeySet; fetchedAtMs: number } | null = null;
-  private serviceKeys: { verify: JWTVerifyGetKey; fetchedAtMs: number } | null = null;
+  private readonly keySets: AuthKeySets;
 
   constructor(
     auth: AuthServiceApi,
@@ -62,10 +60,16 @@ export class AuthGateway {
     this.caller = new AuthServiceCaller(auth, { serviceId: options.serviceId, serviceSecret: options.serviceSecret });
     this.cache = new TokenCache({ ttlSeconds: options.cacheTtlSeconds, maxEntries: options.cacheMaxEntries }, now);
     this.breaker = new CircuitBreaker(options.breaker, now);
+    this.keySets = new AuthKeySets(() => this.breaker.call(() => this.caller.jwks(), isAuthFailure), now);
   }
 
   get breakerState(): BreakerState {
     return this.breaker.state;
+  }
+
+  /** Drops `token`'s cached verdict at once, e.g. when this isolate forwards its logout. */
+  async forget(token: string): Promise<void> {
+    if (this.cache.enabled) this.cache.forget(await TokenCache.key(token));
   }
 
   async validate(token: string, options: { bypassCache?: boolean } = {}): Promise<TokenValidation> {
@@ -87,27 +91,17 @@ export class AuthGateway {
     }
     if (isAuthFailure(result)) return this.validateLocally(token);
     if (key !== null) this.cache.set(key, result);
-    if (result.ok) await this.refreshKeysIfStale();
+    // Keeps the keys for the degraded path fresh; a failure here never fails the request.
+    if (result.ok) await this.keySets.current();
     return this.fromResult(result);
   }
 
   /**
-   * The auth Worker's service-token keys, for verifying its calls to us. Refetched when stale or
-   * when `refresh` is set (a token signed with a key we have not seen yet).
+   * The auth Worker's service-token keys, for verifying its calls to us: the same loader as the
+   * degraded path's, refetched when stale or when `refresh` is set (a key we have not seen yet).
    */
   async serviceKeySet(options: { refresh?: boolean } = {}): Promise<JWTVerifyGetKey | null> {
-    const fresh = this.serviceKeys && this.now() - this.serviceKeys.fetchedAtMs < JWKS_REFRESH_MS;
-    if (fresh && !options.refresh) return this.serviceKeys?.verify ?? null;
-    try {
-      const keys = await this.breaker.call(() => this.caller.jwks(), isAuthFailure);
-      if (keys.ok) {
-        this.serviceKeys = { verify: createLocalJWKSet(keys.value.service), fetchedAtMs: this.now() };
-        this.accessKeys = { jwks: keys.value.access, fetchedAtMs: this.now() };
-      }
-    } catch {
-      // Keep what we had: a stale key set still verifies tokens signed with it.
-    }
-    return this.serviceKeys?.verify ?? null;
+    return (await this.keySets.current(options))?.service ?? null;
   }
 
   private fromResult(result: RpcResult<AccessClaims>): TokenValidation {
@@ -116,26 +110,17 @@ export class AuthGateway {
     return { ok: false, code, message: TOKEN_FAILURE_MESSAGES[code] ?? result.error.message };
   }
 
-  /** Keeps the last JWKS for the degraded path; a failure here never fails the request. */
-  private async refreshKeysIfStale(): Promise<void> {
-    if (this.accessKeys && this.now() - this.accessKeys.fetchedAtMs < JWKS_REFRESH_MS) return;
-    try {
-      const keys = await this.breaker.call(() => this.caller.jwks(), isAuthFailure);
-      if (keys.ok) this.accessKeys = { jwks: keys.value.access, fetchedAtMs: this.now() };
-    } catch {
-      // Keep the keys we had.
-    }
-  }
-
   private async validateLocally(token: string, retryAfterSeconds?: number): Promise<TokenValidation> {
     const retryAfter = retryAfterSeconds ?? this.breaker.retryAfterSeconds();
-    if (!this.accessKeys) {
+    // Auth is down: the keys last seen, however old, and no call to fetch newer ones.
+    const keys = this.keySets.last;
+    if (!keys) {
       return { ok: false, code: "auth_unavailable", message: "The auth service is unavailable.", retryAfterSeconds: retryAfter };
     }
     try {
       const { payload } = await jwtVerify(
         token,
-        createLocalJWKSet(this.accessKeys.jwks),
+        keys.access,
         jwtVerifyOptions({
           issuer: this.options.issuer,
           audience: this.options.audience,
