@@ -23,7 +23,7 @@ export function logEvent(level: "info" | "warn" | "error", event: string, fields
  * message, which may quote input — a conversation, an address, a token.
  */
 export function errorKind(error: unknown): string {
-  return errorKind(error);
+  return error instanceof Error ? error.name : typeof error;
 }
 
 /** Carried from the backend to the auth Worker when a request is forwarded, so both log one id. */
