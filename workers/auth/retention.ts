@@ -23,6 +23,9 @@ export const PURGE_BATCH = 500;
 const SIGN_IN_RETENTION_MS = 24 * 3600 * 1000;
 const DAY_MS = 24 * 3600 * 1000;
 
+/** The tables whose rows are purged by their text id. */
+type PurgedById = typeof refreshTokens | typeof sessionSyncOutbox | typeof oauthLogins | typeof emailTokens | typeof devMailbox;
+
 export interface PurgeCounts {
   sessions: number;
   refreshTokens: number;
@@ -43,18 +46,12 @@ export async function purgeExpired(ctx: AuthContext, nowMs = Date.now()): Promis
     db.delete(refreshTokens).where(inArray(refreshTokens.sessionId, endedSessions));
   const sessionsIn = (endedSessions: ReturnType<typeof ended>) =>
     db.delete(sessions).where(inArray(sessions.id, endedSessions)).returning({ id: sessions.id });
-  const spentTokens = (condition: SQL | undefined) =>
+  /** The first PURGE_BATCH rows of `table` that match `condition`, picked by id. */
+  const firstRows = (table: PurgedById, condition: SQL | undefined) =>
     db
-      .delete(refreshTokens)
-      .where(inArray(refreshTokens.id, db.select({ id: refreshTokens.id }).from(refreshTokens).where(condition).limit(PURGE_BATCH)))
-      .returning({ id: refreshTokens.id });
-  const syncRows = (condition: SQL | undefined) =>
-    db
-      .delete(sessionSyncOutbox)
-      .where(
-        inArray(sessionSyncOutbox.id, db.select({ id: sessionSyncOutbox.id }).from(sessionSyncOutbox).where(condition).limit(PURGE_BATCH)),
-      )
-      .returning({ id: sessionSyncOutbox.id });
+      .delete(table)
+      .where(inArray(table.id, db.select({ id: table.id }).from(table).where(condition).limit(PURGE_BATCH)))
+      .returning({ id: table.id });
 
   const [, revoked, , expired, lapsed, revokedTokens, delivered, givenUp, signIns, mailedTokens, loginFailureCounts, devMails] =
     await db.batch([
@@ -63,43 +60,20 @@ export async function purgeExpired(ctx: AuthContext, nowMs = Date.now()): Promis
       sessionsIn(ended(sessions.revokedAt)),
       tokensOf(ended(sessions.expiresAt)),
       sessionsIn(ended(sessions.expiresAt)),
-      spentTokens(lt(refreshTokens.expiresAt, cutoff)),
-      spentTokens(lt(refreshTokens.revokedAt, cutoff)),
-      syncRows(lt(sessionSyncOutbox.deliveredAt, cutoff)),
+      firstRows(refreshTokens, lt(refreshTokens.expiresAt, cutoff)),
+      firstRows(refreshTokens, lt(refreshTokens.revokedAt, cutoff)),
+      firstRows(sessionSyncOutbox, lt(sessionSyncOutbox.deliveredAt, cutoff)),
       // Rows the pusher gave up on (MAX_DELIVERY_ATTEMPTS): kept a window for an operator to see.
-      syncRows(
+      firstRows(
+        sessionSyncOutbox,
         and(
           isNull(sessionSyncOutbox.deliveredAt),
           lt(sessionSyncOutbox.createdAt, cutoff),
           sql`${sessionSyncOutbox.attempts} >= ${MAX_DELIVERY_ATTEMPTS}`,
         ),
       ),
-      db
-        .delete(oauthLogins)
-        .where(
-          inArray(
-            oauthLogins.id,
-            db
-              .select({ id: oauthLogins.id })
-              .from(oauthLogins)
-              .where(lt(oauthLogins.expiresAt, nowMs - SIGN_IN_RETENTION_MS))
-              .limit(PURGE_BATCH),
-          ),
-        )
-        .returning({ id: oauthLogins.id }),
-      db
-        .delete(emailTokens)
-        .where(
-          inArray(
-            emailTokens.id,
-            db
-              .select({ id: emailTokens.id })
-              .from(emailTokens)
-              .where(lt(emailTokens.expiresAt, nowMs - DAY_MS))
-              .limit(PURGE_BATCH),
-          ),
-        )
-        .returning({ id: emailTokens.id }),
+      firstRows(oauthLogins, lt(oauthLogins.expiresAt, nowMs - SIGN_IN_RETENTION_MS)),
+      firstRows(emailTokens, lt(emailTokens.expiresAt, nowMs - DAY_MS)),
       // Counts of several scopes share an email key: picked by rowid, so a fresh count stays.
       db
         .delete(loginFailures)
@@ -119,15 +93,7 @@ export async function purgeExpired(ctx: AuthContext, nowMs = Date.now()): Promis
           ),
         )
         .returning({ key: loginFailures.emailNormalized }),
-      db
-        .delete(devMailbox)
-        .where(
-          inArray(
-            devMailbox.id,
-            db.select({ id: devMailbox.id }).from(devMailbox).where(lt(devMailbox.createdAt, cutoff)).limit(PURGE_BATCH),
-          ),
-        )
-        .returning({ id: devMailbox.id }),
+      firstRows(devMailbox, lt(devMailbox.createdAt, cutoff)),
     ]);
   return {
     sessions: revoked.length + expired.length,

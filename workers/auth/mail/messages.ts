@@ -5,7 +5,7 @@
  * it for the result with a POST. Without MAIL_LINK_ORIGIN the mail gives the token as a code.
  */
 import type { AuthBindings } from "../config.js";
-import type { OutgoingMail } from "./mailer.js";
+import type { MailKind, OutgoingMail } from "./mailer.js";
 
 export const EMAIL_VERIFICATION_TTL_SECONDS = 24 * 3600;
 export const PASSWORD_RESET_TTL_SECONDS = 30 * 60;
@@ -23,40 +23,46 @@ function link(env: AuthBindings, fragment: string, token: string): string | null
  */
 type MailRecipient = { id: string; email: string };
 
-export function verificationMail(env: AuthBindings, user: MailRecipient, token: string): OutgoingMail {
-  const url = link(env, "verify_email", token);
+/** A mail that carries a token: as a link when MAIL_LINK_ORIGIN is set, else as a code to enter. */
+function tokenMail(
+  env: AuthBindings,
+  user: MailRecipient,
+  token: string,
+  mail: { kind: MailKind; subject: string; purpose: string; terms: string },
+): OutgoingMail {
+  // The fragment is the kind (`#verify_email=…`, `#reset_password=…`): what the page looks for.
+  const url = link(env, mail.kind, token);
   return {
-    kind: "verify_email",
+    kind: mail.kind,
     to: user.email,
     userId: user.id,
     token,
-    subject: "Confirm your email address",
+    subject: mail.subject,
     text: [
       "Hello,",
       "",
-      url
-        ? `To confirm that this email address is yours, open this link:\n${url}`
-        : `To confirm that this email address is yours, enter this code:\n${token}`,
+      url ? `${mail.purpose}, open this link:\n${url}` : `${mail.purpose}, enter this code:\n${token}`,
       "",
-      "It works once, within 24 hours. If you did not sign up, ignore this mail.",
+      mail.terms,
     ].join("\n"),
   };
 }
 
+export function verificationMail(env: AuthBindings, user: MailRecipient, token: string): OutgoingMail {
+  return tokenMail(env, user, token, {
+    kind: "verify_email",
+    subject: "Confirm your email address",
+    purpose: "To confirm that this email address is yours",
+    terms: "It works once, within 24 hours. If you did not sign up, ignore this mail.",
+  });
+}
+
 export function passwordResetMail(env: AuthBindings, user: MailRecipient, token: string): OutgoingMail {
-  const url = link(env, "reset_password", token);
-  return {
+  return tokenMail(env, user, token, {
     kind: "reset_password",
-    to: user.email,
-    userId: user.id,
-    token,
     subject: "Reset your password",
-    text: [
-      "Hello,",
-      "",
-      url ? `To choose a new password, open this link:\n${url}` : `To choose a new password, enter this code:\n${token}`,
-      "",
+    purpose: "To choose a new password",
+    terms:
       "It works once, within 30 minutes, and signs you out everywhere. If you did not ask for it, ignore this mail: your password stays as it is.",
-    ].join("\n"),
-  };
+  });
 }

@@ -6,18 +6,21 @@
  * handoff code itself) is never in it.
  */
 import { and, eq, isNull } from "drizzle-orm";
-import { jwtVerify, SignJWT } from "jose";
 import { randomToken, sha256Base64Url, timingSafeEqualText } from "../../shared/crypto.js";
 import { ApiError } from "../../shared/errors.js";
-import { TOKEN_ALGORITHM } from "../../shared/tokens.js";
 import type { AuthContext } from "../context.js";
 import { oauthLogins, type OAuthLogin } from "../db/schema.js";
+import { signOwnToken, verifyOwnToken, type OwnTokenKind } from "../tokens/own-tokens.js";
 
 export const LOGIN_ATTEMPT_TTL_SECONDS = 600;
 export const HANDOFF_TTL_SECONDS = 60;
 
-const STATE_TYP = "oauth-state+jwt";
-const STATE_AUDIENCE = "tether-auth:oauth-state";
+const STATE_TOKEN: OwnTokenKind = {
+  typ: "oauth-state+jwt",
+  audience: "tether-auth:oauth-state",
+  ttlSeconds: LOGIN_ATTEMPT_TTL_SECONDS,
+  keys: (ctx) => ctx.oauthStateKeys(),
+};
 
 const INVALID_STATE = "The sign-in state is missing, invalid, expired or already used; start the sign-in again.";
 const INVALID_HANDOFF = "The handoff code is unknown, expired or already used; sign in again.";
@@ -34,29 +37,14 @@ export interface NewLoginAttempt {
 }
 
 export async function signState(ctx: AuthContext, login: { id: string; provider: string; returnTo: URL }): Promise<string> {
-  const keys = await ctx.oauthStateKeys();
-  return new SignJWT({ provider: login.provider, return_origin: login.returnTo.origin })
-    .setProtectedHeader({ alg: TOKEN_ALGORITHM, kid: keys.kid, typ: STATE_TYP })
-    .setIssuer(ctx.config.issuer)
-    .setAudience(STATE_AUDIENCE)
-    .setJti(login.id)
-    .setIssuedAt()
-    .setExpirationTime(`${LOGIN_ATTEMPT_TTL_SECONDS}s`)
-    .sign(keys.privateKey);
+  return signOwnToken(ctx, STATE_TOKEN, { provider: login.provider, return_origin: login.returnTo.origin }, { jti: login.id });
 }
 
 /** The login id a state names, if it is ours, unexpired, and for this provider. */
 export async function verifyState(ctx: AuthContext, state: string | undefined, provider: string): Promise<string> {
   if (!state || state.length > 4096) throw new ApiError("invalid_state", INVALID_STATE);
   try {
-    const keys = await ctx.oauthStateKeys();
-    const { payload } = await jwtVerify(state, keys.verificationKeys, {
-      algorithms: [TOKEN_ALGORITHM],
-      issuer: ctx.config.issuer,
-      audience: STATE_AUDIENCE,
-      typ: STATE_TYP,
-      requiredClaims: ["jti", "exp"],
-    });
+    const payload = await verifyOwnToken(ctx, STATE_TOKEN, state, ["jti", "exp"]);
     if (payload.provider !== provider || typeof payload.jti !== "string") throw new Error("state for another provider");
     return payload.jti;
   } catch (error) {

@@ -11,9 +11,9 @@
  * signature of an "access token" must never be handed a device token that passes (docs/protocol.md, one
  * key per kind). It holds no `sid`, and its audience, `typ` and `token_type` differ as well.
  */
-import { jwtVerify, SignJWT } from "jose";
-import { isCanonicalCompactJws, TOKEN_ALGORITHM } from "../../shared/tokens.js";
+import { isCanonicalCompactJws } from "../../shared/tokens.js";
 import type { AuthContext } from "../context.js";
+import { signOwnToken, verifyOwnToken, type OwnTokenKind } from "./own-tokens.js";
 
 export const DEVICE_TOKEN_TTL_SECONDS = 365 * 24 * 3600;
 /** The cookie that carries it for browsers: HttpOnly, SameSite=Strict, sent only to /auth. */
@@ -21,8 +21,12 @@ export const DEVICE_COOKIE = "tether_device";
 /** Longer than any token we sign (about 400 characters); bounds what a request may make us verify. */
 export const MAX_DEVICE_TOKEN_LENGTH = 2048;
 
-const DEVICE_TYP = "device+jwt";
-const DEVICE_AUDIENCE = "tether-auth:device";
+const DEVICE_TOKEN: OwnTokenKind = {
+  typ: "device+jwt",
+  audience: "tether-auth:device",
+  ttlSeconds: DEVICE_TOKEN_TTL_SECONDS,
+  keys: (ctx) => ctx.deviceKeys(),
+};
 
 export interface DeviceToken {
   userId: string;
@@ -30,16 +34,7 @@ export interface DeviceToken {
 }
 
 export async function signDeviceToken(ctx: AuthContext, device: DeviceToken): Promise<string> {
-  const keys = await ctx.deviceKeys();
-  return new SignJWT({ token_type: "device" })
-    .setProtectedHeader({ alg: TOKEN_ALGORITHM, kid: keys.kid, typ: DEVICE_TYP })
-    .setIssuer(ctx.config.issuer)
-    .setAudience(DEVICE_AUDIENCE)
-    .setSubject(device.userId)
-    .setJti(device.deviceId)
-    .setIssuedAt()
-    .setExpirationTime(`${DEVICE_TOKEN_TTL_SECONDS}s`)
-    .sign(keys.privateKey);
+  return signOwnToken(ctx, DEVICE_TOKEN, { token_type: "device" }, { sub: device.userId, jti: device.deviceId });
 }
 
 /**
@@ -51,14 +46,7 @@ export async function signDeviceToken(ctx: AuthContext, device: DeviceToken): Pr
 export async function verifyDeviceToken(ctx: AuthContext, token: string | undefined, userId: string | null): Promise<DeviceToken | null> {
   if (!token || token.length > MAX_DEVICE_TOKEN_LENGTH || !isCanonicalCompactJws(token)) return null;
   try {
-    const keys = await ctx.deviceKeys();
-    const { payload } = await jwtVerify(token, keys.verificationKeys, {
-      algorithms: [TOKEN_ALGORITHM],
-      issuer: ctx.config.issuer,
-      audience: DEVICE_AUDIENCE,
-      typ: DEVICE_TYP,
-      requiredClaims: ["sub", "jti", "exp"],
-    });
+    const payload = await verifyOwnToken(ctx, DEVICE_TOKEN, token, ["sub", "jti", "exp"]);
     if (userId === null || payload.token_type !== "device" || payload.sub !== userId || typeof payload.jti !== "string") return null;
     // The id is used in a counter's key: only the form we mint (a UUID) is accepted.
     if (!/^[0-9a-f-]{36}$/.test(payload.jti)) return null;
