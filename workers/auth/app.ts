@@ -1,8 +1,7 @@
-import { Hono } from "hono";
+import type { Hono } from "hono";
 import { cors } from "hono/cors";
-import { onError, onNotFound } from "../shared/http.js";
+import { workerApp } from "../shared/http.js";
 import type { AuthSetup } from "./auth-setup.js";
-import { requestLog } from "../shared/request-log.js";
 import { withAuthContext, type AuthAppEnv } from "./middleware.js";
 import { originAllowed } from "./oauth/return-origins.js";
 import { allowedReturnOrigins } from "./oauth/settings.js";
@@ -15,15 +14,7 @@ import { sessionRoutes } from "./routes/session-routes.js";
 
 /** The auth Worker's HTTP surface (docs/protocol.md, HTTP) for an app's setup. */
 export function authApp(setup: AuthSetup): Hono<AuthAppEnv> {
-  const app = new Hono<AuthAppEnv>();
-  app.use("*", async (c, next) => {
-    c.set("setup", setup);
-    await next();
-  });
-  app.use(
-    "*",
-    requestLog<AuthAppEnv>("auth", (c) => c.var.userId),
-  );
+  const app = workerApp<AuthAppEnv>("auth", setup);
   app.use("*", withAuthContext);
   // Apps on the allowed return origins (staging previews) call the auth API from their own origin,
   // the handoff above all; no other origin gets CORS. No cookies cross: tokens travel in bodies.
@@ -42,7 +33,5 @@ export function authApp(setup: AuthSetup): Hono<AuthAppEnv> {
   app.route("/auth", emailRoutes);
   app.route("/auth", oauthRoutes);
   app.route("/", discoveryRoutes);
-  app.onError(onError);
-  app.notFound(onNotFound);
   return app;
 }

@@ -1,7 +1,7 @@
-import { Hono, type Context } from "hono";
+import type { Context, Hono } from "hono";
 import type { SessionSetup } from "../../durable-objects/session-setup.js";
-import { bearerToken, boundedBody, MAX_JSON_BODY_BYTES, onError, onNotFound } from "../shared/http.js";
-import { reportConfigProblemsOnce, REQUEST_ID_HEADER, requestLog } from "../shared/request-log.js";
+import { bearerToken, boundedBody, MAX_JSON_BODY_BYTES, workerApp } from "../shared/http.js";
+import { reportConfigProblemsOnce, REQUEST_ID_HEADER } from "../shared/request-log.js";
 import { TETHER_VERSION } from "../shared/version.js";
 import { apiRoutes } from "./api/routes.js";
 import { backendConfigProblems } from "./config.js";
@@ -25,15 +25,7 @@ async function forwardToAuth(c: Context<BackendAppEnv>): Promise<Response> {
 
 /** The backend's HTTP surface for an app's setup; the page's assets are served before this runs. */
 export function backendApp(setup: SessionSetup): Hono<BackendAppEnv> {
-  const app = new Hono<BackendAppEnv>();
-  app.use("*", async (c, next) => {
-    c.set("setup", setup);
-    await next();
-  });
-  app.use(
-    "*",
-    requestLog<BackendAppEnv>("backend", (c) => c.var.userId),
-  );
+  const app = workerApp<BackendAppEnv>("backend", setup);
   app.use("*", async (c, next) => {
     reportConfigProblemsOnce(c.env, "backend", backendConfigProblems(c.env, setup));
     await next();
@@ -71,8 +63,5 @@ export function backendApp(setup: SessionSetup): Hono<BackendAppEnv> {
     if (problems.length > 0) return c.json({ status: "misconfigured", ...body, problems }, 503);
     return c.json({ status: "ok", ...body });
   });
-
-  app.onError(onError);
-  app.notFound(onNotFound);
   return app;
 }

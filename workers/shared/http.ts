@@ -3,8 +3,8 @@
  * HTTP plumbing both Workers share: one error shape, bounded JSON bodies validated before use, and
  * the one reading of an `Authorization: Bearer` header.
  */
-import { errorKind } from "./request-log.js";
-import type { Context, Env, ErrorHandler, MiddlewareHandler, NotFoundHandler } from "hono";
+import { Hono, type Context, type Env, type ErrorHandler, type MiddlewareHandler, type NotFoundHandler } from "hono";
+import { errorKind, requestLog } from "./request-log.js";
 import { HTTPException } from "hono/http-exception";
 import type { z } from "zod";
 import { ApiError, type ErrorCode } from "./errors.js";
@@ -39,6 +39,36 @@ export const onError: ErrorHandler = (error) => {
 
 export const onNotFound: NotFoundHandler = (c) =>
   errorResponse(new ApiError("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`));
+
+/** What each Worker's app keeps per request: its app's setup, the request id, the user a route authenticated. */
+export interface WorkerAppVariables<Setup> {
+  setup: Setup;
+  requestId: string;
+  userId?: string;
+}
+
+/**
+ * A Worker's Hono app, before its routes: the app's setup on every request, the request log (which
+ * names the user once a route has authenticated one), and the one error shape for errors and
+ * unknown routes.
+ */
+export function workerApp<E extends Env & { Variables: WorkerAppVariables<E["Variables"]["setup"]> }>(
+  service: string,
+  setup: E["Variables"]["setup"],
+): Hono<E> {
+  const app = new Hono<E>();
+  app.use("*", async (c, next) => {
+    c.set("setup", setup);
+    await next();
+  });
+  app.use(
+    "*",
+    requestLog<E>(service, (c) => c.var.userId),
+  );
+  app.onError(onError);
+  app.notFound(onNotFound);
+  return app;
+}
 
 /** Request bodies of the JSON routes are at most this long. */
 export const MAX_JSON_BODY_BYTES = 16 * 1024;
