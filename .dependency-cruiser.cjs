@@ -100,10 +100,11 @@ module.exports = {
     },
     {
       name: "page-uses-the-sdk",
-      comment: "The demo page talks to Tether the way any app would: through client/, never the Workers' code.",
+      comment:
+        "The demo page talks to Tether the way any app would: through @tether/client's entry points, never the Workers' code or the SDK's internals.",
       severity: "error",
       from: { path: "^public/" },
-      to: { path: "^(workers|durable-objects)/" },
+      to: { path: "^(workers|durable-objects)/|^client/(?!(index|react)\\.ts$)" },
     },
     {
       name: "no-circular",

@@ -11,6 +11,10 @@ export default tseslint.config(
       "migrations/",
       "public/build/",
       "client/dist/",
+      "workers/*/dist/",
+      // An app's files, checked by that app's own tsc in the starter check (scripts/starter-check.mjs).
+      "workers/create-tether/template/",
+      "test/starter/",
     ],
   },
   ...tseslint.configs.strict,

@@ -247,7 +247,7 @@ export class TetherConnection {
     if (lost) this.options.onResyncNeeded?.(lost);
     this.setState("open", reconnected ? { resumed: lost === null } : {});
     // One frame from us on every new socket: workerd completes a close the server starts (a
-    // revocation, an expiry) only ~10 s late on a socket the client never sent on (README, known
+    // revocation, an expiry) only ~10 s late on a socket the client never sent on (docs/deploy.md, known
     // issues). The pong is an ordinary event.
     this.sendFrame({ type: "ping", id: crypto.randomUUID(), payload: {} });
     this.receive(frame);
@@ -261,7 +261,7 @@ export class TetherConnection {
   private receive(frame: ServerFrame): void {
     this.heartbeat.beat();
     if (frame.type === "session_revoked") {
-      // The close (4003) follows, but may reach us late (README, known issues): act on the frame.
+      // The close (4003) follows, but may reach us late (docs/deploy.md, known issues): act on the frame.
       this.deliver(frame);
       return this.finish("signed_out", { code: CLOSE_CODES.session_revoked, reason: "session_revoked" });
     }

@@ -4,6 +4,7 @@
 // otherwise none is, and one left by an earlier dev build is deleted — a map ships the build's paths.
 import { build } from "esbuild";
 import { rmSync } from "node:fs";
+import { SOURCE_CONDITION } from "./source-conditions.mjs";
 
 const dev = process.argv.includes("--dev");
 const outfile = process.env.BUILD_PAGE_OUTFILE ?? "public/build/app.js";
@@ -14,6 +15,8 @@ await build({
   bundle: true,
   format: "esm",
   platform: "browser",
+  // @tether/client from its sources, as an app would from its dist/.
+  conditions: [SOURCE_CONDITION],
   target: "es2022",
   sourcemap: dev ? "linked" : false,
   minify: true,

@@ -1,8 +1,8 @@
 // Local development state: D1 migrations and the backend's service credentials.
 // Used by `npm run dev` (scripts/dev.mjs), the end-to-end tests and the benchmarks, so all start the same way.
 import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import { join } from "node:path";
+import { serviceClientSql } from "../workers/auth/bin/local-dev.mjs";
 import { WRANGLER_SOURCE_ENV } from "./source-conditions.mjs";
 
 const WRANGLER = join("node_modules", "wrangler", "bin", "wrangler.js");
@@ -24,27 +24,9 @@ export function applyLocalMigrations(persistTo, { backend = true, quiet = false 
   }
 }
 
-/** SQL string literal; the values written here are generated ids and hashes, but quote anyway. */
-const sqlText = (value) => `'${String(value).replaceAll("'", "''")}'`;
-
-/**
- * Registers (or re-keys) a service client in an auth database. Only the SHA-256 of the secret is
- * stored; the secret itself is returned to the caller and never written by this function.
- */
+/** Registers (or re-keys) a service client in an auth database: the SQL is @tether/auth's (workers/auth/bin/local-dev.mjs). */
 export function upsertServiceClient({ id, name, audiences, permissions, secret, target }) {
-  const secretHash = createHash("sha256").update(secret).digest("base64url");
-  const sql =
-    "INSERT INTO service_clients (id, name, secret_hash, audiences, permissions, created_at, disabled_at) VALUES (" +
-    [
-      sqlText(id),
-      sqlText(name),
-      sqlText(secretHash),
-      sqlText(JSON.stringify(audiences)),
-      sqlText(JSON.stringify(permissions)),
-      Date.now(),
-      "NULL",
-    ].join(", ") +
-    ") ON CONFLICT (id) DO UPDATE SET secret_hash = excluded.secret_hash, audiences = excluded.audiences, permissions = excluded.permissions, disabled_at = NULL;";
+  const sql = serviceClientSql({ id, name, audiences, permissions, secret });
   // By binding name: the same in every section of the config, whatever each database is called.
   wrangler(["d1", "execute", "AUTH_DB", "-c", "workers/auth/wrangler.toml", ...target, "--command", sql], { quiet: true });
 }

@@ -4,7 +4,7 @@
  * dev mailbox's link in development), the list of sessions with a sign-out for each other device,
  * and the links a mail carries — `#verify_email=` and `#reset_password=` — with the reset form.
  */
-import { TetherApiError, type AuthClient, type SessionSummary } from "../../client/index.js";
+import { TetherApiError, type AuthClient, type SessionSummary } from "@tether/client";
 import { byId, element, show } from "./dom.js";
 
 /** What the page shows when something happens here. */

@@ -1,11 +1,4 @@
-import {
-  connect,
-  createAuthClient,
-  indexedDbTokenStore,
-  RequestFailed,
-  TetherApiError,
-  type TetherConnection,
-} from "../../client/index.js";
+import { connect, createAuthClient, indexedDbTokenStore, RequestFailed, TetherApiError, type TetherConnection } from "@tether/client";
 import { AccountPanel } from "./account.js";
 import { byId, element, show } from "./dom.js";
 import { showConnectionState, trackTokenLifetime, type LifetimeDisplay } from "./status.js";

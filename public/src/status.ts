@@ -2,7 +2,7 @@
  * @module
  * The connection indicator and the access token's remaining lifetime, in the header.
  */
-import type { ConnectionState, StateDetail, TetherConnection } from "../../client/index.js";
+import type { ConnectionState, StateDetail, TetherConnection } from "@tether/client";
 import { byId, show } from "./dom.js";
 
 const LABELS: Record<ConnectionState, string> = {

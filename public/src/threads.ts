@@ -4,7 +4,7 @@
  * starts an empty conversation that the first message turns into a thread. Threads come over the
  * socket (`list_threads`), typed by the SDK.
  */
-import type { TetherConnection, ThreadView } from "../../client/index.js";
+import type { TetherConnection, ThreadView } from "@tether/client";
 import { byId, element } from "./dom.js";
 
 export class ThreadList {

@@ -1,4 +1,4 @@
-import type { MessageView, ServerFrame } from "../../client/index.js";
+import type { MessageView, ServerFrame } from "@tether/client";
 import { element } from "./dom.js";
 
 /**

@@ -157,8 +157,8 @@ describe.each(DEPLOYED)("[env.%s] of both Workers", (section) => {
   });
 });
 
-describe("README: Deploy to production", () => {
-  const readme = readFileSync("README.md", "utf8");
+describe("docs/deploy.md: Deploy to production", () => {
+  const readme = readFileSync("docs/deploy.md", "utf8");
   const section = readme.slice(readme.indexOf("## Deploy to production"), readme.indexOf("### Deploy to staging"));
   const commands = (section.match(/```sh\n([\s\S]*?)```/)?.[1] ?? "").replace(/\\\n/g, " ");
 

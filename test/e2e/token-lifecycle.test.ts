@@ -86,7 +86,7 @@ describe("tokens expiring, refreshed and revoked across a live socket", () => {
     const tokens = await register();
     const { socket } = await connect(tokens.access_token);
     // This client never sends a frame: the case where workerd completes the close ~10 s late
-    // (README, known issues). The frame before the close must reach it within a second regardless.
+    // (docs/deploy.md, known issues). The frame before the close must reach it within a second regardless.
     const withinASecond = new FrameCollector(socket, 1000);
     expect((await post("/auth/logout", {}, tokens.access_token)).status).toBe(204);
     expect((await withinASecond.next("session_revoked")).payload).toEqual({ reason: "logout" });

@@ -7,7 +7,7 @@ import { defineConfig } from "tsdown";
  * the ones the agent API uses.
  */
 export default defineConfig({
-  entry: { index: "index.ts" },
+  entry: { index: "index.ts", agent: "agent.ts" },
   format: "esm",
   platform: "neutral",
   target: "es2022",
