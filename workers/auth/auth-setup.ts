@@ -11,7 +11,8 @@ import type { Mailer } from "./mail/mail-types.js";
 import { providersProblem, type ProviderSettingsInput } from "./oauth/providers.js";
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./passwords.js";
 
-export interface TetherAuthOptions {
+/** `Env`: the app's own vars and secrets its mailer reads (`tetherAuth<{ MAIL_API_KEY: string }>(…)`). */
+export interface TetherAuthOptions<Env = unknown> {
   /**
    * Sign-in providers by id, in the shape of the `OAUTH_PROVIDERS` var (docs/sign-in.md); the
    * var, when set, replaces them. Client secrets stay secrets: `OAUTH_CLIENT_SECRET_<ID>`.
@@ -22,7 +23,7 @@ export interface TetherAuthOptions {
    * `send_email` binding `EMAIL` with `MAIL_FROM`, else nothing is sent. Development on a
    * loopback host always keeps mail in the dev mailbox.
    */
-  mailer?: (env: AuthBindings) => Mailer;
+  mailer?: (env: AuthBindings & Env) => Mailer;
   /** New passwords must be at least `minLength` characters (default 8, at most 128). */
   passwordPolicy?: { minLength?: number };
   /** The app's defaults for any numeric setting, by its key in AUTH_SETTINGS (docs/configuration.md); a var, when set, wins. */
@@ -37,7 +38,7 @@ export interface AuthSetup {
   passwordMinLength: number;
 }
 
-export function authSetup(options: TetherAuthOptions = {}): AuthSetup {
+export function authSetup<Env>(options: TetherAuthOptions<Env> = {}): AuthSetup {
   const problem = options.providers === undefined ? null : providersProblem(options.providers);
   if (problem) throw new TetherConfigError(problem.path ? `providers.${problem.path}` : "providers", problem.message);
   if (options.mailer !== undefined && typeof options.mailer !== "function")
@@ -48,7 +49,8 @@ export function authSetup(options: TetherAuthOptions = {}): AuthSetup {
   return {
     settings: withAppDefaults(AUTH_SETTINGS, options.settings, "settings"),
     providers: options.providers === undefined ? "" : JSON.stringify(options.providers),
-    mailer: options.mailer ?? null,
+    // The runtime's env holds every var and secret of the config, the app's own among them.
+    mailer: (options.mailer as ((env: AuthBindings) => Mailer) | undefined) ?? null,
     passwordMinLength: minLength,
   };
 }

@@ -30,7 +30,7 @@ export interface TetherAuthApp {
   AuthService: new (ctx: ExecutionContext, env: AuthBindings) => AuthServiceEntrypoint;
 }
 
-export function tetherAuth(options: TetherAuthOptions = {}): TetherAuthApp {
+export function tetherAuth<Env = unknown>(options: TetherAuthOptions<Env> = {}): TetherAuthApp {
   const setup = authSetup(options);
   const app = authApp(setup);
   return {
