@@ -6,8 +6,9 @@
  */
 import { errorKind, logEvent } from "../workers/shared/request-log.js";
 import type { AppDatabase } from "../workers/app-data/db/client.js";
-import { createThread, storeUserMessage, type MessageAuthor } from "../workers/app-data/message-store.js";
-import { findOwnThread, listThreads, messageView, threadMessages, threadView } from "../workers/app-data/threads.js";
+import { messageView, storeUserMessage, threadMessages } from "../workers/app-data/messages.js";
+import { createThread, findOwnThread, listThreads, threadView } from "../workers/app-data/threads.js";
+import type { MessageAuthor } from "../workers/app-data/users.js";
 import type { ServerPayloads } from "@tether/protocol";
 import type { ClientFrame } from "../workers/shared/client-frames.js";
 import { USER_PERMISSIONS, type UserPermission } from "../workers/shared/tokens.js";

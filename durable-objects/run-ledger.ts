@@ -6,7 +6,7 @@
  * still waiting its turn runs then. Either way the client hears about every message it was told
  * was stored — never silence.
  */
-import type { MessageAuthor } from "../workers/app-data/message-store.js";
+import type { MessageAuthor } from "../workers/app-data/users.js";
 
 export interface PendingRun {
   runId: string;

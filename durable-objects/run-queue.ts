@@ -8,9 +8,9 @@
 import { errorKind, logEvent } from "../workers/shared/request-log.js";
 import type { ServerPayloads } from "@tether/protocol";
 import type { AppDatabase } from "../workers/app-data/db/client.js";
-import { cancelRuns, markRunStarted, storeRunOutcome } from "../workers/app-data/message-store.js";
+import { threadMessages } from "../workers/app-data/messages.js";
+import { cancelRuns, markRunStarted, storeRunOutcome } from "../workers/app-data/runs.js";
 import type { Message } from "../workers/app-data/db/schema.js";
-import { threadMessages } from "../workers/app-data/threads.js";
 import type { Agent, HistoryMessage, Tool } from "./agents/agent.js";
 import { runAgent, type RunOutcome } from "./agents/runner.js";
 import { toolbox } from "./agents/toolbox.js";

@@ -1,8 +1,9 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { appDatabase } from "../../workers/app-data/db/client.js";
-import { createThread, markRunStarted, storeRunOutcome, storeUserMessage } from "../../workers/app-data/message-store.js";
-import { findOwnThread, listThreads, threadMessages } from "../../workers/app-data/threads.js";
+import { storeUserMessage, threadMessages } from "../../workers/app-data/messages.js";
+import { markRunStarted, storeRunOutcome } from "../../workers/app-data/runs.js";
+import { createThread, findOwnThread, listThreads } from "../../workers/app-data/threads.js";
 import backendApp from "../../workers/demo/backend.js";
 import { getWithBearer, type FetchTarget } from "../support/http.js";
 import { fullScanOffenders, recordingD1 } from "../support/query-recorder.js";

@@ -1,7 +1,8 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { appDatabase } from "../../workers/app-data/db/client.js";
-import { storeRunOutcome, storeUserMessage } from "../../workers/app-data/message-store.js";
+import { storeUserMessage } from "../../workers/app-data/messages.js";
+import { storeRunOutcome } from "../../workers/app-data/runs.js";
 import { registerUser } from "../support/http.js";
 
 /** A run's outcome is stored once: a late failure or a second outcome changes nothing (message-store.ts). */

@@ -1,27 +1,51 @@
 /**
  * @module
- * The D1 writes of the session object. D1 refuses BEGIN, so there are no interactive
- * transactions; each function here is one `db.batch()`, which D1 runs atomically: all rows or none.
+ * The app database's messages: a user's message stored with everything it starts, and a thread's
+ * history. D1 refuses BEGIN, so there are no interactive transactions; a write here is one
+ * `db.batch()`, which D1 runs atomically: all rows or none.
  */
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
+import type { MessageView } from "@tether/protocol";
 import type { AppDatabase } from "./db/client.js";
-import { agentRuns, messages, threads, users, type Message, type RunStatus } from "./db/schema.js";
-import { threadMessagesNewestFirst } from "./threads.js";
+import { agentRuns, messages, threads, type Message, type RunStatus } from "./db/schema.js";
+import { upsertUser, type MessageAuthor } from "./users.js";
 
-export interface MessageAuthor {
-  userId: string;
-  email: string;
-  name: string;
-  emailVerified: boolean;
+export function messageView(message: Message): MessageView {
+  return {
+    id: message.id,
+    thread_id: message.threadId,
+    role: message.role,
+    content: message.content,
+    client_id: message.clientId,
+    created_at: new Date(message.createdAt).toISOString(),
+  };
 }
 
-/** The backend's mirror of the user, as the latest token (or session sync) describes them. */
-export function upsertUser(db: AppDatabase, author: MessageAuthor, nowMs: number) {
-  const fields = { email: author.email, name: author.name, emailVerified: author.emailVerified };
+/**
+ * The newest `limit` messages of a thread older than the message `beforeId`, newest first: a
+ * statement a batch can carry (storeUserMessage reads a new message's history in its own write).
+ * Ordered by (time, rowid), so messages written in the same millisecond are neither skipped nor
+ * repeated across pages.
+ */
+export function threadMessagesNewestFirst(db: AppDatabase, threadId: string, limit: number, beforeId?: string) {
+  const conditions = [eq(messages.threadId, threadId)];
+  if (beforeId !== undefined) {
+    conditions.push(
+      sql`(${messages.createdAt}, ${messages}.rowid) < (SELECT created_at, rowid FROM ${messages} WHERE id = ${beforeId} AND thread_id = ${threadId})`,
+    );
+  }
   return db
-    .insert(users)
-    .values({ id: author.userId, ...fields, createdAt: nowMs, updatedAt: nowMs })
-    .onConflictDoUpdate({ target: users.id, set: { ...fields, updatedAt: nowMs } });
+    .select()
+    .from(messages)
+    .where(and(...conditions))
+    .orderBy(desc(messages.createdAt), desc(sql`${messages}.rowid`))
+    .limit(limit);
+}
+
+/** The newest `limit` messages older than the message `beforeId`, returned oldest first. */
+export async function threadMessages(db: AppDatabase, threadId: string, limit: number, beforeId?: string): Promise<Message[]> {
+  const newestFirst = await threadMessagesNewestFirst(db, threadId, limit, beforeId).all();
+  return newestFirst.reverse();
 }
 
 export interface StoredUserMessage {
@@ -118,71 +142,4 @@ export async function storeUserMessage(
     duplicate: stored.id !== messageId,
     history: newestFirst.reverse(),
   };
-}
-
-/** A queued run's turn came: its row says so, and when (never a row that has already ended). */
-export async function markRunStarted(db: AppDatabase, runId: string): Promise<void> {
-  await db
-    .update(agentRuns)
-    .set({ status: "running", startedAt: Date.now() })
-    .where(and(eq(agentRuns.id, runId), eq(agentRuns.status, "queued")));
-}
-
-export type StoredOutcome =
-  { status: "completed"; result: string } | { status: "cancelled"; result: string; reason: string } | { status: "failed"; error: string };
-
-/** A run row that has not ended yet: an outcome is stored once, and a later one changes nothing. */
-const stillOpen = (runId: string) => and(eq(agentRuns.id, runId), inArray(agentRuns.status, ["queued", "running"]));
-
-/**
- * The run's outcome, one more batch: the agent's reply as a message (for a cancelled run, what it
- * had written, if anything) and the run row's status. Only the first outcome of a run counts: a
- * failure reported after the run completed (or a second cancel) leaves the row and adds no reply.
- */
-export async function storeRunOutcome(
-  db: AppDatabase,
-  run: { runId: string; userId: string; threadId: string; durationMs: number },
-  outcome: StoredOutcome,
-): Promise<void> {
-  const nowMs = Date.now();
-  const finished = { completedAt: nowMs, durationMs: run.durationMs };
-  if (outcome.status === "failed") {
-    await db
-      .update(agentRuns)
-      .set({ status: "failed", error: outcome.error, ...finished })
-      .where(stillOpen(run.runId));
-    return;
-  }
-  const runRow = db
-    .update(agentRuns)
-    .set({ status: outcome.status, result: outcome.result, error: outcome.status === "cancelled" ? outcome.reason : null, ...finished })
-    .where(stillOpen(run.runId));
-  if (outcome.result.length === 0) {
-    await runRow;
-    return;
-  }
-  // Columns in table order: id, user_id, thread_id, client_id, role, content, created_at. The reply
-  // first, while the run row still shows whether this is its first outcome.
-  const reply = db.insert(messages).select(
-    sql`SELECT ${crypto.randomUUID()}, ${run.userId}, ${run.threadId}, NULL, 'assistant', ${outcome.result}, ${nowMs}
-            WHERE EXISTS (SELECT 1 FROM ${agentRuns} WHERE ${stillOpen(run.runId)})`,
-  );
-  await db.batch([reply, runRow, db.update(threads).set({ updatedAt: nowMs }).where(eq(threads.id, run.threadId))]);
-}
-
-/** Runs that will never start (their session was revoked): each open row ends `cancelled` with `reason`. */
-export async function cancelRuns(db: AppDatabase, runIds: string[], reason: string): Promise<void> {
-  if (runIds.length === 0) return;
-  const nowMs = Date.now();
-  await db
-    .update(agentRuns)
-    .set({ status: "cancelled", error: reason, result: "", completedAt: nowMs })
-    .where(and(inArray(agentRuns.id, runIds), inArray(agentRuns.status, ["queued", "running"])));
-}
-
-export async function createThread(db: AppDatabase, author: MessageAuthor, name: string) {
-  const nowMs = Date.now();
-  const thread = { id: crypto.randomUUID(), userId: author.userId, name, createdAt: nowMs, updatedAt: nowMs };
-  await db.batch([upsertUser(db, author, nowMs), db.insert(threads).values(thread)]);
-  return thread;
 }

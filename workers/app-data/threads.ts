@@ -1,11 +1,12 @@
 /**
  * @module
- * Reads and writes of threads, shared by the session object and the backend's /api routes.
+ * The app database's threads, shared by the session object and the backend's /api routes.
  */
 import { and, desc, eq, sql } from "drizzle-orm";
-import type { MessageView, ThreadView } from "@tether/protocol";
+import type { ThreadView } from "@tether/protocol";
 import type { AppDatabase } from "./db/client.js";
-import { messages, threads, type Message, type Thread } from "./db/schema.js";
+import { threads, type Thread } from "./db/schema.js";
+import { upsertUser, type MessageAuthor } from "./users.js";
 
 export function threadView(thread: Thread): ThreadView {
   return {
@@ -13,17 +14,6 @@ export function threadView(thread: Thread): ThreadView {
     name: thread.name,
     created_at: new Date(thread.createdAt).toISOString(),
     updated_at: new Date(thread.updatedAt).toISOString(),
-  };
-}
-
-export function messageView(message: Message): MessageView {
-  return {
-    id: message.id,
-    thread_id: message.threadId,
-    role: message.role,
-    content: message.content,
-    client_id: message.clientId,
-    created_at: new Date(message.createdAt).toISOString(),
   };
 }
 
@@ -36,12 +26,11 @@ export function findOwnThread(db: AppDatabase, userId: string, threadId: string)
     .get();
 }
 
-/*
- * Pages are cut by a cursor: the id of the last item of the previous page. Rows are ordered by
- * (time, rowid), so rows written in the same millisecond are neither skipped nor repeated.
+/**
+ * The caller's threads, most recently active first, after the thread `beforeId`. Pages are cut by
+ * a cursor, the id of the last item of the previous page; rows are ordered by (time, rowid), so
+ * rows written in the same millisecond are neither skipped nor repeated.
  */
-
-/** The caller's threads, most recently active first, after the thread `beforeId`. */
 export function listThreads(db: AppDatabase, userId: string, limit: number, beforeId?: string): Promise<Thread[]> {
   const conditions = [eq(threads.userId, userId)];
   if (beforeId !== undefined) {
@@ -58,27 +47,10 @@ export function listThreads(db: AppDatabase, userId: string, limit: number, befo
     .all();
 }
 
-/**
- * The newest `limit` messages of a thread older than the message `beforeId`, newest first: a
- * statement a batch can carry (storeUserMessage reads a new message's history in its own write).
- */
-export function threadMessagesNewestFirst(db: AppDatabase, threadId: string, limit: number, beforeId?: string) {
-  const conditions = [eq(messages.threadId, threadId)];
-  if (beforeId !== undefined) {
-    conditions.push(
-      sql`(${messages.createdAt}, ${messages}.rowid) < (SELECT created_at, rowid FROM ${messages} WHERE id = ${beforeId} AND thread_id = ${threadId})`,
-    );
-  }
-  return db
-    .select()
-    .from(messages)
-    .where(and(...conditions))
-    .orderBy(desc(messages.createdAt), desc(sql`${messages}.rowid`))
-    .limit(limit);
-}
-
-/** The newest `limit` messages older than the message `beforeId`, returned oldest first. */
-export async function threadMessages(db: AppDatabase, threadId: string, limit: number, beforeId?: string): Promise<Message[]> {
-  const newestFirst = await threadMessagesNewestFirst(db, threadId, limit, beforeId).all();
-  return newestFirst.reverse();
+/** A new, empty thread of the author's, in one batch with their mirror row. */
+export async function createThread(db: AppDatabase, author: MessageAuthor, name: string) {
+  const nowMs = Date.now();
+  const thread = { id: crypto.randomUUID(), userId: author.userId, name, createdAt: nowMs, updatedAt: nowMs };
+  await db.batch([upsertUser(db, author, nowMs), db.insert(threads).values(thread)]);
+  return thread;
 }

@@ -1,12 +1,30 @@
 /**
  * @module
- * What the backend holds of one user as a whole. An account claimed by the address's owner
- * (docs/protocol.md) starts clean: everything its unverified registrant made goes, so no planted thread
- * reaches the owner's agent as history.
+ * The app database's users: the backend's mirror of each user, as the latest token (or session
+ * sync) describes them, and what it holds of one user as a whole. An account claimed by the
+ * address's owner (docs/protocol.md) starts clean: everything its unverified registrant made goes,
+ * so no planted thread reaches the owner's agent as history.
  */
 import { and, eq, inArray, lt, or } from "drizzle-orm";
 import type { AppDatabase } from "./db/client.js";
-import { agentRuns, messages, threads } from "./db/schema.js";
+import { agentRuns, messages, threads, users } from "./db/schema.js";
+
+/** The user behind a message, a thread or a run, as their token says. */
+export interface MessageAuthor {
+  userId: string;
+  email: string;
+  name: string;
+  emailVerified: boolean;
+}
+
+/** The backend's mirror of the user, as the latest token (or session sync) describes them: a statement a batch can carry. */
+export function upsertUser(db: AppDatabase, author: MessageAuthor, nowMs: number) {
+  const fields = { email: author.email, name: author.name, emailVerified: author.emailVerified };
+  return db
+    .insert(users)
+    .values({ id: author.userId, ...fields, createdAt: nowMs, updatedAt: nowMs })
+    .onConflictDoUpdate({ target: users.id, set: { ...fields, updatedAt: nowMs } });
+}
 
 /**
  * Deletes the user's threads made before `beforeMs` (with every message and run in them), and any

@@ -2,8 +2,7 @@ import { errorKind } from "../shared/request-log.js";
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { z } from "zod";
 import { appDatabase } from "../../workers/app-data/db/client.js";
-import { upsertUser } from "../../workers/app-data/message-store.js";
-import { deleteUserDataBefore } from "../../workers/app-data/user-data.js";
+import { deleteUserDataBefore, upsertUser } from "../../workers/app-data/users.js";
 import { ApiError } from "../shared/errors.js";
 import {
   MAX_SESSIONS_PER_REVOKE_CALL,

@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { appDatabase } from "../../../workers/app-data/db/client.js";
-import { storeRunOutcome, storeUserMessage } from "../../../workers/app-data/message-store.js";
+import { storeUserMessage } from "../../../workers/app-data/messages.js";
+import { storeRunOutcome } from "../../../workers/app-data/runs.js";
 
 interface FloorEnv {
   FLOOR: DurableObjectNamespace<FloorRoom>;

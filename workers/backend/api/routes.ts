@@ -1,8 +1,9 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { appDatabase } from "../../../workers/app-data/db/client.js";
-import { upsertUser } from "../../../workers/app-data/message-store.js";
-import { findOwnThread, listThreads, messageView, threadMessages, threadView } from "../../../workers/app-data/threads.js";
+import { messageView, threadMessages } from "../../../workers/app-data/messages.js";
+import { findOwnThread, listThreads, threadView } from "../../../workers/app-data/threads.js";
+import { upsertUser } from "../../../workers/app-data/users.js";
 import { ApiError } from "../../shared/errors.js";
 import { USER_PERMISSIONS } from "../../shared/tokens.js";
 import { requirePermission, requireAccessToken, type BackendAppEnv } from "../user-auth.js";
