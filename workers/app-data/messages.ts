@@ -4,10 +4,11 @@
  * history. D1 refuses BEGIN, so there are no interactive transactions; a write here is one
  * `db.batch()`, which D1 runs atomically: all rows or none.
  */
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { MessageView } from "@tether/protocol";
 import type { AppDatabase } from "./db/client.js";
 import { agentRuns, messages, threads, type Message, type RunStatus } from "./db/schema.js";
+import { newestFirstPage } from "./pages.js";
 import { upsertUser, type MessageAuthor } from "./users.js";
 
 export function messageView(message: Message): MessageView {
@@ -22,24 +23,12 @@ export function messageView(message: Message): MessageView {
 }
 
 /**
- * The newest `limit` messages of a thread older than the message `beforeId`, newest first: a
- * statement a batch can carry (storeUserMessage reads a new message's history in its own write).
- * Ordered by (time, rowid), so messages written in the same millisecond are neither skipped nor
- * repeated across pages.
+ * The newest `limit` messages of a thread older than the message `beforeId`, newest first
+ * (pages.ts): a statement a batch can carry (storeUserMessage reads a new message's history in
+ * its own write).
  */
 export function threadMessagesNewestFirst(db: AppDatabase, threadId: string, limit: number, beforeId?: string) {
-  const conditions = [eq(messages.threadId, threadId)];
-  if (beforeId !== undefined) {
-    conditions.push(
-      sql`(${messages.createdAt}, ${messages}.rowid) < (SELECT created_at, rowid FROM ${messages} WHERE id = ${beforeId} AND thread_id = ${threadId})`,
-    );
-  }
-  return db
-    .select()
-    .from(messages)
-    .where(and(...conditions))
-    .orderBy(desc(messages.createdAt), desc(sql`${messages}.rowid`))
-    .limit(limit);
+  return newestFirstPage(db, messages, messages.createdAt, eq(messages.threadId, threadId), limit, beforeId);
 }
 
 /** The newest `limit` messages older than the message `beforeId`, returned oldest first. */

@@ -2,10 +2,11 @@
  * @module
  * The app database's threads, shared by the session object and the backend's /api routes.
  */
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { ThreadView } from "@tether/protocol";
 import type { AppDatabase } from "./db/client.js";
 import { threads, type Thread } from "./db/schema.js";
+import { newestFirstPage } from "./pages.js";
 import { upsertUser, type MessageAuthor } from "./users.js";
 
 export function threadView(thread: Thread): ThreadView {
@@ -26,25 +27,9 @@ export function findOwnThread(db: AppDatabase, userId: string, threadId: string)
     .get();
 }
 
-/**
- * The caller's threads, most recently active first, after the thread `beforeId`. Pages are cut by
- * a cursor, the id of the last item of the previous page; rows are ordered by (time, rowid), so
- * rows written in the same millisecond are neither skipped nor repeated.
- */
+/** The caller's threads, most recently active first, after the thread `beforeId` (pages.ts). */
 export function listThreads(db: AppDatabase, userId: string, limit: number, beforeId?: string): Promise<Thread[]> {
-  const conditions = [eq(threads.userId, userId)];
-  if (beforeId !== undefined) {
-    conditions.push(
-      sql`(${threads.updatedAt}, ${threads}.rowid) < (SELECT updated_at, rowid FROM ${threads} WHERE id = ${beforeId} AND user_id = ${userId})`,
-    );
-  }
-  return db
-    .select()
-    .from(threads)
-    .where(and(...conditions))
-    .orderBy(desc(threads.updatedAt), desc(sql`${threads}.rowid`))
-    .limit(limit)
-    .all();
+  return newestFirstPage(db, threads, threads.updatedAt, eq(threads.userId, userId), limit, beforeId).all();
 }
 
 /** A new, empty thread of the author's, in one batch with their mirror row. */
