@@ -12,6 +12,8 @@
  * deleted every TRIM_INTERVAL appends — replay honours the bounds exactly either way.
  */
 
+import { isStored, type FieldTypes } from "./stored-values.js";
+
 export const MAX_LOGGED_EVENTS = 1000;
 export const MAX_LOGGED_EVENT_AGE_MS = 24 * 3600 * 1000;
 const TRIM_INTERVAL = 32;
@@ -36,14 +38,7 @@ export interface SeqFloor {
   keptAtMs: number;
 }
 
-export function isSeqFloor(value: unknown): value is SeqFloor {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    typeof (value as SeqFloor).seq === "number" &&
-    typeof (value as SeqFloor).keptAtMs === "number"
-  );
-}
+export const SEQ_FLOOR: FieldTypes<SeqFloor> = { seq: "number", keptAtMs: "number" };
 
 export class EventLog {
   private tablesExist: boolean | null = null;
@@ -69,7 +64,7 @@ export class EventLog {
         ? this.sql.exec<{ value: number }>(`SELECT value FROM meta WHERE key = 'last_seq'`).toArray()[0]
         : undefined;
       const floor: unknown = this.storage.kv.get(SEQ_FLOOR_KEY);
-      this.last = row?.value ?? (isSeqFloor(floor) ? floor.seq : 0);
+      this.last = row?.value ?? (isStored(floor, SEQ_FLOOR) ? floor.seq : 0);
     }
     return this.last;
   }

@@ -76,6 +76,11 @@ export class RunLedger {
     return this.hasTable() && this.sql.exec(`SELECT 1 FROM pending_runs WHERE run_id = ?`, runId).toArray().length > 0;
   }
 
+  /** After the storage was deleted (session-retention.ts): the table went with it. */
+  forget(): void {
+    this.tableExists = null;
+  }
+
   /** Every run owed, in the order they were queued. */
   pending(): PendingRun[] {
     if (!this.hasTable()) return [];

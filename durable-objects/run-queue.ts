@@ -1,42 +1,47 @@
 /**
  * @module
- * The session's agent runs: one at a time per thread, each recorded in the object's storage
- * (run-ledger.ts) from the moment its message is acknowledged until it has ended, each with its
- * own abort — `cancel_run` and the deadline (`AGENT_RUN_TIMEOUT_SECONDS`). A run's events go out
- * through the runner (agents/runner.ts); its outcome is stored, then `agent_completed` is sent.
+ * The session's agent runs when its agent could be made: a message becomes a run here — stored
+ * with its run row in one D1 batch, acknowledged, recorded in the object's storage (run-ledger.ts)
+ * until it has ended — and runs go one at a time per thread, at most `WS_MAX_CONCURRENT_RUNS` at
+ * once, each with its own abort: `cancel_run` and the deadline (`AGENT_RUN_TIMEOUT_SECONDS`). What
+ * a run does once it goes is run-executor.ts.
  */
 import { errorKind, logEvent } from "../workers/shared/request-log.js";
 import type { ServerPayloads } from "@tether/protocol";
+import type { BackendConfig } from "../workers/shared/backend-config.js";
 import type { AppDatabase } from "../workers/app-data/db/client.js";
-import { threadMessages } from "../workers/app-data/messages.js";
-import { cancelRuns, markRunStarted, storeRunOutcome } from "../workers/app-data/runs.js";
 import type { Message } from "../workers/app-data/db/schema.js";
-import type { Agent, HistoryMessage, Tool } from "./agents/agent.js";
-import { runAgent, type RunOutcome } from "./agents/runner.js";
-import { toolbox } from "./agents/toolbox.js";
+import { storeUserMessage } from "../workers/app-data/messages.js";
+import { cancelRuns } from "../workers/app-data/runs.js";
+import { findOwnThread } from "../workers/app-data/threads.js";
+import type { Agent, Tool } from "./agents/agent.js";
+import { RunExecutor } from "./run-executor.js";
 import type { PendingRun, RunLedger } from "./run-ledger.js";
 import { RunSlots } from "./run-slots.js";
+import type { SessionBudget } from "./session-budget.js";
 import type { SessionChannel } from "./session-channel.js";
+import {
+  dropRecordedRuns,
+  reportInterruptedRuns,
+  THREAD_NOT_FOUND,
+  type Runs,
+  type StopReason,
+  type SubmittedMessage,
+} from "./session-runs.js";
 
-export interface RunLimits {
-  runTimeoutMs: number;
-  historyMessages: number;
-  /** Runs of the session that go at once (`WS_MAX_CONCURRENT_RUNS`). */
-  maxConcurrentRuns: number;
-}
+/** The settings a queue reads: `AGENT_RUN_TIMEOUT_SECONDS`, `AGENT_HISTORY_MESSAGES`, `WS_MAX_CONCURRENT_RUNS`. */
+export type RunLimits = Pick<BackendConfig, "agentRunTimeoutMs" | "agentHistoryMessages" | "maxConcurrentRuns">;
 
 export type NewRun = Omit<PendingRun, "queuedAt" | "startedAt">;
 
-/** Why a run was stopped from outside it: the user's `cancel_run`, or the session's revocation. */
-export type StopReason = "cancel_run" | "session_revoked";
-
-export class RunQueue {
+export class RunQueue implements Runs {
   /** The last run of each busy thread: the next one starts when it has ended. */
   private readonly threadTails = new Map<string, Promise<void>>();
   private readonly running = new Map<string, AbortController>();
   /** History read with the message's own write, for a run that starts at once (nothing can come between). */
   private readonly preloadedHistory = new Map<string, Message[]>();
   private readonly slots: RunSlots;
+  private readonly executor: RunExecutor;
   /**
    * The runs an earlier instance recorded and left waiting, as the ledger held them when this
    * queue was made (before this instance added any): the only runs `runWaiting` may start. Every
@@ -50,36 +55,90 @@ export class RunQueue {
     private readonly db: AppDatabase,
     private readonly ledger: RunLedger,
     private readonly channel: SessionChannel,
+    private readonly budget: SessionBudget,
     private readonly agent: Agent<unknown>,
-    private readonly tools: readonly Tool[],
-    private readonly env: unknown,
+    tools: readonly Tool[],
+    env: unknown,
     private readonly limits: RunLimits,
   ) {
     this.slots = new RunSlots(limits.maxConcurrentRuns);
+    this.executor = new RunExecutor(db, ledger, channel, agent, tools, env, limits.agentHistoryMessages);
     this.inherited = ledger.pending().filter((run) => run.startedAt === null);
   }
 
-  get agentName(): string {
-    return this.agent.name;
-  }
-
-  /** How many earlier messages of its thread a run is given (`AGENT_HISTORY_MESSAGES`). */
-  get historyLimit(): number {
-    return this.limits.historyMessages;
+  /**
+   * Within the session's message budget and to a thread of the author's, the message is stored in
+   * one batch with its run row (`running` if the run starts at once, else `queued`), acknowledged
+   * on the stream, then run in its thread's turn. Resolves once the run has ended.
+   */
+  async submit(message: SubmittedMessage): Promise<void> {
+    const replyTo = message.clientId;
+    const reply = this.channel.reply.bind(this.channel, message.ws);
+    if (!this.budget.take("runs", Date.now())) {
+      const refusal = "This session has sent too many messages; wait a few seconds. The message was not stored.";
+      return reply("error", { code: "rate_limited", message: refusal, retryable: true }, { replyTo });
+    }
+    const requestedThread = message.threadId;
+    if (requestedThread !== undefined && !(await findOwnThread(this.db, message.author.userId, requestedThread))) {
+      return reply("error", THREAD_NOT_FOUND, { replyTo });
+    }
+    // A run that starts at once (idle thread, free slot): the history read with the message is then current.
+    const startsAtOnce = (requestedThread === undefined || !this.isBusy(requestedThread)) && this.slots.hasFree();
+    let stored;
+    try {
+      stored = await storeUserMessage(
+        this.db,
+        message.author,
+        {
+          clientId: replyTo,
+          content: message.content,
+          threadId: requestedThread,
+          agentName: this.agent.name,
+          status: startsAtOnce ? "running" : "queued",
+          sessionId: message.sessionId,
+        },
+        this.limits.agentHistoryMessages,
+      );
+    } catch (error) {
+      logEvent("error", "message_store_failed", { error: errorKind(error) });
+      const failure: ServerPayloads["error"] = {
+        code: "storage_failed",
+        message: "The message was not stored; send it again with the same id.",
+        retryable: true,
+      };
+      return reply("error", failure, { replyTo });
+    }
+    const routing = { replyTo, threadId: stored.threadId };
+    this.channel.publish("ack", { message_id: stored.messageId, thread_id: stored.threadId, duplicate: stored.duplicate }, routing);
+    // Idempotence is per user (docs/protocol.md "A message runs once"): the D1 row decides. Only a resend
+    // in the session that owns the run, of a run a reset left unfinished and this object no longer
+    // holds, runs it again; any other resend — from this session or another — is only acknowledged.
+    const orphaned =
+      stored.duplicate &&
+      (stored.runStatus === "running" || stored.runStatus === "queued") &&
+      stored.runSessionId === message.sessionId &&
+      !this.owns(stored.runId);
+    if (stored.duplicate && !orphaned) return;
+    await this.enqueue(
+      {
+        runId: stored.runId,
+        messageId: stored.messageId,
+        replyTo,
+        threadId: stored.threadId,
+        content: message.content,
+        author: message.author,
+      },
+      startsAtOnce && !stored.duplicate ? stored.history : undefined,
+    );
   }
 
   /** Whether a run of the thread is going or waiting: a new one would be queued. */
-  isBusy(threadId: string): boolean {
+  private isBusy(threadId: string): boolean {
     return this.threadTails.has(threadId);
   }
 
-  /** Whether a new run of the thread (a new thread: undefined) would start at once rather than wait. */
-  startsAtOnce(threadId: string | undefined): boolean {
-    return (threadId === undefined || !this.isBusy(threadId)) && this.slots.hasFree();
-  }
-
   /** Whether this object is running or holding the run (as opposed to a run orphaned by a reset). */
-  owns(runId: string): boolean {
+  private owns(runId: string): boolean {
     return this.running.has(runId) || this.ledger.has(runId);
   }
 
@@ -88,7 +147,7 @@ export class RunQueue {
    * ended. `history`, read in the message's write, is used if the run starts now; a queued run
    * reads it when its turn comes, so that it includes the replies of the runs before it.
    */
-  async enqueue(run: NewRun, history?: Message[]): Promise<void> {
+  private async enqueue(run: NewRun, history?: Message[]): Promise<void> {
     if (this.stopped) {
       // Stored just as the session was revoked: it ends with the others, never starts.
       await cancelRuns(this.db, [run.runId], "session_revoked");
@@ -102,7 +161,6 @@ export class RunQueue {
     return this.inTurn(run.threadId, () => this.inSlot(startsNow, () => this.execute(pending)));
   }
 
-  /** Aborts a running run; false if there is none by that id (finished, unknown, or still waiting). */
   cancel(runId: string): boolean {
     const controller = this.running.get(runId);
     if (!controller || controller.signal.aborted) return false;
@@ -110,11 +168,15 @@ export class RunQueue {
     return true;
   }
 
+  /** Those that had started: a waiting one runs again, by the alarm (`runWaiting`). */
+  reportInterrupted(): Promise<void> {
+    return reportInterruptedRuns(this.db, this.ledger, this.channel, (run) => run.startedAt !== null);
+  }
+
   /**
-   * The session was revoked (docs/protocol.md "Revocation stops work"): every running run is aborted
-   * (it ends `cancelled`, reason `session_revoked`), every waiting one is dropped with its row
-   * ended the same way, and nothing starts from now on. If D1 cannot be reached the waiting runs
-   * stay recorded and a later call (the alarm) drops them.
+   * Every running run is aborted (it ends `cancelled`, reason `session_revoked`), every waiting
+   * one is dropped with its row ended the same way, and nothing starts from now on. If D1 cannot
+   * be reached the waiting runs stay recorded and a later call (the alarm) drops them.
    */
   async stop(): Promise<void> {
     const reason: StopReason = "session_revoked";
@@ -128,7 +190,6 @@ export class RunQueue {
     );
   }
 
-  /** Whether runs are waiting that an earlier instance queued (after `reportInterrupted`). */
   hasWaiting(): boolean {
     return this.inherited.length > 0;
   }
@@ -168,10 +229,6 @@ export class RunQueue {
     }
   }
 
-  private record(run: PendingRun) {
-    return { runId: run.runId, userId: run.author.userId, threadId: run.threadId };
-  }
-
   private async execute(run: PendingRun): Promise<void> {
     // A run starts once: not if it is going already, nor if it has ended or been dropped (its
     // ledger row is gone), nor once the session is revoked.
@@ -179,121 +236,14 @@ export class RunQueue {
     const controller = new AbortController();
     this.running.set(run.runId, controller);
     // A timer only while the run goes: cleared at its end, so the object can hibernate after.
-    const deadline = setTimeout(() => controller.abort("deadline"), this.limits.runTimeoutMs);
-    const routing = { replyTo: run.replyTo, threadId: run.threadId };
-    const startedAt = Date.now();
+    const deadline = setTimeout(() => controller.abort("deadline"), this.limits.agentRunTimeoutMs);
     try {
-      if (run.startedAt === null) {
-        this.ledger.start(run.runId, startedAt);
-        await markRunStarted(this.db, run.runId).catch(() => undefined);
-      }
-      const outcome = await runAgent({
-        agent: this.agent,
-        runId: run.runId,
-        threadId: run.threadId,
-        message: { id: run.messageId, content: run.content },
-        user: { id: run.author.userId, email: run.author.email, name: run.author.name, emailVerified: run.author.emailVerified },
-        tools: toolbox(this.tools, controller.signal),
-        env: this.env,
-        signal: controller.signal,
-        history: () => this.history(run),
-        publish: (type, payload) => this.channel.publish(type, payload, routing),
-      });
-      await storeRunOutcome(this.db, { ...this.record(run), durationMs: outcome.durationMs }, storedOutcome(outcome));
-      this.channel.publish(
-        "agent_completed",
-        {
-          run_id: run.runId,
-          agent_name: this.agent.name,
-          duration_ms: outcome.durationMs,
-          result: outcome.result,
-          metrics: outcome.metrics,
-          status: outcome.status,
-          ...(outcome.status === "cancelled" ? { reason: outcome.reason } : {}),
-        },
-        routing,
-      );
-    } catch (error) {
-      // The error's kind, not its text: a model's error message may quote the conversation.
-      logEvent("error", "agent_run_failed", {
-        run_id: run.runId,
-        agent: this.agent.name,
-        error: errorKind(error),
-      });
-      const failed = { status: "failed" as const, error: error instanceof Error ? error.message.slice(0, 500) : "the run failed" };
-      await storeRunOutcome(this.db, { ...this.record(run), durationMs: Date.now() - startedAt }, failed).catch(() => undefined);
-      this.channel.publish("error", { code: "run_failed", message: "The agent run failed.", retryable: true }, routing);
+      await this.executor.execute(run, controller.signal, this.preloadedHistory.get(run.runId));
     } finally {
       clearTimeout(deadline);
       this.running.delete(run.runId);
       this.preloadedHistory.delete(run.runId);
       this.ledger.end(run.runId);
     }
-  }
-
-  /** The thread's messages before this one, oldest first. */
-  private async history(run: PendingRun): Promise<HistoryMessage[]> {
-    if (this.limits.historyMessages === 0) return [];
-    const earlier =
-      this.preloadedHistory.get(run.runId) ?? (await threadMessages(this.db, run.threadId, this.limits.historyMessages, run.messageId));
-    return earlier.map((message) => ({
-      role: message.role,
-      content: message.content,
-      createdAt: new Date(message.createdAt).toISOString(),
-    }));
-  }
-}
-
-function storedOutcome(outcome: RunOutcome) {
-  return outcome.status === "completed"
-    ? { status: "completed" as const, result: outcome.result }
-    : { status: "cancelled" as const, result: outcome.result, reason: outcome.reason };
-}
-
-/**
- * Ends recorded runs that will never start, their session revoked: each row `cancelled` with
- * reason `session_revoked`, then gone from the ledger (only once D1 has it: otherwise they stay
- * recorded, and the next try drops them).
- */
-export async function dropRecordedRuns(db: AppDatabase, ledger: RunLedger, runs: PendingRun[]): Promise<void> {
-  await cancelRuns(
-    db,
-    runs.map((run) => run.runId),
-    "session_revoked" satisfies StopReason,
-  );
-  for (const run of runs) ledger.end(run.runId);
-}
-
-/**
- * After a reset of the object, each run `which` picks (those that had started; all of them when
- * no agent can run the rest) is reported: `error run_interrupted`, its row failed. If D1 cannot be
- * reached it stays recorded, and the next start of the object tries again.
- */
-export async function reportInterruptedRuns(
-  db: AppDatabase,
-  ledger: RunLedger,
-  channel: SessionChannel,
-  which: (run: PendingRun) => boolean,
-): Promise<void> {
-  for (const run of ledger.pending().filter(which)) {
-    try {
-      const outcome = { status: "failed" as const, error: "interrupted: the session object was reset" };
-      const record = {
-        runId: run.runId,
-        userId: run.author.userId,
-        threadId: run.threadId,
-        durationMs: Date.now() - (run.startedAt ?? run.queuedAt),
-      };
-      await storeRunOutcome(db, record, outcome);
-    } catch {
-      continue;
-    }
-    const interrupted: ServerPayloads["error"] = {
-      code: "run_interrupted",
-      message: "The agent run was interrupted; send your message again.",
-      retryable: true,
-    };
-    channel.publish("error", interrupted, { replyTo: run.replyTo, threadId: run.threadId });
-    ledger.end(run.runId);
   }
 }

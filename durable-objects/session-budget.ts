@@ -9,6 +9,7 @@
  */
 
 import type { BudgetLimits } from "../workers/shared/backend-config.js";
+import { isStored, type FieldTypes } from "./stored-values.js";
 
 export type BudgetName = keyof BudgetLimits;
 
@@ -20,14 +21,7 @@ interface BudgetWindow {
   used: number;
 }
 
-function isBudgetWindow(value: unknown): value is BudgetWindow {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    typeof (value as BudgetWindow).startMs === "number" &&
-    typeof (value as BudgetWindow).used === "number"
-  );
-}
+const BUDGET_WINDOW: FieldTypes<BudgetWindow> = { startMs: "number", used: "number" };
 
 export class SessionBudget {
   /** Each window as last written: storage is the truth, this saves a read per frame. */
@@ -54,7 +48,8 @@ export class SessionBudget {
   private count(name: BudgetName, nowMs: number): number {
     const key = `budget:${name}`;
     const stored = this.windows.get(name) ?? this.kv.get(key);
-    const current = isBudgetWindow(stored) && nowMs - stored.startMs < this.limits[name].windowMs ? stored : { startMs: nowMs, used: 0 };
+    const current =
+      isStored(stored, BUDGET_WINDOW) && nowMs - stored.startMs < this.limits[name].windowMs ? stored : { startMs: nowMs, used: 0 };
     const next = { startMs: current.startMs, used: current.used + 1 };
     this.kv.put(key, next);
     this.windows.set(name, next);

@@ -1,5 +1,6 @@
 import { ACCESS_TOKEN_MAX_AGE_SECONDS } from "../workers/shared/tokens.js";
-import { isSeqFloor, MAX_LOGGED_EVENT_AGE_MS, SEQ_FLOOR_KEY, type SeqFloor } from "./event-log.js";
+import { MAX_LOGGED_EVENT_AGE_MS, SEQ_FLOOR, SEQ_FLOOR_KEY, type SeqFloor } from "./event-log.js";
+import { isStored, type FieldTypes } from "./stored-values.js";
 
 /**
  * How long a session object keeps its storage once nobody uses it (docs/architecture.md, Environments).
@@ -20,6 +21,9 @@ export const IDLE_RETENTION_MS = MAX_LOGGED_EVENT_AGE_MS;
 /** The longest a session lives by default (auth's SESSION_MAX_AGE_SECONDS, 30 days). */
 export const SEQ_FLOOR_RETENTION_MS = 30 * 24 * 3600 * 1000;
 
+/** How long to look again when cleanup must wait for a run still in flight. */
+const RUN_IN_FLIGHT_RECHECK_MS = 60_000;
+
 const REVOKED_KEY = "revoked";
 const IDLE_SINCE_KEY = "idle_since";
 
@@ -28,13 +32,12 @@ export interface RevokedMarker {
   revokedAtMs: number;
 }
 
-function isRevokedMarker(value: unknown): value is RevokedMarker {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    typeof (value as RevokedMarker).reason === "string" &&
-    typeof (value as RevokedMarker).revokedAtMs === "number"
-  );
+const REVOKED_MARKER: FieldTypes<RevokedMarker> = { reason: "string", revokedAtMs: "number" };
+
+/** A part of the object that caches what its storage holds (whether its tables exist, a last value). */
+export interface StorageCache {
+  /** The storage was deleted: what it cached of it is gone too. */
+  forget(): void;
 }
 
 export class SessionRetention {
@@ -42,7 +45,7 @@ export class SessionRetention {
 
   revoked(): RevokedMarker | null {
     const marker: unknown = this.storage.kv.get(REVOKED_KEY);
-    return isRevokedMarker(marker) ? marker : null;
+    return isStored(marker, REVOKED_MARKER) ? marker : null;
   }
 
   markRevoked(reason: string, nowMs: number): void {
@@ -60,7 +63,7 @@ export class SessionRetention {
   /** What is left of a resume log that was deleted: its last `seq`, and when it was kept. */
   private seqFloor(): SeqFloor | null {
     const floor: unknown = this.storage.kv.get(SEQ_FLOOR_KEY);
-    return isSeqFloor(floor) ? floor : null;
+    return isStored(floor, SEQ_FLOOR) ? floor : null;
   }
 
   /** When the storage may next be cleaned up, for an object with no open socket; null: never by itself. */
@@ -75,10 +78,22 @@ export class SessionRetention {
   }
 
   /**
+   * The alarm of an object with no open socket: once no run is in flight, deletes what the
+   * retention allows (`stream.lastSeq()` the floor a new resume log goes on from), tells `caches`,
+   * and sets the alarm for the next look (none when nothing is left).
+   */
+  async cleanUpIdle(nowMs: number, runsInFlight: boolean, stream: { lastSeq(): number }, caches: readonly StorageCache[]): Promise<void> {
+    if (runsInFlight) return this.storage.setAlarm(nowMs + RUN_IN_FLIGHT_RECHECK_MS);
+    const next = await this.cleanUp(nowMs, stream.lastSeq());
+    for (const cache of caches) cache.forget();
+    if (next !== null) await this.storage.setAlarm(next);
+  }
+
+  /**
    * Deletes what the retention allows, for an object with no open socket and no run in flight.
    * `lastSeq` is the resume log's. Returns when to look again, or null when nothing is left.
    */
-  async cleanUp(nowMs: number, lastSeq: number): Promise<number | null> {
+  private async cleanUp(nowMs: number, lastSeq: number): Promise<number | null> {
     const revoked = this.revoked();
     if (revoked) {
       await this.deleteEverything();

@@ -4,9 +4,10 @@ import { describe, expect, it } from "vitest";
 import { AgentCatalog } from "../../durable-objects/agents/agent-catalog.js";
 import { demoAgent } from "../../durable-objects/agents/demo.js";
 import { DEFAULT_WORKERS_AI_MODEL, workersAiAgent } from "../../durable-objects/agents/workers-ai.js";
-import { FrameHandler } from "../../durable-objects/message-handler.js";
-import { SessionBudget } from "../../durable-objects/session-budget.js";
+import { FrameHandler } from "../../durable-objects/frame-handler.js";
+import { RunLedger } from "../../durable-objects/run-ledger.js";
 import { SessionChannel } from "../../durable-objects/session-channel.js";
+import { UnavailableRuns } from "../../durable-objects/session-runs.js";
 import { appDatabase } from "../../workers/app-data/db/client.js";
 import backendApp from "./worker.js";
 import type { ServerFrame } from "@tether/protocol";
@@ -61,16 +62,9 @@ describe("AGENT", () => {
       server.accept();
       const choice = chooseAgent({ AGENT: "gpt-in-a-box" });
       if (choice.ok) throw new Error("expected a problem");
-      const handler = new FrameHandler(
-        appDatabase(env.APP_DB),
-        new SessionChannel(state),
-        choice,
-        new SessionBudget(state.storage.kv, {
-          frames: { max: 120, windowMs: 10_000 },
-          runs: { max: 20, windowMs: 10_000 },
-          refreshes: { max: 6, windowMs: 60_000 },
-        }),
-      );
+      const db = appDatabase(env.APP_DB);
+      const channel = new SessionChannel(state);
+      const handler = new FrameHandler(db, channel, new UnavailableRuns(choice.problem, db, new RunLedger(state.storage.sql), channel));
       const author = { userId: crypto.randomUUID(), email: "x@example.com", name: "X", emailVerified: false };
       const frame = { type: "user_message", id: "m1", payload: { content: "hello" } } as const;
       await handler.handle(frame, { ws: server, sessionId: "s1", author, permissions: ["threads:read", "threads:write", "agents:run"] });

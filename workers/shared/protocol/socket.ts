@@ -3,8 +3,8 @@
  * The WebSocket protocol of `/ws` (docs/protocol.md, WebSocket): constants, the frames each way
  * and their payloads, close codes and error codes. Every frame is `{type, payload}` JSON text.
  * Server frames form a union discriminated by `type`, so a `switch (frame.type)` narrows the
- * payload. The zod schemas that validate client frames are the server's (workers/shared/client-frames.ts,
- * checked against the types here), so a client gets the types without zod.
+ * payload. The server validates client frames with zod schemas of its own, so a client gets the
+ * types without zod.
  */
 
 export const PROTOCOL = "tether.v1";
@@ -136,7 +136,11 @@ export interface ClientPayloads {
 }
 export type ClientFrameType = keyof ClientPayloads;
 
-/** A frame to the server: `{type, id, payload}`, the `id` the idempotency key and `reply_to` of the answer. */
+/**
+ * A frame to the server: `{type, id, payload}`, the `id` the idempotency key and `reply_to` of the
+ * answer. The server's schemas (workers/shared/client-frames.ts) must accept exactly these: a
+ * compile-time check there fails `tsc` on the frame that drifts.
+ */
 export type ClientFrame<T extends ClientFrameType = ClientFrameType> = {
   [K in T]: { type: K; id: string; payload: ClientPayloads[K] };
 }[T];
