@@ -7,7 +7,7 @@
  * `agent_started`, at least one `agent_thinking`, matched tool pairs, `partial_result`s ending
  * with `is_complete: true`, and one `agent_completed` (or an `error`).
  *
- * Which agent serves is configuration: `AGENT` names one of registry.ts.
+ * Which agent serves is configuration: `AGENT` names one of the app's agents (agent-catalog.ts).
  */
 import type { z } from "zod";
 
