@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { builtInTools, defineTool, demoAgent, tether, TetherConfigError } from "@tether/server";
+import { builtInTools, defineTool, demoAgent, tether } from "@tether/server";
+import { configError } from "../support/config-error.js";
 
 /** An app's options are checked when the Worker starts: a mistake names its option, before any request. */
 const lookupOrder = defineTool({
@@ -9,16 +10,6 @@ const lookupOrder = defineTool({
   inputSchema: z.strictObject({ id: z.string().max(64) }),
   run: ({ id }) => ({ id, status: "shipped" }),
 });
-
-function configError(start: () => unknown): TetherConfigError {
-  try {
-    start();
-  } catch (error) {
-    if (error instanceof TetherConfigError) return error;
-    throw error;
-  }
-  throw new Error("tether() accepted the options");
-}
 
 describe("tether(options) at start-up", () => {
   it("accepts agents given as agents or as factories, with the app's tools and limits", () => {

@@ -1,20 +1,12 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { tetherAuth, TetherConfigError, type Mailer, type OutgoingMail } from "@tether/auth";
+import { tetherAuth, type Mailer, type OutgoingMail } from "@tether/auth";
 import { authSetup } from "../../workers/auth/auth-setup.js";
 import { authContext } from "../../workers/auth/context.js";
 import { mailerFor } from "../../workers/auth/mail/mailer.js";
+import { configError } from "../support/config-error.js";
 
 /** An app's auth options are checked when the Worker starts, and reach the code they configure. */
-function configError(start: () => unknown): TetherConfigError {
-  try {
-    start();
-  } catch (error) {
-    if (error instanceof TetherConfigError) return error;
-    throw error;
-  }
-  throw new Error("tetherAuth() accepted the options");
-}
 
 describe("tetherAuth(options) at start-up", () => {
   it.each([

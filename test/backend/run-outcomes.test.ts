@@ -5,7 +5,7 @@ import { storeUserMessage } from "../../workers/app-data/messages.js";
 import { storeRunOutcome } from "../../workers/app-data/runs.js";
 import { registerUser } from "../support/http.js";
 
-/** A run's outcome is stored once: a late failure or a second outcome changes nothing (message-store.ts). */
+/** A run's outcome is stored once: a late failure or a second outcome changes nothing (workers/app-data/runs.ts). */
 describe("a run's outcome", () => {
   async function storedRun() {
     const tokens = await registerUser(exports.default);

@@ -40,7 +40,7 @@ describe("bad frames get an error and the socket stays open, nothing stored", ()
       "invalid_frame",
     ],
     ["an unknown payload field", JSON.stringify({ type: "ping", id: "x4", payload: { extra: true } }), "invalid_frame"],
-    // A ping is checked without the schema (frames.ts); these must still be refused as the schema would.
+    // A ping is checked without the schema (workers/shared/client-frames.ts); these must still be refused as the schema would.
     ["a ping with an unknown envelope field", JSON.stringify({ type: "ping", id: "x6", payload: {}, extra: 1 }), "invalid_frame"],
     ["a ping whose payload is an array", JSON.stringify({ type: "ping", id: "x7", payload: [] }), "invalid_frame"],
     ["a ping with an empty id", JSON.stringify({ type: "ping", id: "", payload: {} }), "invalid_frame"],

@@ -1,6 +1,6 @@
-import { connect, createAuthClient, type ServerFrame } from "@tether/client";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startDevServer, type DevServer } from "./dev-server.js";
+import type { ServerFrame } from "@tether/client";
+import { signUpAndAsk, startDevServer, type DevServer } from "./dev-server.js";
 
 // The app with AGENT = "order-desk": the team's agent answers, through the team's tool.
 let app: DevServer;
@@ -10,19 +10,8 @@ beforeAll(async () => {
 afterAll(() => app?.stop());
 
 it("runs the team's AI SDK agent through the team's tool, over a real socket", async () => {
-  const auth = createAuthClient({ baseUrl: app.origin });
-  await auth.register({ email: `cy-${crypto.randomUUID()}@example.com`, password: "a long enough passphrase", name: "Cy" });
-  const frames: ServerFrame[] = [];
-  const connection = connect({
-    url: `${app.origin.replace(/^http/, "ws")}/ws`,
-    getAccessToken: ({ current }) => auth.accessToken({ replacing: current }),
-    onEvent: (frame) => frames.push(frame),
-  });
-  const completed = new Promise<ServerFrame<"agent_completed">>((resolve) => connection.on("agent_completed", resolve));
-  connection.send("when does A-1001 arrive?");
-  const done = await completed;
-  connection.close();
-  expect(done.payload).toMatchObject({ status: "completed", agent_name: "order-desk", result: "Order A-1001 arrives on 2026-12-05." });
+  const { completed, frames } = await signUpAndAsk(app, "when does A-1001 arrive?");
+  expect(completed.payload).toMatchObject({ status: "completed", agent_name: "order-desk", result: "Order A-1001 arrives on 2026-12-05." });
   const toolDone = frames.find((frame): frame is ServerFrame<"tool_completed"> => frame.type === "tool_completed");
   expect(toolDone?.payload).toMatchObject({ tool_name: "shipping_eta", output: { id: "A-1001", arrives: "2026-12-05" } });
 });

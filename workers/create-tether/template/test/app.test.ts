@@ -1,7 +1,7 @@
-import { connect, createAuthClient, type ServerFrame } from "@tether/client";
+import { createAuthClient } from "@tether/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lookupOrder } from "../src/tools/lookup-order.js";
-import { startDevServer, type DevServer } from "./dev-server.js";
+import { signUpAndAsk, startDevServer, type DevServer } from "./dev-server.js";
 
 let app: DevServer;
 beforeAll(async () => {
@@ -16,19 +16,8 @@ describe("the app", () => {
   });
 
   it("signs up, opens a socket and streams a run of the assistant to its end", async () => {
-    const auth = createAuthClient({ baseUrl: app.origin });
-    await auth.register({ email: `ada-${crypto.randomUUID()}@example.com`, password: "a long enough passphrase", name: "Ada" });
-    const frames: ServerFrame[] = [];
-    const connection = connect({
-      url: `${app.origin.replace(/^http/, "ws")}/ws`,
-      getAccessToken: ({ current }) => auth.accessToken({ replacing: current }),
-      onEvent: (frame) => frames.push(frame),
-    });
-    const completed = new Promise<ServerFrame<"agent_completed">>((resolve) => connection.on("agent_completed", resolve));
-    connection.send("what is 12 * (3 + 4)?");
-    const done = await completed;
-    connection.close();
-    expect(done.payload).toMatchObject({ status: "completed", result: "12 * (3 + 4) = 84" });
+    const { completed, frames } = await signUpAndAsk(app, "what is 12 * (3 + 4)?");
+    expect(completed.payload).toMatchObject({ status: "completed", result: "12 * (3 + 4) = 84" });
     expect(frames.map((frame) => frame.type)).toEqual(expect.arrayContaining(["agent_started", "tool_executing", "tool_completed"]));
   });
 

@@ -1,5 +1,6 @@
 // Starts the app as `npm run dev` does (tether-dev: both Workers, local D1), on a free port of
 // 127.0.0.1 with its own state folder, and stops it — and the workerd it started — afterwards.
+import { connect, createAuthClient, type ServerFrame } from "@tether/client";
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -53,4 +54,29 @@ export async function startDevServer(wranglerArgs: string[] = []): Promise<DevSe
     void exited.then(() => reject(new Error(`the app stopped before it was ready:\n${output}`)));
   });
   return { origin: `http://127.0.0.1:${port}`, stop };
+}
+
+/**
+ * What a user does first: signs up, opens a socket, sends `content`, and reads the run to its
+ * `agent_completed`. Returns that frame and every frame the socket got on the way.
+ */
+export async function signUpAndAsk(
+  app: DevServer,
+  content: string,
+): Promise<{ completed: ServerFrame<"agent_completed">; frames: ServerFrame[] }> {
+  const auth = createAuthClient({ baseUrl: app.origin });
+  await auth.register({ email: `user-${crypto.randomUUID()}@example.com`, password: "a long enough passphrase", name: "Ada" });
+  const frames: ServerFrame[] = [];
+  const connection = connect({
+    url: `${app.origin.replace(/^http/, "ws")}/ws`,
+    getAccessToken: ({ current }) => auth.accessToken({ replacing: current }),
+    onEvent: (frame) => frames.push(frame),
+  });
+  const completed = new Promise<ServerFrame<"agent_completed">>((resolve) => connection.on("agent_completed", resolve));
+  connection.send(content);
+  try {
+    return { completed: await completed, frames };
+  } finally {
+    connection.close();
+  }
 }
