@@ -246,9 +246,8 @@ export class TetherConnection {
     const lost = this.cursor.welcome(frame.payload);
     if (lost) this.options.onResyncNeeded?.(lost);
     this.setState("open", reconnected ? { resumed: lost === null } : {});
-    // One frame from us on every new socket: workerd completes a close the server starts (a
-    // revocation, an expiry) only ~10 s late on a socket the client never sent on (docs/deploy.md, known
-    // issues). The pong is an ordinary event.
+    // One frame from us on every new socket: workerd completes a close the server starts only ~10 s
+    // late on a socket the client never sent on (docs/deploy.md, known issues). The pong is an event.
     this.sendFrame({ type: "ping", id: crypto.randomUUID(), payload: {} });
     this.receive(frame);
   }

@@ -103,7 +103,7 @@ export class SessionChannel {
 
   /**
    * Every socket gets `session_revoked`, then the 4003 close. The frame comes first because a
-   * client may see the close late (README, Known issues): a frame arrives within milliseconds.
+   * client may see the close late (docs/deploy.md, Known issues): a frame arrives within milliseconds.
    */
   revokeAll(reason: string): number {
     const sockets = this.ctx.getWebSockets();

@@ -1,7 +1,7 @@
 /**
  * @module
  * The agent interface: what a team implements to put its own agent behind Tether's sessions
- * (README, "Bring your own agent"). An agent is an async generator of {@link AgentEvent}s; the
+ * (docs/agents.md). An agent is an async generator of {@link AgentEvent}s; the
  * runner (runner.ts) turns them into protocol frames, numbers them, logs them for resume, and
  * holds every run to the protocol's contract — whatever the agent does, a client sees
  * `agent_started`, at least one `agent_thinking`, matched tool pairs, `partial_result`s ending

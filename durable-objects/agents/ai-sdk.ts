@@ -1,6 +1,6 @@
 /**
  * @module
- * Any AI SDK language model as a Tether agent (README, "Bring your own agent"). The model streams
+ * Any AI SDK language model as a Tether agent (docs/agents.md). The model streams
  * through `streamText` with the thread's history and Tether's tools, and its stream becomes agent
  * events:
  *

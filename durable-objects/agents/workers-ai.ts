@@ -1,7 +1,7 @@
 /**
  * @module
  * Workers AI through the AI SDK adapter: `AGENT = "workers-ai"`, the `[ai]` binding named `AI`,
- * and `WORKERS_AI_MODEL` (README, "Bring your own agent").
+ * and `WORKERS_AI_MODEL` (docs/agents.md).
  */
 import { createWorkersAI } from "workers-ai-provider";
 import { aiSdkAgent } from "./ai-sdk.js";

@@ -117,3 +117,57 @@ describe("the README", () => {
     expect(DOCUMENTS.filter((document) => document.startsWith("docs/") && !linked.has(document))).toEqual([]);
   });
 });
+
+/**
+ * Comments in the code and the configs cite files too (`see durable-objects/session-runs.ts`):
+ * every repository path a comment names must exist, and no comment cites a design file or a
+ * README section (the README is a landing page; the guides in docs/ hold the detail). An app's
+ * own files — the starter's template, the team's files of the starter check — name that app's
+ * paths, and are not checked.
+ */
+describe("comments in code and configs", () => {
+  const sources = execFileSync(
+    "git",
+    ["ls-files", "workers", "durable-objects", "client", "public/src", "scripts", "test", "bench", ".ci"],
+    {
+      encoding: "utf8",
+    },
+  )
+    .split("\n")
+    .filter((file) => /\.(ts|tsx|mts|mjs|cjs|js|toml|jsonc)$/.test(file) || file === ".ci/run")
+    .filter((file) => !file.startsWith("workers/create-tether/template/") && !file.startsWith("test/starter/"))
+    .filter((file) => !file.endsWith("worker-configuration.d.ts"))
+    .concat(["wrangler.toml", "vitest.config.ts", "eslint.config.js", ".dependency-cruiser.cjs"]);
+
+  /** The comment text of a file, by line: `//`, `/* … *\/` and `*` lines, and `#` lines of TOML and shell. */
+  function commentLines(file: string): Array<[number, string]> {
+    const hash = /\.toml$/.test(file) || file === ".ci/run";
+    return readFileSync(file, "utf8")
+      .split("\n")
+      .flatMap((line, index): Array<[number, string]> => {
+        const comment = hash ? /(?:^|\s)#\s?(.*)$/.exec(line) : /(?:^\s*\*|\/\/|\/\*)\s?(.*)$/.exec(line);
+        return comment ? [[index + 1, comment[1] ?? ""]] : [];
+      });
+  }
+
+  it("name only repository paths that exist", () => {
+    const missing = sources.flatMap((file) =>
+      commentLines(file).flatMap(([line, text]) =>
+        [...text.matchAll(/(?<![\w./@-])((?:[\w.@-]+\/)+[\w.@-]*)/g)]
+          .map((match) => (match[1] ?? "").replace(/[.,:;)]+$/, ""))
+          .filter((path) => TOP_LEVEL_FOLDERS.has(path.split("/")[0] ?? "") && /\.\w+$|\/$/.test(path) && !existsSync(path))
+          .map((path) => `${file}:${line}: ${path}`),
+      ),
+    );
+    expect(missing).toEqual([]);
+  });
+
+  it("cite no design file and no README section", () => {
+    const citations = sources.flatMap((file) =>
+      commentLines(file)
+        .filter(([, text]) => /DESIGN (?:§|\.md)|\(README,/.test(text))
+        .map(([line, text]) => `${file}:${line}: ${text.trim()}`),
+    );
+    expect(citations).toEqual([]);
+  });
+});

@@ -16,7 +16,7 @@ export interface AuthSecrets {
   /** Signs device tokens (tokens/device.ts): a key of its own, never listed in any JWKS. */
   DEVICE_SIGNING_KEY?: string;
   DEVICE_SIGNING_KEY_PREVIOUS?: string;
-  /** Cloudflare's `send_email` binding, when one is configured (README, Mail); with MAIL_FROM, mail is sent. */
+  /** Cloudflare's `send_email` binding, when one is configured (docs/sign-in.md, Mail); with MAIL_FROM, mail is sent. */
   EMAIL?: SendEmail;
   // Provider client secrets are named per provider (`OAUTH_CLIENT_SECRET_<ID>`): see oauth/providers.ts.
 }
@@ -30,7 +30,7 @@ export type AuthBindings = Omit<AuthEnv, "BACKEND"> &
     BACKEND?: Fetcher & SessionControlApi;
   };
 
-/** The auth Worker's numeric settings, each with its var, default and bounds (README, Configuration). */
+/** The auth Worker's numeric settings, each with its var, default and bounds (docs/configuration.md). */
 export const AUTH_SETTINGS = {
   /** Access-token lifetime. */
   accessTokenTtlSeconds: { name: "ACCESS_TOKEN_TTL_SECONDS", default: 900, min: 1, max: 86_400 },

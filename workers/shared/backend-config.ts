@@ -1,7 +1,7 @@
 /**
  * @module
  * The settings of the backend Worker's runtime — the Worker itself and the session objects it
- * hosts — in one place, each with its var, default and bounds (README, Configuration). Both the
+ * hosts — in one place, each with its var, default and bounds (docs/configuration.md). Both the
  * backend and durable-objects read them from here.
  */
 import type { AuthGatewayOptions } from "./auth-gateway.js";

@@ -25,7 +25,7 @@ import { findUserById } from "../users.js";
 import { signedIn } from "./signed-in.js";
 
 /**
- * Sign-in through OIDC/OAuth providers (README, Sign-in with providers):
+ * Sign-in through OIDC/OAuth providers (docs/sign-in.md, providers):
  *   start → provider → callback → back to the app with `#handoff=<code>` → POST /handoff → tokens.
  * Tokens never travel in a URL: the browser carries only the single-use, one-minute handoff code,
  * in the fragment, which no server log or Referer sees.
