@@ -1,16 +1,10 @@
+import type { TokenSubject } from "../workers/shared/tokens.js";
+
 /**
  * What the session object remembers about one socket, in its attachment so that it survives
  * hibernation (at most 16 KiB; this is a few hundred bytes).
  */
-export interface SocketAttachment {
-  userId: string;
-  sessionId: string;
-  email: string;
-  name: string;
-  /** The token's `email_verified`: whether the user has proved the address. */
-  emailVerified: boolean;
-  /** The token's user permissions (`threads:read`, `threads:write`, `agents:run`): what its frames may do. */
-  permissions: string[];
+export interface SocketAttachment extends TokenSubject {
   tokenExpiresAtMs: number;
   /** Whether `token_expiring` was sent for the current token. */
   expiryWarned: boolean;

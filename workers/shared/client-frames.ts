@@ -19,48 +19,23 @@ import {
 const clientFrameId = z.string().min(1).max(128);
 const threadId = z.string().min(1).max(64);
 
-export const UserMessageFrame = z.strictObject({
-  type: z.literal("user_message"),
-  id: clientFrameId,
-  payload: z.strictObject({
-    content: z.string().min(1).max(MAX_MESSAGE_CONTENT_CHARS),
-    thread_id: threadId.optional(),
-  }),
-});
-export const AuthRefreshFrame = z.strictObject({
-  type: z.literal("auth_refresh"),
-  id: clientFrameId,
-  payload: z.strictObject({ token: z.string().min(1).max(8192) }),
-});
-export const CreateThreadFrame = z.strictObject({
-  type: z.literal("create_thread"),
-  id: clientFrameId,
-  payload: z.strictObject({ name: z.string().min(1).max(MAX_THREAD_NAME_CHARS) }),
-});
-export const ListThreadsFrame = z.strictObject({
-  type: z.literal("list_threads"),
-  id: clientFrameId,
-  payload: z.strictObject({}),
-});
-export const GetThreadHistoryFrame = z.strictObject({
-  type: z.literal("get_thread_history"),
-  id: clientFrameId,
-  payload: z.strictObject({
-    thread_id: threadId,
-    limit: z.number().int().min(1).max(MAX_HISTORY_LIMIT).default(50),
-  }),
-});
-export const PingFrame = z.strictObject({
-  type: z.literal("ping"),
-  id: clientFrameId,
-  payload: z.strictObject({}),
-});
+/** One client frame's schema: its `type`, an `id` to answer to, and its payload (strict). */
+const clientFrame = <Type extends ClientFrameType, Payload extends z.ZodObject>(type: Type, payload: Payload) =>
+  z.strictObject({ type: z.literal(type), id: clientFrameId, payload });
 
-export const CancelRunFrame = z.strictObject({
-  type: z.literal("cancel_run"),
-  id: clientFrameId,
-  payload: z.strictObject({ run_id: z.string().min(1).max(64) }),
-});
+export const UserMessageFrame = clientFrame(
+  "user_message",
+  z.strictObject({ content: z.string().min(1).max(MAX_MESSAGE_CONTENT_CHARS), thread_id: threadId.optional() }),
+);
+export const AuthRefreshFrame = clientFrame("auth_refresh", z.strictObject({ token: z.string().min(1).max(8192) }));
+export const CreateThreadFrame = clientFrame("create_thread", z.strictObject({ name: z.string().min(1).max(MAX_THREAD_NAME_CHARS) }));
+export const ListThreadsFrame = clientFrame("list_threads", z.strictObject({}));
+export const GetThreadHistoryFrame = clientFrame(
+  "get_thread_history",
+  z.strictObject({ thread_id: threadId, limit: z.number().int().min(1).max(MAX_HISTORY_LIMIT).default(50) }),
+);
+export const PingFrame = clientFrame("ping", z.strictObject({}));
+export const CancelRunFrame = clientFrame("cancel_run", z.strictObject({ run_id: z.string().min(1).max(64) }));
 
 export const ClientFrameSchema = z.discriminatedUnion("type", [
   UserMessageFrame,

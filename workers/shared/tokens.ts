@@ -26,6 +26,22 @@ export const AccessClaimsSchema = z.object({
 });
 export type AccessClaims = z.infer<typeof AccessClaimsSchema>;
 
+/**
+ * Who an access token speaks for, in the code's names: what the auth Worker signs into one
+ * (`sub`, `sid`, `email`, `name`, `email_verified`, `permissions`) and what a session object keeps
+ * of it per socket.
+ */
+export interface TokenSubject {
+  userId: string;
+  sessionId: string;
+  email: string;
+  name: string;
+  /** The token's `email_verified`: whether the user has proved the address. */
+  emailVerified: boolean;
+  /** The token's user permissions (`threads:read`, `threads:write`, `agents:run`): what its frames may do. */
+  permissions: string[];
+}
+
 export const ServiceClaimsSchema = z.object({
   iss: z.string(),
   aud: z.union([z.string(), z.array(z.string())]),

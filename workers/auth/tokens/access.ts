@@ -7,17 +7,12 @@ import {
   jwtVerifyOptions,
   TOKEN_ALGORITHM,
   type AccessClaims,
+  type TokenSubject,
 } from "../../shared/tokens.js";
 import type { AuthConfig } from "../config.js";
 import type { KeyRing } from "./keys.js";
 
-export interface AccessTokenSubject {
-  userId: string;
-  sessionId: string;
-  email: string;
-  name: string;
-  emailVerified: boolean;
-  permissions: string[];
+export interface AccessTokenSubject extends TokenSubject {
   /** At most the configured TTL: less when the session ends sooner. */
   ttlSeconds: number;
 }
