@@ -9,13 +9,16 @@ import type { AppDatabase } from "../workers/app-data/db/client.js";
 import type { Message } from "../workers/app-data/db/schema.js";
 import { threadMessages } from "../workers/app-data/messages.js";
 import { markRunStarted, storeRunOutcome } from "../workers/app-data/runs.js";
-import { errorKind, logEvent } from "../workers/shared/request-log.js";
+import { logEvent } from "../workers/shared/request-log.js";
 import type { Agent, HistoryMessage, Tool } from "./agents/agent.js";
+import { runFailure } from "./agents/run-failure.js";
 import { runAgent, type RunOutcome } from "./agents/runner.js";
 import { toolbox } from "./agents/toolbox.js";
 import type { PendingRun, RunLedger } from "./run-ledger.js";
 import type { SessionChannel } from "./session-channel.js";
 
+/** What the client reads of any failure; `retryable` says whether sending the message again may help. */
+const RUN_FAILED_MESSAGE = "The agent run failed.";
 export class RunExecutor {
   /** @param historyMessages how many earlier messages of its thread a run is given (`AGENT_HISTORY_MESSAGES`). */
   constructor(
@@ -65,11 +68,18 @@ export class RunExecutor {
         routing,
       );
     } catch (error) {
-      // The error's kind, not its text: a model's error message may quote the conversation.
-      logEvent("error", "agent_run_failed", { run_id: run.runId, agent: this.agent.name, error: errorKind(error) });
+      // The cause's class and status, never its text: a model's error message may quote the conversation.
+      const failure = runFailure(error);
+      logEvent("error", "agent_run_failed", {
+        run_id: run.runId,
+        agent: this.agent.name,
+        error: failure.kind,
+        status: failure.status,
+        retryable: failure.retryable,
+      });
       const failed = { status: "failed" as const, error: error instanceof Error ? error.message.slice(0, 500) : "the run failed" };
       await storeRunOutcome(this.db, { ...record, durationMs: Date.now() - startedAt }, failed).catch(() => undefined);
-      this.channel.publish("error", { code: "run_failed", message: "The agent run failed.", retryable: true }, routing);
+      this.channel.publish("error", { code: "run_failed", message: RUN_FAILED_MESSAGE, retryable: failure.retryable }, routing);
     }
   }
 

@@ -51,9 +51,14 @@ export class AgentCatalog {
     return [...this.entries.keys()];
   }
 
+  /** Which agent serves: the one `AGENT` names, else `defaultAgent`. */
+  chosenName(env: AgentHostEnv): string {
+    return env.AGENT?.trim() || this.defaultAgent;
+  }
+
   /** The agent `AGENT` (or `defaultAgent`) names, or why there is none. */
   choose(env: AgentHostEnv): AgentChoice {
-    const name = env.AGENT?.trim() || this.defaultAgent;
+    const name = this.chosenName(env);
     const entry = this.entries.get(name);
     if (!entry) return { ok: false, problem: `AGENT is "${name}", which names no agent (known: ${this.names().join(", ")})` };
     if (typeof entry !== "function") return { ok: true, agent: entry };

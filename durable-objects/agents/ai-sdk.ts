@@ -27,6 +27,8 @@ export interface AiSdkAgentOptions<Env> {
   instructions?: string;
   /** Model calls per run, tool rounds included (default 5). */
   maxSteps?: number;
+  /** Retries of a model call that failed with a retryable error (a 429, a 5xx), with backoff (default 2, the AI SDK's). */
+  maxRetries?: number;
 }
 
 const DEFAULT_MAX_STEPS = 5;
@@ -46,6 +48,7 @@ export function aiSdkAgent<Env = AgentEnv>(options: AiSdkAgentOptions<Env>): Age
         messages,
         tools: aiSdkTools(run.tools),
         stopWhen: isStepCount(options.maxSteps ?? DEFAULT_MAX_STEPS),
+        ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
         abortSignal: run.signal,
         // Errors arrive as stream parts and end the run; the SDK's own console logging is not wanted.
         onError: () => undefined,

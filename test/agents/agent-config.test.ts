@@ -27,7 +27,7 @@ const health = async (vars: Record<string, unknown>) => {
 
 describe("AGENT", () => {
   it("names a registered agent: /health is ok", async () => {
-    expect(await health({})).toMatchObject({ status: 200, body: { status: "ok" } });
+    expect(await health({})).toMatchObject({ status: 200, body: { status: "ok", agent: { name: "test", ready: true } } });
   });
 
   it("naming no agent makes /health 503 misconfigured, saying which names there are", async () => {
@@ -35,6 +35,7 @@ describe("AGENT", () => {
       status: 503,
       body: expect.objectContaining({
         status: "misconfigured",
+        agent: { name: "gpt-in-a-box", ready: false },
         problems: ['AGENT is "gpt-in-a-box", which names no agent (known: demo, workers-ai, test)'],
       }),
     });

@@ -1,6 +1,6 @@
 import type { LanguageModelV4Prompt } from "@ai-sdk/provider";
 import { exports } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { framesOfType } from "../support/frames.js";
 import { openSession } from "../support/ws.js";
 import { rowsOf, runOf } from "./runs.js";
@@ -70,11 +70,48 @@ describe("an AI SDK model behind a session", () => {
     const { socket, userId } = await openSession(exports.default);
     const run = await runOf(socket, "[ai-sdk-fails] tell me a story");
     expect(run.map((frame) => frame.type)).toEqual(["ack", "agent_started", "agent_thinking", "error"]);
-    expect(run.at(-1)?.payload).toEqual({ code: "run_failed", message: "The agent run failed.", retryable: true });
+    // A stream that failed for no cause the run can name: trying again is not promised to help.
+    expect(run.at(-1)?.payload).toEqual({ code: "run_failed", message: "The agent run failed.", retryable: false });
     expect(run.at(-1)?.reply_to).toBe(run[0]?.reply_to);
     expect((await rowsOf(userId)).runs).toEqual([{ status: "failed", result: null, error: "the provider went away" }]);
     // The session goes on.
     expect((await runOf(socket, "[demo] what is 1+1")).at(-1)?.payload).toMatchObject({ status: "completed", result: "1+1 = 2" });
     socket.close();
   });
+});
+
+describe("a model API that refuses the call", () => {
+  /** The `agent_run_failed` lines the session objects log while `work` runs (they share this isolate). */
+  async function failureLogs(work: () => Promise<unknown>): Promise<string[]> {
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, "error").mockImplementation((line: unknown) => void lines.push(String(line)));
+    try {
+      await work();
+    } finally {
+      spy.mockRestore();
+    }
+    return lines.filter((line) => line.includes('"agent_run_failed"'));
+  }
+
+  it.each([
+    ["401", "a wrong key", { status: 401, retryable: false }],
+    ["429", "a rate limit", { status: 429, retryable: true }],
+  ])(
+    "logs a %s (%s) by class, status and retryability — never its message — and tells the client whether to retry",
+    async (code, _why, expected) => {
+      const { socket } = await openSession(exports.default);
+      let run: Awaited<ReturnType<typeof runOf>> = [];
+      const logs = await failureLogs(async () => (run = await runOf(socket, `[ai-sdk-${code}] my order number is canary-order-42`)));
+      socket.close();
+      expect(run.at(-1)?.payload).toEqual({ code: "run_failed", message: "The agent run failed.", retryable: expected.retryable });
+      expect(logs).toHaveLength(1);
+      expect(JSON.parse(logs[0] ?? "{}")).toMatchObject({
+        level: "error",
+        event: "agent_run_failed",
+        error: "AI_APICallError",
+        ...expected,
+      });
+      expect(logs[0]).not.toMatch(/canary|HTTP \d/);
+    },
+  );
 });

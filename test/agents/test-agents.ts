@@ -14,6 +14,7 @@
  * - `[hangs]` thinks, then ignores everything (the deadline ends it).
  */
 import type { LanguageModelV4CallOptions, LanguageModelV4StreamPart, LanguageModelV4Usage } from "@ai-sdk/provider";
+import { APICallError } from "ai";
 import { MockLanguageModelV4, simulateReadableStream } from "ai/test";
 import type { Agent, AgentEvent, AgentRun } from "../../durable-objects/agents/agent.js";
 import { aiSdkAgent } from "../../durable-objects/agents/ai-sdk.js";
@@ -65,6 +66,26 @@ export const failingModel = new MockLanguageModelV4({
     ]),
 });
 
+/**
+ * A model whose provider refuses the call with `statusCode`: a 401 (a wrong key, not retryable)
+ * or a 429 (a rate limit, retryable). Its message quotes the conversation, as providers' do.
+ */
+function refusingModel(statusCode: number, isRetryable: boolean) {
+  return new MockLanguageModelV4({
+    modelId: `refuses-${statusCode}`,
+    doStream: async (options) => {
+      const quoted = JSON.stringify(options.prompt).slice(0, 200);
+      throw new APICallError({
+        message: `HTTP ${statusCode}: canary-secret-detail ${quoted}`,
+        url: "https://models.test/v1",
+        requestBodyValues: {},
+        statusCode,
+        isRetryable,
+      });
+    },
+  });
+}
+
 export const customAgent: Agent = {
   name: "custom",
   async *run({ message, history, tools, user }: AgentRun): AsyncGenerator<AgentEvent> {
@@ -102,6 +123,9 @@ const byPrefix: Record<string, Agent> = {
   "[demo]": scriptedDemo,
   "[ai-sdk]": aiSdkAgent({ name: "ai-sdk", model: scriptedModel, instructions: "Answer arithmetic with the calculator." }),
   "[ai-sdk-fails]": aiSdkAgent({ name: "ai-sdk", model: failingModel }),
+  // No retries: the run fails at the first refusal (the SDK's backoff would only slow the test).
+  "[ai-sdk-401]": aiSdkAgent({ name: "ai-sdk", model: refusingModel(401, false), maxRetries: 0 }),
+  "[ai-sdk-429]": aiSdkAgent({ name: "ai-sdk", model: refusingModel(429, true), maxRetries: 0 }),
   "[custom]": customAgent,
   "[waits]": waitsForCancel,
   "[hangs]": hangs,

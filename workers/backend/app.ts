@@ -58,6 +58,8 @@ export function backendApp(setup: SessionSetup): Hono<BackendAppEnv> {
       service: "backend",
       environment: c.env.ENVIRONMENT,
       auth: { breaker: authGateway(c.env, setup.settings).breakerState },
+      // Which agent serves, and whether it could be made here (a factory that finds no API key says why in `problems`).
+      agent: { name: setup.agents.chosenName(c.env), ready: setup.agents.choose(c.env).ok },
       version: TETHER_VERSION,
     };
     if (problems.length > 0) return c.json({ status: "misconfigured", ...body, problems }, 503);
