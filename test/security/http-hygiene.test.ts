@@ -54,6 +54,35 @@ describe("the user's data at /api", () => {
   });
 });
 
+describe("security headers", () => {
+  /** What hono's secureHeaders sets, as both Workers configure it (workers/shared/http.ts). */
+  const expectSecurityHeaders = (answer: Response, where: string) => {
+    expect(answer.headers.get("X-Content-Type-Options"), where).toBe("nosniff");
+    expect(answer.headers.get("X-Frame-Options"), where).toBe("SAMEORIGIN");
+    expect(answer.headers.get("Referrer-Policy"), where).toBe("no-referrer");
+    expect(answer.headers.get("Strict-Transport-Security"), where).toMatch(/^max-age=\d+/);
+    // Unset on purpose: the auth API answers the allowed return origins, which CORS governs.
+    expect(answer.headers.get("Cross-Origin-Resource-Policy"), where).toBeNull();
+  };
+
+  it("are on the backend's own answers and refusals, and on the auth Worker's, forwarded or refused", async () => {
+    const { access_token } = await registerUser(exports.default);
+    const answers: Array<[string, Response]> = [
+      ["/api/me", await exports.default.fetch(`${ORIGIN}/api/me`, { headers: { Authorization: `Bearer ${access_token}` } })],
+      ["/api/me without a token", await exports.default.fetch(`${ORIGIN}/api/me`)],
+      ["/health", await exports.default.fetch(`${ORIGIN}/health`)],
+      ["/auth/me", await exports.default.fetch(`${ORIGIN}/auth/me`, { headers: { Authorization: `Bearer ${access_token}` } })],
+      [
+        "/auth/login with a bad body",
+        await exports.default.fetch(`${ORIGIN}/auth/login`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{" }),
+      ],
+      ["/.well-known/jwks.json", await exports.default.fetch(`${ORIGIN}/.well-known/jwks.json`)],
+    ];
+    expect(answers.map(([, answer]) => answer.status)).toEqual([200, 401, 200, 200, 400, 200]);
+    for (const [where, answer] of answers) expectSecurityHeaders(answer, where);
+  });
+});
+
 describe("CORS", () => {
   const preflight = (path: string, origin: string) =>
     exports.default.fetch(`${ORIGIN}${path}`, {

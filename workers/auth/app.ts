@@ -1,6 +1,6 @@
 import type { Hono } from "hono";
 import { cors } from "hono/cors";
-import { workerApp } from "../shared/http.js";
+import { securityHeaders, workerApp } from "../shared/http.js";
 import type { AuthSetup } from "./auth-setup.js";
 import { withAuthContext, type AuthAppEnv } from "./middleware.js";
 import { originAllowed } from "./oauth/return-origins.js";
@@ -15,6 +15,7 @@ import { sessionRoutes } from "./routes/session-routes.js";
 /** The auth Worker's HTTP surface (docs/protocol.md, HTTP) for an app's setup. */
 export function authApp(setup: AuthSetup): Hono<AuthAppEnv> {
   const app = workerApp<AuthAppEnv>("auth", setup);
+  app.use("*", securityHeaders());
   app.use("*", withAuthContext);
   // Apps on the allowed return origins (staging previews) call the auth API from their own origin,
   // the handoff above all; no other origin gets CORS. No cookies cross: tokens travel in bodies.

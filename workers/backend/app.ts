@@ -1,6 +1,6 @@
 import type { Context, Hono } from "hono";
 import type { SessionSetup } from "../../durable-objects/session-setup.js";
-import { bearerToken, boundedBody, MAX_JSON_BODY_BYTES, workerApp } from "../shared/http.js";
+import { bearerToken, boundedBody, MAX_JSON_BODY_BYTES, securityHeaders, workerApp } from "../shared/http.js";
 import { reportConfigProblemsOnce, REQUEST_ID_HEADER } from "../shared/request-log.js";
 import { TETHER_VERSION } from "../shared/version.js";
 import { apiRoutes } from "./api/routes.js";
@@ -30,11 +30,13 @@ export function backendApp(setup: SessionSetup): Hono<BackendAppEnv> {
     reportConfigProblemsOnce(c.env, "backend", backendConfigProblems(c.env, setup));
     await next();
   });
-  // A user's data is never cached on the way, and no answer is sniffed into something it is not.
+  // A user's data is never cached on the way. The security headers go on what this Worker answers
+  // itself; /auth/* and /.well-known/* come back from the auth Worker with its own.
+  app.use("/api/*", securityHeaders());
+  app.use("/health", securityHeaders());
   app.use("/api/*", async (c, next) => {
     await next();
     c.res.headers.set("Cache-Control", "no-store");
-    c.res.headers.set("X-Content-Type-Options", "nosniff");
   });
 
   // The isolate that forwards a logout drops that token from its cache at once (docs/architecture.md).

@@ -3,6 +3,7 @@
  * HTTP plumbing both Workers share: one error shape, bounded JSON bodies validated before use, and
  * the one reading of an `Authorization: Bearer` header.
  */
+import { secureHeaders } from "hono/secure-headers";
 import { Hono, type Context, type Env, type ErrorHandler, type MiddlewareHandler, type NotFoundHandler } from "hono";
 import { errorKind, requestLog } from "./request-log.js";
 import { HTTPException } from "hono/http-exception";
@@ -69,6 +70,13 @@ export function workerApp<E extends Env & { Variables: WorkerAppVariables<E["Var
   app.notFound(onNotFound);
   return app;
 }
+
+/**
+ * The security headers of every answer a Worker makes itself (hono's secureHeaders: nosniff,
+ * frame and referrer policies, HSTS, …). Cross-Origin-Resource-Policy stays unset: the auth API
+ * answers the allowed return origins (staging previews on other sites), which CORS governs.
+ */
+export const securityHeaders = () => secureHeaders({ crossOriginResourcePolicy: false });
 
 /** Request bodies of the JSON routes are at most this long. */
 export const MAX_JSON_BODY_BYTES = 16 * 1024;

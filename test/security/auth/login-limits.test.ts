@@ -120,7 +120,8 @@ describe("a flood of wrong passwords from 60 addresses", () => {
   });
 });
 
-describe("guesses from one address", () => {
+// Eleven or more password hashes one after another per test: under a full `npm test` on 2 cores, more than the default 5 s.
+describe("guesses from one address", { timeout: 20_000 }, () => {
   it(`get 429 for that account past ${ADDRESS_MAX_FAILURES} failures — the right password too — while other addresses still sign in`, async () => {
     const { user } = await registerUser(exports.default);
     const address = newAddress();
