@@ -4,8 +4,8 @@ export function applyLocalMigrations(persistTo: string, options?: { backend?: bo
 export function upsertServiceClient(options: {
   id: string;
   name: string;
-  audiences: string[];
-  permissions: string[];
+  audiences?: string[];
+  permissions?: string[];
   secret: string;
   target: string[];
 }): void;

@@ -1,18 +1,11 @@
 // Local development state: D1 migrations and the backend's service credentials.
 // Used by `npm run dev` (scripts/dev.mjs), the end-to-end tests and the benchmarks, so all start the same way.
-import { execFileSync } from "node:child_process";
-import { join } from "node:path";
-import { serviceClientSql } from "../workers/auth/bin/local-dev.mjs";
+import { runWrangler, serviceClientSql } from "../workers/auth/bin/local-dev.mjs";
 import { WRANGLER_SOURCE_ENV } from "./source-conditions.mjs";
 
-const WRANGLER = join("node_modules", "wrangler", "bin", "wrangler.js");
-
+/** @tether/auth's wrangler runner, with our packages resolved to their sources. */
 export function wrangler(args, options = {}) {
-  return execFileSync(process.execPath, [WRANGLER, ...args], {
-    stdio: options.quiet ? ["ignore", "pipe", "pipe"] : "inherit",
-    env: { ...process.env, ...WRANGLER_SOURCE_ENV, WRANGLER_SEND_METRICS: "false", CI: "true" },
-    encoding: "utf8",
-  });
+  return runWrangler(args, { quiet: options.quiet, env: WRANGLER_SOURCE_ENV });
 }
 
 export function applyLocalMigrations(persistTo, { backend = true, quiet = false } = {}) {
@@ -34,10 +27,9 @@ export function upsertServiceClient({ id, name, audiences, permissions, secret, 
 /** Registers the local backend Worker (id `tether-backend`) with this secret in a local auth database. */
 export function registerBackendServiceClient(secret, persistTo) {
   upsertServiceClient({
+    // The audience and permissions a backend gets are serviceClientSql's defaults.
     id: "tether-backend",
     name: "tether-backend",
-    audiences: ["tether-auth"],
-    permissions: ["tokens:validate", "users:read"],
     secret,
     target: ["--local", "--persist-to", persistTo],
   });
