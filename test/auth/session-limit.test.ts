@@ -59,7 +59,7 @@ describe("sessions per user", () => {
     const user = await findUserById(ctx.db, signIns[0]?.user.id ?? "");
     if (!user) throw new Error("no user");
     const lowered = { ...ctx, config: { ...ctx.config, maxSessionsPerUser: 2 } };
-    const latest = await startSession(lowered, user, { userAgent: null, ipAddress: null });
+    const latest = await startSession(lowered, user, { userAgent: null, ipAddress: null }, { amr: ["dev"] });
 
     const live = await db
       .prepare("SELECT id FROM sessions WHERE user_id = ? AND revoked_at IS NULL ORDER BY created_at")

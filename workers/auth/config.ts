@@ -55,6 +55,11 @@ export const AUTH_SETTINGS = {
   maxSessionsPerUser: { name: "MAX_SESSIONS_PER_USER", default: 50, min: 1, max: 10_000 },
   /** Deadline of each call to a sign-in provider. */
   oauthProviderTimeoutMs: { name: "OAUTH_PROVIDER_TIMEOUT_MS", default: 5000, min: 100, max: 30_000 },
+  /**
+   * How long after signing in a session may do sensitive things (logout-all, adding or removing a
+   * passkey or second factor); later, 403 `reauth_required` until the user signs in again.
+   */
+  recentAuthSeconds: { name: "RECENT_AUTH_SECONDS", default: 600, min: 30, max: 86_400 },
 } as const satisfies Record<string, IntegerSetting>;
 
 export type AuthSettings = typeof AUTH_SETTINGS;
@@ -81,6 +86,7 @@ export interface AuthConfig {
   loginAccountMaxFailures: number;
   maxSessionsPerUser: number;
   oauthProviderTimeoutMs: number;
+  recentAuthSeconds: number;
   /** The sign-in providers' JSON: the `OAUTH_PROVIDERS` var, else the app's `providers` (oauth/providers.ts). */
   oauthProviders: string;
   /** The app's password policy (`tetherAuth({ passwordPolicy })`). */
@@ -106,6 +112,7 @@ export function authConfig(env: AuthBindings, setup: AppSettingsSource): AuthCon
     loginAccountMaxFailures: read(s.loginAccountMaxFailures),
     maxSessionsPerUser: read(s.maxSessionsPerUser),
     oauthProviderTimeoutMs: read(s.oauthProviderTimeoutMs),
+    recentAuthSeconds: read(s.recentAuthSeconds),
     oauthProviders: providersVar ? providersVar : setup.providers,
     passwordMinLength: setup.passwordMinLength,
   };

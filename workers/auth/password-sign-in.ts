@@ -48,7 +48,7 @@ export async function signInWithPassword(ctx: AuthContext, attempt: PasswordSign
   if (!user || !check.matches || user.disabledAt !== null) throw new ApiError("invalid_credentials", INVALID_CREDENTIALS);
   let signedIn: SignInResponse;
   try {
-    signedIn = await startSession(ctx, user, attempt.client, deviceId);
+    signedIn = await startSession(ctx, user, attempt.client, { amr: ["pwd"], deviceId });
   } catch (error) {
     // The credentials changed between the read and the write: as far as this attempt knew, wrong.
     if (error instanceof ApiError && error.code === "invalid_credentials") throw new ApiError("invalid_credentials", INVALID_CREDENTIALS);

@@ -38,7 +38,10 @@ function refreshExpiryMs(ctx: AuthContext, session: { createdAt: number }, nowMs
   return Math.min(nowMs + ctx.config.refreshTokenTtlSeconds * 1000, sessionEndMs(ctx, session));
 }
 
-async function tokenResponse(ctx: AuthContext, user: User, session: { id: string; createdAt: number }, refreshToken: string) {
+/** What a session's tokens are signed from: its id, its start, and how and when the user signed in. */
+type SessionBasis = Pick<Session, "id" | "createdAt" | "amr" | "authTime">;
+
+async function tokenResponse(ctx: AuthContext, user: User, session: SessionBasis, refreshToken: string) {
   const secondsLeft = Math.floor((sessionEndMs(ctx, session) - Date.now()) / 1000);
   const access = await signAccessToken(await ctx.accessKeys(), ctx.config, {
     userId: user.id,
@@ -47,6 +50,9 @@ async function tokenResponse(ctx: AuthContext, user: User, session: { id: string
     name: user.name,
     emailVerified: user.emailVerifiedAt !== null,
     permissions: user.permissions,
+    // A refresh signs them as the sign-in did: a stolen refresh token never makes a sign-in recent.
+    amr: session.amr,
+    authTimeMs: session.authTime ?? session.createdAt,
     // An access token never outlives its session either.
     ttlSeconds: Math.max(1, Math.min(ctx.config.accessTokenTtlSeconds, secondsLeft)),
   });
@@ -64,21 +70,29 @@ async function tokenResponse(ctx: AuthContext, user: User, session: { id: string
 export type SignInResponse = TokenResponse & { device_token: string };
 
 /**
+ * How a sign-in proved who it is, as the `amr` claim names it (RFC 8176 where it has a name):
+ * a password, a password and a one-time code, a passkey, a provider, development's shortcut.
+ */
+export type AuthMethod = "pwd" | "otp" | "passkey" | "oidc" | "dev";
+
+export interface SignInMethod {
+  amr: AuthMethod[];
+  /** The device a valid device token named, kept so the device's failure count stays its own. */
+  deviceId?: string | null;
+}
+
+/**
  * A new login session: the session row and its first refresh token, in one batch that writes
  * nothing unless the user's credential version is still the one `user` was read with (and the
  * user is not disabled) — so a sign-in racing a password reset or a claim leaves no live session
  * behind (docs/protocol.md); it answers 401 `invalid_credentials` instead. The batch also ends the
- * user's oldest sessions past MAX_SESSIONS_PER_USER (session-limit.ts). `deviceId` is the device
- * a valid device token named, kept so the device's failure count stays its own.
+ * user's oldest sessions past MAX_SESSIONS_PER_USER (session-limit.ts). The session keeps how and
+ * when the user signed in (`amr`, `auth_time`) for every token it will sign.
  */
-export async function startSession(
-  ctx: AuthContext,
-  user: User,
-  client: ClientInfo,
-  deviceId: string | null = null,
-): Promise<SignInResponse> {
+export async function startSession(ctx: AuthContext, user: User, client: ClientInfo, method: SignInMethod): Promise<SignInResponse> {
   const nowMs = Date.now();
-  const session = { id: crypto.randomUUID(), createdAt: nowMs };
+  const deviceId = method.deviceId ?? null;
+  const session: SessionBasis = { id: crypto.randomUUID(), createdAt: nowMs, amr: method.amr, authTime: nowMs };
   const expiresAt = refreshExpiryMs(ctx, session, nowMs);
   const refresh = await firstRefreshToken({ userId: user.id, sessionId: session.id, familyId: crypto.randomUUID() }, expiresAt, nowMs);
   const constant = <T>(value: T, name: string) => sql<T>`${value}`.as(name);
@@ -97,6 +111,8 @@ export async function startSession(
             ipAddress: constant(client.ipAddress, "ip_address"),
             revokedAt: constant(null, "revoked_at"),
             revokedReason: constant(null, "revoked_reason"),
+            amr: constant(JSON.stringify(session.amr), "amr"),
+            authTime: constant(nowMs, "auth_time"),
           })
           .from(users)
           .where(and(eq(users.id, user.id), eq(users.credentialVersion, user.credentialVersion), isNull(users.disabledAt))),

@@ -23,6 +23,12 @@ export const AccessClaimsSchema = z.object({
   /** Whether the user has proved the address (a token minted before this claim existed: false). */
   email_verified: z.boolean().default(false),
   permissions: z.array(z.string()),
+  /**
+   * How the user signed in (RFC 8176 style): `["pwd"]`, `["pwd","otp"]`, `["passkey"]`, `["oidc"]`…
+   * and when, in seconds; both kept as they were across refreshes. Absent in tokens from before them.
+   */
+  amr: z.array(z.string().max(16)).max(8).optional(),
+  auth_time: z.number().int().optional(),
 });
 export type AccessClaims = z.infer<typeof AccessClaimsSchema>;
 
@@ -72,7 +78,7 @@ export const AUTH_SERVICE_ID = "auth";
 export const SERVICE_PERMISSIONS = {
   /** validateAccessToken, jwks, POST /auth/validate: the backend's everyday calls. */
   validateTokens: "tokens:validate",
-  /** getUser. */
+  /** getUser, liveSessionIds (the backend's fan-out of a published event). */
   readUsers: "users:read",
   /** disableUser: operators and admin services, not the backend. */
   disableUsers: "users:disable",
@@ -80,6 +86,8 @@ export const SERVICE_PERMISSIONS = {
   revokeSessions: "sessions:revoke",
   /** SessionControl.userUpdated. */
   syncUsers: "users:sync",
+  /** POST /api/events and SessionControl.publishEvent: a service that tells users something (docs/notifications.md). */
+  publishEvents: "events:publish",
 } as const;
 export type ServicePermission = (typeof SERVICE_PERMISSIONS)[keyof typeof SERVICE_PERMISSIONS];
 

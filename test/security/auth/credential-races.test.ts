@@ -144,6 +144,7 @@ describe("a provider sign-in claiming an unverified account", () => {
       authContext(DEFAULT_AUTH_SETUP, env),
       (await findUserById(authContext(DEFAULT_AUTH_SETUP, env).db, winner.id)) ?? winner,
       noClient,
+      { amr: ["oidc"] },
     );
     gate.open();
     const lost = await losing;

@@ -54,6 +54,16 @@ export const sessions = sqliteTable(
     ipAddress: text("ip_address"),
     revokedAt: timestampMs("revoked_at"),
     revokedReason: text("revoked_reason"),
+    /**
+     * How the user signed in (the access token's `amr`: `["pwd"]`, `["pwd","otp"]`, `["passkey"]`,
+     * `["oidc"]`…) and when (`auth_time`): kept on the session so every refresh signs them as they were.
+     * Sessions from before these columns read `[]` and their `created_at`.
+     */
+    amr: text("amr", { mode: "json" })
+      .$type<string[]>()
+      .notNull()
+      .default(sql`'[]'`),
+    authTime: timestampMs("auth_time"),
   },
   (t) => [
     index("sessions_user_id_idx").on(t.userId),

@@ -24,7 +24,7 @@ accountRoutes.post("/register", rateLimit("register"), requireAccessKeys, jsonBo
   if (!user) throw new ApiError("email_taken", "An account with this email already exists.");
   // The address is not proved yet (email_verified: false): a mail with a link does that.
   await sendVerificationMail(auth, c.env, user);
-  return signedIn(c, await startSession(auth, user, clientInfo(c)), 201);
+  return signedIn(c, await startSession(auth, user, clientInfo(c), { amr: ["pwd"] }), 201);
 });
 
 /**
@@ -55,5 +55,5 @@ accountRoutes.post("/dev/login", requireDevFeatures, requireAccessKeys, jsonBody
     (await findUserByEmail(auth.db, email));
   if (!user) throw new ApiError("internal_error", "The user could not be created.");
   if (user.disabledAt !== null) throw new ApiError("invalid_credentials", "This account is disabled.");
-  return signedIn(c, await startSession(auth, user, clientInfo(c)));
+  return signedIn(c, await startSession(auth, user, clientInfo(c), { amr: ["dev"] }));
 });

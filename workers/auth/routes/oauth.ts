@@ -150,5 +150,5 @@ oauthRoutes.post("/oauth/handoff", rateLimit("handoff"), requireAccessKeys, json
   const user = await findUserById(auth.db, userId);
   if (!user) throw new ApiError("invalid_handoff", "The handoff code is unknown, expired or already used; sign in again.");
   if (user.disabledAt !== null) throw new ApiError("account_disabled", "This account is disabled.");
-  return signedIn(c, await startSession(auth, user, clientInfo(c)));
+  return signedIn(c, await startSession(auth, user, clientInfo(c), { amr: ["oidc"] }));
 });

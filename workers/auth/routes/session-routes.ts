@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { jsonBody } from "../../shared/http.js";
 import { rateLimit, requireAccessKeys, requireUserSession, type AuthAppEnv } from "../middleware.js";
+import { requireRecentSignIn } from "../recent-sign-in.js";
 import { RefreshBody } from "../schemas.js";
 import { revokeSession, revokeUserSessions } from "../revocation.js";
 import { ApiError } from "../../shared/errors.js";
@@ -27,7 +28,7 @@ sessionRoutes.post("/logout", requireUserSession, async (c) => {
   return c.body(null, 204);
 });
 
-sessionRoutes.post("/logout-all", requireUserSession, async (c) => {
+sessionRoutes.post("/logout-all", requireUserSession, requireRecentSignIn, async (c) => {
   await revokeUserSessions(c.var.auth, c.var.access.user.id, "logout_all");
   c.executionCtx.waitUntil(pushSessionSync(c.var.auth, c.env));
   return c.body(null, 204);

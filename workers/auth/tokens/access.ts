@@ -15,6 +15,9 @@ import type { KeyRing } from "./keys.js";
 export interface AccessTokenSubject extends TokenSubject {
   /** At most the configured TTL: less when the session ends sooner. */
   ttlSeconds: number;
+  /** How and when (epoch ms) the session signed in: the `amr` and `auth_time` claims. */
+  amr: string[];
+  authTimeMs: number;
 }
 
 export async function signAccessToken(
@@ -29,6 +32,8 @@ export async function signAccessToken(
     name: subject.name,
     email_verified: subject.emailVerified,
     permissions: subject.permissions,
+    amr: subject.amr,
+    auth_time: Math.floor(subject.authTimeMs / 1000),
   })
     .setProtectedHeader({ alg: TOKEN_ALGORITHM, kid: ring.kid, typ: "JWT" })
     .setIssuer(config.issuer)
