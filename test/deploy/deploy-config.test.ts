@@ -147,24 +147,33 @@ describe.each(DEPLOYED)("[env.%s] of both Workers", (section) => {
     }
   });
 
-  it(`has npm run migrate:${section} and deploy:${section}, auth first`, () => {
+  it(`has npm run migrate:${section}, setup:${section} and deploy:${section}`, () => {
     for (const db of [...auth[section].d1_databases, ...backend[section].d1_databases]) {
       expect(scripts[`migrate:${section}`]).toContain(`migrations apply ${db.database_name} --remote`);
     }
-    expect(scripts[`deploy:${section}`]).toMatch(
-      new RegExp(`-c workers/auth/wrangler.toml --env ${section} && .*-c wrangler.toml --env ${section}$`),
-    );
+    // What each does (auth first, refusing before setup) is test/deploy/setup-environment.test.ts's.
+    expect(scripts[`setup:${section}`]).toBe(`node scripts/setup-environment.mjs ${section}`);
+    expect(scripts[`deploy:${section}`]).toBe(`node scripts/deploy.mjs ${section}`);
+    // A plain `npm run deploy` is production's.
+    if (section === "production") expect(scripts.deploy).toBe(scripts[`deploy:${section}`]);
   });
 });
 
 describe("docs/deploy.md: Deploy to production", () => {
   const readme = readFileSync("docs/deploy.md", "utf8");
   const section = readme.slice(readme.indexOf("## Deploy to production"), readme.indexOf("### Deploy to staging"));
-  const commands = (section.match(/```sh\n([\s\S]*?)```/)?.[1] ?? "").replace(/\\\n/g, " ");
+  // The one-command path and the same steps by hand: every shell block of the section.
+  const commands = [...section.matchAll(/```sh\n([\s\S]*?)```/g)]
+    .map((match) => match[1] ?? "")
+    .join("\n")
+    .replace(/\\\n/g, " ");
 
-  it("names npm scripts that exist", () => {
+  it("starts with setup:production, its --apply and a plain deploy, and names npm scripts that exist", () => {
+    expect(commands.trimStart()).toMatch(/^npm run setup:production .*\nnpm run setup:production -- --apply .*\nnpm run deploy /);
     const used = [...commands.matchAll(/npm run (?:--silent )?([\w:-]+)/g)].map((match) => match[1] ?? "");
-    expect(used).toEqual(expect.arrayContaining(["migrate:production", "signing-key", "service-client", "deploy:production"]));
+    expect(used).toEqual(
+      expect.arrayContaining(["setup:production", "deploy", "migrate:production", "signing-key", "service-client", "deploy:production"]),
+    );
     for (const script of used) expect(scripts[script], `npm run ${script}`).toEqual(expect.any(String));
   });
 
