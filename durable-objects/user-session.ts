@@ -136,6 +136,20 @@ export class UserSession extends DurableObject<UserSessionEnv> {
     return this.tokens.userUpdated(user);
   }
 
+  /**
+   * A service published an event for this session's user (workers/backend/event-publish.ts): one
+   * sequenced `notification`, so a socket that is away gets it on resume. A revoked session gets
+   * nothing. With no socket open the alarm is set, so the log this may create is cleaned up like
+   * any idle session's. Returns 1 if published, 0 if not.
+   */
+  async notify(name: string, data: unknown, eventId: string, threadId?: string): Promise<number> {
+    if (this.retention.revoked()) return 0;
+    this.channel.publish("notification", { name, data }, { threadId });
+    logEvent("info", "notification_sent", { event_id: eventId, sockets: this.channel.openSockets().length });
+    if (this.channel.openSockets().length === 0) await this.scheduleAlarm();
+    return 1;
+  }
+
   private async takeOverRuns(): Promise<void> {
     if (await this.runs.takeOver(this.retention.revoked() !== null)) await this.ctx.storage.setAlarm(Date.now());
   }

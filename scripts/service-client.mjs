@@ -3,13 +3,15 @@
 //   npm run --silent service-client -- --id tether-backend-production --audience tether-auth \
 //     --permissions tokens:validate --permissions users:read --env production \
 //     | npx wrangler secret put AUTH_SERVICE_SECRET --env production
-// Without --env it writes to the local development database (.wrangler/state).
+// Without --env it writes to the local development database (.wrangler/state). A publisher of
+// notifications (docs/notifications.md) is one more client, addressed to the backend (the default):
+//   npm run --silent service-client -- --id billing-jobs --permissions events:publish
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { upsertServiceClient } from "./local-state.mjs";
 
 // docs/protocol.md, Tokens. `auth` is the auth Worker's own subject: no client may take it.
-const PERMISSIONS = ["tokens:validate", "users:read", "users:disable", "sessions:revoke", "users:sync"];
+const PERMISSIONS = ["tokens:validate", "users:read", "users:disable", "sessions:revoke", "users:sync", "events:publish"];
 const RESERVED_IDS = ["auth"];
 
 const { values } = parseArgs({

@@ -1,13 +1,23 @@
 import { errorKind } from "../shared/request-log.js";
 import { WorkerEntrypoint } from "cloudflare:workers";
+import { and, asc, eq, gt, isNull } from "drizzle-orm";
 import { ApiError } from "../shared/errors.js";
-import type { AuthServiceApi, PublicUser, RpcResult, ServiceTokenGrant, SigningKeySets } from "../shared/rpc.js";
+import {
+  MAX_SESSION_IDS_PER_PAGE,
+  type AuthServiceApi,
+  type LiveSessionPage,
+  type PublicUser,
+  type RpcResult,
+  type ServiceTokenGrant,
+  type SigningKeySets,
+} from "../shared/rpc.js";
 import { TokenError } from "../shared/token-errors.js";
 import { SERVICE_PERMISSIONS, type AccessClaims, type ServicePermission } from "../shared/tokens.js";
 import type { Hono } from "hono";
 import type { AuthSetup } from "./auth-setup.js";
 import type { AuthBindings } from "./config.js";
 import { authContext, type AuthContext } from "./context.js";
+import { sessions } from "./db/schema.js";
 import { verifyServiceCaller, type AuthAppEnv } from "./middleware.js";
 import { pushSessionSync } from "./session-sync.js";
 import { disableUser } from "./revocation.js";
@@ -111,6 +121,35 @@ export class AuthService extends WorkerEntrypoint<AuthBindings> implements AuthS
     return this.asService(serviceToken, SERVICE_PERMISSIONS.readUsers, async (auth) => {
       const user = await findUserById(auth.db, boundedString(userId, "userId"));
       return user ? toPublicUser(user) : null;
+    });
+  }
+
+  /**
+   * The user's live sessions, for the backend's fan-out of a published event: this Worker owns
+   * sessions, so it names them (as for revokeUser). Paged by id, MAX_SESSION_IDS_PER_PAGE at a
+   * time, so a user with up to MAX_SESSIONS_PER_USER (≤ 10,000) costs bounded answers; the query
+   * walks the user's rows through sessions_user_id_idx.
+   */
+  liveSessionIds(serviceToken: string, userId: string, after: string | null): Promise<RpcResult<LiveSessionPage>> {
+    return this.asService(serviceToken, SERVICE_PERMISSIONS.readUsers, async (auth) => {
+      const user = boundedString(userId, "userId");
+      const from = after === null ? null : boundedString(after, "after");
+      const rows = await auth.db
+        .select({ id: sessions.id })
+        .from(sessions)
+        .where(
+          and(
+            eq(sessions.userId, user),
+            isNull(sessions.revokedAt),
+            gt(sessions.expiresAt, Date.now()),
+            from === null ? undefined : gt(sessions.id, from),
+          ),
+        )
+        .orderBy(asc(sessions.id))
+        .limit(MAX_SESSION_IDS_PER_PAGE + 1)
+        .all();
+      const page = rows.slice(0, MAX_SESSION_IDS_PER_PAGE).map((row) => row.id);
+      return { session_ids: page, next_after: rows.length > MAX_SESSION_IDS_PER_PAGE ? (page.at(-1) ?? null) : null };
     });
   }
 

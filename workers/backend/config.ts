@@ -7,9 +7,15 @@ import type { AuthServiceApi } from "../shared/rpc.js";
  * shared RPC contract (never by importing the auth Worker), the session namespace typed by its
  * class, and the secret `wrangler types` cannot see.
  */
-export type BackendBindings = Omit<BackendEnv, "AUTH" | "USER_SESSION"> & {
+export type BackendBindings = Omit<BackendEnv, "AUTH" | "USER_SESSION" | "EVENTS_PUBLISHER_RATE_LIMITER" | "EVENTS_USER_RATE_LIMITER"> & {
   AUTH: Fetcher & AuthServiceApi;
   USER_SESSION: DurableObjectNamespace<UserSession>;
+  /**
+   * Rate limits of published events (docs/notifications.md): per publisher and per user. An app
+   * whose config lacks them takes no events (403), never unlimited ones.
+   */
+  EVENTS_PUBLISHER_RATE_LIMITER?: RateLimit;
+  EVENTS_USER_RATE_LIMITER?: RateLimit;
   /** This service's secret for `AuthService.issueServiceToken`; `npm run dev` generates one. */
   AUTH_SERVICE_SECRET?: string;
 };

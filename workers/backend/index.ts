@@ -5,6 +5,7 @@
  */
 export { tether, type TetherApp, type TetherOptions } from "./tether.js";
 export type { BackendBindings } from "./config.js";
+export type { PublishEvent, PublishEventResult, RpcResult, SessionControlApi } from "../shared/rpc.js";
 export type { UserSessionEnv } from "../../durable-objects/user-session.js";
 export { TetherConfigError } from "../shared/config-error.js";
 export { BACKEND_SETTINGS, type BackendLimits } from "../shared/backend-config.js";

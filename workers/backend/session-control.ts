@@ -8,17 +8,17 @@ import {
   MAX_SESSIONS_PER_REVOKE_CALL,
   PublicUserSchema,
   type PublicUser,
+  type PublishEvent,
   type RpcResult,
   type SessionControlApi,
   SESSION_REVOCATION_REASONS,
   type SessionRevocationReason,
 } from "../shared/rpc.js";
-import { verifyServiceToken } from "../shared/service-token.js";
-import { TokenError } from "../shared/token-errors.js";
-import { AUTH_SERVICE_ID, BACKEND_SERVICE_NAME, SERVICE_PERMISSIONS, type ServicePermission } from "../shared/tokens.js";
+import { AUTH_SERVICE_ID, SERVICE_PERMISSIONS, type ServicePermission } from "../shared/tokens.js";
 import type { SessionSetup } from "../../durable-objects/session-setup.js";
 import type { BackendBindings } from "./config.js";
-import { authGateway } from "./gateway.js";
+import { publishEvent, verifyPublisher } from "./event-publish.js";
+import { verifyServiceCaller } from "./service-callers.js";
 
 // Arguments cross the binding untyped at run time: each is checked like any other input.
 const SessionId = z.string().min(1).max(64);
@@ -26,6 +26,17 @@ const Reason = z.enum(SESSION_REVOCATION_REASONS);
 const SessionIds = z.array(SessionId).max(MAX_SESSIONS_PER_REVOKE_CALL);
 const UserId = z.string().min(1).max(64);
 const Timestamp = z.number().int().nonnegative();
+
+/** A thrown typed error becomes a failure value (its code survives the binding); anything else `internal_error`. */
+async function asResult<T>(work: () => Promise<T>): Promise<RpcResult<T>> {
+  try {
+    return { ok: true, value: await work() };
+  } catch (error) {
+    if (error instanceof ApiError) return { ok: false, error: { code: error.code, message: error.message } };
+    console.error("SessionControl failed", errorKind(error));
+    return { ok: false, error: { code: "internal_error", message: "The backend could not apply the change." } };
+  }
+}
 
 function parsed<T>(schema: z.ZodType<T>, value: unknown, name: string): T {
   const result = schema.safeParse(value);
@@ -49,37 +60,12 @@ export class SessionControl extends WorkerEntrypoint<BackendBindings> implements
     super(ctx, env);
   }
 
-  private async fromAuth<T>(serviceToken: unknown, permission: ServicePermission, work: () => Promise<T>): Promise<RpcResult<T>> {
-    try {
-      await this.verifyAuthCaller(serviceToken, permission);
-      return { ok: true, value: await work() };
-    } catch (error) {
-      if (error instanceof ApiError) return { ok: false, error: { code: error.code, message: error.message } };
-      console.error("SessionControl failed", errorKind(error));
-      return { ok: false, error: { code: "internal_error", message: "The backend could not apply the change." } };
-    }
-  }
-
-  private async verifyAuthCaller(serviceToken: unknown, permission: ServicePermission): Promise<void> {
-    if (typeof serviceToken !== "string" || serviceToken.length === 0 || serviceToken.length > 8192) {
-      throw new ApiError("service_token_required", "Every call must carry a service token.");
-    }
-    const gateway = authGateway(this.env, this.setup.settings);
-    const expected = { issuer: this.env.AUTH_ISSUER, audience: BACKEND_SERVICE_NAME };
-    for (const refresh of [false, true]) {
-      const keys = await gateway.serviceKeySet({ refresh });
-      if (!keys) throw new ApiError("auth_unavailable", "The auth service's keys are not available.");
-      try {
-        const claims = await verifyServiceToken(serviceToken, keys, expected);
-        if (claims.sub !== AUTH_SERVICE_ID) break;
-        if (!claims.permissions.includes(permission))
-          throw new ApiError("permission_denied", `This call needs the ${permission} permission.`);
-        return;
-      } catch (error) {
-        if (!(error instanceof TokenError)) throw error;
-      }
-    }
-    throw new ApiError("invalid_service", "A service token from the auth service, addressed to the backend, is required.");
+  /** Session sync: only the auth Worker's own token (`sub: "auth"`) holding `permission`. */
+  private fromAuth<T>(serviceToken: unknown, permission: ServicePermission, work: () => Promise<T>): Promise<RpcResult<T>> {
+    return asResult(async () => {
+      await verifyServiceCaller(this.env, this.setup, serviceToken, { permission, subject: AUTH_SERVICE_ID });
+      return work();
+    });
   }
 
   private sessionObject(sessionId: string) {
@@ -121,6 +107,18 @@ export class SessionControl extends WorkerEntrypoint<BackendBindings> implements
       );
       const updated = await Promise.all(ids.map((id) => this.sessionObject(id).userUpdated(checked)));
       return { updated: updated.reduce((sum, count) => sum + count, 0) };
+    });
+  }
+
+  /**
+   * `POST /api/events` over the binding, for a Worker bound to the backend (docs/notifications.md):
+   * any service token addressed to the backend with `events:publish`, not only the auth Worker's.
+   * A rate limit answers `rate_limited` (try again after the limiter's period, 60 s).
+   */
+  publishEvent(serviceToken: string, event: PublishEvent) {
+    return asResult(async () => {
+      const publisher = await verifyPublisher(this.env, this.setup, serviceToken);
+      return publishEvent(this.env, this.setup, publisher, event);
     });
   }
 

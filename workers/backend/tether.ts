@@ -13,8 +13,11 @@
  */
 import { sessionSetup, type SessionSetupOptions } from "../../durable-objects/session-setup.js";
 import { UserSession as SessionObject, type UserSessionEnv } from "../../durable-objects/user-session.js";
+import { ApiError } from "../shared/errors.js";
+import type { PublishEvent, PublishEventResult, RpcResult } from "../shared/rpc.js";
 import { backendApp } from "./app.js";
 import type { BackendBindings } from "./config.js";
+import { publishEvent } from "./event-publish.js";
 import { SessionControl as SessionControlEntrypoint } from "./session-control.js";
 
 export type TetherOptions = SessionSetupOptions;
@@ -26,6 +29,12 @@ export interface TetherApp {
   UserSession: new (ctx: DurableObjectState, env: UserSessionEnv) => SessionObject;
   /** The entrypoint the auth Worker's session sync calls (`SessionControl`). */
   SessionControl: new (ctx: ExecutionContext, env: BackendBindings) => SessionControlEntrypoint;
+  /**
+   * Publishes an event for a user from the app's own code (docs/notifications.md): what
+   * `POST /api/events` does for a service, with no token — the app is its own publisher, rate
+   * limited under `app:<publisher>` and per user like any other. Fails as the RPC form does.
+   */
+  publishEvent(env: BackendBindings, event: PublishEvent, options: { publisher: string }): Promise<RpcResult<PublishEventResult>>;
 }
 
 export function tether(options: TetherOptions): TetherApp {
@@ -41,6 +50,14 @@ export function tether(options: TetherOptions): TetherApp {
     SessionControl: class AppSessionControl extends SessionControlEntrypoint {
       constructor(ctx: ExecutionContext, env: BackendBindings) {
         super(ctx, env, setup);
+      }
+    },
+    async publishEvent(env, event, { publisher }) {
+      try {
+        return { ok: true, value: await publishEvent(env, setup, { rateLimitKey: `app:${publisher}`, name: `app:${publisher}` }, event) };
+      } catch (error) {
+        if (error instanceof ApiError) return { ok: false, error: { code: error.code, message: error.message } };
+        throw error;
       }
     },
   };

@@ -8,7 +8,7 @@ import { jwtVerify, type JWTVerifyGetKey } from "jose";
 import { AuthKeySets } from "./auth-key-sets.js";
 import { AuthServiceCaller } from "./auth-service-caller.js";
 import { BreakerOpenError, CircuitBreaker, type BreakerOptions, type BreakerState } from "./circuit-breaker.js";
-import type { AuthServiceApi, RpcResult } from "./rpc.js";
+import type { AuthServiceApi, LiveSessionPage, RpcResult } from "./rpc.js";
 import { tokenFailureFromJoseError, TOKEN_FAILURE_MESSAGES } from "./token-errors.js";
 import { TokenCache } from "./token-cache.js";
 import {
@@ -94,6 +94,24 @@ export class AuthGateway {
     // Keeps the keys for the degraded path fresh; a failure here never fails the request.
     if (result.ok) await this.keySets.current();
     return this.fromResult(result);
+  }
+
+  /**
+   * One page of a user's live session ids, behind the breaker like every auth call. A failure of
+   * auth (or an open breaker) is `auth_unavailable` with when to try again.
+   */
+  async liveSessionIds(
+    userId: string,
+    after: string | null,
+  ): Promise<{ ok: true; page: LiveSessionPage } | { ok: false; code: string; retryAfterSeconds: number }> {
+    try {
+      const result = await this.breaker.call(() => this.caller.liveSessionIds(userId, after), isAuthFailure);
+      if (result.ok) return { ok: true, page: result.value };
+      return { ok: false, code: result.error.code, retryAfterSeconds: this.breaker.retryAfterSeconds() };
+    } catch (error) {
+      if (error instanceof BreakerOpenError) return { ok: false, code: "breaker_open", retryAfterSeconds: error.retryAfterSeconds };
+      return { ok: false, code: "call_failed", retryAfterSeconds: this.breaker.retryAfterSeconds() };
+    }
   }
 
   /**

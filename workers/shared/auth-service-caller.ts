@@ -1,10 +1,12 @@
 import type { z } from "zod";
 import { ApiError } from "./errors.js";
 import {
+  LiveSessionPageSchema,
   PublicUserSchema,
   ServiceTokenGrantSchema,
   SigningKeySetsSchema,
   type AuthServiceApi,
+  type LiveSessionPage,
   type PublicUser,
   type RpcResult,
   type SigningKeySets,
@@ -40,6 +42,11 @@ export class AuthServiceCaller {
 
   getUser(userId: string): Promise<RpcResult<PublicUser | null>> {
     return this.call((token) => this.auth.getUser(token, userId), PublicUserSchema.nullable());
+  }
+
+  /** One page of the user's live session ids (`after`: the previous page's `next_after`). */
+  liveSessionIds(userId: string, after: string | null): Promise<RpcResult<LiveSessionPage>> {
+    return this.call((token) => this.auth.liveSessionIds(token, userId, after), LiveSessionPageSchema);
   }
 
   jwks(): Promise<RpcResult<SigningKeySets>> {

@@ -56,7 +56,22 @@ export interface AuthServiceApi {
   jwks(serviceToken: string): Promise<RpcResult<SigningKeySets>>;
   /** Needs the `users:disable` permission: for operators and admin services, not the backend. */
   disableUser(serviceToken: string, userId: string): Promise<RpcResult<{ sessions_revoked: number }>>;
+  /**
+   * The user's live sessions (not revoked, not expired), in pages of at most
+   * MAX_SESSION_IDS_PER_PAGE ordered by id: pass the page's `next_after` to get the next one
+   * (`null` on the last). Needs `users:read`. An unknown user has none.
+   */
+  liveSessionIds(serviceToken: string, userId: string, after: string | null): Promise<RpcResult<LiveSessionPage>>;
 }
+
+/** A page of `liveSessionIds` is at most this long; a user can hold up to MAX_SESSIONS_PER_USER (≤ 10,000). */
+export const MAX_SESSION_IDS_PER_PAGE = 100;
+
+export const LiveSessionPageSchema = z.object({
+  session_ids: z.array(z.string().min(1).max(64)).max(MAX_SESSION_IDS_PER_PAGE),
+  next_after: z.string().min(1).max(64).nullable(),
+});
+export type LiveSessionPage = z.infer<typeof LiveSessionPageSchema>;
 
 /**
  * Why a session ended: a sign-out (of this session, or all of them), refresh-token reuse, a
@@ -106,4 +121,28 @@ export interface SessionControlApi {
    * planted history reaches the owner's agent. Counts the threads deleted.
    */
   userClaimed(serviceToken: string, userId: string, claimedAtMs: number): Promise<RpcResult<{ deleted: number }>>;
+  /**
+   * `POST /api/events` for a Worker bound to the backend (docs/notifications.md): any service token
+   * addressed to the backend that holds `events:publish`, not only the auth Worker's. Every live
+   * session of `event.user_id` gets one sequenced `notification` event; `sessions` counts them.
+   */
+  publishEvent(serviceToken: string, event: PublishEvent): Promise<RpcResult<PublishEventResult>>;
+}
+
+/** What a service publishes for a user: the body of `POST /api/events`, checked by the backend (event-publish.ts). */
+export interface PublishEvent {
+  user_id: string;
+  /** `^[a-z][a-z0-9_.-]{0,63}$`, e.g. `report.ready`. */
+  name: string;
+  /** Any JSON, at most 16 KiB serialized; the client gets it as the notification's `data`. */
+  data: unknown;
+  /** One of the user's threads: the frame's envelope carries it as `thread_id`. */
+  thread_id?: string;
+}
+
+export interface PublishEventResult {
+  /** Identifies this publish in the backend's logs (each session's frame has an `event_id` of its own). */
+  event_id: string;
+  /** How many sessions got the notification (0 for an unknown user, or one with no live session). */
+  sessions: number;
 }

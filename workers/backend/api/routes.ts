@@ -7,10 +7,13 @@ import { upsertUser } from "../../../workers/app-data/users.js";
 import { ApiError } from "../../shared/errors.js";
 import { USER_PERMISSIONS } from "../../shared/tokens.js";
 import { requirePermission, requireAccessToken, type BackendAppEnv } from "../user-auth.js";
+import { eventRoutes } from "./events.js";
 
 /** The caller's own data over HTTP: everything keyed by the validated token's `sub`. */
 export const apiRoutes = new Hono<BackendAppEnv>();
 
+// A service's route, with a service token of its own: before the user-token check of the rest.
+apiRoutes.route("/events", eventRoutes);
 apiRoutes.use("*", requireAccessToken);
 apiRoutes.use("/threads/*", requirePermission(USER_PERMISSIONS.readThreads));
 apiRoutes.use("/threads", requirePermission(USER_PERMISSIONS.readThreads));
