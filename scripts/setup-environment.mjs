@@ -117,12 +117,15 @@ function migrations(sections) {
       const args = ["d1", "migrations", "apply", db.name, "--remote", "-c", section.config, "--env", env];
       // Until the config has the database's id, wrangler would ask a database that is not this one.
       if (db.remoteId === undefined || db.remoteId !== db.id) {
-        change(args, { plan: `apply ${db.name}'s migrations (${files.length} in its folder, those not applied yet)`, done: "" });
+        change(args, {
+          plan: `apply ${db.name}'s migrations (${files.length} in its folder, those not applied yet)`,
+          done: `applied ${db.name}'s pending migrations`,
+        });
         continue;
       }
       const output = read(["d1", "migrations", "list", db.name, "--remote", "-c", section.config, "--env", env]);
       if (output === null) {
-        change(args, { plan: `apply ${db.name}'s pending migrations`, done: "" });
+        change(args, { plan: `apply ${db.name}'s pending migrations`, done: `applied ${db.name}'s pending migrations` });
         continue;
       }
       const pending = [...new Set(output.match(/\b\d{4}_[\w-]+\.sql\b/g) ?? [])];
