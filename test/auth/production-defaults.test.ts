@@ -95,6 +95,7 @@ describe("a deployment without its signing secrets", () => {
     expect(body.problems.join("\n")).toMatch(/ACCESS_SIGNING_KEY is not set/);
     expect(body.problems.join("\n")).toMatch(/SERVICE_SIGNING_KEY is not set/);
     expect(body.problems.join("\n")).toMatch(/DEVICE_SIGNING_KEY is not set/);
+    expect(body.problems.join("\n")).toMatch(/MFA_ENCRYPTION_KEY is not set/);
   });
 
   it("logs its problems as one structured line per isolate, however many requests come", async () => {
@@ -137,6 +138,7 @@ describe("a deployment without its signing secrets", () => {
       SERVICE_SIGNING_KEY: await signingKeySecret("service"),
       OAUTH_STATE_SIGNING_KEY: await signingKeySecret("oauth_state"),
       DEVICE_SIGNING_KEY: await signingKeySecret("device"),
+      MFA_ENCRYPTION_KEY: btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))),
     };
     const health = await call(secrets, "https://auth.tether.example/health");
     expect(health.status).toBe(200);
@@ -148,13 +150,18 @@ describe("a deployment without its signing secrets", () => {
 
   it("reports a secret that is not a usable key, by name", async () => {
     const response = await call(
-      { ...production, ACCESS_SIGNING_KEY: "not json", SERVICE_SIGNING_KEY: '{"kty":"oct","k":"x"}' },
+      { ...production, ACCESS_SIGNING_KEY: "not json", SERVICE_SIGNING_KEY: '{"kty":"oct","k":"x"}', MFA_ENCRYPTION_KEY: "c2hvcnQ" },
       "https://auth.tether.example/health",
     );
     const body = (await response.json()) as { problems: string[] };
     expect(body.problems).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^ACCESS_SIGNING_KEY: /), expect.stringMatching(/^SERVICE_SIGNING_KEY: /)]),
+      expect.arrayContaining([
+        expect.stringMatching(/^ACCESS_SIGNING_KEY: /),
+        expect.stringMatching(/^SERVICE_SIGNING_KEY: /),
+        expect.stringMatching(/^MFA_ENCRYPTION_KEY: /),
+      ]),
     );
     expect(JSON.stringify(body)).not.toContain("not json");
+    expect(JSON.stringify(body)).not.toContain("c2hvcnQ");
   });
 });

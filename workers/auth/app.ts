@@ -8,6 +8,7 @@ import { allowedReturnOrigins } from "./oauth/settings.js";
 import { accountRoutes } from "./routes/accounts.js";
 import { discoveryRoutes } from "./routes/discovery.js";
 import { emailRoutes } from "./routes/email-routes.js";
+import { mfaRoutes } from "./routes/mfa-routes.js";
 import { oauthRoutes } from "./routes/oauth.js";
 import { serviceRoutes } from "./routes/services.js";
 import { sessionRoutes } from "./routes/session-routes.js";
@@ -23,7 +24,7 @@ export function authApp(setup: AuthSetup): Hono<AuthAppEnv> {
     "/auth/*",
     cors({
       origin: (origin, c) => (originAllowed(origin, allowedReturnOrigins(c.env)) ? origin : null),
-      allowMethods: ["GET", "POST", "DELETE"],
+      allowMethods: ["GET", "POST", "PATCH", "DELETE"],
       allowHeaders: ["Content-Type", "Authorization"],
       maxAge: 600,
     }),
@@ -33,6 +34,7 @@ export function authApp(setup: AuthSetup): Hono<AuthAppEnv> {
   app.route("/auth", serviceRoutes);
   app.route("/auth", emailRoutes);
   app.route("/auth", oauthRoutes);
+  app.route("/auth", mfaRoutes);
   app.route("/", discoveryRoutes);
   return app;
 }

@@ -1,5 +1,6 @@
 import type { AuthBindings, AuthConfig } from "./config.js";
 import { configuredProviders } from "./oauth/providers.js";
+import { encryptionKeyProblem } from "./mfa/encryption.js";
 import { keySecretProblem } from "./tokens/keys.js";
 
 /**
@@ -43,5 +44,9 @@ function findProblems(env: AuthBindings, config: AuthConfig): string[] {
     const problem = keySecretProblem(value, purpose);
     if (problem) problems.push(`${name}: ${problem}`);
   }
+  // Not a signing key: 32 bytes for AES-GCM, the key of TOTP secrets at rest.
+  const mfaKey = env.MFA_ENCRYPTION_KEY;
+  if (!mfaKey) problems.push("MFA_ENCRYPTION_KEY is not set (openssl rand -base64 32 | wrangler secret put MFA_ENCRYPTION_KEY)");
+  else if (encryptionKeyProblem(mfaKey)) problems.push(`MFA_ENCRYPTION_KEY: ${encryptionKeyProblem(mfaKey)}`);
   return problems;
 }

@@ -16,6 +16,8 @@ export interface AuthSecrets {
   /** Signs device tokens (tokens/device.ts): a key of its own, never listed in any JWKS. */
   DEVICE_SIGNING_KEY?: string;
   DEVICE_SIGNING_KEY_PREVIOUS?: string;
+  /** 32 random bytes, base64: encrypts TOTP secrets at rest (mfa/encryption.ts). Required outside development. */
+  MFA_ENCRYPTION_KEY?: string;
   /** Cloudflare's `send_email` binding, when one is configured (docs/sign-in.md, Mail); with MAIL_FROM, mail is sent. */
   EMAIL?: SendEmail;
   // Provider client secrets are named per provider (`OAUTH_CLIENT_SECRET_<ID>`): see oauth/providers.ts.

@@ -21,6 +21,8 @@ export interface AuthContext {
   oauthStateKeys(): Promise<KeyRing>;
   /** Signs device tokens (docs/protocol.md); a key of its own too, so no verifier of another kind can take one. */
   deviceKeys(): Promise<KeyRing>;
+  /** The `MFA_ENCRYPTION_KEY` secret, if set: the key of TOTP secrets at rest (mfa/encryption.ts). */
+  mfaEncryptionKey: string | undefined;
 }
 
 /**
@@ -65,5 +67,6 @@ function buildAuthContext(setup: AuthSetup, env: AuthBindings, origin: CallOrigi
     oauthStateKeys: () =>
       loadKeyRing(db, "oauth_state", { current: env.OAUTH_STATE_SIGNING_KEY, previous: env.OAUTH_STATE_SIGNING_KEY_PREVIOUS }, options),
     deviceKeys: () => loadKeyRing(db, "device", { current: env.DEVICE_SIGNING_KEY, previous: env.DEVICE_SIGNING_KEY_PREVIOUS }, options),
+    mfaEncryptionKey: env.MFA_ENCRYPTION_KEY,
   };
 }

@@ -8,12 +8,15 @@
  * 4. the session is written only if the credential version read in step 1 is still current
  *    (sessions.ts), so a sign-in racing a reset or a claim leaves nothing behind;
  * 5. the reservation is released, and a hash of an older form is replaced.
+ * An account with a second factor gets no session at step 4 but an `mfa_token` (mfa/mfa-tokens.ts).
  */
 import { and, eq } from "drizzle-orm";
 import { ApiError } from "../shared/errors.js";
 import type { AuthContext } from "./context.js";
 import { users, type User } from "./db/schema.js";
 import { releaseLoginAttempt, reserveLoginAttempt } from "./login-throttle.js";
+import { issueMfaToken, type MfaChallenge } from "./mfa/mfa-tokens.js";
+import { hasSecondFactor } from "./mfa/second-factor.js";
 import { burnPasswordCheck, hashPassword, verifyPassword, type PasswordCheck } from "./passwords.js";
 import { startSession, type ClientInfo, type SignInResponse } from "./sessions.js";
 import { verifyDeviceToken } from "./tokens/device.js";
@@ -32,7 +35,7 @@ export interface PasswordSignIn {
   client: ClientInfo;
 }
 
-export async function signInWithPassword(ctx: AuthContext, attempt: PasswordSignIn): Promise<SignInResponse> {
+export async function signInWithPassword(ctx: AuthContext, attempt: PasswordSignIn): Promise<SignInResponse | MfaChallenge> {
   const user = await findUserByEmail(ctx.db, attempt.email);
   const device = await verifyDeviceToken(ctx, attempt.deviceToken, user?.id ?? null);
   const deviceId = device?.deviceId ?? null;
@@ -46,6 +49,12 @@ export async function signInWithPassword(ctx: AuthContext, attempt: PasswordSign
     : { matches: await burnPasswordCheck(attempt.password) };
   // A failure keeps its reservation: that is the count.
   if (!user || !check.matches || user.disabledAt !== null) throw new ApiError("invalid_credentials", INVALID_CREDENTIALS);
+  if (await hasSecondFactor(ctx, user.id)) {
+    // The password was right: its attempt is given back; the code has a throttle of its own.
+    await releaseLoginAttempt(ctx, reservation);
+    if (check.rehash) await rehashPassword(ctx, user, attempt.password);
+    return issueMfaToken(ctx, user, { amr: ["pwd"], deviceId });
+  }
   let signedIn: SignInResponse;
   try {
     signedIn = await startSession(ctx, user, attempt.client, { amr: ["pwd"], deviceId });

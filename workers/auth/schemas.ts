@@ -52,3 +52,8 @@ export const VerifyEmailBody = z.strictObject({ token: mailedToken });
 export const PasswordResetRequestBody = z.strictObject({ email: lookupEmail });
 export const PasswordResetBody = z.strictObject({ token: mailedToken, password });
 export const DevMailboxQuery = z.strictObject({ email: lookupEmail });
+
+/** A second-factor code as typed: six digits, or a recovery code (`abcd-efgh-…`); anything else is a wrong code, not a 400. */
+const mfaCode = z.string().min(1).max(32);
+export const MfaCodeBody = z.strictObject({ code: mfaCode });
+export const MfaVerifyBody = z.strictObject({ mfa_token: z.string().min(1).max(128), code: mfaCode });

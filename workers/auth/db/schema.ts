@@ -1,6 +1,8 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
+export * from "./second-factor-schema.js";
+
 /** Unix epoch milliseconds, stored as INTEGER. */
 const timestampMs = (name: string) => integer(name, { mode: "number" });
 
@@ -128,7 +130,8 @@ export const serviceClients = sqliteTable("service_clients", {
   disabledAt: timestampMs("disabled_at"),
 });
 
-export type SigningKeyPurpose = "access" | "service" | "oauth_state" | "device";
+/** `mfa_encryption` holds development's generated AES key for TOTP secrets (mfa/encryption.ts), never a signing key. */
+export type SigningKeyPurpose = "access" | "service" | "oauth_state" | "device" | "mfa_encryption";
 export type SigningKeyStatus = "current" | "previous" | "retired";
 
 /**

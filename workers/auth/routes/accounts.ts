@@ -10,7 +10,7 @@ import { startSession } from "../sessions.js";
 import { sendVerificationMail } from "../email-ownership.js";
 import { DEVICE_COOKIE } from "../tokens/device.js";
 import { findUserByEmail, insertUser, newUserRow } from "../users.js";
-import { signedIn } from "./signed-in.js";
+import { signedIn, signedInOrMfa } from "./signed-in.js";
 
 /** Sign-up and sign-in: each answers with a new session's tokens. */
 export const accountRoutes = new Hono<AuthAppEnv>();
@@ -41,7 +41,7 @@ accountRoutes.post("/login", rateLimit("login"), requireAccessKeys, jsonBody(Log
     clientAddress: c.req.header("CF-Connecting-IP"),
     client: clientInfo(c),
   });
-  return signedIn(c, response);
+  return signedInOrMfa(c, response);
 });
 
 /** Password-less sign-in for local development and tests only (see requireDevFeatures). */

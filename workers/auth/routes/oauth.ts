@@ -22,7 +22,9 @@ import { allowedReturnOrigins, callbackOrigin, providerCallOptions } from "../oa
 import { pushSessionSync } from "../session-sync.js";
 import { startSession } from "../sessions.js";
 import { findUserById } from "../users.js";
-import { signedIn } from "./signed-in.js";
+import { issueMfaToken } from "../mfa/mfa-tokens.js";
+import { hasSecondFactor } from "../mfa/second-factor.js";
+import { mfaRequired, signedIn } from "./signed-in.js";
 
 /**
  * Sign-in through OIDC/OAuth providers (docs/sign-in.md, providers):
@@ -150,5 +152,7 @@ oauthRoutes.post("/oauth/handoff", rateLimit("handoff"), requireAccessKeys, json
   const user = await findUserById(auth.db, userId);
   if (!user) throw new ApiError("invalid_handoff", "The handoff code is unknown, expired or already used; sign in again.");
   if (user.disabledAt !== null) throw new ApiError("account_disabled", "This account is disabled.");
+  // A provider proves the address, not the second factor: an account with one still asks for it.
+  if (await hasSecondFactor(auth, user.id)) return mfaRequired(c, await issueMfaToken(auth, user, { amr: ["oidc"] }));
   return signedIn(c, await startSession(auth, user, clientInfo(c), { amr: ["oidc"] }));
 });

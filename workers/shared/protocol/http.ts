@@ -60,6 +60,16 @@ export interface ErrorBody {
   error: { code: ErrorCode; message: string };
 }
 
+/**
+ * A first factor that passed for an account with a second one (401 `mfa_required`): the error, and
+ * the single-use token that `POST /auth/mfa/verify {mfa_token, code}` finishes the sign-in with.
+ */
+export interface MfaRequiredBody extends ErrorBody {
+  mfa_token: string;
+  /** Seconds the token lives (300). */
+  expires_in: number;
+}
+
 /** The user as the API shows it: never a password hash. */
 export interface PublicUser {
   id: string;
