@@ -1,6 +1,7 @@
 import { connect, createAuthClient, indexedDbTokenStore, RequestFailed, TetherApiError, type TetherConnection } from "@tether/client";
 import { AccountPanel } from "./account.js";
 import { byId, element, show } from "./dom.js";
+import { Notifications } from "./notifications.js";
 import { showConnectionState, trackTokenLifetime, type LifetimeDisplay } from "./status.js";
 import { ThreadList } from "./threads.js";
 import { Transcript } from "./transcript.js";
@@ -27,6 +28,7 @@ function showNotice(message: string | null): void {
 }
 
 const account = new AccountPanel(auth, { error: showError, notice: showNotice });
+const notifications = new Notifications(() => auth.accessToken(), showError);
 
 function describe(error: unknown): string {
   if (error instanceof TetherApiError || error instanceof RequestFailed) return error.message;
@@ -79,6 +81,7 @@ async function signedIn(): Promise<void> {
     },
     onResyncNeeded: () => void showThread(threads.current),
   });
+  notifications.follow(connection);
   void showThreads().catch((error: unknown) => showError(describe(error)));
   lifetime?.stop();
   lifetime = trackTokenLifetime(connection);
@@ -93,6 +96,7 @@ function signedOut(notice: string | null): void {
   transcript.clear();
   threads.clear();
   account.hide();
+  notifications.hide();
   for (const id of ["chat", "sign-out", "who", "connection"]) show(id, false);
   show("signed-out", true);
   showError(notice);
