@@ -68,15 +68,23 @@ function change(args, { plan, done, input, shown = printable(args) }) {
   say(`  + ${done}`);
 }
 
-const parseJson = (text) => JSON.parse(text.slice(text.search(/[[{]/)));
+/** wrangler's `--json` answer (none of these reads returns a secret, so it may be quoted when it is not JSON). */
+function parseJson(text, args) {
+  try {
+    return JSON.parse(text.slice(text.search(/[[{]/)));
+  } catch {
+    throw new StepFailed(`${printable(args)} did not answer JSON:\n      ${text.trim().slice(0, 300)}`);
+  }
+}
 const notDeployed = (result) => /not found/i.test(result.stderr + result.stdout);
 
 /** 1. Each database: found or created, and its id in every entry of the config that names it. */
 function databases(sections) {
   say("1. D1 databases");
   const list = () => {
-    const output = read(["d1", "list", "--json"]);
-    return output === null ? null : parseJson(output);
+    const args = ["d1", "list", "--json"];
+    const output = read(args);
+    return output === null ? null : parseJson(output, args);
   };
   let existing = list();
   for (const section of sections) {
@@ -143,10 +151,11 @@ function migrations(sections) {
 
 /** The names of the secrets a Worker has (an empty set before its first deploy), or null if unknown. */
 function secretsOf(section) {
-  const output = read(["secret", "list", "-c", section.config, "--env", env, "--format", "json"], notDeployed);
+  const args = ["secret", "list", "-c", section.config, "--env", env, "--format", "json"];
+  const output = read(args, notDeployed);
   if (output === null) return null;
   if (typeof output === "object") return new Set();
-  return new Set(parseJson(output).map((secret) => secret.name));
+  return new Set(parseJson(output, args).map((secret) => secret.name));
 }
 
 /** `wrangler secret put`, the value on stdin: wrangler reads it from there when stdin is not a terminal. */
@@ -184,10 +193,9 @@ async function serviceClient(auth, backend, known) {
   if (db.remoteId !== undefined && db.remoteId === db.id && (apply || !unreachable)) {
     const query = `SELECT id FROM service_clients WHERE id = '${id.replaceAll("'", "''")}' AND disabled_at IS NULL`;
     // Before its migrations the table does not exist: nothing is registered.
-    const output = read(["d1", "execute", db.name, ...target, "--json", "--command", query], (result) =>
-      /no such table/i.test(result.stderr + result.stdout),
-    );
-    registered = typeof output === "string" && parseJson(output).some((statement) => statement.results?.length > 0);
+    const args = ["d1", "execute", db.name, ...target, "--json", "--command", query];
+    const output = read(args, (result) => /no such table/i.test(result.stderr + result.stdout));
+    registered = typeof output === "string" && parseJson(output, args).some((statement) => statement.results?.length > 0);
   }
   const secretPut = known.get("backend")?.has(SERVICE_SECRET_NAME) ?? false;
   if (registered && secretPut) {
@@ -199,7 +207,7 @@ async function serviceClient(auth, backend, known) {
       `  ${id} is ${registered ? "registered, but the backend has no secret" : "not registered, but the backend has a secret"}: re-keying both`,
     );
   const secret = apply ? newServiceSecret() : "";
-  const grant = `audience tether-auth, permissions ${BACKEND_PERMISSIONS.join(" ")}`;
+  const grant = `permissions ${BACKEND_PERMISSIONS.join(", ")}`;
   change(["d1", "execute", db.name, ...target, "--command", apply ? serviceClientSql({ id, secret }) : ""], {
     plan: `register ${id} in ${db.name} (${grant}; the secret's SHA-256 only)`,
     done: `registered ${id} in ${db.name} (${grant})`,
@@ -223,7 +231,13 @@ say(
 );
 say();
 try {
-  const sections = WORKERS.map((worker) => readSection(root, worker, env));
+  const sections = WORKERS.map((worker) => {
+    try {
+      return readSection(root, worker, env);
+    } catch (error) {
+      throw new StepFailed(error.message);
+    }
+  });
   const [auth, backend] = sections;
   databases(sections);
   migrations(sections);
