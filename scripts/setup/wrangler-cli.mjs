@@ -18,8 +18,10 @@ function command() {
 
 /**
  * Runs `wrangler <args>` in `cwd`. `input` goes to its stdin (a secret's value: never an
- * argument, so it shows in no process list and no log of the call). Output is captured unless
- * `stream` is set (a deploy's progress is worth watching).
+ * argument, so it shows in no process list and no log of the call). Output is captured, and
+ * wrangler runs non-interactive (it takes its defaults instead of prompting), unless `stream` is
+ * set: a deploy runs in the terminal, as `wrangler deploy` would, its progress shown and its
+ * questions (a domain already in use, say) asked.
  * @param {string[]} args
  * @param {{ cwd: string, input?: string, stream?: boolean }} options
  * @returns {{ ok: boolean, stdout: string, stderr: string }}
@@ -31,9 +33,8 @@ export function wrangler(args, { cwd, input, stream = false }) {
     input,
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
-    stdio: [input === undefined ? "ignore" : "pipe", stream ? "inherit" : "pipe", stream ? "inherit" : "pipe"],
-    // Non-interactive: wrangler takes its defaults instead of prompting, and sends no metrics.
-    env: { ...process.env, ...WRANGLER_SOURCE_ENV, WRANGLER_SEND_METRICS: "false", CI: "true" },
+    stdio: stream ? "inherit" : [input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+    env: { ...process.env, ...WRANGLER_SOURCE_ENV, ...(stream ? {} : { WRANGLER_SEND_METRICS: "false", CI: "true" }) },
   });
   return {
     ok: result.status === 0,

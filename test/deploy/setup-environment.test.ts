@@ -64,7 +64,7 @@ function project(name: string) {
     account,
     outputs,
     setup: (...args: string[]) => run("scripts/setup-environment.mjs", ["production", ...args]),
-    setupLoggedOut: () => run("scripts/setup-environment.mjs", ["production"], { loggedOut: true }),
+    setupLoggedOut: (...args: string[]) => run("scripts/setup-environment.mjs", ["production", ...args], { loggedOut: true }),
     deploy: (...args: string[]) => run("scripts/deploy.mjs", args),
     config: (path: string) => readFileSync(join(root, path), "utf8"),
     state: () => JSON.parse(readFileSync(join(account, "state.json"), "utf8")) as { databases: Array<{ uuid: string; name: string }> },
@@ -229,6 +229,20 @@ describe("npm run setup:production -- --apply, against a mocked wrangler", () =>
         expect(secretHashes.has(createHash("sha256").update(candidate).digest("hex"))).toBe(false);
       }
     }
+  });
+});
+
+describe("npm run setup:production -- --apply with no Cloudflare login", () => {
+  it("stops at the first read with wrangler's reason and what to run again, having changed nothing", () => {
+    const { setupLoggedOut, config } = project("apply-logged-out");
+    const { status, stderr, calls } = setupLoggedOut("--apply");
+    expect(status).toBe(1);
+    expect(stderr).toContain("npx wrangler d1 list --json");
+    expect(stderr).toContain("CLOUDFLARE_API_TOKEN");
+    expect(stderr).toContain("npm run setup:production -- --apply");
+    expect(calls.map((call) => call.argv.join(" "))).toEqual(["d1 list --json"]);
+    expect(config(AUTH_CONFIG)).toBe(originalAuth);
+    expect(config(BACKEND_CONFIG)).toBe(originalBackend);
   });
 });
 
