@@ -232,6 +232,28 @@ describe("npm run setup:production -- --apply, against a mocked wrangler", () =>
   });
 });
 
+describe("the checklist", () => {
+  it("asks for the passkey relying party once the section names one, flagging the example host", () => {
+    const env = project("passkeys");
+    const path = join(env.root, AUTH_CONFIG);
+    const text = readFileSync(path, "utf8");
+    // The repository's config may already name them; the copy gets them if not.
+    if (!/^WEBAUTHN_RP_ID/m.test(text.slice(text.indexOf("[env.production.vars]")))) {
+      writeFileSync(
+        path,
+        text.replace(
+          "[env.production.vars]\n",
+          '[env.production.vars]\nWEBAUTHN_RP_ID = "tether.example"\nWEBAUTHN_ORIGINS = "https://tether.example"\n',
+        ),
+      );
+    }
+    const { status, stdout } = env.setupLoggedOut();
+    expect(status).toBe(0);
+    expect(stdout).toMatch(/\[ \] Passkeys: WEBAUTHN_RP_ID = "[^"]+"/);
+    expect(stdout).toContain("a passkey works only under the RP ID it was made for");
+  });
+});
+
 describe("npm run setup:production -- --apply with no Cloudflare login", () => {
   it("stops at the first read with wrangler's reason and what to run again, having changed nothing", () => {
     const { setupLoggedOut, config } = project("apply-logged-out");
