@@ -163,3 +163,30 @@ describe("notifications: SessionControl.publishEvent, for a Worker bound to the 
     expect(notificationsOf(await settled(socket))).toEqual([]);
   });
 });
+
+describe("the demo's Notify me service (POST /demo/notify)", () => {
+  it("publishes demo.hello to every live session of the signed-in user", async () => {
+    const first = await registerUser(exports.default);
+    const second = await signInAgain(first);
+    const a = await connected(first.access_token);
+    const b = await connected(second.access_token);
+    const response = await exports.default.fetch(`${ORIGIN}/demo/notify`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${first.access_token}` },
+    });
+    expect(response.status).toBe(202);
+    expect(await response.json()).toMatchObject({ sessions: 2 });
+    for (const { socket } of [a, b]) {
+      expect((await socket.next("notification")).payload).toEqual({
+        name: "demo.hello",
+        data: { message: "Hello from the demo service.", sent_at: expect.any(String) },
+      });
+    }
+  });
+
+  it("needs the user's access token", async () => {
+    const response = await exports.default.fetch(`${ORIGIN}/demo/notify`, { method: "POST" });
+    expect(response.status).toBe(401);
+    expect(await response.json()).toEqual({ error: { code: "invalid_token", message: expect.any(String) } });
+  });
+});
