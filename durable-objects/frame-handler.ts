@@ -2,7 +2,8 @@
  * @module
  * What a session does with each valid client frame (all but `auth_refresh` and `ping`, which the
  * frame gate answers itself): checks the token's permissions, answers the thread frames, and hands
- * a `user_message` to the session's runs (session-runs.ts) and a `cancel_run` to its run.
+ * a `user_message` to the session's runs (session-runs.ts), a `cancel_run` to its run, and an
+ * `approve_tool` to the run that waits for it.
  */
 import type { AppDatabase } from "../workers/app-data/db/client.js";
 import { messageView, threadMessages } from "../workers/app-data/messages.js";
@@ -34,6 +35,7 @@ const MAX_THREADS_LISTED = 100;
 const FRAME_PERMISSIONS: Record<HandledFrame["type"], readonly UserPermission[]> = {
   user_message: [USER_PERMISSIONS.runAgents, USER_PERMISSIONS.writeThreads],
   cancel_run: [USER_PERMISSIONS.runAgents],
+  approve_tool: [USER_PERMISSIONS.runAgents],
   create_thread: [USER_PERMISSIONS.writeThreads],
   list_threads: [USER_PERMISSIONS.readThreads],
   get_thread_history: [USER_PERMISSIONS.readThreads],
@@ -67,7 +69,7 @@ export class FrameHandler {
         });
       }
       case "cancel_run":
-        if (!this.runs.cancel(frame.payload.run_id)) {
+        if (!(await this.runs.cancel(frame.payload.run_id))) {
           return reply(
             "error",
             { code: "run_not_found", message: "No run of this session by that id is running.", retryable: false },
@@ -76,6 +78,10 @@ export class FrameHandler {
         }
         // The run itself answers: `agent_completed` with `status: "cancelled"`.
         return;
+      case "approve_tool": {
+        const { approval_id: approvalId, approved, reason } = frame.payload;
+        return this.runs.approve({ ws: source.ws, clientId: frame.id, sessionId: source.sessionId, approvalId, approved, reason });
+      }
       case "create_thread": {
         const thread = await createThread(this.db, source.author, frame.payload.name);
         return this.channel.publish("thread_created", { thread: threadView(thread) }, { ...routing, threadId: thread.id });

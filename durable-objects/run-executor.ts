@@ -4,6 +4,8 @@
  * it had waited, the agent run through the runner (agents/runner.ts) with every event going
  * straight onto the session's stream, then the outcome stored and only then `agent_completed`, so
  * the last event goes out once the run is durable. A run that throws is failed: `error run_failed`.
+ * A run that asked for approval ends its segment waiting (approval-waits.ts); once answered it
+ * comes back here with its `resumption`.
  */
 import type { AppDatabase } from "../workers/app-data/db/client.js";
 import type { Message } from "../workers/app-data/db/schema.js";
@@ -12,7 +14,8 @@ import { markRunStarted, storeRunOutcome } from "../workers/app-data/runs.js";
 import { logEvent } from "../workers/shared/request-log.js";
 import type { Agent, HistoryMessage, Tool } from "./agents/agent.js";
 import { runFailure } from "./agents/run-failure.js";
-import { runAgent, type RunOutcome } from "./agents/runner.js";
+import { runAgent, type RunOutcome, type RunRequest } from "./agents/runner.js";
+import type { ApprovalWaits } from "./approval-waits.js";
 import { toolbox } from "./agents/toolbox.js";
 import type { PendingRun, RunLedger } from "./run-ledger.js";
 import type { SessionChannel } from "./session-channel.js";
@@ -25,14 +28,23 @@ export class RunExecutor {
     private readonly db: AppDatabase,
     private readonly ledger: RunLedger,
     private readonly channel: SessionChannel,
+    private readonly waits: ApprovalWaits,
     private readonly agent: Agent<unknown>,
     private readonly tools: readonly Tool[],
     private readonly env: unknown,
     private readonly historyMessages: number,
   ) {}
 
-  /** Runs `run` until it ends or `signal` fires (cancel, deadline, revocation); `preloaded` is its history if read with its message. */
-  async execute(run: PendingRun, signal: AbortSignal, preloaded: Message[] | undefined): Promise<void> {
+  /**
+   * Runs `run` until it ends, waits for approval, or `signal` fires (cancel, deadline,
+   * revocation); `preloaded` is its history if read with its message.
+   */
+  async execute(
+    run: PendingRun,
+    signal: AbortSignal,
+    preloaded: Message[] | undefined,
+    resumption?: RunRequest<unknown>["resumption"],
+  ): Promise<void> {
     const routing = { replyTo: run.replyTo, threadId: run.threadId };
     const record = { runId: run.runId, userId: run.author.userId, threadId: run.threadId };
     const startedAt = Date.now();
@@ -47,12 +59,14 @@ export class RunExecutor {
         threadId: run.threadId,
         message: { id: run.messageId, content: run.content },
         user: { id: run.author.userId, email: run.author.email, name: run.author.name, emailVerified: run.author.emailVerified },
-        tools: toolbox(this.tools, signal),
+        tools: toolbox(this.tools, signal, resumption?.approvals.decisions),
         env: this.env,
         signal,
         history: () => this.history(run, preloaded),
         publish: this.channel.publisher(routing),
+        ...(resumption ? { resumption } : {}),
       });
+      if (outcome.status === "awaiting_approval") return await this.waits.begin(run, this.agent.name, outcome);
       await storeRunOutcome(this.db, { ...record, durationMs: outcome.durationMs }, storedOutcome(outcome));
       this.channel.publish(
         "agent_completed",
@@ -95,7 +109,7 @@ export class RunExecutor {
   }
 }
 
-function storedOutcome(outcome: RunOutcome) {
+function storedOutcome(outcome: Exclude<RunOutcome, { status: "awaiting_approval" }>) {
   return outcome.status === "completed"
     ? { status: "completed" as const, result: outcome.result }
     : { status: "cancelled" as const, result: outcome.result, reason: outcome.reason };

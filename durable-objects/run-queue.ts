@@ -4,7 +4,8 @@
  * with its run row in one D1 batch, acknowledged, recorded in the object's storage (run-ledger.ts)
  * until it has ended — and runs go one at a time per thread, at most `WS_MAX_CONCURRENT_RUNS` at
  * once, each with its own abort: `cancel_run` and the deadline (`AGENT_RUN_TIMEOUT_SECONDS`). What
- * a run does once it goes is run-executor.ts.
+ * a run does once it goes is run-executor.ts. A run that asked for approval leaves its thread's
+ * turn and its slot while it waits (approval-waits.ts); answered, it queues for its turn again.
  */
 import { errorKind, logEvent } from "../workers/shared/request-log.js";
 import type { ServerPayloads } from "@tether/protocol";
@@ -15,6 +16,9 @@ import { storeUserMessage } from "../workers/app-data/messages.js";
 import { cancelRuns } from "../workers/app-data/runs.js";
 import { findOwnThread } from "../workers/app-data/threads.js";
 import type { Agent, Tool } from "./agents/agent.js";
+import type { RunRequest } from "./agents/runner.js";
+import type { ApprovalLedger } from "./approval-ledger.js";
+import { ApprovalWaits, type ApprovalAnswer } from "./approval-waits.js";
 import { RunExecutor } from "./run-executor.js";
 import type { PendingRun, RunLedger } from "./run-ledger.js";
 import { RunSlots } from "./run-slots.js";
@@ -29,8 +33,8 @@ import {
   type SubmittedMessage,
 } from "./session-runs.js";
 
-/** The settings a queue reads: `AGENT_RUN_TIMEOUT_SECONDS`, `AGENT_HISTORY_MESSAGES`, `WS_MAX_CONCURRENT_RUNS`. */
-export type RunLimits = Pick<BackendConfig, "agentRunTimeoutMs" | "agentHistoryMessages" | "maxConcurrentRuns">;
+/** The settings a queue reads: `AGENT_RUN_TIMEOUT_SECONDS`, `AGENT_HISTORY_MESSAGES`, `WS_MAX_CONCURRENT_RUNS`, `AGENT_APPROVAL_TIMEOUT_SECONDS`. */
+export type RunLimits = Pick<BackendConfig, "agentRunTimeoutMs" | "agentHistoryMessages" | "maxConcurrentRuns" | "agentApprovalTimeoutMs">;
 
 export type NewRun = Omit<PendingRun, "queuedAt" | "startedAt">;
 
@@ -42,6 +46,7 @@ export class RunQueue implements Runs {
   private readonly preloadedHistory = new Map<string, Message[]>();
   private readonly slots: RunSlots;
   private readonly executor: RunExecutor;
+  private readonly waits: ApprovalWaits;
   /**
    * The runs an earlier instance recorded and left waiting, as the ledger held them when this
    * queue was made (before this instance added any): the only runs `runWaiting` may start. Every
@@ -54,15 +59,18 @@ export class RunQueue implements Runs {
   constructor(
     private readonly db: AppDatabase,
     private readonly ledger: RunLedger,
+    approvals: ApprovalLedger,
     private readonly channel: SessionChannel,
     private readonly budget: SessionBudget,
     private readonly agent: Agent<unknown>,
     tools: readonly Tool[],
     env: unknown,
     private readonly limits: RunLimits,
+    reschedule: () => Promise<void>,
   ) {
     this.slots = new RunSlots(limits.maxConcurrentRuns);
-    this.executor = new RunExecutor(db, ledger, channel, agent, tools, env, limits.agentHistoryMessages);
+    this.waits = new ApprovalWaits(db, approvals, channel, limits.agentApprovalTimeoutMs, reschedule);
+    this.executor = new RunExecutor(db, ledger, channel, this.waits, agent, tools, env, limits.agentHistoryMessages);
     this.inherited = ledger.pending().filter((run) => run.startedAt === null);
   }
 
@@ -161,11 +169,29 @@ export class RunQueue implements Runs {
     return this.inTurn(run.threadId, () => this.inSlot(startsNow, () => this.execute(pending)));
   }
 
-  cancel(runId: string): boolean {
+  async cancel(runId: string): Promise<boolean> {
     const controller = this.running.get(runId);
-    if (!controller || controller.signal.aborted) return false;
+    if (!controller) return this.waits.end(runId, "cancel_run");
+    if (controller.signal.aborted) return false;
     controller.abort("cancel_run" satisfies StopReason);
     return true;
+  }
+
+  /** An answer to one of the session's approval requests; the last one of a run lets it go on, in its thread's turn. */
+  async approve(answer: ApprovalAnswer): Promise<void> {
+    const runId = await this.waits.answer(answer);
+    if (runId === null || this.stopped) return;
+    const waiting = this.waits.takeAnswered(runId);
+    if (!waiting) return;
+    const run = { ...waiting.run, startedAt: Date.now() };
+    // Recorded as running: a reset from here on reports it interrupted, like any started run.
+    this.ledger.add(run);
+    const resumption = { progress: waiting.progress, approvals: { decisions: waiting.decisions, state: waiting.state } };
+    await this.inTurn(run.threadId, () => this.inSlot(false, () => this.execute(run, resumption)));
+  }
+
+  expireApprovals(nowMs: number): Promise<void> {
+    return this.waits.expire(nowMs);
   }
 
   /** Those that had started: a waiting one runs again, by the alarm (`runWaiting`). */
@@ -183,6 +209,7 @@ export class RunQueue implements Runs {
     this.stopped = reason;
     this.inherited = [];
     for (const controller of this.running.values()) if (!controller.signal.aborted) controller.abort(reason);
+    await this.waits.endAll(reason);
     await dropRecordedRuns(
       this.db,
       this.ledger,
@@ -207,7 +234,7 @@ export class RunQueue implements Runs {
   }
 
   hasPending(): boolean {
-    return this.running.size > 0 || this.ledger.pending().length > 0;
+    return this.running.size > 0 || this.ledger.pending().length > 0 || this.waits.hasWaits();
   }
 
   private inTurn(threadId: string, task: () => Promise<void>): Promise<void> {
@@ -229,7 +256,7 @@ export class RunQueue implements Runs {
     }
   }
 
-  private async execute(run: PendingRun): Promise<void> {
+  private async execute(run: PendingRun, resumption?: RunRequest<unknown>["resumption"]): Promise<void> {
     // A run starts once: not if it is going already, nor if it has ended or been dropped (its
     // ledger row is gone), nor once the session is revoked.
     if (this.stopped || this.running.has(run.runId) || !this.ledger.has(run.runId)) return;
@@ -238,7 +265,7 @@ export class RunQueue implements Runs {
     // A timer only while the run goes: cleared at its end, so the object can hibernate after.
     const deadline = setTimeout(() => controller.abort("deadline"), this.limits.agentRunTimeoutMs);
     try {
-      await this.executor.execute(run, controller.signal, this.preloadedHistory.get(run.runId));
+      await this.executor.execute(run, controller.signal, this.preloadedHistory.get(run.runId), resumption);
     } finally {
       clearTimeout(deadline);
       this.running.delete(run.runId);

@@ -21,9 +21,6 @@ export const IDLE_RETENTION_MS = MAX_LOGGED_EVENT_AGE_MS;
 /** The longest a session lives by default (auth's SESSION_MAX_AGE_SECONDS, 30 days). */
 export const SEQ_FLOOR_RETENTION_MS = 30 * 24 * 3600 * 1000;
 
-/** How long to look again when cleanup must wait for a run still in flight. */
-const RUN_IN_FLIGHT_RECHECK_MS = 60_000;
-
 const REVOKED_KEY = "revoked";
 const IDLE_SINCE_KEY = "idle_since";
 
@@ -78,12 +75,18 @@ export class SessionRetention {
   }
 
   /**
-   * The alarm of an object with no open socket: once no run is in flight, deletes what the
-   * retention allows (`stream.lastSeq()` the floor a new resume log goes on from), tells `caches`,
-   * and sets the alarm for the next look (none when nothing is left).
+   * The alarm of an object with no open socket: once no run is in flight (`busyUntilMs` null; else
+   * it looks again then), deletes what the retention allows (`stream.lastSeq()` the floor a new
+   * resume log goes on from), tells `caches`, and sets the alarm for the next look (none when
+   * nothing is left).
    */
-  async cleanUpIdle(nowMs: number, runsInFlight: boolean, stream: { lastSeq(): number }, caches: readonly StorageCache[]): Promise<void> {
-    if (runsInFlight) return this.storage.setAlarm(nowMs + RUN_IN_FLIGHT_RECHECK_MS);
+  async cleanUpIdle(
+    nowMs: number,
+    busyUntilMs: number | null,
+    stream: { lastSeq(): number },
+    caches: readonly StorageCache[],
+  ): Promise<void> {
+    if (busyUntilMs !== null) return this.storage.setAlarm(busyUntilMs);
     const next = await this.cleanUp(nowMs, stream.lastSeq());
     for (const cache of caches) cache.forget();
     if (next !== null) await this.storage.setAlarm(next);

@@ -10,6 +10,8 @@ import type { AppDatabase } from "../workers/app-data/db/client.js";
 import { cancelRuns, storeRunOutcome } from "../workers/app-data/runs.js";
 import type { MessageAuthor } from "../workers/app-data/users.js";
 import { errorKind, logEvent } from "../workers/shared/request-log.js";
+import type { ApprovalLedger } from "./approval-ledger.js";
+import type { ApprovalAnswer, ApprovalWaits } from "./approval-waits.js";
 import type { PendingRun, RunLedger } from "./run-ledger.js";
 import type { SessionChannel } from "./session-channel.js";
 
@@ -31,8 +33,12 @@ export type StopReason = "cancel_run" | "session_revoked";
 export interface Runs {
   /** A message: stored with its run in one D1 batch, acknowledged, run in its thread's turn; or refused with an `error`. */
   submit(message: SubmittedMessage): Promise<void>;
-  /** Aborts a running run; false if there is none by that id (finished, unknown, or still waiting). */
-  cancel(runId: string): boolean;
+  /** Aborts a running run, or ends one waiting for approval; false if there is none by that id (finished, unknown, or queued). */
+  cancel(runId: string): Promise<boolean>;
+  /** An `approve_tool`: stored and acknowledged, or refused with an `error`; the run goes on once all its questions are answered. */
+  approve(answer: ApprovalAnswer): Promise<void>;
+  /** The alarm: waits for approval that have run out end the run (`approval_expired`). */
+  expireApprovals(nowMs: number): Promise<void>;
   /** After a reset of the object: the recorded runs that cannot go on are reported `run_interrupted`. */
   reportInterrupted(): Promise<void>;
   /** The session was revoked (docs/protocol.md "Revocation stops work"): the running aborted, the waiting dropped. */
@@ -41,7 +47,7 @@ export interface Runs {
   hasWaiting(): boolean;
   /** Starts those, each in its thread's turn, once. */
   runWaiting(): Promise<void>;
-  /** Whether a run is going or recorded: the object's storage must stay until it has ended. */
+  /** Whether a run is going or recorded (queued, running, or waiting for approval): the object's storage must stay until it has ended. */
   hasPending(): boolean;
 }
 
@@ -59,29 +65,39 @@ export class UnavailableRuns implements Runs {
     private readonly db: AppDatabase,
     private readonly ledger: RunLedger,
     private readonly channel: SessionChannel,
+    /** What waits for approval can only end here (cancel, expiry, revocation): no agent can go on with it. */
+    private readonly waits: ApprovalWaits,
   ) {}
 
-  async submit(message: SubmittedMessage): Promise<void> {
+  private refuse(ws: WebSocket, replyTo: string, what: string): void {
     logEvent("error", "agent_unavailable", { problem: this.problem });
-    const refusal = "No agent is configured for this deployment; the message was not stored.";
-    this.channel.reply(
-      message.ws,
-      "error",
-      { code: "agent_unavailable", message: refusal, retryable: true },
-      { replyTo: message.clientId },
-    );
+    const refusal = `No agent is configured for this deployment; the ${what} was not stored.`;
+    this.channel.reply(ws, "error", { code: "agent_unavailable", message: refusal, retryable: true }, { replyTo });
   }
 
-  cancel(): boolean {
-    return false;
+  async submit(message: SubmittedMessage): Promise<void> {
+    this.refuse(message.ws, message.clientId, "message");
+  }
+
+  cancel(runId: string): Promise<boolean> {
+    return this.waits.end(runId, "cancel_run");
+  }
+
+  async approve(answer: ApprovalAnswer): Promise<void> {
+    this.refuse(answer.ws, answer.clientId, "answer");
+  }
+
+  expireApprovals(nowMs: number): Promise<void> {
+    return this.waits.expire(nowMs);
   }
 
   reportInterrupted(): Promise<void> {
     return reportInterruptedRuns(this.db, this.ledger, this.channel, () => true);
   }
 
-  stop(): Promise<void> {
-    return dropRecordedRuns(this.db, this.ledger, this.ledger.pending());
+  async stop(): Promise<void> {
+    await this.waits.endAll("session_revoked");
+    await dropRecordedRuns(this.db, this.ledger, this.ledger.pending());
   }
 
   hasWaiting(): boolean {
@@ -91,16 +107,20 @@ export class UnavailableRuns implements Runs {
   async runWaiting(): Promise<void> {}
 
   hasPending(): boolean {
-    return this.ledger.pending().length > 0;
+    return this.ledger.pending().length > 0 || this.waits.hasWaits();
   }
 }
 
-/** The object's runs, made on first use by `make`; until then they answer from the ledger alone. */
+/** How long to look again when cleanup must wait for a run still in flight. */
+const RUN_IN_FLIGHT_RECHECK_MS = 60_000;
+
+/** The object's runs, made on first use by `make`; until then they answer from the ledgers alone. */
 export class SessionRuns implements Runs {
   private made: Runs | null = null;
 
   constructor(
     private readonly ledger: RunLedger,
+    private readonly approvals: ApprovalLedger,
     private readonly make: () => Runs,
   ) {}
 
@@ -113,8 +133,32 @@ export class SessionRuns implements Runs {
     return this.runs.submit(message);
   }
 
-  cancel(runId: string): boolean {
+  cancel(runId: string): Promise<boolean> {
     return this.runs.cancel(runId);
+  }
+
+  approve(answer: ApprovalAnswer): Promise<void> {
+    return this.runs.approve(answer);
+  }
+
+  async expireApprovals(nowMs: number): Promise<void> {
+    if (this.approvals.expiredRunIds(nowMs).length === 0) return;
+    await this.runs.expireApprovals(nowMs);
+  }
+
+  /** When the earliest wait for approval runs out: the object's alarm must fire by then. */
+  nextApprovalExpiryMs(): number | null {
+    return this.approvals.nextExpiryMs();
+  }
+
+  /**
+   * Until when the storage must stay for the runs: a minute on while one is going or recorded
+   * (then look again), the earliest expiry while runs only wait for approval; null when none is.
+   */
+  busyUntilMs(nowMs: number): number | null {
+    // Every run that is going is in the ledger from before it starts until it has ended.
+    if (this.ledger.pending().length > 0) return nowMs + RUN_IN_FLIGHT_RECHECK_MS;
+    return this.approvals.nextExpiryMs();
   }
 
   reportInterrupted(): Promise<void> {
@@ -135,7 +179,7 @@ export class SessionRuns implements Runs {
   }
 
   hasPending(): boolean {
-    return this.made?.hasPending() ?? this.ledger.pending().length > 0;
+    return this.made?.hasPending() ?? (this.ledger.pending().length > 0 || this.approvals.nextExpiryMs() !== null);
   }
 
   /** Whether an earlier instance of the object left runs recorded. */
@@ -172,6 +216,7 @@ export class SessionRuns implements Runs {
   forget(): void {
     this.made = null;
     this.ledger.forget();
+    this.approvals.forget();
   }
 }
 

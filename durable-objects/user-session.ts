@@ -13,6 +13,8 @@ import { backendConfig, type BackendVars } from "../workers/shared/backend-confi
 import type { AuthServiceApi } from "../workers/shared/rpc.js";
 import { readSessionClaims } from "../workers/shared/socket-io.js";
 import type { AgentHostEnv } from "./agents/agent-catalog.js";
+import { ApprovalLedger } from "./approval-ledger.js";
+import { ApprovalWaits } from "./approval-waits.js";
 import { FrameGate } from "./frame-gate.js";
 import { FrameHandler } from "./frame-handler.js";
 import { RunLedger } from "./run-ledger.js";
@@ -54,16 +56,20 @@ export class UserSession extends DurableObject<UserSessionEnv> {
     const config = backendConfig(env, setup.settings);
     const reschedule = () => this.scheduleAlarm();
     const ledger = new RunLedger(ctx.storage.sql);
+    const approvals = new ApprovalLedger(ctx.storage.sql);
     this.channel = new SessionChannel(ctx);
     this.retention = new SessionRetention(ctx.storage);
     this.budget = new SessionBudget(ctx.storage.kv, config.sessionBudget);
     this.tokens = new SocketTokens(this.channel, this.budget, env.AUTH, config, reschedule);
     this.admission = new SocketAdmission(this.channel, this.retention, this.tokens, config.maxSocketsPerSession, reschedule);
-    this.runs = new SessionRuns(ledger, () => {
+    this.runs = new SessionRuns(ledger, approvals, () => {
       const choice = setup.agents.choose(env);
       const db = appDatabase(env.APP_DB);
-      if (!choice.ok) return new UnavailableRuns(choice.problem, db, ledger, this.channel);
-      return new RunQueue(db, ledger, this.channel, this.budget, choice.agent, setup.tools, env, config);
+      if (!choice.ok) {
+        const waits = new ApprovalWaits(db, approvals, this.channel, config.agentApprovalTimeoutMs, reschedule);
+        return new UnavailableRuns(choice.problem, db, ledger, this.channel, waits);
+      }
+      return new RunQueue(db, ledger, approvals, this.channel, this.budget, choice.agent, setup.tools, env, config, reschedule);
     });
     const handler = () => new FrameHandler(appDatabase(env.APP_DB), this.channel, this.runs);
     this.frames = new FrameGate(this.channel, this.budget, this.tokens, handler);
@@ -104,16 +110,20 @@ export class UserSession extends DurableObject<UserSessionEnv> {
   }
 
   /**
-   * One alarm for everything timed: runs an earlier instance left waiting; while sockets are open,
-   * token deadlines (socket-tokens.ts); once none is, the storage cleanup (session-retention.ts).
+   * One alarm for everything timed: runs an earlier instance left waiting; waits for approval that
+   * ran out; while sockets are open, token deadlines (socket-tokens.ts); once none is, the
+   * storage cleanup (session-retention.ts).
    */
   override async alarm(): Promise<void> {
     this.tokens.sweep(Date.now());
     if (this.retention.revoked()) await this.runs.stop();
-    else this.runs.startWaiting();
+    else {
+      this.runs.startWaiting();
+      await this.runs.expireApprovals(Date.now());
+    }
     if (this.channel.openSockets().length > 0) return this.scheduleAlarm();
     const caches = [this.channel, this.budget, this.runs];
-    await this.retention.cleanUpIdle(Date.now(), this.runs.hasPending(), this.channel, caches);
+    await this.retention.cleanUpIdle(Date.now(), this.runs.busyUntilMs(Date.now()), this.channel, caches);
   }
 
   /**
@@ -154,10 +164,15 @@ export class UserSession extends DurableObject<UserSessionEnv> {
     if (await this.runs.takeOver(this.retention.revoked() !== null)) await this.ctx.storage.setAlarm(Date.now());
   }
 
-  /** Now, for runs left waiting; else the earliest token deadline of an open socket; with none open, the storage cleanup. */
+  /**
+   * Now, for runs left waiting; else the earliest token deadline of an open socket (with none
+   * open, the storage cleanup) or the earliest expiry of a wait for approval, whichever is first.
+   */
   private async scheduleAlarm(except?: WebSocket): Promise<void> {
     const nowMs = Date.now();
-    const at = this.runs.hasWaiting() ? nowMs : (this.tokens.nextWakeMs(except) ?? this.retention.cleanupAtMs(nowMs));
+    const next = this.runs.hasWaiting() ? nowMs : (this.tokens.nextWakeMs(except) ?? this.retention.cleanupAtMs(nowMs));
+    const expiry = this.runs.nextApprovalExpiryMs();
+    const at = next === null ? expiry : expiry === null ? next : Math.min(next, expiry);
     if (at === null) return this.ctx.storage.deleteAlarm();
     await this.ctx.storage.setAlarm(Math.max(nowMs, at));
   }

@@ -56,7 +56,13 @@ export type AgentEvent =
   | { type: "thinking"; thought: string; step?: number; totalSteps?: number }
   | { type: "tool_call"; callId: string; toolName: string; input: unknown }
   | { type: "tool_result"; callId: string; output: unknown }
-  | { type: "tool_error"; callId: string; error: string }
+  | { type: "tool_error"; callId: string; error: string; /** Why, for a denied call: the person's words. */ reason?: string }
+  /**
+   * A tool call that needs a person's yes (docs/tools.md, "Tools that ask first"): the run waits
+   * once the agent's generator has ended. `state` (JSON) is what the agent needs to go on; it gets
+   * it back in `resume`. `run.tools.call` yields this for a tool with `needsApproval` by itself.
+   */
+  | { type: "approval_request"; callId: string; toolName: string; input: unknown; state?: unknown }
   | { type: "text"; delta: string }
   | { type: "report"; report: unknown }
   | { type: "finish"; result?: string; metrics?: Record<string, number> };
@@ -65,6 +71,28 @@ export interface Agent<Env = AgentEnv> {
   /** Shown to clients as `agent_name` and stored with each run. */
   readonly name: string;
   run(run: AgentRun<Env>): AsyncIterable<AgentEvent>;
+  /**
+   * Goes on with a run that waited for approval, once every call it asked about is answered —
+   * possibly an hour later, in a new instance of the session object. `run.tools.call` with the same
+   * tool and input now runs the approved call (or reports the denial) without asking again.
+   * Without `resume`, Tether runs (or denies) the calls itself and the run ends there.
+   */
+  resume?(run: AgentRun<Env>, approvals: ApprovalResumption): AsyncIterable<AgentEvent>;
+}
+
+/** A person's answer to one approval request. */
+export interface ApprovalDecision {
+  callId: string;
+  toolName: string;
+  input: unknown;
+  approved: boolean;
+  reason?: string;
+}
+
+/** What `resume` gets: the answers, in the order asked, and the `state` the agent gave with its requests. */
+export interface ApprovalResumption {
+  decisions: readonly ApprovalDecision[];
+  state: unknown;
 }
 
 /** The environment an agent reads, typed by the agent (`Agent<{ OPENAI_API_KEY: string }>`): the backend's bindings and vars. */
@@ -78,21 +106,43 @@ export interface Tool {
   readonly name: string;
   readonly description: string;
   readonly inputSchema: z.ZodType;
+  /**
+   * Whether a call needs a person's yes before it runs (`tool_approval_requested`): always, or
+   * decided from the call's input (checked against `inputSchema` first). Default: never.
+   */
+  readonly needsApproval?: boolean | ((input: unknown) => boolean | Promise<boolean>);
   /** Runs with input already checked against `inputSchema`. */
   run(input: unknown, options: { signal: AbortSignal }): unknown;
 }
 
-/** A tool whose `run` gets its input typed by its schema. */
+/** A tool whose `run` (and `needsApproval`) gets its input typed by its schema. */
 export function defineTool<Schema extends z.ZodType>(tool: {
   name: string;
   description: string;
   inputSchema: Schema;
+  needsApproval?: boolean | ((input: z.infer<Schema>) => boolean | Promise<boolean>);
   run(input: z.infer<Schema>, options: { signal: AbortSignal }): unknown;
 }): Tool {
-  return { ...tool, run: (input, options) => tool.run(tool.inputSchema.parse(input), options) };
+  const { needsApproval } = tool;
+  return {
+    ...tool,
+    needsApproval: typeof needsApproval === "function" ? (input) => needsApproval(tool.inputSchema.parse(input)) : needsApproval,
+    run: (input, options) => tool.run(tool.inputSchema.parse(input), options),
+  };
 }
 
 export type ToolOutcome = { ok: true; output: unknown } | { ok: false; error: string };
+
+/**
+ * Thrown by `run.tools.call` after it asked for approval: the run waits, and goes on in the agent's
+ * `resume`. An agent that catches errors around a tool call must rethrow this one.
+ */
+export class ApprovalPending extends Error {
+  constructor(readonly callId: string) {
+    super("The tool call waits for approval.");
+    this.name = "ApprovalPending";
+  }
+}
 
 /** The run's tools. */
 export interface Toolbox {
@@ -100,6 +150,9 @@ export interface Toolbox {
   /**
    * Runs a tool and yields its `tool_call` and `tool_result`/`tool_error` events around it; its
    * return value is the outcome: `const outcome = yield* run.tools.call("calculator", {expression})`.
+   * For a call that needs approval it yields `approval_request` and throws {@link ApprovalPending},
+   * which ends the generator (let it through); in `resume` the answered call runs, or returns
+   * `{ok: false, error: "denied"}`.
    */
   call(toolName: string, input: unknown): AsyncGenerator<AgentEvent, ToolOutcome>;
   /**

@@ -2,10 +2,12 @@
  * @module
  * The default agent: deterministic and offline. Arithmetic in the message goes to the calculator,
  * anything else to word_count; the answer streams as text and ends with a report. Its first
- * thought says how much of the thread it was given, so history is visible end to end.
+ * thought says how much of the thread it was given, so history is visible end to end. A message
+ * that asks to *send* something, when the app has the `send_summary` tool, shows tool approval:
+ * the run asks the user, waits, and says in `resume` what came of it.
  */
 import { readSetting, type IntegerSetting } from "../../workers/shared/config.js";
-import type { Agent, AgentEvent, AgentRun } from "./agent.js";
+import type { Agent, AgentEvent, AgentRun, ApprovalResumption } from "./agent.js";
 import { paced } from "./paced.js";
 
 /** Milliseconds between the demo agent's steps (0: as fast as it can): the demo can look like it thinks. */
@@ -51,11 +53,24 @@ export function demoAgent(env: DemoAgentEnv): Agent<DemoAgentEnv> {
   return paced(scriptedDemo, readSetting(env, DEMO_AGENT_STEP_DELAY_MS));
 }
 
+/** A message that asks to send something, in an app whose tools can (`send_summary`). */
+const asksToSend = ({ message, tools }: AgentRun) =>
+  /\bsend\b/i.test(message.content) && tools.tools.some((tool) => tool.name === "send_summary");
+
+/** What `send_summary` is asked to send: the same on the first run and in `resume`, so the answered call matches. */
+const summaryCall = ({ message, user }: AgentRun) => ({ to: user.email, summary: message.content.slice(0, 280) });
+
 /** The demo's script, unpaced. */
 export const scriptedDemo: Agent = {
   name: "demo",
-  async *run({ message, history, tools }: AgentRun): AsyncGenerator<AgentEvent> {
+  async *run(run: AgentRun): AsyncGenerator<AgentEvent> {
+    const { message, history, tools } = run;
     yield { type: "thinking", thought: `Reading the message (${earlier(history)}).`, step: 1, totalSteps: 3 };
+    if (asksToSend(run)) {
+      yield { type: "thinking", thought: "This sends something on your behalf: asking you first.", step: 2, totalSteps: 3 };
+      yield* tools.call("send_summary", summaryCall(run));
+      return;
+    }
     const expression = findExpression(message.content);
     let answer: string;
     let report: Record<string, unknown>;
@@ -80,5 +95,13 @@ export const scriptedDemo: Agent = {
     yield { type: "thinking", thought: "Writing the answer.", step: 3, totalSteps: 3 };
     for (const part of chunks(answer)) yield { type: "text", delta: part };
     yield { type: "report", report };
+  },
+  async *resume(run: AgentRun, approvals: ApprovalResumption): AsyncGenerator<AgentEvent> {
+    const outcome = yield* run.tools.call("send_summary", summaryCall(run));
+    yield { type: "thinking", thought: "Writing the answer.", step: 3, totalSteps: 3 };
+    const reason = approvals.decisions[0]?.reason;
+    const answer = outcome.ok ? `Sent the summary to ${run.user.email}.` : `Not sent${reason ? ` (${reason})` : ""}.`;
+    for (const part of chunks(answer)) yield { type: "text", delta: part };
+    yield { type: "report", report: { tool: "send_summary", sent: outcome.ok } };
   },
 };

@@ -1,4 +1,4 @@
-import type { Agent } from "./agent.js";
+import type { Agent, AgentEvent } from "./agent.js";
 
 /**
  * An agent whose events come `delayMs` apart: the demo can look like it is thinking
@@ -9,16 +9,20 @@ import type { Agent } from "./agent.js";
  */
 export function paced<Env>(agent: Agent<Env>, delayMs: number): Agent<Env> {
   if (delayMs <= 0) return agent;
+  const resume = agent.resume?.bind(agent);
   return {
     name: agent.name,
-    async *run(run) {
-      for await (const event of agent.run(run)) {
-        await pause(delayMs, run.signal);
-        if (run.signal.aborted) return;
-        yield event;
-      }
-    },
+    run: (run) => pacedEvents(agent.run(run), delayMs, run.signal),
+    ...(resume ? { resume: (run, approvals) => pacedEvents(resume(run, approvals), delayMs, run.signal) } : {}),
   };
+}
+
+async function* pacedEvents(events: AsyncIterable<AgentEvent>, delayMs: number, signal: AbortSignal): AsyncGenerator<AgentEvent> {
+  for await (const event of events) {
+    await pause(delayMs, signal);
+    if (signal.aborted) return;
+    yield event;
+  }
 }
 
 /** Waits `ms`, or less if the signal fires first. */

@@ -11,25 +11,59 @@
  * closed with the error "cancelled", nothing more of the agent's is sent, and its generator is
  * abandoned rather than awaited — an agent stuck in a call that ignores the signal cannot hold the
  * session up.
+ *
+ * A run whose agent asked for approval (`approval_request`) ends *waiting*: the caller stores what
+ * it asked and the run's progress, and once answered runs it again with `resumption` — no second
+ * `agent_started`, the text and counts going on from where they were.
  */
 import type { ServerFrameType, ServerPayloads } from "@tether/protocol";
-import type { Agent, AgentEvent, AgentRun, HistoryMessage } from "./agent.js";
+import {
+  ApprovalPending,
+  type Agent,
+  type AgentEvent,
+  type AgentRun,
+  type ApprovalResumption,
+  type HistoryMessage,
+  type Toolbox,
+} from "./agent.js";
 
 /** Sends one event of this run on the session's shared stream. */
 export type RunPublisher = <T extends ServerFrameType>(type: T, payload: ServerPayloads[T]) => void;
 
-/** Why a run was cut short: the user's `cancel_run`, the session's revocation, or `AGENT_RUN_TIMEOUT_SECONDS`. */
-export type CancelReason = "cancel_run" | "session_revoked" | "deadline";
+/**
+ * Why a run was cut short: the user's `cancel_run`, the session's revocation,
+ * `AGENT_RUN_TIMEOUT_SECONDS`, or an approval nobody gave within `AGENT_APPROVAL_TIMEOUT_SECONDS`.
+ */
+export type CancelReason = "cancel_run" | "session_revoked" | "deadline" | "approval_expired";
+
+/** A tool call the agent asked a person about. */
+export interface ApprovalRequest {
+  callId: string;
+  toolName: string;
+  input: unknown;
+}
+
+/** How far a run had got when it stopped to wait: the next segment goes on from here. JSON. */
+export interface RunProgress {
+  startedAt: number;
+  text: string;
+  thoughts: number;
+  toolCalls: number;
+  partials: number;
+}
 
 export type RunOutcome =
   | { status: "completed"; result: string; durationMs: number; metrics: Record<string, number> }
-  | { status: "cancelled"; reason: CancelReason; result: string; durationMs: number; metrics: Record<string, number> };
+  | { status: "cancelled"; reason: CancelReason; result: string; durationMs: number; metrics: Record<string, number> }
+  | { status: "awaiting_approval"; requests: ApprovalRequest[]; state: unknown; progress: RunProgress };
 
 /** Thrown when an agent breaks its contract; the run fails instead of streaming a broken sequence. */
 export class AgentContractError extends Error {}
 
 export interface RunRequest<Env> extends Omit<AgentRun<Env>, "history"> {
   agent: Agent<Env>;
+  /** For a run that waited for approval: where it was, and the answers. */
+  resumption?: { progress: RunProgress; approvals: ApprovalResumption };
   /** Read after `agent_started` is out, so a slow read never delays it. */
   history: () => Promise<HistoryMessage[]>;
   publish: RunPublisher;
@@ -48,46 +82,78 @@ export function cancelReason(signal: AbortSignal): CancelReason {
 }
 
 export async function runAgent<Env>(request: RunRequest<Env>): Promise<RunOutcome> {
-  const { agent, publish, history: readHistory, ...run } = request;
+  const { agent, publish, history: readHistory, resumption, ...run } = request;
   const { runId, signal } = run;
-  const startedAt = Date.now();
   const aborted = whenAborted(signal);
-  const stream = new RunStream(runId, agent.name, startedAt, publish);
-  publish("agent_started", { run_id: runId, agent_name: agent.name, timestamp: new Date(startedAt).toISOString() });
+  const progress = resumption?.progress ?? { startedAt: Date.now(), text: "", thoughts: 0, toolCalls: 0, partials: 0 };
+  const stream = new RunStream(runId, agent.name, progress, publish);
+  if (!resumption) {
+    publish("agent_started", { run_id: runId, agent_name: agent.name, timestamp: new Date(progress.startedAt).toISOString() });
+  }
 
   const history = await Promise.race([readHistory(), aborted]);
   if (history === "aborted") return stream.cancelled(cancelReason(signal));
-  const events = agent.run({ ...run, history })[Symbol.asyncIterator]();
+  const agentRun = { ...run, history };
+  const events = (
+    !resumption
+      ? agent.run(agentRun)
+      : agent.resume
+        ? agent.resume(agentRun, resumption.approvals)
+        : answeredCalls(run.tools, resumption.approvals)
+  )[Symbol.asyncIterator]();
   for (;;) {
-    const next = await Promise.race([events.next(), aborted]);
+    let next: IteratorResult<AgentEvent> | "aborted";
+    try {
+      next = await Promise.race([events.next(), aborted]);
+    } catch (error) {
+      // `run.tools.call` asked for approval: the generator ends there, and the run waits.
+      if (!(error instanceof ApprovalPending)) throw error;
+      next = { done: true, value: undefined };
+    }
     if (next === "aborted" || signal.aborted) {
       // Not awaited: a generator stuck in an await would hold the run up (module comment).
       void events.return?.(undefined)?.catch(() => undefined);
       return stream.cancelled(cancelReason(signal));
     }
-    if (next.done) return stream.completed();
+    if (next.done) return stream.awaitingApproval() ?? stream.completed();
     stream.apply(next.value);
   }
 }
 
+/** An agent without `resume`: Tether makes the answered calls itself (run, or denied), and the run ends. */
+export async function* answeredCalls(tools: Toolbox, approvals: ApprovalResumption): AsyncGenerator<AgentEvent> {
+  for (const decision of approvals.decisions) yield* tools.call(decision.toolName, decision.input);
+}
+
 /** One run's frames as its events arrive, and what the contract still owes at the end. */
 class RunStream {
-  private thoughts = 0;
-  private toolCalls = 0;
+  private thoughts: number;
+  private toolCalls: number;
   private readonly openTools = new Map<string, { toolName: string; startedAt: number }>();
-  private text = "";
+  private text: string;
   /** The latest text delta, held back until it is known whether it is the last. */
   private heldText: string | null = null;
-  private partials = 0;
+  private partials: number;
+  private readonly startedAt: number;
   private report: { value: unknown } | null = null;
   private finish: Extract<AgentEvent, { type: "finish" }> | null = null;
+  private readonly requests: ApprovalRequest[] = [];
+  private state: unknown = null;
 
   constructor(
     private readonly runId: string,
     private readonly agentName: string,
-    private readonly startedAt: number,
+    progress: RunProgress,
     private readonly publish: RunPublisher,
-  ) {}
+  ) {
+    ({
+      startedAt: this.startedAt,
+      text: this.text,
+      thoughts: this.thoughts,
+      toolCalls: this.toolCalls,
+      partials: this.partials,
+    } = progress);
+  }
 
   apply(event: AgentEvent): void {
     if (this.finish) throw new AgentContractError(`the agent yielded ${event.type} after finish`);
@@ -117,8 +183,17 @@ class RunStream {
         });
         return;
       case "tool_result":
+        this.completeTool(event.callId, { output: event.output });
+        return;
       case "tool_error":
-        this.completeTool(event.callId, event.type === "tool_result" ? { output: event.output } : { error: event.error });
+        this.completeTool(event.callId, { error: event.error, ...(event.reason === undefined ? {} : { reason: event.reason }) });
+        return;
+      case "approval_request":
+        if (this.openTools.has(event.callId) || this.requests.some((request) => request.callId === event.callId)) {
+          throw new AgentContractError(`approval asked for tool call ${event.callId}, which is running or asked already`);
+        }
+        this.requests.push({ callId: event.callId, toolName: event.toolName, input: event.input });
+        if (event.state !== undefined) this.state = event.state;
         return;
       case "text":
         if (event.delta.length === 0) return;
@@ -146,13 +221,30 @@ class RunStream {
     return { status: "completed", result, durationMs: this.elapsed(), metrics: this.metrics() };
   }
 
+  /** When the agent asked for approval: its text so far goes out (not the last), and the run waits. */
+  awaitingApproval(): RunOutcome | null {
+    if (this.requests.length === 0) return null;
+    const open = [...this.openTools.keys()];
+    if (open.length > 0) throw new AgentContractError(`tool call ${open.join(", ")} still running when the run waits for approval`);
+    if (this.finish) throw new AgentContractError("the agent finished and asked for approval");
+    this.flushText(false);
+    const progress = {
+      startedAt: this.startedAt,
+      text: this.text,
+      thoughts: this.thoughts,
+      toolCalls: this.toolCalls,
+      partials: this.partials,
+    };
+    return { status: "awaiting_approval", requests: this.requests, state: this.state, progress };
+  }
+
   /** Cut short: what was open is closed, what the agent had written is the result. */
   cancelled(reason: CancelReason): RunOutcome {
     for (const callId of [...this.openTools.keys()]) this.completeTool(callId, { error: "cancelled" });
     return { status: "cancelled", reason, result: this.text, durationMs: this.elapsed(), metrics: this.metrics() };
   }
 
-  private completeTool(callId: string, outcome: { output: unknown } | { error: string }): void {
+  private completeTool(callId: string, outcome: { output: unknown } | { error: string; reason?: string }): void {
     const call = this.openTools.get(callId);
     if (!call) throw new AgentContractError(`a result for tool call ${callId}, which is not running`);
     this.openTools.delete(callId);

@@ -6,6 +6,8 @@ import { demoAgent } from "../../durable-objects/agents/demo.js";
 import { DEFAULT_WORKERS_AI_MODEL, workersAiAgent } from "../../durable-objects/agents/workers-ai.js";
 import { FrameHandler } from "../../durable-objects/frame-handler.js";
 import { RunLedger } from "../../durable-objects/run-ledger.js";
+import { ApprovalLedger } from "../../durable-objects/approval-ledger.js";
+import { ApprovalWaits } from "../../durable-objects/approval-waits.js";
 import { SessionChannel } from "../../durable-objects/session-channel.js";
 import { UnavailableRuns } from "../../durable-objects/session-runs.js";
 import { appDatabase } from "../../workers/app-data/db/client.js";
@@ -65,7 +67,12 @@ describe("AGENT", () => {
       if (choice.ok) throw new Error("expected a problem");
       const db = appDatabase(env.APP_DB);
       const channel = new SessionChannel(state);
-      const handler = new FrameHandler(db, channel, new UnavailableRuns(choice.problem, db, new RunLedger(state.storage.sql), channel));
+      const waits = new ApprovalWaits(db, new ApprovalLedger(state.storage.sql), channel, 60_000, async () => undefined);
+      const handler = new FrameHandler(
+        db,
+        channel,
+        new UnavailableRuns(choice.problem, db, new RunLedger(state.storage.sql), channel, waits),
+      );
       const author = { userId: crypto.randomUUID(), email: "x@example.com", name: "X", emailVerified: false };
       const frame = { type: "user_message", id: "m1", payload: { content: "hello" } } as const;
       await handler.handle(frame, { ws: server, sessionId: "s1", author, permissions: ["threads:read", "threads:write", "agents:run"] });

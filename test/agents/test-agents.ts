@@ -11,7 +11,12 @@
  *   and answer from the tool's result; `[ai-sdk-fails]` one whose stream errors half-way;
  * - `[custom]` a hand-written agent: a thought naming the history, word_count, text, a report;
  * - `[waits]` thinks, opens a tool call and waits for the signal (cancel it);
- * - `[hangs]` thinks, then ignores everything (the deadline ends it).
+ * - `[hangs]` thinks, then ignores everything (the deadline ends it);
+ * - `[asks]` a hand-written agent that calls `send_summary` (it needs approval) and says in
+ *   `resume` what came of it; `[asks-twice]` the same with two calls in one run, answered one by
+ *   one; `[asks-plain]` one without `resume` (Tether makes the answered call, and the run ends);
+ * - `[ai-approve]` an AI SDK test model that calls `send_summary`, then answers from its result
+ *   or its denial.
  */
 import type { LanguageModelV4CallOptions, LanguageModelV4StreamPart, LanguageModelV4Usage } from "@ai-sdk/provider";
 import { APICallError } from "ai";
@@ -19,6 +24,7 @@ import { MockLanguageModelV4, simulateReadableStream } from "ai/test";
 import type { Agent, AgentEvent, AgentRun } from "../../durable-objects/agents/agent.js";
 import { aiSdkAgent } from "../../durable-objects/agents/ai-sdk.js";
 import { scriptedDemo } from "../../durable-objects/agents/demo.js";
+import { answeredCalls } from "../../durable-objects/agents/runner.js";
 
 const usage = (input: number, output: number): LanguageModelV4Usage => ({
   inputTokens: { total: input, noCache: input, cacheRead: 0, cacheWrite: 0 },
@@ -119,6 +125,72 @@ const hangs: Agent = {
   },
 };
 
+/** Calls send_summary with the message; `resume` makes the same call (now answered) and says how it went. */
+const asksFirst: Agent = {
+  name: "asks",
+  async *run({ message, tools }) {
+    yield { type: "thinking", thought: "Sending needs your yes." };
+    yield { type: "text", delta: "Asking first. " };
+    yield* tools.call("send_summary", { to: "me", summary: message.content });
+    yield { type: "text", delta: "never sent: the call above ends the generator" };
+  },
+  async *resume({ message, tools }, approvals) {
+    const outcome = yield* tools.call("send_summary", { to: "me", summary: message.content });
+    const reason = approvals.decisions[0]?.reason;
+    yield { type: "text", delta: outcome.ok ? "Sent." : `Not sent (${reason ?? outcome.error}).` };
+  },
+};
+
+/** Two calls that need approval, one after the other: the second is asked in the first's `resume`. */
+const asksTwice: Agent = {
+  name: "asks-twice",
+  async *run({ tools }) {
+    yield* tools.call("send_summary", { to: "first", summary: "one" });
+  },
+  async *resume({ tools }, approvals) {
+    const answered = approvals.decisions[0]?.input as { to: string } | undefined;
+    if (answered?.to === "first") {
+      const first = yield* tools.call("send_summary", { to: "first", summary: "one" });
+      yield { type: "text", delta: `first ${first.ok ? "sent" : "not sent"}; ` };
+    }
+    const second = yield* tools.call("send_summary", { to: "second", summary: "two" });
+    yield { type: "text", delta: `second ${second.ok ? "sent" : "not sent"}` };
+  },
+};
+
+const asksPlain: Agent = {
+  name: "asks-plain",
+  async *run({ tools }) {
+    yield { type: "text", delta: "Before the call." };
+    yield* tools.call("send_summary", { to: "me", summary: "plain" });
+  },
+};
+
+/** Calls send_summary; once it has a tool result (the call ran, or was denied) it answers from it. */
+export const approvalModel = new MockLanguageModelV4({
+  modelId: "asks-approval",
+  doStream: async (options) => {
+    const result = options.prompt
+      .flatMap((message) => (message.role === "tool" ? message.content : []))
+      .find((part) => part.type === "tool-result");
+    if (!result) {
+      return stream([
+        { type: "stream-start", warnings: [] },
+        { type: "tool-call", toolCallId: "send-1", toolName: "send_summary", input: JSON.stringify({ to: "me", summary: "the thread" }) },
+        { type: "finish", finishReason: { unified: "tool-calls", raw: "tool_calls" }, usage: usage(10, 5) },
+      ]);
+    }
+    const answer = result.output.type === "execution-denied" ? `Not sent: ${result.output.reason ?? "denied"}.` : "Sent it.";
+    return stream([
+      { type: "stream-start", warnings: [] },
+      { type: "text-start", id: "answer" },
+      { type: "text-delta", id: "answer", delta: answer },
+      { type: "text-end", id: "answer" },
+      { type: "finish", finishReason: { unified: "stop", raw: "stop" }, usage: usage(20, 3) },
+    ]);
+  },
+});
+
 const byPrefix: Record<string, Agent> = {
   "[demo]": scriptedDemo,
   "[ai-sdk]": aiSdkAgent({ name: "ai-sdk", model: scriptedModel, instructions: "Answer arithmetic with the calculator." }),
@@ -129,15 +201,25 @@ const byPrefix: Record<string, Agent> = {
   "[custom]": customAgent,
   "[waits]": waitsForCancel,
   "[hangs]": hangs,
+  "[asks]": asksFirst,
+  "[asks-twice]": asksTwice,
+  "[asks-plain]": asksPlain,
+  "[ai-approve]": aiSdkAgent({ name: "ai-sdk", model: approvalModel }),
 };
 
-/** The agent the message's first word names. */
+function agentFor(run: AgentRun): Agent {
+  const prefix = run.message.content.split(" ")[0] ?? "";
+  const agent = byPrefix[prefix];
+  if (!agent) throw new Error(`no test agent for ${prefix}`);
+  return agent;
+}
+
+/** The agent the message's first word names; a resumed run goes back to the same one (as the runner would without `resume`). */
 export const routingAgent: Agent = {
   name: "test",
-  run(run) {
-    const prefix = run.message.content.split(" ")[0] ?? "";
-    const agent = byPrefix[prefix];
-    if (!agent) throw new Error(`no test agent for ${prefix}`);
-    return agent.run(run);
+  run: (run) => agentFor(run).run(run),
+  resume(run, approvals) {
+    const agent = agentFor(run);
+    return agent.resume ? agent.resume(run, approvals) : answeredCalls(run.tools, approvals);
   },
 };

@@ -19,7 +19,8 @@ export type StoredOutcome =
   { status: "completed"; result: string } | { status: "cancelled"; result: string; reason: string } | { status: "failed"; error: string };
 
 /** A run row that has not ended yet: an outcome is stored once, and a later one changes nothing. */
-const stillOpen = (runId: string) => and(eq(agentRuns.id, runId), inArray(agentRuns.status, ["queued", "running"]));
+const OPEN_STATUSES = ["queued", "running", "awaiting_approval"] as const;
+const stillOpen = (runId: string) => and(eq(agentRuns.id, runId), inArray(agentRuns.status, OPEN_STATUSES));
 
 /**
  * The run's outcome, one more batch: the agent's reply as a message (for a cancelled run, what it
@@ -64,5 +65,5 @@ export async function cancelRuns(db: AppDatabase, runIds: string[], reason: stri
   await db
     .update(agentRuns)
     .set({ status: "cancelled", error: reason, result: "", completedAt: nowMs })
-    .where(and(inArray(agentRuns.id, runIds), inArray(agentRuns.status, ["queued", "running"])));
+    .where(and(inArray(agentRuns.id, runIds), inArray(agentRuns.status, OPEN_STATUSES)));
 }

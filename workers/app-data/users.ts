@@ -7,7 +7,7 @@
  */
 import { and, eq, inArray, lt, or } from "drizzle-orm";
 import type { AppDatabase } from "./db/client.js";
-import { agentRuns, messages, threads, users } from "./db/schema.js";
+import { agentRuns, messages, threads, toolApprovals, users } from "./db/schema.js";
 
 /** The user behind a message, a thread or a run, as their token says. */
 export interface MessageAuthor {
@@ -40,16 +40,14 @@ export async function deleteUserDataBefore(db: AppDatabase, userId: string, befo
     .select({ id: messages.id })
     .from(messages)
     .where(and(eq(messages.userId, userId), or(lt(messages.createdAt, beforeMs), inArray(messages.threadId, oldThreads))));
-  // Runs first, then messages, then threads: each row goes before the rows it references.
-  const [, , deletedThreads] = await db.batch([
-    db
-      .delete(agentRuns)
-      .where(
-        and(
-          eq(agentRuns.userId, userId),
-          or(lt(agentRuns.startedAt, beforeMs), inArray(agentRuns.threadId, oldThreads), inArray(agentRuns.messageId, oldMessages)),
-        ),
-      ),
+  const oldRuns = and(
+    eq(agentRuns.userId, userId),
+    or(lt(agentRuns.startedAt, beforeMs), inArray(agentRuns.threadId, oldThreads), inArray(agentRuns.messageId, oldMessages)),
+  );
+  // Approvals first, then runs, messages, threads: each row goes before the rows it references.
+  const [, , , deletedThreads] = await db.batch([
+    db.delete(toolApprovals).where(inArray(toolApprovals.runId, db.select({ id: agentRuns.id }).from(agentRuns).where(oldRuns))),
+    db.delete(agentRuns).where(oldRuns),
     db.delete(messages).where(inArray(messages.id, oldMessages)),
     db.delete(threads).where(inArray(threads.id, oldThreads)).returning({ id: threads.id }),
   ]);

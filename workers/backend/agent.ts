@@ -5,8 +5,11 @@
  * entry (`@tether/server`) exports all of it as well.
  */
 export {
+  ApprovalPending,
   defineTool,
   type Agent,
+  type ApprovalDecision,
+  type ApprovalResumption,
   type AgentEnv,
   type AgentEvent,
   type AgentRun,
@@ -24,4 +27,5 @@ export { paced } from "../../durable-objects/agents/paced.js";
 export { builtInTools } from "../../durable-objects/agents/tools/built-in.js";
 export { calculator } from "../../durable-objects/agents/tools/calculator.js";
 export { wordCount } from "../../durable-objects/agents/tools/word-count.js";
+export { sendSummary } from "../../durable-objects/agents/tools/send-summary.js";
 export { toolbox } from "../../durable-objects/agents/toolbox.js";

@@ -38,6 +38,8 @@ export const BACKEND_SETTINGS = {
   agentRunTimeoutSeconds: { name: "AGENT_RUN_TIMEOUT_SECONDS", default: 120, min: 1, max: 900 },
   /** How many earlier messages of the thread a run gets as history. */
   agentHistoryMessages: { name: "AGENT_HISTORY_MESSAGES", default: 20, min: 0, max: 100 },
+  /** A run waiting this long for a person's answer to a tool call ends (reason `approval_expired`); 60 s to 30 days. */
+  agentApprovalTimeoutSeconds: { name: "AGENT_APPROVAL_TIMEOUT_SECONDS", default: 86_400, min: 60, max: 2_592_000 },
 } as const satisfies Record<string, IntegerSetting>;
 
 /** A session's budgets (durable-objects/session-budget.ts): at most `max` in each window of `windowMs`. */
@@ -65,6 +67,7 @@ export interface BackendConfig {
   maxConcurrentRuns: number;
   agentRunTimeoutMs: number;
   agentHistoryMessages: number;
+  agentApprovalTimeoutMs: number;
 }
 
 export type BackendSettings = typeof BACKEND_SETTINGS;
@@ -113,5 +116,6 @@ function readBackendConfig(vars: BackendVars, s: BackendSettings): BackendConfig
     maxConcurrentRuns: read(s.wsMaxConcurrentRuns),
     agentRunTimeoutMs: read(s.agentRunTimeoutSeconds) * 1000,
     agentHistoryMessages: read(s.agentHistoryMessages),
+    agentApprovalTimeoutMs: read(s.agentApprovalTimeoutSeconds) * 1000,
   };
 }

@@ -8,6 +8,7 @@
 import { z } from "zod";
 import {
   MAX_FRAME_BYTES,
+  MAX_APPROVAL_REASON_CHARS,
   MAX_HISTORY_LIMIT,
   MAX_MESSAGE_CONTENT_CHARS,
   MAX_THREAD_NAME_CHARS,
@@ -36,6 +37,14 @@ export const GetThreadHistoryFrame = clientFrame(
 );
 export const PingFrame = clientFrame("ping", z.strictObject({}));
 export const CancelRunFrame = clientFrame("cancel_run", z.strictObject({ run_id: z.string().min(1).max(64) }));
+export const ApproveToolFrame = clientFrame(
+  "approve_tool",
+  z.strictObject({
+    approval_id: z.string().min(1).max(64),
+    approved: z.boolean(),
+    reason: z.string().max(MAX_APPROVAL_REASON_CHARS).optional(),
+  }),
+);
 
 export const ClientFrameSchema = z.discriminatedUnion("type", [
   UserMessageFrame,
@@ -45,6 +54,7 @@ export const ClientFrameSchema = z.discriminatedUnion("type", [
   GetThreadHistoryFrame,
   PingFrame,
   CancelRunFrame,
+  ApproveToolFrame,
 ]);
 /** A frame as read: what the client sent, its defaults filled in (`get_thread_history`'s `limit`). */
 export type ClientFrame = z.output<typeof ClientFrameSchema>;

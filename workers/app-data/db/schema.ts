@@ -56,8 +56,11 @@ export const messages = sqliteTable(
   ],
 );
 
-/** A run waits behind another of its thread (queued), runs, and ends completed, cancelled or failed. */
-export type RunStatus = "queued" | "running" | "completed" | "cancelled" | "failed";
+/**
+ * A run waits behind another of its thread (queued), runs, may wait for a person's answer to a
+ * tool call (awaiting_approval), and ends completed, cancelled or failed.
+ */
+export type RunStatus = "queued" | "running" | "awaiting_approval" | "completed" | "cancelled" | "failed";
 
 export const agentRuns = sqliteTable(
   "agent_runs",
@@ -93,7 +96,37 @@ export const agentRuns = sqliteTable(
   ],
 );
 
+/** A tool call asked about (pending), answered (approved, denied), or never answered: expired, or its run ended (cancelled). */
+export type ApprovalStatus = "pending" | "approved" | "denied" | "expired" | "cancelled";
+
+/** Every tool call a run asked a person about, and what they said: the record of who allowed what. */
+export const toolApprovals = sqliteTable(
+  "tool_approvals",
+  {
+    id: text("id").primaryKey(),
+    runId: text("run_id")
+      .notNull()
+      .references(() => agentRuns.id),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    callId: text("call_id").notNull(),
+    toolName: text("tool_name").notNull(),
+    /** The call's input, JSON. */
+    input: text("input").notNull(),
+    status: text("status").$type<ApprovalStatus>().notNull(),
+    /** The person's reason, if they gave one. */
+    reason: text("reason"),
+    /** The `id` of the `approve_tool` frame that answered. */
+    answerId: text("answer_id"),
+    requestedAt: timestampMs("requested_at").notNull(),
+    decidedAt: timestampMs("decided_at"),
+  },
+  (t) => [index("tool_approvals_run_id_idx").on(t.runId), index("tool_approvals_user_id_idx").on(t.userId)],
+);
+
 export type AppUser = typeof users.$inferSelect;
 export type Thread = typeof threads.$inferSelect;
 export type Message = typeof messages.$inferSelect;
 export type AgentRun = typeof agentRuns.$inferSelect;
+export type ToolApproval = typeof toolApprovals.$inferSelect;

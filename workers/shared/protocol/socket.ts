@@ -13,6 +13,8 @@ export const MAX_FRAME_BYTES = 64 * 1024;
 export const MAX_MESSAGE_CONTENT_CHARS = 16_000;
 export const MAX_THREAD_NAME_CHARS = 200;
 export const MAX_HISTORY_LIMIT = 200;
+/** The longest reason a person may give with `approve_tool`. */
+export const MAX_APPROVAL_REASON_CHARS = 500;
 
 export const CLOSE_CODES = {
   token_expired: 4001,
@@ -47,7 +49,9 @@ export interface ServerPayloads {
     tool_name: string;
     call_id: string;
     output?: unknown;
+    /** `"denied"` for a call a person refused (with their `reason`), else what went wrong. */
     error?: string;
+    reason?: string;
     duration_ms: number;
   };
   partial_result: { run_id: string; agent_name: string; content: string; is_complete: boolean };
@@ -61,7 +65,7 @@ export interface ServerPayloads {
     metrics?: Record<string, number>;
     status: "completed" | "cancelled";
     /** Why a cancelled run ended: the user's `cancel_run`, the session's revocation, or the run's deadline. */
-    reason?: "cancel_run" | "session_revoked" | "deadline";
+    reason?: "cancel_run" | "session_revoked" | "deadline" | "approval_expired";
   };
   thread_created: { thread: ThreadView };
   threads_list: { threads: ThreadView[] };
@@ -72,6 +76,10 @@ export interface ServerPayloads {
   pong: { server_time: string };
   /** Sent to every socket of a revoked session just before its 4003 close. */
   session_revoked: { reason: string };
+  /** A run reached a tool call that needs a person's yes; answer with `approve_tool`. */
+  tool_approval_requested: { run_id: string; call_id: string; approval_id: string; tool_name: string; input: unknown };
+  /** A service published an event for this user (`POST /api/events`). */
+  notification: { name: string; data: unknown };
 }
 export type ServerFrameType = keyof ServerPayloads;
 
@@ -114,6 +122,8 @@ export const SOCKET_ERROR_CODES = [
   "run_failed",
   "run_interrupted",
   "run_not_found",
+  // approve_tool
+  "approval_not_found",
   // auth_refresh
   "token_mismatch",
   "invalid_token",
@@ -133,6 +143,8 @@ export interface ClientPayloads {
   get_thread_history: { thread_id: string; limit?: number };
   ping: Record<string, never>;
   auth_refresh: { token: string };
+  /** The answer to a `tool_approval_requested`, from any socket of the session. */
+  approve_tool: { approval_id: string; approved: boolean; reason?: string };
 }
 export type ClientFrameType = keyof ClientPayloads;
 
@@ -177,6 +189,8 @@ export const SEQUENCED_FRAME_TYPES: ReadonlySet<ServerFrameType> = new Set<Serve
   "agent_completed",
   "thread_created",
   "error",
+  "tool_approval_requested",
+  "notification",
 ]);
 
 export interface ThreadView {
