@@ -6,7 +6,7 @@ const MAX_SHOWN = 20;
 
 /**
  * The page's notifications panel: "Notify me" asks the demo service (`POST /demo/notify`,
- * workers/demo/notify.ts) to publish one for the signed-in user, and every `notification` the
+ * workers/demo/backend.ts) to publish one for the signed-in user, and every `notification` the
  * connection receives — from that button in any tab or device, or any other publisher — is
  * listed, newest first. A notification missed while offline arrives on resume, once.
  */
