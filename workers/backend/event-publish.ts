@@ -78,7 +78,7 @@ export function readEvent(input: unknown): PublishEvent {
  */
 export async function verifyPublisher(env: BackendBindings, setup: SessionSetup, token: unknown): Promise<EventPublisher> {
   try {
-    const claims = await verifyServiceCaller(env, setup, token, { permission: SERVICE_PERMISSIONS.publishEvents });
+    const claims = await verifyServiceCaller(env, setup.settings, token, { permission: SERVICE_PERMISSIONS.publishEvents, public: true });
     return { rateLimitKey: `service:${claims.sub}`, name: claims.sub };
   } catch (error) {
     if (error instanceof ApiError && error.code === "invalid_service" && typeof token === "string") {

@@ -6,7 +6,7 @@
  * sync accepts only the auth Worker itself; publishing events (event-publish.ts) any service
  * holding `events:publish`.
  */
-import type { SessionSetup } from "../../durable-objects/session-setup.js";
+import type { BackendSettings } from "../shared/backend-config.js";
 import { ApiError } from "../shared/errors.js";
 import { verifyServiceToken } from "../shared/service-token.js";
 import { TokenError } from "../shared/token-errors.js";
@@ -16,11 +16,20 @@ import { authGateway } from "./gateway.js";
 
 /** Longer than any service token the auth Worker mints; refused before any key is fetched. */
 const MAX_SERVICE_TOKEN_LENGTH = 8192;
+/**
+ * A token that fails with the cached keys refetches them (a rotation), but on a public route at
+ * most this often per isolate: anyone can send a token with an unknown `kid`, and each must not
+ * cost a call to the auth Worker. The keys are refetched every 5 minutes regardless.
+ */
+export const PUBLIC_KEY_REFETCH_INTERVAL_MS = 10_000;
+let publicRefetchAtMs = Number.NEGATIVE_INFINITY;
 
 export interface ServiceCallerRule {
   permission: ServicePermission;
   /** The only `sub` accepted (the auth Worker's own, for session sync); any registered service when absent. */
   subject?: string;
+  /** Reachable by anyone (`POST /api/events`), not only over a binding: key refetches are throttled. */
+  public?: boolean;
 }
 
 /**
@@ -32,16 +41,20 @@ export interface ServiceCallerRule {
  */
 export async function verifyServiceCaller(
   env: BackendBindings,
-  setup: SessionSetup,
+  settings: BackendSettings,
   serviceToken: unknown,
   rule: ServiceCallerRule,
 ): Promise<ServiceClaims> {
   if (typeof serviceToken !== "string" || serviceToken.length === 0 || serviceToken.length > MAX_SERVICE_TOKEN_LENGTH) {
     throw new ApiError("service_token_required", "Every call must carry a service token.");
   }
-  const gateway = authGateway(env, setup.settings);
+  const gateway = authGateway(env, settings);
   const expected = { issuer: env.AUTH_ISSUER, audience: BACKEND_SERVICE_NAME };
   for (const refresh of [false, true]) {
+    if (refresh && rule.public) {
+      if (Date.now() - publicRefetchAtMs < PUBLIC_KEY_REFETCH_INTERVAL_MS) break;
+      publicRefetchAtMs = Date.now();
+    }
     const keys = await gateway.serviceKeySet({ refresh });
     if (!keys) throw new ApiError("auth_unavailable", "The auth service's keys are not available.", { "Retry-After": "5" });
     try {

@@ -63,7 +63,7 @@ export class SessionControl extends WorkerEntrypoint<BackendBindings> implements
   /** Session sync: only the auth Worker's own token (`sub: "auth"`) holding `permission`. */
   private fromAuth<T>(serviceToken: unknown, permission: ServicePermission, work: () => Promise<T>): Promise<RpcResult<T>> {
     return asResult(async () => {
-      await verifyServiceCaller(this.env, this.setup, serviceToken, { permission, subject: AUTH_SERVICE_ID });
+      await verifyServiceCaller(this.env, this.setup.settings, serviceToken, { permission, subject: AUTH_SERVICE_ID });
       return work();
     });
   }
