@@ -10,6 +10,7 @@ import { discoveryRoutes } from "./routes/discovery.js";
 import { emailRoutes } from "./routes/email-routes.js";
 import { mfaRoutes } from "./routes/mfa-routes.js";
 import { oauthRoutes } from "./routes/oauth.js";
+import { passkeyRoutes } from "./routes/passkey-routes.js";
 import { serviceRoutes } from "./routes/services.js";
 import { sessionRoutes } from "./routes/session-routes.js";
 
@@ -35,6 +36,7 @@ export function authApp(setup: AuthSetup): Hono<AuthAppEnv> {
   app.route("/auth", emailRoutes);
   app.route("/auth", oauthRoutes);
   app.route("/auth", mfaRoutes);
+  app.route("/auth", passkeyRoutes);
   app.route("/", discoveryRoutes);
   return app;
 }

@@ -1,6 +1,7 @@
 import type { AuthBindings, AuthConfig } from "./config.js";
 import { configuredProviders } from "./oauth/providers.js";
 import { encryptionKeyProblem } from "./mfa/encryption.js";
+import { relyingPartyProblem } from "./passkeys/relying-party.js";
 import { keySecretProblem } from "./tokens/keys.js";
 
 /**
@@ -24,6 +25,8 @@ function findProblems(env: AuthBindings, config: AuthConfig): string[] {
   } catch {
     problems.push("OAUTH_PROVIDERS is not valid");
   }
+  const passkeys = relyingPartyProblem(env);
+  if (passkeys) problems.push(passkeys);
   // Development generates its keys on first use (on loopback hosts only).
   if (config.isDevelopment) return problems;
   const keys: Array<[name: string, purpose: string, value: string | undefined, required: boolean]> = [

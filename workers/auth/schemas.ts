@@ -57,3 +57,49 @@ export const DevMailboxQuery = z.strictObject({ email: lookupEmail });
 const mfaCode = z.string().min(1).max(32);
 export const MfaCodeBody = z.strictObject({ code: mfaCode });
 export const MfaVerifyBody = z.strictObject({ mfa_token: z.string().min(1).max(128), code: mfaCode });
+
+/**
+ * A WebAuthn response as a browser's `PublicKeyCredential.toJSON()` (or @simplewebauthn/browser)
+ * sends it: every field bounded. Inside `response`, fields a browser adds beyond these are dropped,
+ * not refused — browsers add them over time; the library verifies what it reads.
+ */
+const b64url = (max: number) =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9_-]*$/, "must be base64url")
+    .max(max);
+const credentialBase = {
+  id: b64url(1400).min(1),
+  rawId: b64url(1400).min(1),
+  type: z.literal("public-key"),
+  authenticatorAttachment: z.enum(["platform", "cross-platform"]).optional(),
+  clientExtensionResults: z.record(z.string().max(64), z.unknown()).default({}),
+};
+export const RegistrationResponse = z.strictObject({
+  ...credentialBase,
+  response: z.object({
+    clientDataJSON: b64url(4096).min(1),
+    attestationObject: b64url(8192).min(1),
+    authenticatorData: b64url(4096).optional(),
+    transports: z.array(z.string().max(32)).max(8).optional(),
+    publicKeyAlgorithm: z.number().int().optional(),
+    publicKey: b64url(2048).optional(),
+  }),
+});
+export const AuthenticationResponse = z.strictObject({
+  ...credentialBase,
+  response: z.object({
+    clientDataJSON: b64url(4096).min(1),
+    authenticatorData: b64url(4096).min(1),
+    signature: b64url(1024).min(1),
+    userHandle: b64url(128).optional(),
+  }),
+});
+const passkeyName = z
+  .string()
+  .min(1)
+  .max(64)
+  .refine((value) => value.trim().length > 0 && !/\p{C}/u.test(value), "must be 1–64 visible characters");
+export const PasskeyRegisterBody = z.strictObject({ response: RegistrationResponse, name: passkeyName.optional() });
+export const PasskeyLoginBody = z.strictObject({ challenge_id: z.uuid(), response: AuthenticationResponse });
+export const PasskeyRenameBody = z.strictObject({ name: passkeyName });

@@ -5,7 +5,7 @@
  */
 import { env, exports } from "cloudflare:workers";
 import { Secret, TOTP } from "otpauth";
-import { ORIGIN, postJson, type TokenResponse } from "../../support/http.js";
+import { freshClientIp, ORIGIN, postJson, type TokenResponse } from "../../support/http.js";
 
 /** The code an authenticator app shows now for `secret`. */
 export function currentCode(secret: string): string {
@@ -30,11 +30,15 @@ export async function forgetUsedSteps(userId: string): Promise<void> {
   await env.AUTH_DB.prepare("UPDATE user_totp SET last_used_step = NULL WHERE user_id = ?").bind(userId).run();
 }
 
-/** A request with a Bearer token and an optional JSON body. */
+/** A request with a Bearer token and an optional JSON body, from a client address of its own (rate limits are per client). */
 export function withBearer(method: string, path: string, token: string, body?: unknown): Promise<Response> {
   return exports.default.fetch(`${ORIGIN}${path}`, {
     method,
-    headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
+    headers: {
+      Authorization: `Bearer ${token}`,
+      "CF-Connecting-IP": freshClientIp(),
+      ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
 }

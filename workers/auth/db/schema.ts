@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
+export * from "./passkey-schema.js";
 export * from "./second-factor-schema.js";
 
 /** Unix epoch milliseconds, stored as INTEGER. */

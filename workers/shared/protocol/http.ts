@@ -50,6 +50,7 @@ export const ERROR_STATUS = {
   auth_unavailable: 503,
   signing_keys_unavailable: 503,
   provider_unavailable: 503,
+  passkeys_unavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
