@@ -9,6 +9,7 @@
 import {
   CLOSE_CODES,
   isFrameOf,
+  MAX_APPROVAL_REASON_CHARS,
   MAX_MESSAGE_CONTENT_CHARS,
   type ClientFrame,
   type ServerFrame,
@@ -114,6 +115,22 @@ export class TetherConnection {
     if (!this.canSend()) return false;
     this.sendFrame({ type: "cancel_run", id: crypto.randomUUID(), payload: { run_id: runId } });
     return true;
+  }
+
+  /**
+   * Answers a `tool_approval_requested` (its `approval_id`): the run goes on with the call made
+   * (approved) or refused. Queued while reconnecting, like a message; the server's `ack` settles
+   * it, and an answer too late (answered elsewhere, expired) gets `error approval_not_found`.
+   * Returns the frame's id.
+   */
+  approve(approvalId: string, approved: boolean, reason?: string): string {
+    if (reason !== undefined && reason.length > MAX_APPROVAL_REASON_CHARS) {
+      throw new RangeError(`A reason is at most ${MAX_APPROVAL_REASON_CHARS} characters.`);
+    }
+    const payload = reason === undefined ? { approval_id: approvalId, approved } : { approval_id: approvalId, approved, reason };
+    const id = crypto.randomUUID();
+    this.sendNowIfConnected(this.outbox.addMessage({ type: "approve_tool", id, payload }));
+    return id;
   }
 
   /** Calls `listener` with every frame of `type`, typed; returns the function that stops it. */

@@ -15,7 +15,8 @@
 export { createAuthClient, type AccessTokenOptions, type AuthClient, type AuthClientOptions } from "./auth.js";
 export { connect, TetherConnection, type ConnectionState, type ConnectOptions, type StateDetail, type TokenRequest } from "./connection.js";
 export { LIVENESS_DEFAULTS, type LivenessOptions } from "./liveness.js";
-export { RunLog, type RunStatus, type TetherRun } from "./runs.js";
+export { RunLog, type PendingApproval, type RunStatus, type TetherRun } from "./runs.js";
+export { SessionInbox, type InboxSnapshot, type TetherNotification } from "./session-inbox.js";
 export { TetherApiError } from "./errors.js";
 export { RequestFailed, type ReplyFrame, type RequestFailure, type RequestFrameType, type RequestPayloads } from "./outbox.js";
 export {

@@ -1,8 +1,9 @@
 /**
  * @module
  * What the client has asked of the server and not yet had answered.
- * - User messages stay until their `ack` (or `error`): they are sent again after every reconnect,
- *   which is safe because the server treats the message id as an idempotency key.
+ * - User messages and approval answers stay until their `ack` (or `error`): they are sent again
+ *   after every reconnect, which is safe because the server treats the frame id as an idempotency
+ *   key (a resent answer is acknowledged as a duplicate).
  * - Requests (threads, history, ping) wait while disconnected; one already sent when the socket
  *   dropped is rejected instead, because `create_thread` is not idempotent — the caller decides.
  */
@@ -35,11 +36,21 @@ export interface UserMessage {
   payload: { content: string; thread_id?: string };
 }
 
+/** An answer to a `tool_approval_requested`. */
+export interface ApprovalAnswer {
+  type: "approve_tool";
+  id: string;
+  payload: ClientPayloads["approve_tool"];
+}
+
+/** A frame the server acknowledges with `ack`, kept until it has. */
+export type AcknowledgedFrame = UserMessage | ApprovalAnswer;
+
 /** What the outbox holds for the socket. */
-export type OutgoingFrame = UserMessage | RequestFrame<RequestFrameType>;
+export type OutgoingFrame = AcknowledgedFrame | RequestFrame<RequestFrameType>;
 
 interface PendingMessage {
-  frame: UserMessage;
+  frame: AcknowledgedFrame;
   /** Written to the current socket; cleared when it drops, so the next one carries it again. */
   sent: boolean;
 }
@@ -75,7 +86,7 @@ export class Outbox {
     return this.messages.size;
   }
 
-  addMessage(message: UserMessage): UserMessage {
+  addMessage<T extends AcknowledgedFrame>(message: T): T {
     this.messages.set(message.id, { frame: message, sent: false });
     return message;
   }

@@ -1,16 +1,17 @@
 /**
  * @module
  * `@tether/client/react`: `useTether`, one hook for a session's live connection in React 19 —
- * its state, the runs as they stream, `send` and `cancel`. It connects on mount, closes on
- * unmount, and survives strict mode's double mount (the first connection is closed, the second
- * is the one shown).
+ * its state, the runs as they stream, the tool calls waiting for a yes and the notifications of
+ * the session, `send`, `cancel` and `approve`. It connects on mount, closes on unmount, and
+ * survives strict mode's double mount (the first connection is closed, the second is the one shown).
  *
- *   const { state, runs, send, cancel } = useTether({ url, getAccessToken });
+ *   const { state, runs, approvals, notifications, send, cancel, approve } = useTether({ url, getAccessToken });
  */
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from "react";
 import { connect, type TetherConnection } from "./connection.js";
 import type { ConnectionState, ConnectOptions } from "./options.js";
-import { RunLog, type TetherRun } from "./runs.js";
+import { RunLog, type PendingApproval, type TetherRun } from "./runs.js";
+import { SessionInbox, type TetherNotification } from "./session-inbox.js";
 
 export interface UseTetherOptions extends ConnectOptions {
   /** false: do not connect (signed out, say); the hook reports `closed`. Default true. */
@@ -25,6 +26,12 @@ export interface TetherHandle {
   send(content: string, options?: { threadId?: string }): string | null;
   /** Stops a running run (its `runId` is on the run); false when it could not be asked. */
   cancel(runId: string): boolean;
+  /** Every tool call of the session that waits for the user's yes, from this tab or any other, oldest first. */
+  approvals: readonly PendingApproval[];
+  /** The latest notifications services published for the user, oldest first. */
+  notifications: readonly TetherNotification[];
+  /** Answers an approval (queued while reconnecting); the frame's id, or null when not connected at all. */
+  approve(approvalId: string, approved: boolean, reason?: string): string | null;
   /** The connection itself, for `request` and `on`; null before mount or when not enabled. */
   connection: TetherConnection | null;
 }
@@ -39,6 +46,8 @@ export function useTether(options: UseTetherOptions): TetherHandle {
   const [state, setState] = useState<ConnectionState>(options.enabled === false ? "closed" : "connecting");
   const [log] = useState(() => new RunLog());
   const runs = useSyncExternalStore(log.subscribe, log.snapshot, log.snapshot);
+  const [inbox] = useState(() => new SessionInbox());
+  const { approvals, notifications } = useSyncExternalStore(inbox.subscribe, inbox.snapshot, inbox.snapshot);
   const enabled = options.enabled !== false;
   const { url } = options;
 
@@ -56,6 +65,7 @@ export function useTether(options: UseTetherOptions): TetherHandle {
       onEvent: (frame) => {
         if (!current) return;
         log.apply(frame);
+        inbox.apply(frame);
         latest.current.onEvent?.(frame);
       },
       onStateChange: (next, detail) => {
@@ -74,7 +84,7 @@ export function useTether(options: UseTetherOptions): TetherHandle {
       created.close();
       setConnection(null);
     };
-  }, [url, enabled, log]);
+  }, [url, enabled, log, inbox]);
 
   const send = useCallback(
     (content: string, sendOptions: { threadId?: string } = {}) => {
@@ -86,7 +96,12 @@ export function useTether(options: UseTetherOptions): TetherHandle {
     [connection, log],
   );
   const cancel = useCallback((runId: string) => connection?.cancel(runId) ?? false, [connection]);
-  return { state, runs, send, cancel, connection };
+  const approve = useCallback(
+    (approvalId: string, approved: boolean, reason?: string) => connection?.approve(approvalId, approved, reason) ?? null,
+    [connection],
+  );
+  return { state, runs, approvals, notifications, send, cancel, approve, connection };
 }
 
-export type { TetherRun, RunStatus } from "./runs.js";
+export type { TetherRun, RunStatus, PendingApproval } from "./runs.js";
+export type { TetherNotification } from "./session-inbox.js";

@@ -8,7 +8,19 @@
  */
 import type { ServerFrame } from "@tether/protocol";
 
-export type RunStatus = "sending" | "waiting" | "running" | "completed" | "cancelled" | "failed";
+export type RunStatus = "sending" | "waiting" | "running" | "awaiting_approval" | "completed" | "cancelled" | "failed";
+
+/** A tool call the run asked the user about, not answered yet: answer with `approve(approvalId, …)`. */
+export interface PendingApproval {
+  approvalId: string;
+  /** The user message whose run asked (`reply_to`). */
+  messageId: string | null;
+  runId: string;
+  callId: string;
+  toolName: string;
+  input: unknown;
+  threadId: string | null;
+}
 
 export interface TetherRun {
   /** The user message's id (the `reply_to` of every event of its run). */
@@ -24,6 +36,8 @@ export interface TetherRun {
   events: readonly ServerFrame[];
   /** The `error` frame's message when the run failed or the message was refused. */
   error: string | null;
+  /** Its tool calls that wait for the user's yes (status `awaiting_approval` while there are any). */
+  approvals: readonly PendingApproval[];
 }
 
 /** How many runs a log keeps: the oldest go first. */
@@ -73,6 +87,7 @@ export class RunLog {
       status: "sending",
       text: "",
       error: null,
+      approvals: [],
       frames: [],
       view: null,
     };
@@ -117,6 +132,11 @@ function viewOf(record: RunRecord): TetherRun {
   });
 }
 
+export function pendingApproval(frame: Extract<ServerFrame, { type: "tool_approval_requested" }>): PendingApproval {
+  const { approval_id: approvalId, run_id: runId, call_id: callId, tool_name: toolName, input } = frame.payload;
+  return { approvalId, messageId: frame.reply_to ?? null, runId, callId, toolName, input, threadId: frame.thread_id ?? null };
+}
+
 /** What one frame changes about its run. */
 function changes(run: RunRecord, frame: ServerFrame): Partial<Omit<TetherRun, "events">> {
   switch (frame.type) {
@@ -124,12 +144,19 @@ function changes(run: RunRecord, frame: ServerFrame): Partial<Omit<TetherRun, "e
       return { threadId: frame.payload.thread_id, status: run.status === "sending" ? "waiting" : run.status };
     case "agent_started":
       return { runId: frame.payload.run_id, status: "running" };
+    case "tool_approval_requested":
+      return { approvals: [...run.approvals, pendingApproval(frame)], status: "awaiting_approval" };
+    case "tool_executing": {
+      // The call was answered (from this tab or another): it runs, or is reported denied.
+      const approvals = run.approvals.filter((approval) => approval.callId !== frame.payload.call_id);
+      return approvals.length === run.approvals.length ? {} : { approvals, status: approvals.length > 0 ? run.status : "running" };
+    }
     case "partial_result":
       return { text: run.text + frame.payload.content };
     case "agent_completed":
-      return { text: frame.payload.result, status: frame.payload.status };
+      return { text: frame.payload.result, status: frame.payload.status, approvals: [] };
     case "error":
-      return { status: "failed", error: frame.payload.message };
+      return { status: "failed", error: frame.payload.message, approvals: [] };
     default:
       return {};
   }

@@ -1,5 +1,6 @@
 import { connect, createAuthClient, indexedDbTokenStore, RequestFailed, TetherApiError, type TetherConnection } from "@tether/client";
 import { AccountPanel } from "./account.js";
+import { ApprovalsPanel } from "./approvals.js";
 import { byId, element, show } from "./dom.js";
 import { Notifications } from "./notifications.js";
 import { showConnectionState, trackTokenLifetime, type LifetimeDisplay } from "./status.js";
@@ -29,6 +30,7 @@ function showNotice(message: string | null): void {
 
 const account = new AccountPanel(auth, { error: showError, notice: showNotice });
 const notifications = new Notifications(() => auth.accessToken(), showError);
+const approvals = new ApprovalsPanel();
 
 function describe(error: unknown): string {
   if (error instanceof TetherApiError || error instanceof RequestFailed) return error.message;
@@ -82,6 +84,7 @@ async function signedIn(): Promise<void> {
     onResyncNeeded: () => void showThread(threads.current),
   });
   notifications.follow(connection);
+  approvals.follow(connection);
   void showThreads().catch((error: unknown) => showError(describe(error)));
   lifetime?.stop();
   lifetime = trackTokenLifetime(connection);
@@ -97,6 +100,7 @@ function signedOut(notice: string | null): void {
   threads.clear();
   account.hide();
   notifications.hide();
+  approvals.hide();
   for (const id of ["chat", "sign-out", "who", "connection"]) show(id, false);
   show("signed-out", true);
   showError(notice);

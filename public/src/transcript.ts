@@ -110,10 +110,16 @@ export class Transcript {
         this.run(replyTo).steps.append(tool);
         return;
       }
+      case "tool_approval_requested":
+        this.run(replyTo).steps.append(element("p", "step waiting", `Waiting for your approval: ${frame.payload.tool_name}`));
+        return;
       case "tool_completed": {
         const done = frame.payload;
         const output = this.run(replyTo).tools.get(done.call_id)?.querySelector(".output");
-        if (output) output.textContent = done.error ? `error ${done.error}` : `output ${json(done.output)} (${done.duration_ms} ms)`;
+        if (output)
+          output.textContent = done.error
+            ? `error ${done.error}${done.reason ? ` (${done.reason})` : ""}`
+            : `output ${json(done.output)} (${done.duration_ms} ms)`;
         return;
       }
       case "partial_result":
@@ -128,7 +134,9 @@ export class Transcript {
           completed.status === "cancelled"
             ? completed.reason === "deadline"
               ? `${completed.agent_name} ran out of time after ${completed.duration_ms} ms`
-              : `Stopped after ${completed.duration_ms} ms`
+              : completed.reason === "approval_expired"
+                ? "Nobody answered the approval in time"
+                : `Stopped after ${completed.duration_ms} ms`
             : `${completed.agent_name} answered in ${completed.duration_ms} ms`;
         view.item.scrollIntoView({ block: "end" });
         return;

@@ -1,11 +1,17 @@
 /**
  * The repository's own backend Worker (root wrangler.toml): an app on @tether/server's public
  * entry, like a team's. The demo agent answers offline; `AGENT = "workers-ai"` switches to Workers AI.
+ * Its `send_summary` tool asks the user first (docs/tools.md, "Tools that ask first").
  */
-import { builtInTools, demoAgent, tether, workersAiAgent, type BackendBindings, type TetherApp } from "@tether/server";
+import { builtInTools, demoAgent, sendSummary, tether, workersAiAgent, type BackendBindings, type TetherApp } from "@tether/server";
 import { ERROR_STATUS } from "@tether/protocol";
 
-const app = tether({ agents: { demo: demoAgent, "workers-ai": workersAiAgent }, defaultAgent: "demo", tools: builtInTools });
+// send_summary needs the user's yes: the demo shows tool approval when a message asks to send something.
+const app = tether({
+  agents: { demo: demoAgent, "workers-ai": workersAiAgent },
+  defaultAgent: "demo",
+  tools: [...builtInTools, sendSummary],
+});
 
 const json = (body: unknown, status: number, headers: Record<string, string> = {}) =>
   Response.json(body, { status, headers: { "Cache-Control": "no-store", ...headers } });
