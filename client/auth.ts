@@ -7,9 +7,10 @@
  * Each sign-in's device token is kept per account, across sign-outs, and sent with the next
  * password sign-in to that account.
  */
-import type { PublicUser, SessionSummary, TokenResponse } from "@tether/protocol";
+import type { MfaRequiredBody, PublicUser, SessionSummary, TokenResponse } from "@tether/protocol";
 import { TetherApiError } from "./errors.js";
 import { handoffChallenge, handoffStorage, readProviderReturn } from "./provider-sign-in.js";
+import { mfaClient, passkeyClient, signInWithPasskey, type AuthRequests, type MfaClient, type PasskeyClient } from "./strong-sign-in.js";
 import { accountKey, memoryTokenStore, type KeyValueStorage, type StoredSession, type TokenStore } from "./token-store.js";
 
 export interface AuthClientOptions {
@@ -29,10 +30,30 @@ export interface AccessTokenOptions {
   replacing?: string | null;
 }
 
+/**
+ * A password or provider sign-in's outcome: the session, or — for an account with a second factor —
+ * the step that asks for its code: `auth.mfa.verify(result.mfaToken, code)` finishes it.
+ */
+export type LoginResult = (StoredSession & { mfaRequired?: false }) | MfaRequired;
+
+export interface MfaRequired {
+  mfaRequired: true;
+  /** Single use, for `auth.mfa.verify`. */
+  mfaToken: string;
+  /** Seconds it lives (300). */
+  expiresIn: number;
+}
+
 export interface AuthClient {
   register(input: { email: string; password: string; name: string }): Promise<StoredSession>;
   /** Signs in with a password, presenting the device token this store holds for the account, if any. */
-  login(input: { email: string; password: string }): Promise<StoredSession>;
+  login(input: { email: string; password: string }): Promise<LoginResult>;
+  /** Signs in with a passkey of this site the user picks in the browser; no email typed. */
+  signInWithPasskey(): Promise<StoredSession>;
+  /** The signed-in user's passkeys: register one on this device, list, rename, remove. */
+  passkeys: PasskeyClient;
+  /** The TOTP second factor: enroll, confirm, verify a sign-in's code, disable. */
+  mfa: MfaClient;
   /**
    * Where to send the browser to sign in with a provider; it comes back to `returnTo`. The URL
    * carries the hash of a verifier this tab keeps, so only this tab can finish the sign-in.
@@ -43,7 +64,7 @@ export interface AuthClient {
    * holds none — or holds one this tab did not start (a lured link), which is ignored. A failure
    * throws `TetherApiError` with a fixed message for its code, never the fragment's text.
    */
-  completeProviderSignIn(fragment: string): Promise<StoredSession | null>;
+  completeProviderSignIn(fragment: string): Promise<LoginResult | null>;
   /** A usable access token, refreshed when needed; null when signed out. */
   accessToken(options?: AccessTokenOptions): Promise<string | null>;
   /** Rotates the refresh token now; null (and the store cleared) when the session is over. */
@@ -106,7 +127,7 @@ export function createAuthClient(options: AuthClientOptions = {}): AuthClient {
   const deviceTokens = deviceTokensOf(store);
   let inFlight: Promise<StoredSession | null> | null = null;
 
-  async function send(method: "GET" | "POST" | "DELETE", path: string, body?: unknown, token?: string | null): Promise<Response> {
+  async function send(method: "GET" | "POST" | "PATCH" | "DELETE", path: string, body?: unknown, token?: string | null): Promise<Response> {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (token) headers.Authorization = `Bearer ${token}`;
@@ -119,7 +140,7 @@ export function createAuthClient(options: AuthClientOptions = {}): AuthClient {
   const post = (path: string, body: unknown, token?: string | null) => send("POST", path, body, token);
 
   /** A call that needs the signed-in user: refused as `invalid_token` when signed out. */
-  async function asUser(method: "GET" | "POST" | "DELETE", path: string, body?: unknown): Promise<Response> {
+  async function asUser(method: "GET" | "POST" | "PATCH" | "DELETE", path: string, body?: unknown): Promise<Response> {
     const token = await accessToken();
     if (!token) throw new TetherApiError("invalid_token", "Sign in first.", 401);
     const response = await send(method, path, body, token);
@@ -136,11 +157,25 @@ export function createAuthClient(options: AuthClientOptions = {}): AuthClient {
     return session;
   }
 
-  async function login(input: { email: string; password: string }): Promise<StoredSession> {
+  /** A sign-in that may stop at the second factor: 401 `mfa_required` with its token is a step, not a failure. */
+  async function signedInOrMfa(response: Response): Promise<LoginResult> {
+    if (response.status === 401) {
+      const body = (await response
+        .clone()
+        .json()
+        .catch(() => null)) as Partial<MfaRequiredBody> | null;
+      if (body?.error?.code === "mfa_required" && typeof body.mfa_token === "string") {
+        return { mfaRequired: true, mfaToken: body.mfa_token, expiresIn: body.expires_in ?? 300 };
+      }
+    }
+    return signedIn(response);
+  }
+
+  async function login(input: { email: string; password: string }): Promise<LoginResult> {
     // The owner's device is known by the token its last sign-in returned: presenting it admits a
     // sign-in even while the account refuses unknown devices (a flood of guesses from elsewhere).
     const deviceToken = await deviceTokens.get(accountKey(input.email));
-    return signedIn(await post("/auth/login", deviceToken === null ? input : { ...input, device_token: deviceToken }));
+    return signedInOrMfa(await post("/auth/login", deviceToken === null ? input : { ...input, device_token: deviceToken }));
   }
 
   // A short-lived token (tests, strict deployments) is still usable for a third of its lifetime.
@@ -182,9 +217,14 @@ export function createAuthClient(options: AuthClientOptions = {}): AuthClient {
     return (await refresh(replacing ?? session.access_token))?.access_token ?? null;
   }
 
+  const requests: AuthRequests = { asUser, post, signedIn, failure: (response) => TetherApiError.from(response) };
+
   return {
     register: async (input) => signedIn(await post("/auth/register", input)),
     login,
+    signInWithPasskey: () => signInWithPasskey(requests),
+    passkeys: passkeyClient(requests),
+    mfa: mfaClient(requests),
     async providerSignInUrl(provider, returnTo) {
       const query = new URLSearchParams({ return_to: returnTo, handoff_challenge: await handoffChallenge(handoffStore) });
       return `${baseUrl}/auth/oauth/${encodeURIComponent(provider)}/start?${query.toString()}`;
@@ -193,7 +233,7 @@ export function createAuthClient(options: AuthClientOptions = {}): AuthClient {
       const returned = readProviderReturn(fragment, handoffStore);
       if (returned.kind === "none") return null;
       if (returned.kind === "error") throw new TetherApiError(returned.code, returned.message, 0);
-      return signedIn(await post("/auth/oauth/handoff", { code: returned.code, verifier: returned.verifier }));
+      return signedInOrMfa(await post("/auth/oauth/handoff", { code: returned.code, verifier: returned.verifier }));
     },
     accessToken,
     refresh,

@@ -12,7 +12,15 @@
  *   connection.send("what is 12 * (3 + 4)?");
  */
 
-export { createAuthClient, type AccessTokenOptions, type AuthClient, type AuthClientOptions } from "./auth.js";
+export {
+  createAuthClient,
+  type AccessTokenOptions,
+  type AuthClient,
+  type AuthClientOptions,
+  type LoginResult,
+  type MfaRequired,
+} from "./auth.js";
+export type { MfaClient, PasskeyClient, PasskeySummary } from "./strong-sign-in.js";
 export { connect, TetherConnection, type ConnectionState, type ConnectOptions, type StateDetail, type TokenRequest } from "./connection.js";
 export { LIVENESS_DEFAULTS, type LivenessOptions } from "./liveness.js";
 export { RunLog, type PendingApproval, type RunStatus, type TetherRun } from "./runs.js";
@@ -42,5 +50,6 @@ export type {
   SocketErrorCode,
   ThreadView,
   TokenResponse,
+  MfaRequiredBody,
 } from "@tether/protocol";
 export { CLOSE_CODES, isFrameOf, SOCKET_ERROR_CODES } from "@tether/protocol";
