@@ -4,7 +4,7 @@
  * with one key generated when the isolate starts (a development aid keeps no state on disk; a
  * restart simply invalidates codes in flight). Codes are single-use within the isolate.
  */
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWK, type JWTPayload } from "jose";
+import { base64url, calculateJwkThumbprint, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWK, type JWTPayload } from "jose";
 
 const ALGORITHM = "ES256";
 const CODE_TTL_SECONDS = 60;
@@ -116,11 +116,7 @@ export function issueIdToken(grant: CodeGrant, issuer: string): Promise<string> 
 export async function pkceMatches(verifier: string, challenge: string): Promise<boolean> {
   if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) return false;
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)));
-  const computed = btoa(String.fromCharCode(...digest))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
-  return computed === challenge;
+  return base64url.encode(digest) === challenge;
 }
 
 /** A stable subject per email, so signing in twice as one person is one identity. */

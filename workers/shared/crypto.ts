@@ -1,17 +1,16 @@
 /** Small WebCrypto helpers shared by both Workers. Nothing here touches a binding. */
+import { base64url } from "jose";
 
 const encoder = new TextEncoder();
 
+/** Unpadded base64url (jose's, which both Workers bundle already for their tokens). */
 export function base64UrlEncode(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return base64url.encode(bytes);
 }
 
+/** base64url or standard base64, padded or not (a key pasted from `openssl rand -base64` decodes too); throws on anything else. */
 export function base64UrlDecode(text: string): Uint8Array {
-  const base64 = text.replace(/-/g, "+").replace(/_/g, "/");
-  const binary = atob(base64 + "=".repeat((4 - (base64.length % 4)) % 4));
-  return Uint8Array.from(binary, (char) => char.charCodeAt(0));
+  return base64url.decode(text.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, ""));
 }
 
 /** A URL-safe random token with `bytes` bytes of entropy (32 → 256 bits). */

@@ -5,7 +5,7 @@
  */
 import { secureHeaders } from "hono/secure-headers";
 import { Hono, type Context, type Env, type ErrorHandler, type MiddlewareHandler, type NotFoundHandler } from "hono";
-import { errorKind, requestLog } from "./request-log.js";
+import { errorKind, requestIds, requestLog } from "./request-log.js";
 import { HTTPException } from "hono/http-exception";
 import type { z } from "zod";
 import { ApiError, type ErrorCode } from "./errors.js";
@@ -62,6 +62,7 @@ export function workerApp<E extends Env & { Variables: WorkerAppVariables<E["Var
     c.set("setup", setup);
     await next();
   });
+  app.use("*", requestIds());
   app.use(
     "*",
     requestLog<E>(service, (c) => c.var.userId),

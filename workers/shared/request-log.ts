@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
+import { requestId } from "hono/request-id";
 
 /**
  * Structured logs (docs/architecture.md, Environments): one JSON line per request and per socket lifecycle
@@ -28,16 +29,16 @@ export function errorKind(error: unknown): string {
 
 /** Carried from the backend to the auth Worker when a request is forwarded, so both log one id. */
 export const REQUEST_ID_HEADER = "X-Request-Id";
-const REQUEST_ID = /^[A-Za-z0-9-]{8,64}$/;
-
-/** The caller's request id if it is a plausible one (never echo arbitrary text), else a new one. */
-export function requestIdOf(request: Request): string {
-  const given = request.headers.get(REQUEST_ID_HEADER);
-  return given !== null && REQUEST_ID.test(given) ? given : crypto.randomUUID();
-}
 
 /**
- * Logs every request once it is answered: request id (also sent back as `X-Request-Id`), method,
+ * The request id (hono's request-id middleware): the caller's `X-Request-Id` when it is a plausible
+ * one — at most 64 word characters, `-` and `=`, so arbitrary text is never echoed — else a new
+ * UUID; set on the context and sent back on the answer.
+ */
+export const requestIds = () => requestId({ headerName: REQUEST_ID_HEADER, limitLength: 64 });
+
+/**
+ * Logs every request once it is answered: request id (from `requestIds`, before it), method,
  * the matched route pattern (`/api/threads/:id/messages`, so no ids or query strings), status,
  * duration, and the user when the route authenticated one (`userIdOf`).
  */
@@ -47,14 +48,11 @@ export function requestLog<E extends { Variables: { requestId: string } }>(
 ): MiddlewareHandler<E> {
   return async (c, next) => {
     const startedAt = Date.now();
-    const requestId = requestIdOf(c.req.raw);
-    c.set("requestId", requestId);
     await next();
-    c.header(REQUEST_ID_HEADER, requestId);
     const status = c.res.status;
     logEvent(status >= 500 ? "error" : "info", "request", {
       service,
-      request_id: requestId,
+      request_id: c.var.requestId,
       method: c.req.method,
       route: routePath(c, -1),
       status,
