@@ -3,6 +3,7 @@ import { AccountPanel } from "./account.js";
 import { ApprovalsPanel } from "./approvals.js";
 import { byId, element, show } from "./dom.js";
 import { Notifications } from "./notifications.js";
+import { SecurityPanel } from "./security.js";
 import { showConnectionState, trackTokenLifetime, type LifetimeDisplay } from "./status.js";
 import { ThreadList } from "./threads.js";
 import { Transcript } from "./transcript.js";
@@ -31,6 +32,7 @@ function showNotice(message: string | null): void {
 const account = new AccountPanel(auth, { error: showError, notice: showNotice });
 const notifications = new Notifications(() => auth.accessToken(), showError);
 const approvals = new ApprovalsPanel();
+const security = new SecurityPanel(auth, { error: showError, notice: showNotice }, () => signedIn());
 
 function describe(error: unknown): string {
   if (error instanceof TetherApiError || error instanceof RequestFailed) return error.message;
@@ -62,6 +64,7 @@ async function signedIn(): Promise<void> {
   show("who", true);
   byId("who").textContent = `${session.user.name} · ${session.user.email}`;
   await account.show();
+  await security.show();
   connection?.close();
   connection = connect({
     url: `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`,
@@ -99,6 +102,7 @@ function signedOut(notice: string | null): void {
   transcript.clear();
   threads.clear();
   account.hide();
+  security.hide();
   notifications.hide();
   approvals.hide();
   for (const id of ["chat", "sign-out", "who", "connection"]) show(id, false);
@@ -123,8 +127,8 @@ function onSubmit(id: string, handler: (form: FormData) => Promise<void>): void 
 const field = (form: FormData, name: string) => String(form.get(name) ?? "");
 
 onSubmit("sign-in", async (form) => {
-  await auth.login({ email: field(form, "email"), password: field(form, "password") });
-  await signedIn();
+  // An account with a second factor answers with its step: the page asks for the code.
+  await security.afterSignIn(await auth.login({ email: field(form, "email"), password: field(form, "password") }));
 });
 
 onSubmit("sign-up", async (form) => {
@@ -181,7 +185,8 @@ async function readFragment(): Promise<string | null> {
   history.replaceState(null, "", location.pathname + location.search);
   if (await account.openMailLink(new URLSearchParams(fragment.slice(1)))) return null;
   try {
-    await auth.completeProviderSignIn(fragment);
+    const result = await auth.completeProviderSignIn(fragment);
+    if (result?.mfaRequired) await security.afterSignIn(result);
     return null;
   } catch (error) {
     return `Sign-in failed: ${describe(error)}`;

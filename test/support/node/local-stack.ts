@@ -16,7 +16,8 @@ import { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
 import { freePort, startWranglerDev, type RunningWrangler, temporaryStateDir } from "./wrangler-dev.js";
 
 export interface StackOptions {
-  authVars?: Record<string, string>;
+  /** The auth Worker's vars; a function gets the backend's origin (the app's), known only once its port is chosen. */
+  authVars?: Record<string, string> | ((backendOrigin: string) => Record<string, string>);
   backendVars?: Record<string, string>;
   provider?: boolean;
   proxy?: boolean;
@@ -60,7 +61,9 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
       provider = await startWranglerDev(devArgs("provider", { vars: { ISSUER: issuer } }), { port: providerPort });
       started.push(provider);
     }
-    const authVars = { ...devAuthVars(`http://127.0.0.1:${backendPort}`, issuer), ...options.authVars };
+    const backendOrigin = `http://127.0.0.1:${backendPort}`;
+    const extraAuthVars = typeof options.authVars === "function" ? options.authVars(backendOrigin) : options.authVars;
+    const authVars = { ...devAuthVars(backendOrigin, issuer), ...extraAuthVars };
     const auth = await startWranglerDev(devArgs("auth", { persistTo: state.path, vars: authVars }), { env });
     started.push(auth);
     const backend = await startWranglerDev(
