@@ -99,6 +99,31 @@ describe("the client SDK against wrangler dev", () => {
     expect(connection.unacknowledged).toBe(0);
   });
 
+  it("a tool approval waits out a network drop: the request arrives on both connections, the answer queued offline goes out after", async () => {
+    const auth = await signedUp();
+    const recorder = new SdkRecorder();
+    const other = new SdkRecorder();
+    const connection = connected(auth, recorder);
+    connected(auth, other);
+    await recorder.state("open");
+    await other.state("open");
+    const id = connection.send("send me a summary, please");
+    const request = await recorder.frame("tool_approval_requested", id);
+    expect((await other.frame("tool_approval_requested", id)).payload.approval_id).toBe(request.payload.approval_id);
+
+    proxy.dropAll();
+    await recorder.state("reconnecting");
+    const answer = connection.approve(request.payload.approval_id, true);
+    expect(connection.unacknowledged).toBe(1);
+    await recorder.frame("ack", answer);
+    const completed = await recorder.frame("agent_completed", id);
+    expect(completed.payload).toMatchObject({ status: "completed", result: expect.stringMatching(/^Sent the summary to /) });
+    expect((await other.frame("agent_completed", id)).payload.run_id).toBe(request.payload.run_id);
+    expectCompleteRun(recorder.runOf(id));
+    expectContiguous(recorder.seqs);
+    expect(connection.unacknowledged).toBe(0);
+  });
+
   it("on 4001 fetches a fresh token and reconnects with resume_after, losing nothing", async () => {
     const auth = await signedUp();
     const recorder = new SdkRecorder();
