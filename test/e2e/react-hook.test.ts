@@ -72,4 +72,52 @@ describe("useTether", () => {
     view.unmount();
     await waitFor(() => expect(sockets.every((socket) => socket.readyState === WebSocket.CLOSED)).toBe(true));
   });
+
+  /** A run that asks before it sends, answered from the session's `approvals`; a notification shown from `notifications`. */
+  function Approvals() {
+    const { state, runs, approvals, notifications, send, approve } = useTether({
+      url: `${stack.origin.replace("http", "ws")}/ws`,
+      getAccessToken: ({ current }: TokenRequest) => auth.accessToken({ replacing: current }),
+    });
+    return createElement(
+      "div",
+      null,
+      createElement("p", { "data-testid": "state" }, state),
+      createElement("button", { type: "button", disabled: state !== "open", onClick: () => send("send me a summary") }, "Ask"),
+      createElement("p", { "data-testid": "runs" }, runs.map((run) => `${run.status} (${run.approvals.length}): ${run.text}`).join(" | ")),
+      ...approvals.map((approval) =>
+        createElement(
+          "button",
+          { key: approval.approvalId, type: "button", onClick: () => approve(approval.approvalId, true) },
+          `Allow ${approval.toolName}`,
+        ),
+      ),
+      createElement(
+        "ol",
+        { "data-testid": "notifications" },
+        notifications.map((notification) => createElement("li", { key: notification.eventId }, notification.name)),
+      ),
+    );
+  }
+
+  it("shows a run waiting for approval, approves it from `approvals`, and lists a notification", async () => {
+    render(createElement(Approvals));
+    await waitFor(() => expect(screen.getByTestId("state").textContent).toBe("open"), { timeout: 10_000 });
+    act(() => fireEvent.click(screen.getByRole("button", { name: "Ask" })));
+    const allow = await screen.findByRole("button", { name: "Allow send_summary" }, { timeout: 10_000 });
+    expect(screen.getByTestId("runs").textContent).toMatch(/^awaiting_approval \(1\): /);
+    act(() => fireEvent.click(allow));
+    await waitFor(() => expect(screen.getByTestId("runs").textContent).toMatch(/^completed \(0\): Sent the summary to /), {
+      timeout: 10_000,
+    });
+    expect(screen.queryByRole("button", { name: "Allow send_summary" })).toBeNull();
+
+    const token = await auth.accessToken();
+    const published = await fetch(`${stack.backend.origin}/demo/notify`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${token ?? ""}` },
+    });
+    expect(published.status).toBe(202);
+    await waitFor(() => expect(screen.getByTestId("notifications").textContent).toBe("demo.hello"), { timeout: 10_000 });
+  });
 });
