@@ -4,7 +4,7 @@
  * letters (`k7qm-2xve-…`), shown once and stored only as SHA-256 hashes — 80 bits leave nothing for
  * a fast hash to give away. Spending one is a conditional update: of two uses at once, one wins.
  */
-import { and, eq, isNull } from "drizzle-orm";
+import { and, count, eq, isNull } from "drizzle-orm";
 import { sha256Base64Url } from "../../shared/crypto.js";
 import type { AuthContext } from "../context.js";
 import { recoveryCodes } from "../db/schema.js";
@@ -53,4 +53,14 @@ export async function spendRecoveryCode(ctx: AuthContext, userId: string, code: 
 
 export function deleteRecoveryCodes(ctx: AuthContext, userId: string) {
   return ctx.db.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
+}
+
+/** How many of the user's recovery codes are still unused. */
+export async function recoveryCodesLeft(ctx: AuthContext, userId: string): Promise<number> {
+  const row = await ctx.db
+    .select({ left: count() })
+    .from(recoveryCodes)
+    .where(and(eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt)))
+    .get();
+  return row?.left ?? 0;
 }

@@ -67,15 +67,14 @@ async function takeTotpCode(ctx: AuthContext, userId: string, code: string, nowM
   if (!row) return false;
   const step = matchingStep(await decryptSecret(ctx, userId, row.secretCiphertext), code, nowMs, row.lastUsedStep);
   if (step === null) return false;
-  const [taken] = await ctx.db.batch([
-    ctx.db
-      .update(userTotp)
-      .set({ lastUsedStep: step })
-      .where(and(eq(userTotp.userId, userId), or(isNull(userTotp.lastUsedStep), lt(userTotp.lastUsedStep, step))))
-      .returning({ userId: userTotp.userId }),
-    clearCodeAttempts(ctx, userId),
-  ]);
-  return taken.length > 0;
+  const taken = await ctx.db
+    .update(userTotp)
+    .set({ lastUsedStep: step })
+    .where(and(eq(userTotp.userId, userId), or(isNull(userTotp.lastUsedStep), lt(userTotp.lastUsedStep, step))))
+    .returning({ userId: userTotp.userId });
+  if (taken.length === 0) return false;
+  await clearCodeAttempts(ctx, userId);
+  return true;
 }
 
 /** Confirms an enrollment with its first code: on, with ten recovery codes, shown this once. */

@@ -1,10 +1,9 @@
 import { Hono } from "hono";
-import { and, count, eq, isNull } from "drizzle-orm";
 import { ApiError } from "../../shared/errors.js";
 import { jsonBody } from "../../shared/http.js";
-import { recoveryCodes } from "../db/schema.js";
 import { clientInfo, rateLimit, requireAccessKeys, requireUserSession, type AuthAppEnv } from "../middleware.js";
 import { pendingMfaSignIn, spendMfaToken } from "../mfa/mfa-tokens.js";
+import { recoveryCodesLeft } from "../mfa/recovery-codes.js";
 import { checkSecondFactor, confirmTotp, disableTotp, enrollTotp, hasSecondFactor } from "../mfa/second-factor.js";
 import { requireRecentSignIn } from "../recent-sign-in.js";
 import { MfaCodeBody, MfaVerifyBody } from "../schemas.js";
@@ -20,12 +19,10 @@ export const mfaRoutes = new Hono<AuthAppEnv>();
 
 mfaRoutes.get("/mfa", requireUserSession, async (c) => {
   const userId = c.var.access.user.id;
-  const left = await c.var.auth.db
-    .select({ n: count() })
-    .from(recoveryCodes)
-    .where(and(eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt)))
-    .get();
-  return c.json({ totp_enabled: await hasSecondFactor(c.var.auth, userId), recovery_codes_left: left?.n ?? 0 });
+  return c.json({
+    totp_enabled: await hasSecondFactor(c.var.auth, userId),
+    recovery_codes_left: await recoveryCodesLeft(c.var.auth, userId),
+  });
 });
 
 mfaRoutes.post("/mfa/totp/enroll", requireUserSession, requireRecentSignIn, async (c) =>

@@ -17,7 +17,7 @@ import { signedIn } from "./signed-in.js";
  */
 export const passkeyRoutes = new Hono<AuthAppEnv>();
 
-passkeyRoutes.post("/passkeys/register/options", rateLimit("passkey-options"), requireUserSession, requireRecentSignIn, async (c) =>
+passkeyRoutes.post("/passkeys/register/options", requireUserSession, requireRecentSignIn, rateLimit("passkey-options"), async (c) =>
   c.json(await registrationOptions(c.var.auth, relyingParty(c.env), c.var.access.user)),
 );
 
