@@ -65,6 +65,27 @@ module.exports = {
       },
     },
     {
+      name: "the-agents-example-is-an-app",
+      comment:
+        "The Agents SDK example (workers/agents-example) is a team's Agents app: it imports the packages' public entry points (@tether/server/agents, @tether/client) by their names, never their internals.",
+      severity: "error",
+      from: { path: "^workers/agents-example/" },
+      to: {
+        path: "^(workers|durable-objects|client)/",
+        pathNot:
+          "^workers/agents-example/|^workers/backend/(index|agents-sdk/index)\\.ts$|^workers/shared/protocol/index\\.ts$|^client/(index|react)\\.ts$",
+      },
+    },
+    {
+      name: "the-agents-example-imports-entries-by-package-name",
+      severity: "error",
+      from: { path: "^workers/agents-example/" },
+      to: {
+        path: "^(workers/(backend|auth)|durable-objects|client)/",
+        dependencyTypesNot: ["aliased-workspace", "npm", "npm-dev", "npm-peer", "npm-optional", "aliased"],
+      },
+    },
+    {
       name: "objects-do-not-import-backend",
       comment: "The backend imports durable-objects to export the class, never the other way round.",
       severity: "error",

@@ -158,6 +158,24 @@ export default defineConfig({
       // test agents, AGENT names them, and a run lives a second at most, so the deadline is seen.
       backendProject("agents", ["test/agents/**/*.test.ts"], { AGENT: "test", AGENT_RUN_TIMEOUT_SECONDS: "1" }, "test/agents/worker.ts"),
       {
+        // The Agents SDK example (workers/agents-example) behind the guard, as the main Worker, with
+        // the auth Worker beside it: session sync reaches the example's SessionControl.
+        plugins: [
+          cloudflareTest(async () => ({
+            wrangler: { configPath: "./workers/agents-example/wrangler.jsonc" },
+            main: "test/agents-sdk/worker.ts",
+            miniflare: {
+              bindings: { AUTH_SERVICE_SECRET: backendServiceSecret, TEST_AUTH_MIGRATIONS: await readD1Migrations("migrations/auth") },
+              d1Databases: { AUTH_DB: AUTH_DB_ID },
+              workers: [await authAuxiliaryWorker("agents-sdk")],
+            },
+          })),
+        ],
+        resolve: { conditions: [SOURCE_CONDITION] },
+        ssr: { resolve: { conditions: SSR_CONDITIONS } },
+        test: { name: "agents-sdk", include: ["test/agents-sdk/**/*.test.ts"], setupFiles: ["test/agents-sdk/setup.ts"] },
+      },
+      {
         // Node-hosted tests: real `wrangler dev` processes on 127.0.0.1, and the deploy configs.
         test: {
           name: "e2e",

@@ -11,8 +11,7 @@ import { ApiError } from "../shared/errors.js";
 import { verifyServiceToken } from "../shared/service-token.js";
 import { TokenError } from "../shared/token-errors.js";
 import { BACKEND_SERVICE_NAME, type ServiceClaims, type ServicePermission } from "../shared/tokens.js";
-import type { BackendBindings } from "./config.js";
-import { authGateway } from "./gateway.js";
+import { authGateway, type GatewayBindings } from "./gateway.js";
 
 /** Longer than any service token the auth Worker mints; refused before any key is fetched. */
 const MAX_SERVICE_TOKEN_LENGTH = 8192;
@@ -40,7 +39,7 @@ export interface ServiceCallerRule {
  * Worker may have rotated its service key.
  */
 export async function verifyServiceCaller(
-  env: BackendBindings,
+  env: GatewayBindings,
   settings: BackendSettings,
   serviceToken: unknown,
   rule: ServiceCallerRule,

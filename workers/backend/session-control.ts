@@ -20,15 +20,16 @@ import type { BackendBindings } from "./config.js";
 import { publishEvent, verifyPublisher } from "./event-publish.js";
 import { verifyServiceCaller } from "./service-callers.js";
 
-// Arguments cross the binding untyped at run time: each is checked like any other input.
-const SessionId = z.string().min(1).max(64);
-const Reason = z.enum(SESSION_REVOCATION_REASONS);
-const SessionIds = z.array(SessionId).max(MAX_SESSIONS_PER_REVOKE_CALL);
-const UserId = z.string().min(1).max(64);
-const Timestamp = z.number().int().nonnegative();
+// Arguments cross the binding untyped at run time: each is checked like any other input (here and
+// in the Agents SDK apps' entrypoint, agents/session-control.ts).
+export const SessionId = z.string().min(1).max(64);
+export const Reason = z.enum(SESSION_REVOCATION_REASONS);
+export const SessionIds = z.array(SessionId).max(MAX_SESSIONS_PER_REVOKE_CALL);
+export const UserId = z.string().min(1).max(64);
+export const Timestamp = z.number().int().nonnegative();
 
 /** A thrown typed error becomes a failure value (its code survives the binding); anything else `internal_error`. */
-async function asResult<T>(work: () => Promise<T>): Promise<RpcResult<T>> {
+export async function asResult<T>(work: () => Promise<T>): Promise<RpcResult<T>> {
   try {
     return { ok: true, value: await work() };
   } catch (error) {
@@ -38,7 +39,7 @@ async function asResult<T>(work: () => Promise<T>): Promise<RpcResult<T>> {
   }
 }
 
-function parsed<T>(schema: z.ZodType<T>, value: unknown, name: string): T {
+export function parsed<T>(schema: z.ZodType<T>, value: unknown, name: string): T {
   const result = schema.safeParse(value);
   if (!result.success) throw new ApiError("invalid_request", `${name} is not valid.`);
   return result.data;

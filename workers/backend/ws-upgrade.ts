@@ -3,6 +3,7 @@ import { acceptAndClose, offeredProtocols, SESSION_CLAIMS_HEADER, type SessionCl
 import { ApiError } from "../shared/errors.js";
 import { bearerToken } from "../shared/http.js";
 import { BEARER_PROTOCOL_PREFIX, PROTOCOL } from "@tether/protocol";
+import type { TokenValidation } from "../shared/auth-gateway.js";
 import { authGateway } from "./gateway.js";
 import type { BackendAppEnv } from "./user-auth.js";
 
@@ -27,18 +28,7 @@ export async function upgradeWebSocket(c: Context<BackendAppEnv>): Promise<Respo
   if (!token) return acceptAndClose(c.req.raw, "unauthorized", "An access token is required.");
 
   const result = await authGateway(c.env, c.var.setup.settings).validate(token);
-  if (!result.ok) {
-    switch (result.code) {
-      case "token_expired":
-        return acceptAndClose(c.req.raw, "token_expired", "The access token has expired.");
-      case "token_revoked":
-        return acceptAndClose(c.req.raw, "session_revoked", "The session has been revoked.");
-      case "auth_unavailable":
-        return acceptAndClose(c.req.raw, "internal_error", "Auth is unavailable; reconnect with backoff.");
-      default:
-        return acceptAndClose(c.req.raw, "unauthorized", "The access token is not valid.");
-    }
-  }
+  if (!result.ok) return refuseUpgrade(c.req.raw, result.code);
 
   const claims: SessionClaims = {
     sub: result.claims.sub,
@@ -57,4 +47,21 @@ export async function upgradeWebSocket(c: Context<BackendAppEnv>): Promise<Respo
   headers.set(SESSION_CLAIMS_HEADER, JSON.stringify(claims));
   const session = c.env.USER_SESSION.get(c.env.USER_SESSION.idFromName(claims.sid));
   return session.fetch(new Request(c.req.url, { method: "GET", headers }));
+}
+
+/**
+ * A token refused at an upgrade, as the socket's close: the one mapping of a validation failure to
+ * a close code, for /ws and the Agents SDK guard (workers/backend/agents-sdk/guard.ts) alike.
+ */
+export function refuseUpgrade(request: Request, code: Extract<TokenValidation, { ok: false }>["code"]): Response {
+  switch (code) {
+    case "token_expired":
+      return acceptAndClose(request, "token_expired", "The access token has expired.");
+    case "token_revoked":
+      return acceptAndClose(request, "session_revoked", "The session has been revoked.");
+    case "auth_unavailable":
+      return acceptAndClose(request, "internal_error", "Auth is unavailable; reconnect with backoff.");
+    default:
+      return acceptAndClose(request, "unauthorized", "The access token is not valid.");
+  }
 }

@@ -153,7 +153,12 @@ export function jsonBody<Schema extends z.ZodType>(
  * HTTP clients send it so); the rest stays strict — one space, then the token's characters only.
  */
 export function bearerToken(c: Context): string | null {
-  const header = c.req.header("Authorization");
+  return bearerTokenOf(c.req.raw);
+}
+
+/** `bearerToken` for a plain Request (the Agents SDK guard has no hono context). */
+export function bearerTokenOf(request: Request): string | null {
+  const header = request.headers.get("Authorization");
   const match = header?.match(/^[Bb][Ee][Aa][Rr][Ee][Rr] ([A-Za-z0-9._~+/=-]{1,8192})$/);
   return match?.[1] ?? null;
 }

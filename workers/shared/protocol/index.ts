@@ -7,3 +7,4 @@
  */
 export * from "./socket.js";
 export * from "./http.js";
+export * from "./agent-instance.js";

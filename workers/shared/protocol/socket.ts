@@ -20,6 +20,10 @@ export const CLOSE_CODES = {
   token_expired: 4001,
   session_revoked: 4003,
   unauthorized: 4401,
+  /** An Agents SDK upgrade naming another user's instance (docs/agents-sdk.md). */
+  forbidden: 4403,
+  /** An Agents SDK upgrade whose instance name is malformed (docs/agents-sdk.md). */
+  invalid_request: 4400,
   rate_limited: 4008,
   /** The session already holds WS_MAX_SOCKETS_PER_SESSION sockets. */
   too_many_sockets: 4008,
