@@ -52,4 +52,10 @@ export type {
   TokenResponse,
   MfaRequiredBody,
 } from "@tether/protocol";
-export { CLOSE_CODES, isFrameOf, SOCKET_ERROR_CODES } from "@tether/protocol";
+export { agentInstanceName, CLOSE_CODES, isFrameOf, SOCKET_ERROR_CODES } from "@tether/protocol";
+export {
+  tetherAgentOptions,
+  type ReconnectingAgentSocket,
+  type TetherAgentOptions,
+  type TetherAgentOptionsConfig,
+} from "./agent-options.js";
