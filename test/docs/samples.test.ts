@@ -27,6 +27,7 @@ const OUT = join(ROOT, ".build/docs-samples");
 /** The packages by their public names, at their entry points in this repository. */
 const PACKAGES: Record<string, string> = {
   "@tether/server": "workers/backend/index.ts",
+  "@tether/server/agents": "workers/backend/agents-sdk/index.ts",
   "@tether/auth": "workers/auth/index.ts",
   "@tether/client": "client/index.ts",
   "@tether/client/react": "client/react.ts",
