@@ -92,6 +92,15 @@ describe("the guard in front of an Agents SDK app", () => {
     expect((await errorOf(http)).code).toBe("invalid_request");
   });
 
+  it("refuses a token without agents:run (4403 for a socket, 403 permission_denied over HTTP)", async () => {
+    const user = await registerUser(app);
+    const readOnly = await forgeToken(env.AUTH_DB, user.access_token, { permissions: ["threads:read"] });
+    await expectClosedWith(await openAgentSocket(app, user.user.id, { token: readOnly }), 4403, "forbidden");
+    const http = await app.fetch(`${ORIGIN}/agents/chat/${user.user.id}/whoami`, { headers: { Authorization: `Bearer ${readOnly}` } });
+    expect(http.status).toBe(403);
+    expect((await errorOf(http)).code).toBe("permission_denied");
+  });
+
   it("answers HTTP refusals in the one error shape", async () => {
     const user = await registerUser(app);
     const none = await app.fetch(`${ORIGIN}/agents/chat/${user.user.id}/whoami`);
