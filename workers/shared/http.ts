@@ -120,6 +120,10 @@ const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
  * Validates a JSON body with `schema`: 415 for another content type, 413 past `maxBytes`, 400
  * `invalid_json` for text that does not parse, 400 `validation_failed` naming each bad field. Handlers get typed data
  * from `c.req.valid("json")`.
+ *
+ * Written here rather than as `@hono/zod-validator` behind `hono/body-limit`: that pair, tried,
+ * answered the same and weighed 1.0 KB (auth) and 1.8 KB (backend) more gzipped — hono's validator
+ * brings its form and cookie parsers — while `boundedBody` stays for the forwarded bodies anyway.
  */
 export function jsonBody<Schema extends z.ZodType>(
   schema: Schema,
