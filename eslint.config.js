@@ -8,6 +8,7 @@ export default tseslint.config(
       "**/.wrangler/",
       "**/.build/",
       "**/worker-configuration.d.ts",
+      "workers/worker-runtime.d.ts",
       "migrations/",
       "public/build/",
       "client/dist/",

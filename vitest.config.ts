@@ -80,7 +80,7 @@ function backendProject(name: string, include: string[], vars: Record<string, st
   return {
     plugins: [
       cloudflareTest(async () => ({
-        wrangler: { configPath: "./wrangler.toml", environment: "dev" },
+        wrangler: { configPath: "./wrangler.jsonc", environment: "dev" },
         ...(main ? { main } : {}),
         miniflare: {
           bindings: {
@@ -117,7 +117,7 @@ export default defineConfig({
       {
         plugins: [
           cloudflareTest(async () => ({
-            wrangler: { configPath: "./workers/auth/wrangler.toml", environment: "dev" },
+            wrangler: { configPath: "./workers/auth/wrangler.jsonc", environment: "dev" },
             miniflare: {
               bindings: {
                 TEST_AUTH_MIGRATIONS: await readD1Migrations("migrations/auth"),

@@ -1,5 +1,5 @@
 // Bundles the demo page's script (public/src/app.ts, with the client SDK) into public/build/.
-// wrangler runs this before `wrangler dev` and `wrangler deploy` (the [build] of wrangler.toml):
+// wrangler runs this before `wrangler dev` and `wrangler deploy` (the [build] of wrangler.jsonc):
 // with `--dev` (only [env.dev] passes it) a source map is written for the browser's devtools;
 // otherwise none is, and one left by an earlier dev build is deleted — a map ships the build's paths.
 import { build } from "esbuild";

@@ -9,8 +9,8 @@ import { resolve } from "node:path";
 
 const WRANGLER = "node_modules/wrangler/bin/wrangler.js";
 const WORKERS = [
-  ["auth", "workers/auth/wrangler.toml"],
-  ["backend", "wrangler.toml"],
+  ["auth", "workers/auth/wrangler.jsonc"],
+  ["backend", "wrangler.jsonc"],
 ];
 const SECTIONS = [null, "staging", "production"];
 

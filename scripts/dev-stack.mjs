@@ -47,9 +47,9 @@ const varArgs = (vars) => Object.entries(vars).flatMap(([name, value]) => ["--va
  */
 export function devArgs(worker, { persistTo, vars = {}, extra = [] } = {}) {
   const config = {
-    backend: ["-c", "wrangler.toml", "--env", "dev"],
-    auth: ["-c", "workers/auth/wrangler.toml", "--env", "dev"],
-    provider: ["-c", "workers/dev-oidc/wrangler.toml"],
+    backend: ["-c", "wrangler.jsonc", "--env", "dev"],
+    auth: ["-c", "workers/auth/wrangler.jsonc", "--env", "dev"],
+    provider: ["-c", "workers/dev-oidc/wrangler.jsonc"],
   }[worker];
   return [...config, ...(persistTo && worker !== "provider" ? ["--persist-to", persistTo] : []), ...varArgs(vars), ...extra];
 }

@@ -9,11 +9,11 @@ export function wrangler(args, options = {}) {
 }
 
 export function applyLocalMigrations(persistTo, { backend = true, quiet = false } = {}) {
-  wrangler(["d1", "migrations", "apply", "tether-auth", "--local", "--persist-to", persistTo, "-c", "workers/auth/wrangler.toml"], {
+  wrangler(["d1", "migrations", "apply", "tether-auth", "--local", "--persist-to", persistTo, "-c", "workers/auth/wrangler.jsonc"], {
     quiet,
   });
   if (backend) {
-    wrangler(["d1", "migrations", "apply", "tether-app", "--local", "--persist-to", persistTo, "-c", "wrangler.toml"], { quiet });
+    wrangler(["d1", "migrations", "apply", "tether-app", "--local", "--persist-to", persistTo, "-c", "wrangler.jsonc"], { quiet });
   }
 }
 
@@ -21,7 +21,7 @@ export function applyLocalMigrations(persistTo, { backend = true, quiet = false 
 export function upsertServiceClient({ id, name, audiences, permissions, secret, target }) {
   const sql = serviceClientSql({ id, name, audiences, permissions, secret });
   // By binding name: the same in every section of the config, whatever each database is called.
-  wrangler(["d1", "execute", "AUTH_DB", "-c", "workers/auth/wrangler.toml", ...target, "--command", sql], { quiet: true });
+  wrangler(["d1", "execute", "AUTH_DB", "-c", "workers/auth/wrangler.jsonc", ...target, "--command", sql], { quiet: true });
 }
 
 /** Registers the local backend Worker (id `tether-backend`) with this secret in a local auth database. */

@@ -32,14 +32,14 @@ export async function runValidation(config: BenchConfig): Promise<ValidationResu
     workers: [
       {
         name: "tether-bench-probe",
-        config: "bench/probe/wrangler.toml",
+        config: "bench/probe/wrangler.jsonc",
         entry: "bench/probe/probe.ts",
         vars: { AUTH_SERVICE_SECRET: secret },
       },
       // No backend here: session sync has nowhere to go, and validation does not need it.
       {
         name: "tether-auth",
-        config: "workers/auth/wrangler.toml",
+        config: "workers/auth/wrangler.jsonc",
         environment: "dev",
         entry: "workers/demo/auth.ts",
         serviceBindings: {},

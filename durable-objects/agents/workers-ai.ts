@@ -1,6 +1,6 @@
 /**
  * @module
- * Workers AI through the AI SDK adapter: `AGENT = "workers-ai"`, the `[ai]` binding named `AI`,
+ * Workers AI through the AI SDK adapter: `AGENT = "workers-ai"`, the `ai` binding named `AI`,
  * and `WORKERS_AI_MODEL` (docs/agents.md).
  */
 import { createWorkersAI } from "workers-ai-provider";
@@ -23,7 +23,8 @@ const INSTRUCTIONS = [
 /** Throws (a configuration problem, reported at /health) when the binding is missing. */
 export function workersAiAgent(env: WorkersAiEnv): Agent<WorkersAiEnv> {
   const binding = env.AI;
-  if (!binding) throw new Error('AGENT is "workers-ai" but there is no Workers AI binding: add [ai] binding = "AI" to wrangler.toml');
+  if (!binding)
+    throw new Error('AGENT is "workers-ai" but there is no Workers AI binding: add "ai": { "binding": "AI" } to wrangler.jsonc');
   const modelId = env.WORKERS_AI_MODEL?.trim() || DEFAULT_WORKERS_AI_MODEL;
   const workersAi = createWorkersAI({ binding });
   return aiSdkAgent<WorkersAiEnv>({ name: "workers-ai", model: workersAi(modelId), instructions: INSTRUCTIONS });

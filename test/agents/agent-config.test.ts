@@ -43,10 +43,10 @@ describe("AGENT", () => {
     });
   });
 
-  it('"workers-ai" without the [ai] binding is misconfigured too, not a crash', async () => {
+  it('"workers-ai" without the ai binding is misconfigured too, not a crash', async () => {
     const { status, body } = await health({ AGENT: "workers-ai" });
     expect(status).toBe(503);
-    expect(body.problems?.[0]).toMatch(/there is no Workers AI binding: add \[ai\] binding = "AI"/);
+    expect(body.problems?.[0]).toMatch(/there is no Workers AI binding: add "ai": \{ "binding": "AI" \} to wrangler.jsonc/);
   });
 
   it("naming no agent refuses each message with agent_unavailable, storing nothing", async () => {

@@ -15,8 +15,8 @@ const providersOf = (sectionVars: Record<string, unknown>) =>
  * these tests check what a dry-run cannot: that only [env.dev] is development, and that staging
  * and production are each wired to themselves with nothing of development leaking in.
  */
-const AUTH_CONFIG = "workers/auth/wrangler.toml";
-const BACKEND_CONFIG = "wrangler.toml";
+const AUTH_CONFIG = "workers/auth/wrangler.jsonc";
+const BACKEND_CONFIG = "wrangler.jsonc";
 type Section = "top level" | "dev" | "staging" | "production";
 const SECTIONS: Section[] = ["top level", "dev", "staging", "production"];
 const DEPLOYED: Array<"staging" | "production"> = ["staging", "production"];
@@ -78,7 +78,7 @@ describe("development is local only", () => {
   });
 
   it("the local OIDC provider has no environments and no routes: it is never deployed", () => {
-    const { rawConfig } = experimental_readRawConfig({ config: "workers/dev-oidc/wrangler.toml" });
+    const { rawConfig } = experimental_readRawConfig({ config: "workers/dev-oidc/wrangler.jsonc" });
     expect(rawConfig.env).toBeUndefined();
     expect(rawConfig.routes).toBeUndefined();
   });

@@ -13,8 +13,8 @@ import { setupProblems, writeDatabaseId } from "../../scripts/setup/configs.mjs"
  * — of a secret only its SHA-256 — so every step is seen without a Cloudflare account.
  */
 const MOCK = resolve("test/deploy/mock-wrangler.mjs");
-const AUTH_CONFIG = "workers/auth/wrangler.toml";
-const BACKEND_CONFIG = "wrangler.toml";
+const AUTH_CONFIG = "workers/auth/wrangler.jsonc";
+const BACKEND_CONFIG = "wrangler.jsonc";
 const SIGNING_KEYS = ["ACCESS_SIGNING_KEY", "SERVICE_SIGNING_KEY", "OAUTH_STATE_SIGNING_KEY", "DEVICE_SIGNING_KEY"];
 /** Every secret setup generates for the auth Worker (scripts/setup/secrets.mjs). */
 const AUTH_SECRETS = [...SIGNING_KEYS, "MFA_ENCRYPTION_KEY"];
@@ -110,20 +110,20 @@ describe("npm run setup:production, a dry run by default", () => {
     expect(stdout).toContain("wrangler cannot read the account");
     for (const step of [
       "1. D1 databases",
-      "would create tether-auth-production, and write its id into workers/auth/wrangler.toml",
-      "would create tether-app-production, and write its id into wrangler.toml",
+      "would create tether-auth-production, and write its id into workers/auth/wrangler.jsonc",
+      "would create tether-app-production, and write its id into wrangler.jsonc",
       "2. Migrations",
-      "$ npx wrangler d1 migrations apply tether-auth-production --remote -c workers/auth/wrangler.toml --env production",
-      "$ npx wrangler d1 migrations apply tether-app-production --remote -c wrangler.toml --env production",
+      "$ npx wrangler d1 migrations apply tether-auth-production --remote -c workers/auth/wrangler.jsonc --env production",
+      "$ npx wrangler d1 migrations apply tether-app-production --remote -c wrangler.jsonc --env production",
       "3. Secrets",
-      ...AUTH_SECRETS.map((name) => `$ npx wrangler secret put ${name} -c workers/auth/wrangler.toml --env production`),
+      ...AUTH_SECRETS.map((name) => `$ npx wrangler secret put ${name} -c workers/auth/wrangler.jsonc --env production`),
       "4. The backend's service client",
       "would register tether-backend-production in tether-auth-production",
-      "$ npx wrangler secret put AUTH_SERVICE_SECRET -c wrangler.toml --env production",
+      "$ npx wrangler secret put AUTH_SERVICE_SECRET -c wrangler.jsonc --env production",
       "5. What only a person can do",
       "curl -s https://auth.tether.example/health",
       "npx wrangler email sending enable tether.example",
-      "npx wrangler secret put OAUTH_CLIENT_SECRET_GOOGLE -c workers/auth/wrangler.toml --env production",
+      "npx wrangler secret put OAUTH_CLIENT_SECRET_GOOGLE -c workers/auth/wrangler.jsonc --env production",
       "https://auth.tether.example/auth/oauth/github/callback",
       "npm run deploy",
     ]) {
@@ -168,13 +168,13 @@ describe("npm run setup:production -- --apply, against a mocked wrangler", () =>
     expect(first.status, first.stderr).toBe(0);
     expect(mutating(first.calls).sort()).toEqual(
       [
-        "d1 create tether-auth-production -c workers/auth/wrangler.toml",
-        "d1 create tether-app-production -c wrangler.toml",
-        "d1 migrations apply tether-auth-production --remote -c workers/auth/wrangler.toml --env production",
-        "d1 migrations apply tether-app-production --remote -c wrangler.toml --env production",
-        ...AUTH_SECRETS.map((name) => `secret put ${name} -c workers/auth/wrangler.toml --env production`),
-        "secret put AUTH_SERVICE_SECRET -c wrangler.toml --env production",
-        "d1 execute tether-auth-production --remote -c workers/auth/wrangler.toml --env production --command",
+        "d1 create tether-auth-production -c workers/auth/wrangler.jsonc",
+        "d1 create tether-app-production -c wrangler.jsonc",
+        "d1 migrations apply tether-auth-production --remote -c workers/auth/wrangler.jsonc --env production",
+        "d1 migrations apply tether-app-production --remote -c wrangler.jsonc --env production",
+        ...AUTH_SECRETS.map((name) => `secret put ${name} -c workers/auth/wrangler.jsonc --env production`),
+        "secret put AUTH_SERVICE_SECRET -c wrangler.jsonc --env production",
+        "d1 execute tether-auth-production --remote -c workers/auth/wrangler.jsonc --env production --command",
       ].sort(),
     );
   });
@@ -282,8 +282,8 @@ describe("setup mends half a service client by re-keying both halves", () => {
     expect(again.status, again.stderr).toBe(0);
     expect(again.stdout).toContain("re-keying both");
     expect(mutating(again.calls)).toEqual([
-      "d1 execute tether-auth-production --remote -c workers/auth/wrangler.toml --env production --command",
-      "secret put AUTH_SERVICE_SECRET -c wrangler.toml --env production",
+      "d1 execute tether-auth-production --remote -c workers/auth/wrangler.jsonc --env production --command",
+      "secret put AUTH_SERVICE_SECRET -c wrangler.jsonc --env production",
     ]);
   });
 });
@@ -304,8 +304,8 @@ describe("npm run deploy", () => {
     const production = env.deploy();
     expect(production.status, production.stderr).toBe(0);
     expect(production.calls.map((call) => call.argv.join(" "))).toEqual([
-      "deploy -c workers/auth/wrangler.toml --env production",
-      "deploy -c wrangler.toml --env production",
+      "deploy -c workers/auth/wrangler.jsonc --env production",
+      "deploy -c wrangler.jsonc --env production",
     ]);
     const staging = env.deploy("staging");
     expect(staging.status).toBe(1);
@@ -317,7 +317,7 @@ describe("npm run deploy", () => {
     expect(setupProblems(env.root, "production")).toHaveLength(2);
     writeDatabaseId(env.root, AUTH_CONFIG, "tether-auth-production", "6a1e9b5c-2f0d-4c3a-9e57-0b1f2d3c4e5f");
     expect(setupProblems(env.root, "production")).toEqual([
-      "wrangler.toml: [env.production] APP_DB (tether-app-production) has no database id of its own yet",
+      "wrangler.jsonc: [env.production] APP_DB (tether-app-production) has no database id of its own yet",
     ]);
     // The top level and [env.dev] keep their local ids: only the section set up changed.
     expect(env.config(AUTH_CONFIG).match(new RegExp(PLACEHOLDER, "g"))).toHaveLength(3);

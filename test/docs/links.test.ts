@@ -37,7 +37,7 @@ const TOP_LEVEL_FOLDERS = new Set([
     .map((entry) => entry.slice(0, -1)),
 ]);
 const TOP_LEVEL_FILES = new Set([
-  "wrangler.toml",
+  "wrangler.jsonc",
   "package.json",
   "package-lock.json",
   "tsconfig.json",
@@ -137,7 +137,7 @@ describe("comments in code and configs", () => {
     .filter((file) => /\.(ts|tsx|mts|mjs|cjs|js|toml|jsonc)$/.test(file) || file === ".ci/run")
     .filter((file) => !file.startsWith("workers/create-tether/template/") && !file.startsWith("test/starter/"))
     .filter((file) => !file.endsWith("worker-configuration.d.ts"))
-    .concat(["wrangler.toml", "vitest.config.ts", "eslint.config.js", ".dependency-cruiser.cjs"]);
+    .concat(["wrangler.jsonc", "vitest.config.ts", "eslint.config.js", ".dependency-cruiser.cjs"]);
 
   /** The comment text of a file, by line: `//`, `/* … *\/` and `*` lines, and `#` lines of TOML and shell. */
   function commentLines(file: string): Array<[number, string]> {

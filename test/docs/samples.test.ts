@@ -125,7 +125,7 @@ function compilerOptions(browser: boolean): ts.CompilerOptions {
     customConditions: ["tether-source"],
     // Where each sample runs.
     lib: browser ? ["lib.es2024.d.ts", "lib.dom.d.ts", "lib.dom.iterable.d.ts"] : ["lib.es2024.d.ts"],
-    types: browser ? [] : ["@cloudflare/workers-types"],
+    types: [],
     jsx: ts.JsxEmit.ReactJSX,
     paths: Object.fromEntries(Object.entries(PACKAGES).map(([name, entry]) => [name, [join(ROOT, entry)]])),
   };
@@ -135,10 +135,11 @@ function compilerOptions(browser: boolean): ts.CompilerOptions {
 function check(group: Sample[], browser: boolean): string[] {
   if (group.length === 0) return [];
   const byFile = new Map(group.map((sample) => [outputPath(sample), sample]));
-  // The Workers' generated binding types are ambient (worker-configuration.d.ts): the packages read them.
+  // The Workers' generated types are ambient: the runtime's (worker-runtime.d.ts) and each Worker's bindings (worker-configuration.d.ts), which the packages read.
   const ambient = browser
     ? []
     : [
+        join(ROOT, "workers/worker-runtime.d.ts"),
         join(ROOT, "workers/backend/worker-configuration.d.ts"),
         join(ROOT, "workers/auth/worker-configuration.d.ts"),
         join(OUT, "reader-installed.d.ts"),

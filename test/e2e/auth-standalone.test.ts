@@ -4,7 +4,7 @@ import { startWranglerDev, temporaryStateDir, type RunningWrangler } from "../su
 
 /**
  * The auth Worker needs nothing of the backend: run it alone with `wrangler dev -c
- * workers/auth/wrangler.toml` (no backend Worker anywhere) and use it.
+ * workers/auth/wrangler.jsonc` (no backend Worker anywhere) and use it.
  */
 describe("the auth Worker on its own", () => {
   const state = temporaryStateDir();
@@ -12,7 +12,7 @@ describe("the auth Worker on its own", () => {
 
   beforeAll(async () => {
     applyLocalMigrations(state.path, { backend: false, quiet: true });
-    auth = await startWranglerDev(["-c", "workers/auth/wrangler.toml", "--env", "dev", "--persist-to", state.path]);
+    auth = await startWranglerDev(["-c", "workers/auth/wrangler.jsonc", "--env", "dev", "--persist-to", state.path]);
   });
 
   afterAll(async () => {

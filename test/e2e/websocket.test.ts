@@ -50,7 +50,7 @@ describe("the WebSocket protocol end to end", () => {
         "--persist-to",
         server.persistTo,
         "-c",
-        "wrangler.toml",
+        "wrangler.jsonc",
         "--json",
         "--command",
         `SELECT role, content FROM messages WHERE thread_id = '${threadId.replaceAll("'", "")}' ORDER BY created_at`,

@@ -1,7 +1,7 @@
 import { readSetting, type IntegerSetting } from "../shared/config.js";
 import type { SessionControlApi } from "../shared/rpc.js";
 
-/** Secrets are not in wrangler.toml, so `wrangler types` cannot see them: declared here. */
+/** Secrets are not in wrangler.jsonc, so `wrangler types` cannot see them: declared here. */
 export interface AuthSecrets {
   /** Private JWK (EC P-256, with `kid`) that signs access tokens. Required outside development. */
   ACCESS_SIGNING_KEY?: string;
@@ -74,7 +74,7 @@ export interface AppSettingsSource {
 }
 
 export interface AuthConfig {
-  /** `ENVIRONMENT = "development"`: only [env.dev] of wrangler.toml; never a deployable section. */
+  /** `ENVIRONMENT = "development"`: only [env.dev] of wrangler.jsonc; never a deployable section. */
   isDevelopment: boolean;
   issuer: string;
   accessTokenAudience: string;

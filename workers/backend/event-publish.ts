@@ -29,7 +29,7 @@ export const EVENT_NAME_PATTERN = /^[a-z][a-z0-9_.-]{0,63}$/;
  * pages them (MAX_SESSION_IDS_PER_PAGE); a user cannot hold more, so nothing past it is dropped.
  */
 export const MAX_SESSIONS_PER_EVENT = 10_000;
-/** The rate-limit bindings count per 60 s window (wrangler.toml); a refused publish may retry after it. */
+/** The rate-limit bindings count per 60 s window (wrangler.jsonc); a refused publish may retry after it. */
 const RATE_LIMIT_PERIOD_SECONDS = 60;
 
 const PublishEventSchema = z.strictObject({

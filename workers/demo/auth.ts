@@ -1,5 +1,5 @@
 /**
- * The repository's own auth Worker (workers/auth/wrangler.toml): an app on @tether/auth's public
+ * The repository's own auth Worker (workers/auth/wrangler.jsonc): an app on @tether/auth's public
  * entry, like a team's. Providers, mail and lifetimes come from the config's vars and secrets.
  */
 import { tetherAuth } from "@tether/auth";

@@ -1,5 +1,5 @@
 /**
- * The repository's own backend Worker (root wrangler.toml): an app on @tether/server's public
+ * The repository's own backend Worker (root wrangler.jsonc): an app on @tether/server's public
  * entry, like a team's. The demo agent answers offline; `AGENT = "workers-ai"` switches to Workers AI.
  * Its `send_summary` tool asks the user first (docs/tools.md, "Tools that ask first").
  */
@@ -38,7 +38,7 @@ async function demoNotify(request: Request, env: BackendBindings, ctx?: Executio
   const data = { message: "Hello from the demo service.", sent_at: new Date().toISOString() };
   const result = await app.publishEvent(env, { user_id: userId, name: "demo.hello", data }, { publisher: "demo" });
   if (result.ok) return json(result.value, 202);
-  // The events limiters count in 60 s windows (wrangler.toml).
+  // The events limiters count in 60 s windows (wrangler.jsonc).
   const retry: Record<string, string> = result.error.code === "rate_limited" ? { "Retry-After": "60" } : {};
   return json({ error: result.error }, ERROR_STATUS[result.error.code], retry);
 }

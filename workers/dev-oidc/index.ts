@@ -1,6 +1,6 @@
 /**
  * @module
- * A local OpenID Connect provider for development and tests (see wrangler.toml): discovery,
+ * A local OpenID Connect provider for development and tests (see wrangler.jsonc): discovery,
  * authorize (a form where you say who you are), token, JWKS and userinfo, plus GitHub-style
  * OAuth endpoints under /github so the GitHub preset runs offline too. PKCE S256 is required.
  */

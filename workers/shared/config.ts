@@ -10,7 +10,7 @@ import { TetherConfigError } from "./config-error.js";
 import { logEvent } from "./request-log.js";
 
 export interface IntegerSetting {
-  /** The var's name in wrangler.toml. */
+  /** The var's name in wrangler.jsonc. */
   name: string;
   default: number;
   min: number;

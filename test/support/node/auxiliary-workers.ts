@@ -1,14 +1,14 @@
 /**
  * @module
  * Our other Workers as auxiliary Workers of a test project, bundled (bundled-worker.ts) and
- * configured from their own wrangler.toml, plus the overrides given here.
+ * configured from their own wrangler.jsonc, plus the overrides given here.
  */
 import { bundledWorker } from "./bundled-worker.js";
 
 /** The auth Worker beside the backend under test (the test project `project`'s runner Worker). */
 export async function authAuxiliaryWorker(project: string) {
   return {
-    ...(await bundledWorker("tether-auth", "workers/auth/wrangler.toml", "workers/demo/auth.ts", "dev")),
+    ...(await bundledWorker("tether-auth", "workers/auth/wrangler.jsonc", "workers/demo/auth.ts", "dev")),
     // The backend under test is the plugin's runner Worker: session sync reaches its real
     // SessionControl entrypoint.
     serviceBindings: { BACKEND: { name: `vitest-plugin-runner-${project}`, entrypoint: "SessionControl" } },
@@ -17,7 +17,7 @@ export async function authAuxiliaryWorker(project: string) {
 
 /** The local OIDC provider, with `clients` registered (redirect URIs on the tests' origin). */
 export async function devOidcAuxiliaryWorker(clients: unknown[]) {
-  const worker = await bundledWorker("tether-dev-oidc", "workers/dev-oidc/wrangler.toml", "workers/dev-oidc/index.ts");
+  const worker = await bundledWorker("tether-dev-oidc", "workers/dev-oidc/wrangler.jsonc", "workers/dev-oidc/index.ts");
   return { ...worker, bindings: { ...worker.bindings, CLIENTS: JSON.stringify(clients) } };
 }
 

@@ -19,7 +19,7 @@ export interface BundleOptions {
 /**
  * One of our Workers as Miniflare worker options: bundled (Miniflare and the test plugin's
  * auxiliary Workers run built JavaScript, not TypeScript), with its bindings and vars read from its
- * own wrangler.toml, so it runs exactly as configured. Used by the tests and the benchmarks.
+ * own wrangler.jsonc, so it runs exactly as configured. Used by the tests and the benchmarks.
  * `environment` picks a section of the config: Tether's Workers run their `[env.dev]` in tests and
  * benchmarks (development: dev login, self-generated keys), as under `npm run dev`.
  */
