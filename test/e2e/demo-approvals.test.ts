@@ -1,6 +1,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { artifactPath, launchChromium } from "../support/node/browser.js";
+import { ask, connectionLabel, pageEmail, signUpOnPage } from "../support/node/demo-page.js";
 import { startLocalStack, type LocalStack } from "../support/node/local-stack.js";
 
 /**
@@ -22,30 +23,16 @@ describe("the demo page's tool approval, in Chromium", () => {
     await stack?.stop();
   });
 
-  const connected = (page: Page) => expect.poll(() => page.locator("#connection-label").textContent()).toBe("connected");
   const waiting = (page: Page) => page.locator("#approval-list li");
 
   async function signedUpTabs() {
     const context = await browser.newContext();
     const first = await context.newPage();
-    await first.goto(`${stack.backend.origin}/`);
-    await first.getByRole("textbox", { name: "Name" }).fill("Ada Lovelace");
-    await first
-      .getByLabel("Email")
-      .nth(1)
-      .fill(`ada-${crypto.randomUUID().slice(0, 8)}@example.com`);
-    await first.getByLabel("Password").nth(1).fill("correct horse battery");
-    await first.getByRole("button", { name: "Create account" }).click();
-    await connected(first);
+    await signUpOnPage(first, stack.backend.origin, { name: "Ada Lovelace", email: pageEmail("ada") });
     const second = await context.newPage();
     await second.goto(`${stack.backend.origin}/`);
-    await connected(second);
+    await expect.poll(() => connectionLabel(second)).toBe("connected");
     return { context, first, second };
-  }
-
-  async function ask(page: Page, content: string) {
-    await page.getByRole("textbox", { name: "Message" }).fill(content);
-    await page.getByRole("button", { name: "Send", exact: true }).click();
   }
 
   it("approved in the second tab: the first tab's run goes on and says it sent", async () => {

@@ -1,6 +1,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { artifactPath, launchChromium } from "../support/node/browser.js";
+import { connectionLabel, pageEmail, signUpOnPage } from "../support/node/demo-page.js";
 import { startLocalStack, type LocalStack } from "../support/node/local-stack.js";
 
 /**
@@ -21,24 +22,15 @@ describe("the demo page's notifications, in Chromium", () => {
     await stack?.stop();
   });
 
-  const connected = (page: Page) => expect.poll(() => page.locator("#connection-label").textContent()).toBe("connected");
   const shown = (page: Page) => page.locator("#notification-list li").allTextContents();
 
   it("shows the notification Notify me publishes, in both tabs of the session", async () => {
     const context = await browser.newContext();
     const first = await context.newPage();
-    await first.goto(`${stack.backend.origin}/`);
-    await first.getByRole("textbox", { name: "Name" }).fill("Grace Hopper");
-    await first
-      .getByLabel("Email")
-      .nth(1)
-      .fill(`grace-${crypto.randomUUID().slice(0, 8)}@example.com`);
-    await first.getByLabel("Password").nth(1).fill("correct horse battery");
-    await first.getByRole("button", { name: "Create account" }).click();
-    await connected(first);
+    await signUpOnPage(first, stack.backend.origin, { name: "Grace Hopper", email: pageEmail("grace") });
     const second = await context.newPage();
     await second.goto(`${stack.backend.origin}/`);
-    await connected(second);
+    await expect.poll(() => connectionLabel(second)).toBe("connected");
 
     await first.getByRole("button", { name: "Notify me" }).click();
     for (const page of [first, second]) {

@@ -1,6 +1,7 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { artifactPath, launchChromium } from "../support/node/browser.js";
+import { ask, connectionLabel, pageEmail, signUpOnPage } from "../support/node/demo-page.js";
 import { startLocalStack, type LocalStack } from "../support/node/local-stack.js";
 import { appSignIn, approvedCallback, followCallback } from "../support/node/provider-sign-in.js";
 
@@ -34,26 +35,12 @@ describe("the demo page, in Chromium", () => {
     await stack?.stop();
   });
 
-  const connectionLabel = (page: Page) => page.locator("#connection-label").textContent();
   const visibleErrors = (page: Page) => page.locator("#error:visible, .failed").count();
-
-  async function ask(page: Page, question: string): Promise<void> {
-    await page.getByRole("textbox", { name: "Message" }).fill(question);
-    await page.getByRole("button", { name: "Send", exact: true }).click();
-  }
 
   it("signs up, shows a run with its tool call and answer, lives through token expiry in two tabs, and signs out everywhere", async () => {
     const context: BrowserContext = await browser.newContext();
     const first = await context.newPage();
-    await first.goto(`${stack.backend.origin}/`);
-    await first.getByRole("textbox", { name: "Name" }).fill("Ada Lovelace");
-    await first
-      .getByLabel("Email")
-      .nth(1)
-      .fill(`ada-${crypto.randomUUID().slice(0, 8)}@example.com`);
-    await first.getByLabel("Password").nth(1).fill("correct horse battery");
-    await first.getByRole("button", { name: "Create account" }).click();
-    await expect.poll(() => connectionLabel(first)).toBe("connected");
+    await signUpOnPage(first, stack.backend.origin, { name: "Ada Lovelace", email: pageEmail("ada") });
     // The first access token expires within its lifetime from now.
     const firstExpiry = Date.now() + ACCESS_TOKEN_TTL_SECONDS * 1000;
 
@@ -110,15 +97,7 @@ describe("the demo page, in Chromium", () => {
 
   async function signedUpPage(origin = stack.backend.origin): Promise<Page> {
     const page = await browser.newPage();
-    await page.goto(`${origin}/`);
-    await page.getByRole("textbox", { name: "Name" }).fill("Thread Keeper");
-    await page
-      .getByLabel("Email")
-      .nth(1)
-      .fill(`threads-${crypto.randomUUID().slice(0, 8)}@example.com`);
-    await page.getByLabel("Password").nth(1).fill("correct horse battery");
-    await page.getByRole("button", { name: "Create account" }).click();
-    await expect.poll(() => connectionLabel(page)).toBe("connected");
+    await signUpOnPage(page, origin, { name: "Thread Keeper", email: pageEmail("threads") });
     return page;
   }
 
@@ -264,14 +243,8 @@ describe("the demo page, in Chromium", () => {
   /** The link a mail carries, on this test's origin. */
   const linkIn = (mail: { text: string }) => /http:\/\/\S+/.exec(mail.text)?.[0] ?? "";
 
-  async function signUp(page: Page, email: string, password: string): Promise<void> {
-    await page.goto(`${stack.backend.origin}/`);
-    await page.getByRole("textbox", { name: "Name" }).fill("Grace Hopper");
-    await page.getByLabel("Email").nth(1).fill(email);
-    await page.getByLabel("Password").nth(1).fill(password);
-    await page.getByRole("button", { name: "Create account" }).click();
-    await expect.poll(() => connectionLabel(page)).toBe("connected");
-  }
+  const signUp = (page: Page, email: string, password: string) =>
+    signUpOnPage(page, stack.backend.origin, { name: "Grace Hopper", email, password });
 
   it("confirms the email from the mailed link, signs out another device from the sessions list, and resets a forgotten password", async () => {
     const email = `grace-${crypto.randomUUID().slice(0, 8)}@example.com`;

@@ -2,6 +2,7 @@ import { Secret, TOTP, URI } from "otpauth";
 import type { Browser, BrowserContext, CDPSession, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { artifactPath, launchChromium } from "../support/node/browser.js";
+import { connectionLabel, signUpOnPage } from "../support/node/demo-page.js";
 import { startLocalStack, type LocalStack } from "../support/node/local-stack.js";
 
 /**
@@ -33,8 +34,6 @@ describe("passkeys and two-factor sign-in on the demo page, in Chromium", () => 
     await stack?.stop();
   });
 
-  const connectionLabel = (page: Page) => page.locator("#connection-label").textContent();
-
   /** The page's platform authenticator, played by Chromium: it answers at once, as a user who touched it would. */
   async function withVirtualAuthenticator(page: Page, context: BrowserContext): Promise<{ cdp: CDPSession; authenticatorId: string }> {
     const cdp = await context.newCDPSession(page);
@@ -52,14 +51,7 @@ describe("passkeys and two-factor sign-in on the demo page, in Chromium", () => 
     return { cdp, authenticatorId };
   }
 
-  async function signUp(page: Page, email: string): Promise<void> {
-    await page.goto(`${pageOrigin}/`);
-    await page.getByRole("textbox", { name: "Name" }).fill("Grace Hopper");
-    await page.getByLabel("Email").nth(1).fill(email);
-    await page.getByLabel("Password").nth(1).fill("correct horse battery");
-    await page.getByRole("button", { name: "Create account" }).click();
-    await expect.poll(() => connectionLabel(page)).toBe("connected");
-  }
+  const signUp = (page: Page, email: string) => signUpOnPage(page, pageOrigin, { name: "Grace Hopper", email });
 
   async function signOut(page: Page): Promise<void> {
     await page.getByRole("button", { name: "Sign out" }).click();
