@@ -56,6 +56,18 @@ async function roundTrip(socket: TestSocket): Promise<void> {
   await socket.next("pong");
 }
 
+/** A run that asked once and was approved, after its ack: the request between the text so far and the call. */
+const APPROVED_RUN = [
+  "agent_started",
+  "agent_thinking",
+  "partial_result",
+  "tool_approval_requested",
+  "tool_executing",
+  "tool_completed",
+  "partial_result",
+  "agent_completed",
+];
+
 const ofRun = (frames: ServerFrame[], messageId: string) => frames.filter((frame) => frame.reply_to === messageId && frame.type !== "ack");
 
 describe("a tool that needs approval", () => {
@@ -76,16 +88,7 @@ describe("a tool that needs approval", () => {
     expect(completed.payload).toMatchObject({ run_id: runId, status: "completed", result: "Asking first. Sent." });
 
     const run = ofRun(socket.frames, messageId);
-    expect(run.map((frame) => frame.type)).toEqual([
-      "agent_started",
-      "agent_thinking",
-      "partial_result",
-      "tool_approval_requested",
-      "tool_executing",
-      "tool_completed",
-      "partial_result",
-      "agent_completed",
-    ]);
+    expect(run.map((frame) => frame.type)).toEqual(APPROVED_RUN);
     expect(new Set(run.map((frame) => (frame.payload as { run_id?: string }).run_id))).toEqual(new Set([runId]));
     expect(framesOfType(run, "tool_executing")[0]?.payload.call_id).toBe(request.payload.call_id);
     expect(framesOfType(run, "tool_completed")[0]?.payload).toMatchObject({ output: { sent_to: "me" } });
@@ -276,16 +279,7 @@ describe("a tool that needs approval", () => {
     const { messageId, approvalId } = await askAndWait(socket, "[asks-plain] go");
     answer(socket, approvalId, true);
     expect((await socket.next("agent_completed")).payload).toMatchObject({ status: "completed", result: "Before the call." });
-    expect(ofRun(socket.frames, messageId).map((frame) => frame.type)).toEqual([
-      "agent_started",
-      "agent_thinking",
-      "partial_result",
-      "tool_approval_requested",
-      "tool_executing",
-      "tool_completed",
-      "partial_result",
-      "agent_completed",
-    ]);
+    expect(ofRun(socket.frames, messageId).map((frame) => frame.type)).toEqual(APPROVED_RUN);
     socket.close();
   });
 });
