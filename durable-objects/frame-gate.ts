@@ -46,7 +46,7 @@ export class FrameGate {
     }
     const frame = reading.frame;
     // The most frequent frame, answered here with nothing allocated for the others (it needs no permission).
-    if (frame.type === "ping") return this.channel.reply(ws, "pong", { server_time: new Date(nowMs).toISOString() }, { replyTo: frame.id });
+    if (frame.type === "ping") return this.channel.pong(ws, frame.id, nowMs);
     try {
       if (frame.type === "auth_refresh") return await this.tokens.refresh(ws, attachment, frame.payload.token, frame.id);
       const author = { userId: attachment.userId, email: attachment.email, name: attachment.name, emailVerified: attachment.emailVerified };

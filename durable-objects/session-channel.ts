@@ -28,6 +28,11 @@ type FrameFields<T extends ServerFrameType> = { type: T; event_id: string; times
   [K in "seq" | "reply_to" | "thread_id"]: ServerFrame[K] | undefined;
 };
 
+/** The `pong`, the hottest frame: `{type, reply_to, payload: {server_time}}` and nothing more (docs/protocol.md). */
+function pongFrame(replyTo: string, serverTime: string): string {
+  return JSON.stringify({ type: "pong", reply_to: replyTo, payload: { server_time: serverTime } } satisfies ServerFrame<"pong">);
+}
+
 /** The frame's text: the envelope around `payload`, numbered when it goes onto the stream. */
 function serverFrame<T extends ServerFrameType>(type: T, payload: ServerPayloads[T], routing: FrameRouting, seq?: number): string {
   // Absent fields are undefined, which JSON.stringify leaves out: the same text as building the
@@ -63,8 +68,13 @@ export class SessionChannel {
     return (type, payload) => this.publish(type, payload, routing);
   }
 
+  /** The answer to a `ping`. */
+  pong(ws: WebSocket, replyTo: string, nowMs: number): void {
+    sendIfOpen(ws, pongFrame(replyTo, new Date(nowMs).toISOString()));
+  }
+
   /** To one socket only, without `seq`: replies that concern that socket. */
-  reply<T extends ServerFrameType>(ws: WebSocket, type: T, payload: ServerPayloads[T], routing: FrameRouting = {}): void {
+  reply<T extends Exclude<ServerFrameType, "pong">>(ws: WebSocket, type: T, payload: ServerPayloads[T], routing: FrameRouting = {}): void {
     sendIfOpen(ws, serverFrame(type, payload, routing));
   }
 

@@ -96,14 +96,18 @@ export type ServerFrame<T extends ServerFrameType = ServerFrameType> = {
     type: K;
     /** Present on events of the session's shared stream (see SEQUENCED_FRAME_TYPES). */
     seq?: number;
-    event_id: string;
     /** The client `id` of the frame this answers or the message whose run it belongs to. */
     reply_to?: string;
     thread_id?: string;
-    timestamp: string;
     payload: ServerPayloads[K];
-  };
+  } & (K extends LightFrameType ? { event_id?: undefined; timestamp?: undefined } : { event_id: string; timestamp: string });
 }[T];
+
+/**
+ * Replies sent as `{type, reply_to, payload}` and nothing more: the `pong`, answered to every
+ * heartbeat of every client, carries no `event_id` or `timestamp` (its `server_time` says when).
+ */
+export type LightFrameType = "pong";
 
 /** Narrows a server frame by its type (the union's members differ only there). */
 export function isFrameOf<K extends ServerFrameType>(frame: ServerFrame | undefined, type: K): frame is Extract<ServerFrame, { type: K }> {
