@@ -1,0 +1,109 @@
+// The connect overhead of Tether's guard in front of an Agents SDK app (docs/agents-sdk.md), in one
+// run: `npx node bench/agents-guard.ts` (or `-- --quick`). One workerd hosts the auth Worker and
+// bench/peers/agents-guard, whose Agent answers behind a bare routeAgentRequest and behind
+// tetherGuard; connects go one at a time, alternating, so both see the same machine. It prints the
+// p50 and p99 of each and the p50 ratio: for fresh sessions (each connect's token verified through
+// the auth Worker, its instance recorded in a new session directory) and for reconnects of one
+// session (the verdict cached, the instance already recorded). Figures from 127.0.0.1, not quoted.
+import { randomBytes } from "node:crypto";
+import { applyLocalMigrations, upsertServiceClient } from "../scripts/local-state.mjs";
+import { freePort, temporaryStateDir } from "../test/support/node/wrangler-dev.ts";
+import { startMiniflareHost } from "./lib/processes.ts";
+import { Latencies } from "./lib/stats.ts";
+import { mintTokens, type MintedToken } from "./lib/tokens.ts";
+
+const quick = process.argv.includes("--quick");
+const log = (message: string) => console.log(`[agents-guard] ${message}`);
+const CONNECTS = quick ? 100 : 500;
+const WARMUP = 20;
+const CLOSE_GRACE_MS = 5000;
+
+/** Sockets the harness has asked to close; the close handshake is not timed. */
+const closing: Array<Promise<void>> = [];
+
+/** Opens a socket and resolves with how long the handshake took, once it is open; then starts closing it. */
+async function timedConnect(url: string, protocols: string[]): Promise<number> {
+  const begun = performance.now();
+  const socket = new WebSocket(url, protocols);
+  await new Promise<void>((resolve, reject) => {
+    socket.addEventListener("open", () => resolve(), { once: true });
+    socket.addEventListener("close", (event) => reject(new Error(`closed ${event.code} ${event.reason}`)), { once: true });
+  });
+  const elapsed = performance.now() - begun;
+  // A server slow to answer the close gets a short grace, as in lib/clients.ts.
+  closing.push(
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, CLOSE_GRACE_MS);
+      socket.addEventListener("close", () => (clearTimeout(timer), resolve()), { once: true });
+      socket.close();
+    }),
+  );
+  return elapsed;
+}
+
+log("starting the auth Worker and the guard's Worker");
+const state = temporaryStateDir();
+applyLocalMigrations(state.path, { backend: false, quiet: true });
+const secret = randomBytes(32).toString("base64url");
+upsertServiceClient({ id: "bench-agents-guard", name: "bench-agents-guard", secret, target: ["--local", "--persist-to", state.path] });
+const server = await startMiniflareHost("agents-guard", {
+  port: await freePort(),
+  persistTo: state.path,
+  workers: [
+    {
+      name: "bench-agents-guard",
+      config: "bench/peers/agents-guard/wrangler.jsonc",
+      entry: "bench/peers/agents-guard/index.ts",
+      vars: { AUTH_SERVICE_SECRET: secret },
+      // The Agents SDK's dependencies need wrangler's Node built-ins handling.
+      bundle: { bundler: "wrangler" },
+    },
+    // Session sync is not measured here: its BACKEND goes to this Worker's fetch, not its entrypoint.
+    {
+      name: "tether-auth",
+      config: "workers/auth/wrangler.jsonc",
+      environment: "dev",
+      entry: "workers/demo/auth.ts",
+      serviceBindings: { BACKEND: "bench-agents-guard" },
+    },
+  ],
+});
+
+try {
+  const ws = server.origin.replace("http", "ws");
+  const bare = (token: MintedToken) => timedConnect(`${ws}/bare/bare-agent/${token.userId}`, []);
+  const guarded = (token: MintedToken) =>
+    timedConnect(`${ws}/agents/guarded-agent/${token.userId}`, ["tether.v1", `bearer.${token.token}`]);
+
+  async function measure(label: string, tokens: MintedToken[]): Promise<void> {
+    const latencies = { bare: new Latencies(), guarded: new Latencies() };
+    for (const token of tokens) {
+      latencies.bare.record(await bare(token));
+      latencies.guarded.record(await guarded(token));
+    }
+    await Promise.all(closing.splice(0));
+    const [b, g] = [latencies.bare.summary(), latencies.guarded.summary()];
+    const ms = (value: number) => `${value.toFixed(2)} ms`;
+    console.log(
+      `${label} (${tokens.length} connects each): bare p50 ${ms(b.p50)} p99 ${ms(b.p99)}; guarded p50 ${ms(g.p50)} p99 ${ms(g.p99)}; p50 ratio ${(g.p50 / b.p50).toFixed(2)}×`,
+    );
+  }
+
+  log(`listening at ${server.origin}; minting tokens`);
+  const warmup = await mintTokens(server.origin, WARMUP);
+  log("warming up");
+  for (const token of warmup) {
+    await bare(token);
+    await guarded(token);
+  }
+  await measure("fresh sessions", await mintTokens(server.origin, CONNECTS));
+  const [one] = await mintTokens(server.origin, 1);
+  if (!one) throw new Error("no token");
+  await measure(
+    "reconnects of one session",
+    Array.from({ length: CONNECTS }, () => one),
+  );
+} finally {
+  await server.stop();
+  state.remove();
+}
