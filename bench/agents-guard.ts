@@ -4,7 +4,8 @@
 // tetherGuard; connects go one at a time, alternating, so both see the same machine. It prints the
 // p50 and p99 of each and the p50 ratio: for fresh sessions (each connect's token verified through
 // the auth Worker, its instance recorded in a new session directory) and for reconnects of one
-// session (the verdict cached, the instance already recorded). Figures from 127.0.0.1, not quoted.
+// session (the verdict cached, the instance already recorded). Then W6 for Agent connections: a
+// logout-all of one user's sessions, timed until every socket has closed. Figures from 127.0.0.1.
 import { randomBytes } from "node:crypto";
 import { applyLocalMigrations, upsertServiceClient } from "../scripts/local-state.mjs";
 import { freePort, temporaryStateDir } from "../test/support/node/wrangler-dev.ts";
@@ -17,6 +18,8 @@ const log = (message: string) => console.log(`[agents-guard] ${message}`);
 const CONNECTS = quick ? 100 : 500;
 const WARMUP = 20;
 const CLOSE_GRACE_MS = 5000;
+/** W6: sessions of one user signed out at once, two Agent sockets each (as Tether's own W6). */
+const W6_SESSIONS = quick ? 10 : 50;
 
 /** Sockets the harness has asked to close; the close handshake is not timed. */
 const closing: Array<Promise<void>> = [];
@@ -42,6 +45,52 @@ async function timedConnect(url: string, protocols: string[]): Promise<number> {
 }
 
 log("starting the auth Worker and the guard's Worker");
+/**
+ * Opens a socket and resolves once it is open: `told` resolves when its `session_revoked` frame
+ * arrives (as Tether's own W6 times it), `closed` with its close code.
+ */
+async function heldSocket(url: string, protocols: string[]): Promise<{ told: Promise<number>; closed: Promise<number> }> {
+  const socket = new WebSocket(url, protocols);
+  const closed = new Promise<number>((resolve) => socket.addEventListener("close", (event) => resolve(event.code), { once: true }));
+  const told = new Promise<number>((resolve) =>
+    socket.addEventListener("message", (event) => {
+      if (String(event.data).includes('"type":"session_revoked"')) resolve(performance.now());
+    }),
+  );
+  await new Promise<void>((resolve, reject) => {
+    socket.addEventListener("open", () => resolve(), { once: true });
+    void closed.then((code) => reject(new Error(`closed ${code}`)));
+  });
+  return { told, closed };
+}
+
+/**
+ * W6 for Agent connections: one user's sessions, two Agent instances each, signed out at once
+ * with one logout-all; the time from the request until the last socket has its `session_revoked`.
+ */
+async function measureLogoutAll(origin: string): Promise<void> {
+  const email = `bench-logout-all-${crypto.randomUUID()}@example.com`;
+  const sessions = await mintTokens(origin, W6_SESSIONS, email);
+  const ws = origin.replace("http", "ws");
+  const sockets: Array<{ told: Promise<number>; closed: Promise<number> }> = [];
+  for (const session of sessions) {
+    for (const name of [session.userId, `${session.userId}~second`]) {
+      sockets.push(await heldSocket(`${ws}/agents/guarded-agent/${name}`, ["tether.v1", `bearer.${session.token}`]));
+    }
+  }
+  const [first] = sessions;
+  if (!first) throw new Error("no session");
+  const started = performance.now();
+  const response = await fetch(`${origin}/auth/logout-all`, { method: "POST", headers: { Authorization: `Bearer ${first.token}` } });
+  if (response.status !== 204) throw new Error(`logout-all answered ${response.status}`);
+  const lastTold = Math.max(...(await Promise.all(sockets.map((socket) => socket.told))));
+  const codes = await Promise.all(sockets.map((socket) => socket.closed));
+  const revoked = codes.filter((code) => code === 4003).length;
+  console.log(
+    `W6 logout-all of ${sessions.length} sessions, ${sockets.length} Agent sockets: all told in ${(lastTold - started).toFixed(1)} ms; ${revoked} closed 4003`,
+  );
+}
+
 const state = temporaryStateDir();
 applyLocalMigrations(state.path, { backend: false, quiet: true });
 const secret = randomBytes(32).toString("base64url");
@@ -58,13 +107,13 @@ const server = await startMiniflareHost("agents-guard", {
       // The Agents SDK's dependencies need wrangler's Node built-ins handling.
       bundle: { bundler: "wrangler" },
     },
-    // Session sync is not measured here: its BACKEND goes to this Worker's fetch, not its entrypoint.
+    // Session sync reaches the guard's Worker as it would an Agents app: its SessionControl entrypoint.
     {
       name: "tether-auth",
       config: "workers/auth/wrangler.jsonc",
       environment: "dev",
       entry: "workers/demo/auth.ts",
-      serviceBindings: { BACKEND: "bench-agents-guard" },
+      serviceBindings: { BACKEND: { name: "bench-agents-guard", entrypoint: "SessionControl" } },
     },
   ],
 });
@@ -103,6 +152,7 @@ try {
     "reconnects of one session",
     Array.from({ length: CONNECTS }, () => one),
   );
+  await measureLogoutAll(server.origin);
 } finally {
   await server.stop();
   state.remove();

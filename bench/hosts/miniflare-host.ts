@@ -24,7 +24,7 @@ export interface HostSpec {
     /** URL patterns this Worker answers instead of the first (e.g. a harness-only route). */
     routes?: string[];
     /** Replaces the config's service bindings (a Worker bound to one that is not in this host). */
-    serviceBindings?: Record<string, string>;
+    serviceBindings?: Record<string, string | { name: string; entrypoint: string }>;
   }>;
 }
 
