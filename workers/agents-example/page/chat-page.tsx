@@ -5,7 +5,7 @@
  * with the app's own tooling (esbuild, Vite) and serve it from the Worker's origin, whose
  * `/auth/*` routes are Tether's (`forwardToTetherAuth`).
  */
-import { useEffect, useMemo, useState, type FormEvent } from "react";
+import { useCallback, useEffect, useMemo, useState, type FormEvent } from "react";
 import { useAgent } from "agents/react";
 import { agentInstanceName, createAuthClient, indexedDbTokenStore, tetherAgentOptions, type AuthClient } from "@tether/client";
 
@@ -23,7 +23,9 @@ export function ChatPage() {
     void auth.session().then((session) => setUserId(session?.user.id ?? null));
     return auth.onSessionChange((session) => setUserId(session?.user.id ?? null));
   }, []);
-  return userId === null ? <SignIn auth={auth} /> : <Chat userId={userId} onSignedOut={() => setUserId(null)} />;
+  // Stable, so the socket's options (and the socket) stay the same across renders.
+  const signedOut = useCallback(() => setUserId(null), []);
+  return userId === null ? <SignIn auth={auth} /> : <Chat userId={userId} onSignedOut={signedOut} />;
 }
 
 function SignIn({ auth }: { auth: AuthClient }) {
