@@ -167,6 +167,8 @@ export default defineConfig({
             miniflare: {
               bindings: { AUTH_SERVICE_SECRET: backendServiceSecret, TEST_AUTH_MIGRATIONS: await readD1Migrations("migrations/auth") },
               d1Databases: { AUTH_DB: AUTH_DB_ID },
+              // A Chat that drops withTether's session tag: its connections must not stay open.
+              durableObjects: { UNTAGGED_CHAT: { className: "UntaggedChat", useSQLite: true } },
               workers: [await authAuxiliaryWorker("agents-sdk")],
             },
           })),

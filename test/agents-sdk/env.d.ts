@@ -6,7 +6,7 @@
 import type { D1Migration } from "cloudflare:test";
 import type { TetherAgentsEnv } from "../../workers/backend/agents-sdk/env.js";
 import type { TetherAgentSessions } from "../../workers/backend/agents-sdk/session-directory.js";
-import type { Chat } from "./worker.js";
+import type { Chat, UntaggedChat } from "./worker.js";
 
 declare global {
   namespace Cloudflare {
@@ -16,6 +16,7 @@ declare global {
       AUTH_DB: D1Database;
       TEST_AUTH_MIGRATIONS: D1Migration[];
       Chat: DurableObjectNamespace<Chat>;
+      UNTAGGED_CHAT: DurableObjectNamespace<UntaggedChat>;
       TETHER_AGENT_SESSIONS: DurableObjectNamespace<TetherAgentSessions>;
     }
   }

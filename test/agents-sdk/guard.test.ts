@@ -122,6 +122,28 @@ describe("the guard in front of an Agents SDK app", () => {
     expect((await errorOf(response)).code).toBe("not_found");
   });
 
+  it("closes a connection whose Agent dropped the session tag (1011), since no revocation could reach it", async () => {
+    const user = await registerUser(app);
+    const caller = {
+      sub: user.user.id,
+      sid: "sid-untagged",
+      email: user.user.email,
+      name: "U",
+      email_verified: false,
+      permissions: [],
+      exp: 0,
+    };
+    const stub = env.UNTAGGED_CHAT.get(env.UNTAGGED_CHAT.idFromName(user.user.id));
+    const response = await stub.fetch(`${ORIGIN}/agents/untagged-chat/${user.user.id}`, {
+      headers: { Upgrade: "websocket", "X-Tether-Agent-Caller": JSON.stringify(caller) },
+    });
+    const socket = response.webSocket;
+    if (!socket) throw new Error(`no upgrade: ${response.status}`);
+    const closed = new Promise<number>((resolve) => socket.addEventListener("close", (event) => resolve(event.code)));
+    socket.accept();
+    expect(await closed).toBe(1011);
+  });
+
   it("overwrites a caller header the client made up", async () => {
     const user = await registerUser(app);
     const forged = JSON.stringify({

@@ -44,3 +44,10 @@ export class Chat extends ExampleChat {
     return echoModel;
   }
 }
+
+/** Overrides getConnectionTags without `super`, dropping withTether's session tag (guard.test.ts). */
+export class UntaggedChat extends ExampleChat {
+  override getConnectionTags(): string[] {
+    return [];
+  }
+}
