@@ -67,7 +67,7 @@ export async function startTether(options: TetherOptions = {}): Promise<{ server
     ? [
         {
           name: "bench-operator",
-          config: "bench/peers/operator/wrangler.jsonc",
+          config: "bench/peers/operator/wrangler.toml",
           entry: "bench/peers/operator/index.ts",
           vars: { OPERATOR_SECRET: registerOperator(state.path) },
           routes: ["*/bench-operator/*"],
@@ -109,13 +109,13 @@ export async function startTetherPeer(options: TetherOptions = {}): Promise<Star
 
 export async function startFloor(bundle: BundleOptions = {}): Promise<StartedPeer> {
   const state = temporaryStateDir();
-  wrangler(["d1", "migrations", "apply", "bench-floor", "--local", "--persist-to", state.path, "-c", "bench/peers/floor/wrangler.jsonc"], {
+  wrangler(["d1", "migrations", "apply", "bench-floor", "--local", "--persist-to", state.path, "-c", "bench/peers/floor/wrangler.toml"], {
     quiet: true,
   });
   const server = await startMiniflareHost("floor", {
     port: await freePort(),
     persistTo: state.path,
-    workers: [{ name: "bench-floor", config: "bench/peers/floor/wrangler.jsonc", entry: "bench/peers/floor/index.ts", bundle }],
+    workers: [{ name: "bench-floor", config: "bench/peers/floor/wrangler.toml", entry: "bench/peers/floor/index.ts", bundle }],
   });
   return { client: floorClient(server.origin), server, stop: () => server.stop().then(state.remove) };
 }
@@ -134,7 +134,7 @@ async function startTokenCheckingPeer(
     workers: [
       {
         name: `bench-${name}`,
-        config: `bench/peers/${name}/wrangler.jsonc`,
+        config: `bench/peers/${name}/wrangler.toml`,
         entry: `bench/peers/${name}/index.ts`,
         vars: { TETHER_JWKS: jwks },
         bundle,

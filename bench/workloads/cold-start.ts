@@ -35,9 +35,9 @@ export interface ColdStartResults {
 const WORKERS = [
   { worker: "tether-auth", config: "workers/auth/wrangler.jsonc" },
   { worker: "tether-backend", config: "wrangler.jsonc" },
-  { worker: "bench-floor", config: "bench/peers/floor/wrangler.jsonc" },
-  { worker: "bench-partyserver", config: "bench/peers/partyserver/wrangler.jsonc" },
-  { worker: "bench-agents", config: "bench/peers/agents/wrangler.jsonc" },
+  { worker: "bench-floor", config: "bench/peers/floor/wrangler.toml" },
+  { worker: "bench-partyserver", config: "bench/peers/partyserver/wrangler.toml" },
+  { worker: "bench-agents", config: "bench/peers/agents/wrangler.toml" },
 ];
 
 /** Tether's Workers as their deployable (top-level) configs build them; the peers as configured. */

@@ -32,7 +32,7 @@ export async function runValidation(config: BenchConfig): Promise<ValidationResu
     workers: [
       {
         name: "tether-bench-probe",
-        config: "bench/probe/wrangler.jsonc",
+        config: "bench/probe/wrangler.toml",
         entry: "bench/probe/probe.ts",
         vars: { AUTH_SERVICE_SECRET: secret },
       },
