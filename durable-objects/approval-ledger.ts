@@ -161,10 +161,6 @@ export class ApprovalLedger {
     this.sql.exec(`DELETE FROM waiting_runs WHERE run_id = ?`, runId);
   }
 
-  has(runId: string): boolean {
-    return this.hasTables() && this.sql.exec(`SELECT 1 FROM waiting_runs WHERE run_id = ?`, runId).toArray().length > 0;
-  }
-
   /** Every waiting run's id, oldest first. */
   waitingRunIds(): string[] {
     if (!this.hasTables()) return [];

@@ -51,6 +51,26 @@ export function parsed<T>(schema: z.ZodType<T>, value: unknown, name: string): T
  * free-text service name — addressed to us, holding the permission the method needs; the binding
  * is private, but a leaked binding must not be able to close anyone's session.
  */
+/** Closes one session's live connections, however a Worker holds them; how many it closed. */
+export type SessionCloser = (sessionId: string, reason: SessionRevocationReason) => Promise<number>;
+
+/** `revokeSession`'s work over `close`: the arguments checked as any input, the count closed. */
+export async function revokeOne(close: SessionCloser, sessionId: unknown, reason: unknown): Promise<{ closed: number }> {
+  return { closed: await close(parsed(SessionId, sessionId, "sessionId"), parsed(Reason, reason, "reason")) };
+}
+
+/**
+ * `revokeUser`'s: one page of at most MAX_SESSIONS_PER_REVOKE_CALL of a user's sessions, each closed
+ * by `close`. The auth Worker pages through any number of them, and a longer list is refused whole
+ * rather than cut short.
+ */
+export async function revokePage(close: SessionCloser, sessionIds: unknown, reason: unknown): Promise<{ closed: number }> {
+  const ids = parsed(SessionIds, sessionIds, `sessionIds (at most ${MAX_SESSIONS_PER_REVOKE_CALL})`);
+  const why = parsed(Reason, reason, "reason");
+  const closed = await Promise.all(ids.map((id) => close(id, why)));
+  return { closed: closed.reduce((sum, count) => sum + count, 0) };
+}
+
 export class SessionControl extends WorkerEntrypoint<BackendBindings> implements SessionControlApi {
   /** An app's class is this one bound to its setup (`tether()` in tether.ts). */
   constructor(
@@ -73,27 +93,15 @@ export class SessionControl extends WorkerEntrypoint<BackendBindings> implements
     return this.env.USER_SESSION.get(this.env.USER_SESSION.idFromName(sessionId));
   }
 
-  private closeSession(sessionId: string, reason: SessionRevocationReason): Promise<number> {
-    return this.sessionObject(sessionId).revoke(reason);
-  }
+  private readonly closeSession: SessionCloser = (sessionId, reason) => this.sessionObject(sessionId).revoke(reason);
 
   revokeSession(serviceToken: string, sessionId: string, reason: SessionRevocationReason) {
-    return this.fromAuth(serviceToken, SERVICE_PERMISSIONS.revokeSessions, async () => ({
-      closed: await this.closeSession(parsed(SessionId, sessionId, "sessionId"), parsed(Reason, reason, "reason")),
-    }));
+    return this.fromAuth(serviceToken, SERVICE_PERMISSIONS.revokeSessions, () => revokeOne(this.closeSession, sessionId, reason));
   }
 
-  /**
-   * A user's sessions, one page of at most MAX_SESSIONS_PER_REVOKE_CALL: the auth Worker pages
-   * through any number of them, and a longer list is refused whole rather than cut short.
-   */
+  /** A user's sessions, a page at a time (`revokePage`). */
   revokeUser(serviceToken: string, _userId: string, sessionIds: string[], reason: SessionRevocationReason) {
-    return this.fromAuth(serviceToken, SERVICE_PERMISSIONS.revokeSessions, async () => {
-      const ids = parsed(SessionIds, sessionIds, `sessionIds (at most ${MAX_SESSIONS_PER_REVOKE_CALL})`);
-      const why = parsed(Reason, reason, "reason");
-      const closed = await Promise.all(ids.map((id) => this.closeSession(id, why)));
-      return { closed: closed.reduce((sum, count) => sum + count, 0) };
-    });
+    return this.fromAuth(serviceToken, SERVICE_PERMISSIONS.revokeSessions, () => revokePage(this.closeSession, sessionIds, reason));
   }
 
   /** The user's new values: the mirror row, and every live socket of the named sessions. */

@@ -19,7 +19,7 @@ import {
 import { AUTH_SERVICE_ID, SERVICE_PERMISSIONS, type ServicePermission } from "../../shared/tokens.js";
 import { MAX_SESSIONS_PER_REVOKE_CALL } from "../../shared/rpc.js";
 import { verifyServiceCaller } from "../service-callers.js";
-import { asResult, parsed, Reason, SessionId, SessionIds, Timestamp, UserId } from "../session-control.js";
+import { asResult, parsed, revokeOne, revokePage, SessionIds, Timestamp, UserId, type SessionCloser } from "../session-control.js";
 import type { TetherAgentsEnv } from "./env.js";
 
 export class TetherAgentSessionControl extends WorkerEntrypoint<TetherAgentsEnv> implements SessionControlApi {
@@ -31,25 +31,17 @@ export class TetherAgentSessionControl extends WorkerEntrypoint<TetherAgentsEnv>
     });
   }
 
-  private closeSession(sessionId: string, reason: SessionRevocationReason): Promise<number> {
-    const directory = this.env.TETHER_AGENT_SESSIONS.get(this.env.TETHER_AGENT_SESSIONS.idFromName(sessionId));
-    return directory.revoke(sessionId, reason);
-  }
+  /** The session's directory object closes its connections on every Agent instance it reached. */
+  private readonly closeSession: SessionCloser = (sessionId, reason) =>
+    this.env.TETHER_AGENT_SESSIONS.get(this.env.TETHER_AGENT_SESSIONS.idFromName(sessionId)).revoke(sessionId, reason);
 
   revokeSession(serviceToken: string, sessionId: string, reason: SessionRevocationReason) {
-    return this.fromAuth(serviceToken, SERVICE_PERMISSIONS.revokeSessions, async () => ({
-      closed: await this.closeSession(parsed(SessionId, sessionId, "sessionId"), parsed(Reason, reason, "reason")),
-    }));
+    return this.fromAuth(serviceToken, SERVICE_PERMISSIONS.revokeSessions, () => revokeOne(this.closeSession, sessionId, reason));
   }
 
-  /** A page of at most MAX_SESSIONS_PER_REVOKE_CALL of the user's sessions, each closed as `revokeSession` closes one. */
+  /** A page of the user's sessions, each closed as `revokeSession` closes one (`revokePage`). */
   revokeUser(serviceToken: string, _userId: string, sessionIds: string[], reason: SessionRevocationReason) {
-    return this.fromAuth(serviceToken, SERVICE_PERMISSIONS.revokeSessions, async () => {
-      const ids = parsed(SessionIds, sessionIds, `sessionIds (at most ${MAX_SESSIONS_PER_REVOKE_CALL})`);
-      const why = parsed(Reason, reason, "reason");
-      const closed = await Promise.all(ids.map((id) => this.closeSession(id, why)));
-      return { closed: closed.reduce((sum, count) => sum + count, 0) };
-    });
+    return this.fromAuth(serviceToken, SERVICE_PERMISSIONS.revokeSessions, () => revokePage(this.closeSession, sessionIds, reason));
   }
 
   /**
