@@ -48,6 +48,11 @@ describe("GET /ws refusals a browser can read", () => {
   it("closes with 4003 for a token of a logged-out session", async () => {
     const user = await registerUser(exports.default);
     expect((await postWithBearer(exports.default, "/auth/logout", user.access_token)).status).toBe(204);
+    // The logout's session sync reaches the session's object after the 204 (and makes it): counted
+    // before the refusal, so the count shows the refusal itself touched no object.
+    const { sid } = decodeJwt(user.access_token) as { sid: string };
+    const pushed = env.USER_SESSION.idFromName(sid).toString();
+    await expect.poll(async () => (await listDurableObjectIds(env.USER_SESSION)).map((id) => id.toString())).toContain(pushed);
     await expectRefusal({ token: user.access_token }, 4003, "session_revoked");
   });
 
