@@ -1,3 +1,4 @@
+import { SESSION_SYNC_RETRY_WINDOW_MS } from "../workers/shared/rpc.js";
 import { ACCESS_TOKEN_MAX_AGE_SECONDS } from "../workers/shared/tokens.js";
 import { MAX_LOGGED_EVENT_AGE_MS, SEQ_FLOOR, SEQ_FLOOR_KEY, type SeqFloor } from "./event-log.js";
 import { isStored, type FieldTypes } from "./stored-values.js";
@@ -6,9 +7,10 @@ import { isStored, type FieldTypes } from "./stored-values.js";
  * How long a session object keeps its storage once nobody uses it (docs/architecture.md, Environments).
  *
  * - Revoked: everything goes as soon as no socket is open and no run is in flight, except a small
- *   revocation marker. The marker refuses reconnects with tokens that are still valid somewhere —
- *   cached by another isolate, or checked locally while auth is down, which cannot see revocation —
- *   so it stays until no access token of the session can be valid at all, then goes too.
+ *   revocation marker. The marker is what refuses a connect with a token that still verifies (a
+ *   connect checks the signature, not auth: docs/architecture.md), so it stays for the access-token
+ *   lifetime plus the session-sync retry window — a push that arrived late still leaves it for as
+ *   long as any token of the session can verify — then goes too.
  * - Idle (its sockets gone, not revoked — the session may have expired, or the user just left):
  *   everything goes once the resume log would have expired anyway, but the last `seq`: a client
  *   of a session that is still alive resumes from a number this object must never give again.
@@ -16,7 +18,7 @@ import { isStored, type FieldTypes } from "./stored-values.js";
  * - "Idle" is counted by the alarm from the sockets the runtime holds, not from close events:
  *   sockets that vanished without one (a reset, a deploy) leave the object idle all the same.
  */
-export const REVOKED_MARKER_RETENTION_MS = ACCESS_TOKEN_MAX_AGE_SECONDS * 1000;
+export const REVOKED_MARKER_RETENTION_MS = ACCESS_TOKEN_MAX_AGE_SECONDS * 1000 + SESSION_SYNC_RETRY_WINDOW_MS;
 export const IDLE_RETENTION_MS = MAX_LOGGED_EVENT_AGE_MS;
 /** The longest a session lives by default (auth's SESSION_MAX_AGE_SECONDS, 30 days). */
 export const SEQ_FLOOR_RETENTION_MS = 30 * 24 * 3600 * 1000;

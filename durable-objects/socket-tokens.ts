@@ -40,17 +40,18 @@ export class SocketTokens {
   }
 
   /**
-   * `auth_refresh`: the new token must be valid (checked by the auth Worker) and belong to the
+   * `auth_refresh`: the new token must be valid (verified against the auth Worker's keys) and belong to the
    * same user and session as the socket; otherwise nothing changes and the client gets `error`.
    */
   async refresh(ws: WebSocket, socket: SocketAttachment, token: string, replyTo: string): Promise<void> {
-    // Each refresh is an auth call: a session gets a few a minute, whatever its sockets do.
+    // A signature check each, and an auth call for a key not seen yet: a few a minute per session.
     if (!this.budget.take("refreshes", Date.now())) {
       const message = "This session has refreshed its token too often; wait a minute.";
       return this.channel.reply(ws, "error", { code: "rate_limited", message, retryable: true }, { replyTo });
     }
     this.gatewayInstance ??= new AuthGateway(this.auth, this.config.gateway);
-    const validation = await this.gatewayInstance.validate(token, { bypassCache: true });
+    // Checked against the auth Worker's keys as at connect; revocation is this object's to know.
+    const validation = await this.gatewayInstance.verifyAccessToken(token);
     if (!validation.ok) {
       const retryable = validation.code === "auth_unavailable";
       return this.channel.reply(ws, "error", { code: validation.code, message: validation.message, retryable }, { replyTo });

@@ -1,6 +1,11 @@
 import { and, asc, eq, gt, isNull, lt, sql } from "drizzle-orm";
-import { z } from "zod";
-import { MAX_SESSIONS_PER_REVOKE_CALL, type SessionControlApi, type SessionRevocationReason } from "../shared/rpc.js";
+import * as z from "zod";
+import {
+  MAX_SESSIONS_PER_REVOKE_CALL,
+  SESSION_SYNC_MAX_ATTEMPTS,
+  type SessionControlApi,
+  type SessionRevocationReason,
+} from "../shared/rpc.js";
 import { checkedResult } from "../shared/rpc-results.js";
 import { ServiceTokenSource } from "../shared/service-token.js";
 import { AUTH_SERVICE_ID, AUTH_SERVICE_NAME, BACKEND_SERVICE_NAME, SERVICE_PERMISSIONS } from "../shared/tokens.js";
@@ -17,7 +22,7 @@ import { findUserById, toPublicUser } from "./users.js";
  */
 const BATCH_SIZE = 50;
 /** After this many failed deliveries a row is given up on (and purged later, retention.ts). */
-export const MAX_DELIVERY_ATTEMPTS = 100;
+export const MAX_DELIVERY_ATTEMPTS = SESSION_SYNC_MAX_ATTEMPTS;
 
 let ownToken: { issuer: string; source: ServiceTokenSource } | null = null;
 

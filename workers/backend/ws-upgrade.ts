@@ -11,7 +11,8 @@ import type { BackendAppEnv } from "./user-auth.js";
  * GET /ws. The token comes from `Authorization: Bearer` or the `bearer.<token>` subprotocol,
  * never the query string. A refused token is *accepted and closed at once* with a typed code:
  * browsers report a refused handshake as 1006, indistinguishable from a network fault, and
- * would retry forever. No Durable Object is touched for a refusal.
+ * would retry forever. No Durable Object is touched for a refused token; a revoked session is
+ * refused by its own object.
  */
 export async function upgradeWebSocket(c: Context<BackendAppEnv>): Promise<Response> {
   if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
@@ -27,7 +28,9 @@ export async function upgradeWebSocket(c: Context<BackendAppEnv>): Promise<Respo
   const token = fromHeader ?? fromProtocol;
   if (!token) return acceptAndClose(c.req.raw, "unauthorized", "An access token is required.");
 
-  const result = await authGateway(c.env, c.var.setup.settings).validate(token);
+  // Verified here against the auth Worker's keys, with no auth call; the session's object refuses
+  // a revoked session (socket-admission.ts), told so by session sync.
+  const result = await authGateway(c.env, c.var.setup.settings).verifyAccessToken(token);
   if (!result.ok) return refuseUpgrade(c.req.raw, result.code);
 
   const claims: SessionClaims = {

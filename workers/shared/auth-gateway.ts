@@ -3,8 +3,10 @@
  * How the backend and its session objects validate user tokens: a token cache in front, a
  * circuit breaker around the auth RPC, and — while auth is down — local verification against the
  * last JWKS seen (signature, exp, iss, aud, token_type; not revocation, hence "degraded").
+ * A socket's connect and `auth_refresh` verify against the JWKS always (`verifyAccessToken`): the
+ * session object, not auth, is the authority on revocation there.
  */
-import { jwtVerify, type JWTVerifyGetKey } from "jose";
+import { errors, jwtVerify, type JWTVerifyGetKey } from "jose";
 import { AuthKeySets } from "./auth-key-sets.js";
 import { AuthServiceCaller } from "./auth-service-caller.js";
 import { BreakerOpenError, CircuitBreaker, type BreakerOptions, type BreakerState } from "./circuit-breaker.js";
@@ -75,9 +77,7 @@ export class AuthGateway {
   async validate(token: string, options: { bypassCache?: boolean } = {}): Promise<TokenValidation> {
     // Refused here, not by auth: a caller's junk is a verdict about the caller, never a failure
     // of auth that the breaker would count (enough of it would open the breaker for everyone).
-    if (token.length > MAX_ACCESS_TOKEN_LENGTH || !isCanonicalCompactJws(token)) {
-      return { ok: false, code: "invalid_token", message: TOKEN_FAILURE_MESSAGES.invalid_token };
-    }
+    if (!isWellFormed(token)) return INVALID_TOKEN;
     const key = this.cache.enabled ? await TokenCache.key(token) : null;
     if (key !== null && !options.bypassCache) {
       const cached = this.cache.get(key);
@@ -128,17 +128,44 @@ export class AuthGateway {
     return { ok: false, code, message: TOKEN_FAILURE_MESSAGES[code] ?? result.error.message };
   }
 
+  /**
+   * A socket's connect or `auth_refresh` (docs/architecture.md, Connect): signature, `exp`, `iss`,
+   * `aud`, `token_type` and `sid` checked here against the auth Worker's keys — fetched once per
+   * isolate, refetched when stale or for a key not seen yet — with no auth call per token. Whether
+   * the session was revoked is the session object's to say. No keys ever fetched, and auth down:
+   * `auth_unavailable`.
+   */
+  async verifyAccessToken(token: string): Promise<TokenValidation> {
+    if (!isWellFormed(token)) return INVALID_TOKEN;
+    const keys = await this.keySets.current();
+    if (!keys) return this.unavailable(this.breaker.retryAfterSeconds());
+    const verdict = await this.verifyWith(keys.access, token);
+    if (verdict !== "unknown_key") return verdict;
+    // Signed with a key we do not hold: auth may have rotated since we fetched.
+    const fresh = await this.keySets.afterUnknownKey();
+    const retried = fresh ? await this.verifyWith(fresh.access, token) : "unknown_key";
+    return retried === "unknown_key" ? INVALID_TOKEN : retried;
+  }
+
   private async validateLocally(token: string, retryAfterSeconds?: number): Promise<TokenValidation> {
-    const retryAfter = retryAfterSeconds ?? this.breaker.retryAfterSeconds();
     // Auth is down: the keys last seen, however old, and no call to fetch newer ones.
     const keys = this.keySets.last;
-    if (!keys) {
-      return { ok: false, code: "auth_unavailable", message: "The auth service is unavailable.", retryAfterSeconds: retryAfter };
-    }
+    if (!keys) return this.unavailable(retryAfterSeconds ?? this.breaker.retryAfterSeconds());
+    const verdict = await this.verifyWith(keys.access, token);
+    if (verdict === "unknown_key") return INVALID_TOKEN;
+    return verdict.ok ? { ...verdict, degraded: true } : verdict;
+  }
+
+  private unavailable(retryAfterSeconds: number): TokenValidation {
+    return { ok: false, code: "auth_unavailable", message: "The auth service is unavailable.", retryAfterSeconds };
+  }
+
+  /** One check of `token` against `keys`; "unknown_key" when its `kid` is not among them. */
+  private async verifyWith(keys: JWTVerifyGetKey, token: string): Promise<TokenValidation | "unknown_key"> {
     try {
       const { payload } = await jwtVerify(
         token,
-        keys.access,
+        keys,
         jwtVerifyOptions({
           issuer: this.options.issuer,
           audience: this.options.audience,
@@ -148,11 +175,18 @@ export class AuthGateway {
         }),
       );
       const claims = AccessClaimsSchema.safeParse(payload);
-      if (!claims.success) return { ok: false, code: "invalid_token", message: TOKEN_FAILURE_MESSAGES.invalid_token };
-      return { ok: true, claims: claims.data, degraded: true };
+      if (!claims.success) return INVALID_TOKEN;
+      return { ok: true, claims: claims.data, degraded: false };
     } catch (error) {
+      if (error instanceof errors.JWKSNoMatchingKey) return "unknown_key";
       const code = tokenFailureFromJoseError(error);
       return { ok: false, code, message: TOKEN_FAILURE_MESSAGES[code] };
     }
   }
+}
+
+const INVALID_TOKEN: TokenValidation = { ok: false, code: "invalid_token", message: TOKEN_FAILURE_MESSAGES.invalid_token };
+
+function isWellFormed(token: string): boolean {
+  return token.length <= MAX_ACCESS_TOKEN_LENGTH && isCanonicalCompactJws(token);
 }

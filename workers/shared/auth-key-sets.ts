@@ -10,6 +10,11 @@ import type { RpcResult, SigningKeySets } from "./rpc.js";
 
 /** Keys are refetched when this old, so a rotation reaches the degraded path in time. */
 export const KEY_SETS_REFRESH_MS = 5 * 60_000;
+/**
+ * A token naming a key we have not seen refetches the keys at most this often: a rotation reaches
+ * us within it, and tokens with made-up `kid`s cannot turn into one auth call each.
+ */
+export const UNKNOWN_KEY_REFETCH_MS = 10_000;
 
 export interface VerificationKeys {
   /** Verifies user access tokens (the same set as /.well-known/jwks.json). */
@@ -21,6 +26,7 @@ export interface VerificationKeys {
 export class AuthKeySets {
   private held: { keys: VerificationKeys; fetchedAtMs: number } | null = null;
   private pending: Promise<VerificationKeys | null> | null = null;
+  private unknownKeyRefetchAtMs = Number.NEGATIVE_INFINITY;
 
   /** `fetchKeySets` is the `jwks` call, behind the caller's breaker: it may throw or answer a failure. */
   constructor(
@@ -44,6 +50,18 @@ export class AuthKeySets {
       this.pending = null;
     });
     return this.pending;
+  }
+
+  /**
+   * The keys again for a token signed with a key that `current()` did not hold: refetched unless
+   * that happened less than UNKNOWN_KEY_REFETCH_MS ago; null when no refetch was allowed or none
+   * has ever succeeded (the token then stays unverifiable).
+   */
+  async afterUnknownKey(): Promise<VerificationKeys | null> {
+    const nowMs = this.now();
+    if (nowMs - this.unknownKeyRefetchAtMs < UNKNOWN_KEY_REFETCH_MS) return null;
+    this.unknownKeyRefetchAtMs = nowMs;
+    return this.current({ refresh: true });
   }
 
   private async refetch(): Promise<VerificationKeys | null> {

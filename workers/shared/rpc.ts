@@ -6,7 +6,7 @@
  */
 import type { JSONWebKeySet } from "jose";
 import type { PublicUser } from "@tether/protocol";
-import { z } from "zod";
+import * as z from "zod";
 import type { ErrorCode } from "./errors.js";
 import type { AccessClaims } from "./tokens.js";
 
@@ -95,6 +95,19 @@ export type SessionRevocationReason = (typeof SESSION_REVOCATION_REASONS)[number
  * calls of at most this many, and the backend refuses a longer list rather than cutting it short.
  */
 export const MAX_SESSIONS_PER_REVOKE_CALL = 100;
+
+/**
+ * Session sync retries an undelivered row on every run of the auth Worker's cron (every minute,
+ * workers/auth/wrangler.jsonc) and gives up after this many failed deliveries.
+ */
+export const SESSION_SYNC_MAX_ATTEMPTS = 100;
+export const SESSION_SYNC_CRON_INTERVAL_MS = 60_000;
+/**
+ * How late a revocation's push may still arrive: a session object keeps its revoked marker at
+ * least the access-token lifetime plus this, since it, not auth, refuses a revoked session's
+ * connects (durable-objects/session-retention.ts).
+ */
+export const SESSION_SYNC_RETRY_WINDOW_MS = SESSION_SYNC_MAX_ATTEMPTS * SESSION_SYNC_CRON_INTERVAL_MS;
 
 /**
  * auth → backend (session sync). The auth Worker owns sessions, so it names the ones it revoked:

@@ -2,11 +2,13 @@
  * @module
  * `TetherAgentSessions`: one Durable Object per login session (named by its `sid`) that knows
  * which Agent instances the session has connected to. Session sync names only a session id; this
- * is how a revocation finds the live Agent connections it must close. It also remembers that its
- * session was revoked, so a connect that was admitted on a cached verdict is still refused.
+ * is how a revocation finds the live Agent connections it must close. It is also the authority on
+ * the session's revocation for the guard: a connect verifies the token's signature only, and the
+ * directory refuses a session it was told is revoked.
  */
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
+import { SESSION_SYNC_RETRY_WINDOW_MS } from "../../shared/rpc.js";
 import { ACCESS_TOKEN_MAX_AGE_SECONDS } from "../../shared/tokens.js";
 
 /** An Agent instance by its binding in the app's env and its name. */
@@ -29,8 +31,11 @@ export const MAX_INSTANCES_PER_SESSION = 100;
  * its sign-in (SESSION_MAX_AGE_SECONDS' default), and after that no revocation of it can come.
  */
 const RECORD_RETENTION_MS = 30 * 86_400_000;
-/** The revoked marker outlives every access token of the session (the longest an access token may live). */
-const REVOKED_RETENTION_MS = ACCESS_TOKEN_MAX_AGE_SECONDS * 1000;
+/**
+ * The revoked marker outlives every access token of the session: the longest one may live, plus
+ * how late session sync may deliver the revocation (as a session object's marker).
+ */
+const REVOKED_RETENTION_MS = ACCESS_TOKEN_MAX_AGE_SECONDS * 1000 + SESSION_SYNC_RETRY_WINDOW_MS;
 
 const InstanceRef = z.object({ binding: z.string().min(1).max(128), name: z.string().min(1).max(512) });
 
