@@ -23,7 +23,7 @@
  * `tool-approval-response`s — the SDK then runs the approved call, or tells the model it was denied.
  */
 import { isStepCount, streamText, tool, type LanguageModel, type ModelMessage, type TextStreamPart, type ToolSet } from "ai";
-import { z } from "zod";
+import * as z from "zod";
 import type { Agent, AgentEnv, AgentEvent, AgentRun, ApprovalResumption, Toolbox } from "./agent.js";
 import { DENIED, needsApproval } from "./toolbox.js";
 

@@ -3,7 +3,7 @@
  * Request bodies of the auth routes. Strict objects: an unknown field is an error, not ignored.
  * Every string is bounded; names are stored exactly as sent, emails trimmed and in NFC (email-address.ts).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { MAX_DEVICE_TOKEN_LENGTH } from "./tokens/device.js";
 import { EMAIL_PROBLEM_MESSAGES, emailProblem } from "./email-address.js";
 

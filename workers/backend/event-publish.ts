@@ -7,7 +7,7 @@
  * checked, the publisher and the user are held to their rate limits, the auth Worker names the
  * user's live sessions, and each session's object publishes the event on its stream.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { SessionSetup } from "../../durable-objects/session-setup.js";
 import { appDatabase } from "../../workers/app-data/db/client.js";
 import { findOwnThread } from "../../workers/app-data/threads.js";

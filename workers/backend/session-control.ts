@@ -1,6 +1,6 @@
 import { errorKind } from "../shared/request-log.js";
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { z } from "zod";
+import * as z from "zod";
 import { appDatabase } from "../../workers/app-data/db/client.js";
 import { deleteUserDataBefore, upsertUser } from "../../workers/app-data/users.js";
 import { ApiError } from "../shared/errors.js";

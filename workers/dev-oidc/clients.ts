@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** The clients this provider knows, from the `CLIENTS` var (JSON). */
 const ClientSchema = z.strictObject({

@@ -5,7 +5,7 @@
  * OAuth endpoints under /github so the GitHub preset runs offline too. PKCE S256 is required.
  */
 import { Hono, type Context } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { redirectUriAllowed, registeredClients, type RegisteredClient } from "./clients.js";
 import { consentPage } from "./consent-page.js";
 import {

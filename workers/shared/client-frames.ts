@@ -5,7 +5,7 @@
  * the same frames without zod for clients; the check at the end of this file fails `tsc` when the
  * two disagree on any field of any frame.
  */
-import { z } from "zod";
+import * as z from "zod";
 import {
   MAX_FRAME_BYTES,
   MAX_APPROVAL_REASON_CHARS,

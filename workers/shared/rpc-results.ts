@@ -5,7 +5,7 @@
  * to hand over claims of its own making. Anything that is not a well-formed result becomes an
  * `internal_error` failure — which the circuit breaker counts as auth failing.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { ERROR_STATUS, type ErrorCode } from "./errors.js";
 import type { RpcResult } from "./rpc.js";
 

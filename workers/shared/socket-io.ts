@@ -4,7 +4,7 @@
  * Worker hands the object with an upgrade, closing with a typed code, sending safely, and the
  * accept-and-close refusal a browser can read.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { CLOSE_CODES, PROTOCOL, type CloseReasonCode } from "@tether/protocol";
 
 /**

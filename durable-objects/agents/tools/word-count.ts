@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { MAX_MESSAGE_CONTENT_CHARS } from "@tether/protocol";
 import { defineTool } from "../agent.js";
 

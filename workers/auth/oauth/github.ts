@@ -4,7 +4,7 @@
  * The primary address counts only when GitHub marks it verified (`GET /user/emails`).
  */
 import * as oauth from "oauth4webapi";
-import { z } from "zod";
+import * as z from "zod";
 import { ApiError } from "../../shared/errors.js";
 import type { OAuthProvider } from "./providers.js";
 import type { ProviderIdentity } from "./identities.js";

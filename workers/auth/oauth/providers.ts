@@ -10,7 +10,7 @@
  * Client secrets are secrets, never vars: `OAUTH_CLIENT_SECRET_<ID>` (upper case, `-` → `_`).
  * Without one the client is public and relies on PKCE alone.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { ApiError } from "../../shared/errors.js";
 
 export interface OAuthProvider {

@@ -1,6 +1,6 @@
 import { Hono, type Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
-import { z } from "zod";
+import * as z from "zod";
 import { randomToken } from "../../shared/crypto.js";
 import { ApiError } from "../../shared/errors.js";
 import { jsonBody } from "../../shared/http.js";

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { bearerToken, jsonBody } from "../../shared/http.js";
 import { MAX_EVENT_BODY_BYTES, publishEvent, verifyPublisher, type EventPublisher } from "../event-publish.js";
 import type { BackendAppEnv } from "../user-auth.js";

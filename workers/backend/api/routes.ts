@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { appDatabase } from "../../../workers/app-data/db/client.js";
 import { messageView, threadMessages } from "../../../workers/app-data/messages.js";
 import { findOwnThread, listThreads, threadView } from "../../../workers/app-data/threads.js";

@@ -1,7 +1,7 @@
 // Your tool: every run gets it (src/backend.ts), and a model calls it by name with input its
 // schema checks first. Replace the table with your own data (a D1 query, a fetch to your API).
 import { defineTool } from "@tether/server/agent";
-import { z } from "zod";
+import * as z from "zod";
 
 const ORDERS: Record<string, { status: string; items: number }> = {
   "A-1001": { status: "shipped", items: 2 },
