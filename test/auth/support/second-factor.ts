@@ -1,7 +1,8 @@
 /**
  * @module
- * A user's authenticator app, played in the test: codes computed from the enrolled secret with the
- * same library the auth Worker checks them with (otpauth), and a first factor turned on.
+ * A user's authenticator app, played in the test: codes computed from the enrolled secret by otpauth,
+ * an implementation independent of the auth Worker's own (workers/auth/mfa/totp.ts), and a first
+ * factor turned on.
  */
 import { env, exports } from "cloudflare:workers";
 import { Secret, TOTP } from "otpauth";

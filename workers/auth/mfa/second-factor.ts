@@ -65,7 +65,7 @@ export async function enrollTotp(ctx: AuthContext, user: User): Promise<{ secret
 async function takeTotpCode(ctx: AuthContext, userId: string, code: string, nowMs: number): Promise<boolean> {
   const row = await totpRow(ctx, userId);
   if (!row) return false;
-  const step = matchingStep(await decryptSecret(ctx, userId, row.secretCiphertext), code, nowMs, row.lastUsedStep);
+  const step = await matchingStep(await decryptSecret(ctx, userId, row.secretCiphertext), code, nowMs, row.lastUsedStep);
   if (step === null) return false;
   const taken = await ctx.db
     .update(userTotp)
