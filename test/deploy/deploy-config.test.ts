@@ -77,6 +77,16 @@ describe("development is local only", () => {
     }
   });
 
+  it("every section uploads a minified script with its names kept and its source map beside it", () => {
+    for (const section of SECTIONS) {
+      for (const config of [auth[section], backend[section]]) {
+        expect(config.minify).toBe(true);
+        expect(config.keep_names).not.toBe(false);
+        expect(config.upload_source_maps).toBe(true);
+      }
+    }
+  });
+
   it("the local OIDC provider has no environments and no routes: it is never deployed", () => {
     const { rawConfig } = experimental_readRawConfig({ config: "workers/dev-oidc/wrangler.jsonc" });
     expect(rawConfig.env).toBeUndefined();
