@@ -62,16 +62,20 @@ export class UserSession extends DurableObject<UserSessionEnv> {
     this.budget = new SessionBudget(ctx.storage.kv, config.sessionBudget);
     this.tokens = new SocketTokens(this.channel, this.budget, env.AUTH, config, reschedule);
     this.admission = new SocketAdmission(this.channel, this.retention, this.tokens, config.maxSocketsPerSession, reschedule);
+    // One D1 session (the Sessions API) for everything this object reads and writes: it starts at
+    // the primary and its reads may then come from a replica, never one older than its own writes.
+    let appSession: D1DatabaseSession | null = null;
+    const appDb = () => appDatabase((appSession ??= env.APP_DB.withSession("first-primary")));
     this.runs = new SessionRuns(ledger, approvals, () => {
       const choice = setup.agents.choose(env);
-      const db = appDatabase(env.APP_DB);
+      const db = appDb();
       if (!choice.ok) {
         const waits = new ApprovalWaits(db, approvals, this.channel, config.agentApprovalTimeoutMs, reschedule);
         return new UnavailableRuns(choice.problem, db, ledger, this.channel, waits);
       }
       return new RunQueue(db, ledger, approvals, this.channel, this.budget, choice.agent, setup.tools, env, config, reschedule);
     });
-    const handler = () => new FrameHandler(appDatabase(env.APP_DB), this.channel, this.runs);
+    const handler = () => new FrameHandler(appDb(), this.channel, this.runs);
     this.frames = new FrameGate(this.channel, this.budget, this.tokens, handler);
     // Before any event: what an earlier instance left unfinished is reported, or run (by the alarm).
     if (this.runs.leftByEarlierInstance()) void ctx.blockConcurrencyWhile(() => this.takeOverRuns());

@@ -1,6 +1,6 @@
 /**
  * @module
- * A D1 binding that records every statement run through it (SQL and bound values) before passing
+ * A D1 binding that records every statement run through it or a session of it (SQL and bound values) before passing
  * it to the real database: the query-plan tests run real flows against it, then ask SQLite how it
  * executed each statement the code actually issued.
  */
@@ -25,14 +25,19 @@ export function recordingD1(real: D1Database): { db: D1Database; statements: Rec
         return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
       },
     });
-  const db = new Proxy(real, {
-    get(target, property) {
-      if (property === "prepare") return (sql: string) => wrap(target.prepare(sql), sql);
-      const value = Reflect.get(target, property, target) as unknown;
-      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
-  return { db, statements };
+  // A Sessions API session (D1's read replicas) prepares its own statements: recorded the same way.
+  const recordPrepare = <T extends D1Database | D1DatabaseSession>(client: T): T =>
+    new Proxy(client, {
+      get(target, property) {
+        if (property === "prepare") return (sql: string) => wrap(target.prepare(sql), sql);
+        if (property === "withSession" && "withSession" in target) {
+          return (...args: Parameters<D1Database["withSession"]>) => recordPrepare(target.withSession(...args));
+        }
+        const value = Reflect.get(target, property, target) as unknown;
+        return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+  return { db: recordPrepare(real), statements };
 }
 
 export interface PlanStep {

@@ -27,6 +27,27 @@ export function upsertUser(db: AppDatabase, author: MessageAuthor, nowMs: number
 }
 
 /**
+ * The users this isolate has written to the mirror, as written: a repeated `/api/me` with the same
+ * claims needs no D1 round trip (the mirror already says what the token says, and `created_at`
+ * never changes). Bounded; the oldest entry goes first.
+ */
+const provisioned = new Map<string, { fields: string; createdAtMs: number }>();
+const MAX_PROVISIONED = 10_000;
+
+/** The user's mirror row made or brought up to the token's values; returns when it was created. */
+export async function provisionUser(db: AppDatabase, author: MessageAuthor, nowMs: number): Promise<{ createdAtMs: number } | null> {
+  const fields = JSON.stringify([author.email, author.name, author.emailVerified]);
+  const known = provisioned.get(author.userId);
+  if (known?.fields === fields) return { createdAtMs: known.createdAtMs };
+  const [row] = await upsertUser(db, author, nowMs).returning({ createdAt: users.createdAt });
+  if (!row) return null;
+  provisioned.delete(author.userId);
+  provisioned.set(author.userId, { fields, createdAtMs: row.createdAt });
+  if (provisioned.size > MAX_PROVISIONED) provisioned.delete(provisioned.keys().next().value ?? "");
+  return { createdAtMs: row.createdAt };
+}
+
+/**
  * Deletes the user's threads made before `beforeMs` (with every message and run in them), and any
  * other message or run of theirs made before it, in one batch. Returns how many threads went.
  * Deleting again finds nothing: a retried delivery is harmless.
