@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { builtInTools, defineTool, demoAgent, tether } from "@tether/server";
 import { configError } from "../support/config-error.js";
 

@@ -1,6 +1,6 @@
 // A tool of the team's own: when an order arrives, by its id.
 import { defineTool } from "@tether/server/agent";
-import { z } from "zod";
+import * as z from "zod";
 
 export const shippingEta = defineTool({
   name: "shipping_eta",
