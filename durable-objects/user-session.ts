@@ -59,7 +59,7 @@ export class UserSession extends DurableObject<UserSessionEnv> {
     const approvals = new ApprovalLedger(ctx.storage.sql);
     this.channel = new SessionChannel(ctx);
     this.retention = new SessionRetention(ctx.storage);
-    this.budget = new SessionBudget(ctx.storage.kv, config.sessionBudget);
+    this.budget = new SessionBudget(ctx.storage, config.sessionBudget);
     this.tokens = new SocketTokens(this.channel, this.budget, env.AUTH, config, reschedule);
     this.admission = new SocketAdmission(this.channel, this.retention, this.tokens, config.maxSocketsPerSession, reschedule);
     // One D1 session (the Sessions API) for everything this object reads and writes: it starts at
