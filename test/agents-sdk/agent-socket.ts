@@ -4,14 +4,14 @@
  * `useAgent` opens (the `tether.v1, bearer.<token>` subprotocol pair) or a server's (the
  * `Authorization` header). Frames are collected and awaited, never slept on.
  */
+import { MessageType } from "@cloudflare/ai-chat/types";
 import { expect } from "vitest";
 import { ORIGIN, type FetchTarget } from "../support/http.js";
 import { Waiter } from "../support/waiter.js";
+import { answerText, chatRequest, isAnswerDone, type ChatFrame } from "./chat-protocol.js";
 
-export interface AgentFrame {
-  type: string;
-  payload?: unknown;
-}
+/** Tether's frames carry a `payload`; the chat protocol's put their fields beside `type`. */
+export type AgentFrame = ChatFrame & { payload?: unknown };
 
 export class AgentSocket {
   readonly frames: AgentFrame[] = [];
@@ -49,6 +49,13 @@ export class AgentSocket {
       if (this.closeEvent) throw new Error(`closed (${this.closeEvent.code}) before a ${type} frame`);
       return undefined;
     });
+  }
+
+  /** Sends `text` as `useAgentChat` would and resolves with the streamed answer, once its last frame came. */
+  async chat(requestId: string, text: string): Promise<{ text: string; deltas: number }> {
+    this.send(chatRequest(requestId, text));
+    await this.frame(MessageType.CF_AGENT_USE_CHAT_RESPONSE, (frame) => isAnswerDone(frame, requestId));
+    return answerText(this.frames, requestId);
   }
 
   closed(): Promise<{ code: number; reason: string }> {

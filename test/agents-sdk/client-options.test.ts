@@ -5,6 +5,7 @@ import { agentInstanceName, tetherAgentOptions, type AuthClient } from "../../cl
 import { fetchWebSocket } from "../support/fetch-websocket.js";
 import { Waiter } from "../support/waiter.js";
 import { signedUpSdkUser } from "../support/workerd-sdk.js";
+import { answerText, chatRequest, isAnswerDone, type ChatFrame } from "./chat-protocol.js";
 
 const ACCESS_TOKEN_TTL_MS = 15 * 60_000;
 
@@ -12,7 +13,7 @@ const ACCESS_TOKEN_TTL_MS = 15 * 60_000;
 async function agentClient(auth: AuthClient, config: Parameters<typeof tetherAgentOptions>[1] = {}) {
   const session = await auth.session();
   if (!session) throw new Error("signed out");
-  const seen = { opens: 0, frames: [] as Array<{ type: string; payload?: unknown }>, closes: [] as number[], signedOut: [] as number[] };
+  const seen = { opens: 0, frames: [] as Array<ChatFrame & { payload?: unknown }>, closes: [] as number[], signedOut: [] as number[] };
   const waiter = new Waiter(10_000, () => JSON.stringify(seen));
   const tether = tetherAgentOptions(auth, {
     ...config,
@@ -34,7 +35,7 @@ async function agentClient(auth: AuthClient, config: Parameters<typeof tetherAge
     waiter.wake();
   });
   client.addEventListener("message", (event) => {
-    seen.frames.push(JSON.parse(String(event.data)) as { type: string; payload?: unknown });
+    seen.frames.push(JSON.parse(String(event.data)) as ChatFrame & { payload?: unknown });
     waiter.wake();
   });
   client.addEventListener("close", (event) => {
@@ -49,9 +50,9 @@ describe("tetherAgentOptions with the Agents SDK's AgentClient", () => {
     const auth = await signedUpSdkUser("agent-client");
     const { client, seen, until, detach } = await agentClient(auth);
     await until("the open", () => seen.opens > 0);
-    client.send(JSON.stringify({ type: "chat", id: "c1", text: "from the SDK" }));
-    const done = await until("the answer", () => seen.frames.find((frame) => frame.type === "chat_done"));
-    expect(done.payload).toEqual({ id: "c1", text: "echo: from the SDK" });
+    client.send(JSON.stringify(chatRequest("c1", "from the SDK")));
+    await until("the answer", () => seen.frames.some((frame) => isAnswerDone(frame, "c1")));
+    expect(answerText(seen.frames, "c1").text).toBe("echo: from the SDK");
     detach();
     client.close();
   });

@@ -17,11 +17,10 @@ describe("the guard in front of an Agents SDK app", () => {
     const user = await registerUser(app);
     const socket = await openAgentSocket(app, user.user.id, { token: user.access_token });
     expect(socket.protocol).toBe("tether.v1");
-    socket.send({ type: "chat", id: "m1", text: "hello there" });
-    const done = await socket.frame("chat_done");
-    expect(done.payload).toEqual({ id: "m1", text: "echo: hello there" });
-    const deltas = socket.frames.filter((frame) => frame.type === "chat_delta");
-    expect(deltas.length).toBeGreaterThan(1);
+    // The AIChatAgent's own protocol: the answer streams back as several text deltas.
+    const answer = await socket.chat("m1", "hello there");
+    expect(answer.text).toBe("echo: hello there");
+    expect(answer.deltas).toBeGreaterThan(1);
   });
 
   it("tells the agent who is calling, over the socket and over HTTP", async () => {
@@ -42,8 +41,7 @@ describe("the guard in front of an Agents SDK app", () => {
   it("reaches another instance of the same user by a suffix", async () => {
     const user = await registerUser(app);
     const socket = await openAgentSocket(app, `${user.user.id}~work`, { token: user.access_token });
-    socket.send({ type: "chat", id: "w1", text: "at work" });
-    expect((await socket.frame("chat_done")).payload).toEqual({ id: "w1", text: "echo: at work" });
+    expect((await socket.chat("w1", "at work")).text).toBe("echo: at work");
   });
 
   it("closes 4401 with no token, a bad one, a refresh token or a service token", async () => {

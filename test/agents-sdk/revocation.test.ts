@@ -9,8 +9,7 @@ describe("revocation reaches live Agent connections", () => {
   it("closes a live chat connection with a session_revoked frame and 4003 on logout", async () => {
     const user = await registerUser(app);
     const socket = await openAgentSocket(app, user.user.id, { token: user.access_token });
-    socket.send({ type: "chat", id: "m1", text: "before" });
-    await socket.frame("chat_done");
+    expect((await socket.chat("m1", "before")).text).toBe("echo: before");
     expect((await postWithBearer(app, "/auth/logout", user.access_token)).status).toBe(204);
     expect((await socket.closed()).code).toBe(4003);
     expect(await socket.frame("session_revoked")).toEqual({ type: "session_revoked", payload: { reason: "logout" } });
@@ -34,8 +33,7 @@ describe("revocation reaches live Agent connections", () => {
       expect((await socket.closed()).code).toBe(4003);
       expect(await socket.frame("session_revoked")).toMatchObject({ payload: { reason: "logout_all" } });
     }
-    bystander.send({ type: "chat", id: "b1", text: "still here" });
-    expect((await bystander.frame("chat_done")).payload).toEqual({ id: "b1", text: "echo: still here" });
+    expect((await bystander.chat("b1", "still here")).text).toBe("echo: still here");
   });
 
   it("refuses a revoked session at the instance even while this isolate holds the token as valid", async () => {

@@ -1,19 +1,16 @@
 /**
  * @module
- * The example's page: sign in with Tether, then chat with your own `Chat` Agent through the
- * Agents SDK's `useAgent`, its socket carrying Tether's token (`tetherAgentOptions`). Bundle it
- * with the app's own tooling (esbuild, Vite) and serve it from the Worker's origin, whose
- * `/auth/*` routes are Tether's (`forwardToTetherAuth`).
+ * The example's page: sign in with Tether, then chat with your own `Chat` agent (an `AIChatAgent`)
+ * through `useAgentChat` from `@cloudflare/ai-chat/react`, over the Agents SDK's `useAgent`
+ * socket carrying Tether's token (`tetherAgentOptions`). Bundle it with the app's own tooling
+ * (esbuild, Vite) and serve it from the Worker's origin, whose `/auth/*` routes are Tether's
+ * (`forwardToTetherAuth`).
  */
-import { useCallback, useEffect, useMemo, useState, type FormEvent } from "react";
+import { Suspense, useCallback, useEffect, useMemo, useState, type FormEvent } from "react";
+import { useAgentChat, type UseAgentChatOptions } from "@cloudflare/ai-chat/react";
 import { useAgent } from "agents/react";
+import type { UIMessage } from "ai";
 import { agentInstanceName, createAuthClient, indexedDbTokenStore, tetherAgentOptions, type AuthClient } from "@tether/client";
-
-interface ChatLine {
-  id: string;
-  role: "you" | "agent";
-  text: string;
-}
 
 const auth = createAuthClient({ store: indexedDbTokenStore() });
 
@@ -49,47 +46,56 @@ function SignIn({ auth }: { auth: AuthClient }) {
   );
 }
 
+/**
+ * `useAgentChat` loads the conversation over HTTP (`<agent>/get-messages`) rather than the socket:
+ * the guard checks that request as it checks the socket, so it carries the token as a bearer.
+ */
+async function loadConversation({ url }: { url?: string }): Promise<UIMessage[]> {
+  const token = await auth.accessToken();
+  if (url === undefined || token === null) return [];
+  const messages = new URL(url);
+  messages.pathname += "/get-messages";
+  const response = await fetch(messages, { headers: { Authorization: `Bearer ${token}` } });
+  // The agent's own answer: the messages it keeps, as the chat protocol sends them.
+  return response.ok ? ((await response.json()) as UIMessage[]) : [];
+}
+
 function Chat({ userId, onSignedOut }: { userId: string; onSignedOut: () => void }) {
-  const [lines, setLines] = useState<ChatLine[]>([]);
   const tether = useMemo(() => tetherAgentOptions(auth, { onSignedOut }), [onSignedOut]);
-  const agent = useAgent({
-    agent: "chat",
-    name: agentInstanceName(userId),
-    ...tether.options,
-    onMessage: (event: MessageEvent) => {
-      const frame = JSON.parse(String(event.data)) as { type: string; payload?: { id: string; delta?: string } };
-      const { id, delta } = frame.payload ?? {};
-      if (frame.type !== "chat_delta" || id === undefined || delta === undefined) return;
-      setLines((all) => {
-        const last = all.at(-1);
-        if (last?.id === id && last.role === "agent") return [...all.slice(0, -1), { ...last, text: last.text + delta }];
-        return [...all, { id, role: "agent", text: delta }];
-      });
-    },
-  });
+  const agent = useAgent({ agent: "chat", name: agentInstanceName(userId), ...tether.options });
   useEffect(() => tether.attach(agent), [tether, agent]);
+  return (
+    // useAgentChat suspends until the conversation so far has loaded.
+    <Suspense fallback={<p>Loading the conversation…</p>}>
+      <Conversation agent={agent} />
+    </Suspense>
+  );
+}
+
+function Conversation({ agent }: { agent: UseAgentChatOptions["agent"] }) {
+  const { messages, sendMessage, status } = useAgentChat({ agent, getInitialMessages: loadConversation });
 
   function send(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const input = event.currentTarget.elements.namedItem("text");
     if (!(input instanceof HTMLInputElement) || input.value === "") return;
-    const id = crypto.randomUUID();
-    agent.send(JSON.stringify({ type: "chat", id, text: input.value }));
-    setLines((all) => [...all, { id, role: "you", text: input.value }]);
+    void sendMessage({ text: input.value });
     input.value = "";
   }
   return (
     <main>
       <ol>
-        {lines.map((line) => (
-          <li key={`${line.role}-${line.id}`} className={line.role}>
-            {line.text}
+        {messages.map((message) => (
+          <li key={message.id} className={message.role}>
+            {message.parts.map((part) => (part.type === "text" ? part.text : "")).join("")}
           </li>
         ))}
       </ol>
       <form onSubmit={send}>
         <input name="text" maxLength={4000} autoComplete="off" />
-        <button type="submit">Send</button>
+        <button type="submit" disabled={status === "submitted" || status === "streaming"}>
+          Send
+        </button>
       </form>
       <button type="button" onClick={() => void auth.logout()}>
         Sign out

@@ -1,6 +1,7 @@
 /**
  * @module
- * `withTether(Agent)`: the Agent side of Tether's guard. An Agent class made with it
+ * `withTether(Agent)`: the Agent side of Tether's guard. An Agent class made with it (`Agent`, or a
+ * subclass such as `AIChatAgent` from `@cloudflare/ai-chat`)
  *
  * - tags each connection with its login session, and keeps the caller's claims per session in the
  *   object's storage, so both survive hibernation (`this.tetherUser(connection)` reads them);
@@ -35,6 +36,14 @@ const isUpgrade = (request: Request) => request.headers.get("Upgrade")?.toLowerC
 // TS2545: a mixin's base must be constructible with `any[]` arguments; nothing else here is `any`.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AgentClass = abstract new (...args: any[]) => Agent<Cloudflare.Env, unknown>;
+/**
+ * What `withTether` accepts: a class whose prototype is an Agent's. Not `AgentClass` itself: a
+ * generic class such as `AIChatAgent` (from `@cloudflare/ai-chat`), checked against a constructor
+ * of `Agent<…>`, makes TypeScript infer its type parameters through every member (TS2589); its
+ * prototype is one plain instance type, checked in one step.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AgentConstructor = (abstract new (...args: any[]) => object) & { prototype: Agent<Cloudflare.Env, unknown> };
 
 /** What `withTether` adds to an Agent class. */
 export interface TetherAgent extends RevocableAgent {
@@ -49,13 +58,15 @@ export interface TetherAgent extends RevocableAgent {
 }
 
 /** The base class with TetherAgent's members (and the base's statics, such as `options`). */
-export type TetherAgentClass<TBase extends AgentClass> = (abstract new (
+export type TetherAgentClass<TBase extends AgentConstructor> = (abstract new (
   ...args: ConstructorParameters<TBase>
 ) => InstanceType<TBase> & TetherAgent) &
   Pick<TBase, keyof TBase>;
 
-export function withTether<TBase extends AgentClass>(Base: TBase): TetherAgentClass<TBase> {
-  abstract class TetheredAgent extends Base implements TetherAgent {
+export function withTether<TBase extends AgentConstructor>(Base: TBase): TetherAgentClass<TBase> {
+  // The constraint checks the prototype; the class body needs the constructor's Agent instances.
+  const AgentBase = Base as unknown as AgentClass;
+  abstract class TetheredAgent extends AgentBase implements TetherAgent {
     tetherUser(from: Connection | Request): TetherUser | null {
       if (from instanceof Request) {
         const caller = readTetherCaller(from);
