@@ -1,4 +1,6 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
+import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
 import { ORIGIN, postWithBearer, registerUser } from "../support/http.js";
 import { expectClosedWith, openAgentSocket } from "./agent-socket.js";
@@ -15,9 +17,14 @@ describe("revocation reaches live Agent connections", () => {
     expect(await socket.frame("session_revoked")).toEqual({ type: "session_revoked", payload: { reason: "logout" } });
   });
 
-  it("refuses the logged-out token at the next connect with 4003", async () => {
+  it("refuses the logged-out token at the next connect with 4003, once session sync has told the session's directory", async () => {
     const user = await registerUser(app);
     expect((await postWithBearer(app, "/auth/logout", user.access_token)).status).toBe(204);
+    // A connect's token is verified against the auth Worker's keys, and the session's directory is
+    // the authority on its revocation; the logout's push reaches the directory after the 204.
+    const { sid } = decodeJwt(user.access_token) as { sid: string };
+    const directory = env.TETHER_AGENT_SESSIONS.get(env.TETHER_AGENT_SESSIONS.idFromName(sid));
+    await expect.poll(() => runInDurableObject(directory, (_instance, state) => state.storage.get("revoked"))).toBeDefined();
     await expectClosedWith(await openAgentSocket(app, user.user.id, { token: user.access_token }), 4003, "session_revoked");
   });
 
