@@ -18,9 +18,27 @@ export interface BenchConfig {
   w5: { steps: Array<{ sockets: number; holdSeconds: number }> };
   /** Sessions of one user signed out at once (two sockets each); users disabled, a socket each. */
   w6: { sessionsOfOneUser: number; usersToDisable: number };
+  /**
+   * The delay before every D1 round trip of Tether and of the floor (`--d1-latency-ms N`, default
+   * 0): D1's primary as far from the Worker as a remote region would be.
+   */
+  d1LatencyMs: number;
+  /**
+   * W3 again at this D1 delay, 10 sessions, when the run's own delay is 0: one run reports the
+   * message ratio with a local and with a remote D1.
+   */
+  w3RemoteD1: { latencyMs: number; sessions: number };
+  /** Each operation's D1 round trips are counted this many times (the counts should not vary). */
+  d1RoundTrips: { repetitions: number };
+  /** Notification fan-out: one user's sessions and one publish; many users, one publish each. */
+  w8: { sessionsOfOneUser: number; users: number; repetitions: { oneUser: number; manyUsers: number }; publishConcurrency: number };
+  /** Approval round trips (`approve_tool` → `tool_executing`), one after another on one socket. */
+  w9: { approvals: number };
 }
 
-export const FULL: BenchConfig = {
+type Preset = Omit<BenchConfig, "d1LatencyMs">;
+
+export const FULL: Preset = {
   mode: "full",
   runs: 3,
   connectConcurrency: 50,
@@ -35,9 +53,13 @@ export const FULL: BenchConfig = {
     ],
   },
   w6: { sessionsOfOneUser: 50, usersToDisable: 500 },
+  w3RemoteD1: { latencyMs: 30, sessions: 10 },
+  d1RoundTrips: { repetitions: 5 },
+  w8: { sessionsOfOneUser: 100, users: 1000, repetitions: { oneUser: 30, manyUsers: 5 }, publishConcurrency: 32 },
+  w9: { approvals: 100 },
 };
 
-export const QUICK: BenchConfig = {
+export const QUICK: Preset = {
   mode: "quick",
   runs: 1,
   connectConcurrency: 25,
@@ -52,4 +74,18 @@ export const QUICK: BenchConfig = {
     ],
   },
   w6: { sessionsOfOneUser: 10, usersToDisable: 50 },
+  w3RemoteD1: { latencyMs: 30, sessions: 10 },
+  d1RoundTrips: { repetitions: 2 },
+  w8: { sessionsOfOneUser: 20, users: 100, repetitions: { oneUser: 5, manyUsers: 2 }, publishConcurrency: 16 },
+  w9: { approvals: 10 },
 };
+
+/** `--quick` picks the quick preset; `--d1-latency-ms N` the D1 delay (milliseconds, default 0). */
+export function benchConfig(argv: string[]): BenchConfig {
+  const preset = argv.includes("--quick") ? QUICK : FULL;
+  const flag = argv.findIndex((arg) => arg === "--d1-latency-ms" || arg.startsWith("--d1-latency-ms="));
+  const text = flag === -1 ? "0" : (argv[flag]?.split("=")[1] ?? argv[flag + 1]);
+  const d1LatencyMs = Number(text);
+  if (!Number.isFinite(d1LatencyMs) || d1LatencyMs < 0) throw new Error(`--d1-latency-ms wants milliseconds ≥ 0, not ${text}`);
+  return { ...preset, d1LatencyMs };
+}

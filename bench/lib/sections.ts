@@ -84,6 +84,28 @@ export function messageSection(results: BenchResults): string {
       );
     }
   }
+  const remote = results.messageRemoteD1;
+  const remoteRows = remote
+    ? MESSAGE_PEERS.flatMap(({ peer, label }) => {
+        const runs = remote.results[peer]?.[remote.sessions] ?? [];
+        const tether = remote.results.tether?.[remote.sessions] ?? [];
+        if (runs.length === 0) return [];
+        const ratio = peer === "tether" ? "" : times(pairedRatio(tether, runs, (run) => run.p50));
+        return [
+          `| ${label} | ${remote.sessions} | ${ms(medianOf(runs, (run) => run.p50))} | ${ms(medianOf(runs, (run) => run.p99))} | ${medianOf(runs, (run) => run.perSecond).toFixed(0)} | ${ratio} |`,
+        ];
+      })
+    : [];
+  const remoteTable = remote
+    ? [
+        "",
+        `With a remote D1: the same workload, Tether and the floor only, every D1 call of both waiting ${remote.latencyMs} ms first (the bench host's D1 wrapper, as \`--d1-latency-ms ${remote.latencyMs}\` does for a whole run):`,
+        "",
+        "| peer | sessions | p50 (ms) | p99 (ms) | messages/s | Tether / peer, p50 |",
+        "|---|---|---|---|---|---|",
+        ...remoteRows,
+      ]
+    : [];
   return [
     "## W3 message",
     "",
@@ -92,6 +114,7 @@ export function messageSection(results: BenchResults): string {
     "| peer | sessions | p50 (ms) | p99 (ms) | messages/s | server CPU per message (ms) | Tether / peer, p50 |",
     "|---|---|---|---|---|---|---|",
     ...rows,
+    ...remoteTable,
   ].join("\n");
 }
 
