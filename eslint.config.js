@@ -29,6 +29,15 @@ export default tseslint.config(
       "@typescript-eslint/consistent-type-imports": "error",
       "no-console": ["error", { allow: ["error", "warn"] }],
       eqeqeq: "error",
+      // zod's `z` is a namespace re-export esbuild cannot tree-shake: it bundled all of zod, its
+      // locales and JSON-Schema import included (hundreds of KiB in each Worker). A type import is erased.
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "ImportDeclaration[source.value='zod'][importKind!='type'] > ImportSpecifier[imported.name='z'][importKind!='type']",
+          message: 'Import zod as `import * as z from "zod"`.',
+        },
+      ],
     },
   },
   {

@@ -2,9 +2,10 @@
 // run: `npx node bench/agents-guard.ts` (or `-- --quick`). One workerd hosts the auth Worker and
 // bench/peers/agents-guard, whose Agent answers behind a bare routeAgentRequest and behind
 // tetherGuard; connects go one at a time, alternating, so both see the same machine. It prints the
-// p50 and p99 of each and the p50 ratio: for fresh sessions (each connect's token verified through
-// the auth Worker, its instance recorded in a new session directory) and for reconnects of one
-// session (the verdict cached, the instance already recorded). Then W6 for Agent connections: a
+// p50 and p99 of each and the p50 ratio: for fresh sessions of new users (each token verified
+// against the auth Worker's keys; a new Agent instance, and guarded a new session directory, made),
+// for new sessions of returning users (instance and directory there already; the session new) and
+// for reconnects of one session (the instance already recorded). Then W6 for Agent connections: a
 // logout-all of one user's sessions, timed until every socket has closed. Figures from 127.0.0.1.
 import { randomBytes } from "node:crypto";
 import { applyLocalMigrations, upsertServiceClient } from "../scripts/local-state.mjs";
@@ -17,6 +18,8 @@ const quick = process.argv.includes("--quick");
 const log = (message: string) => console.log(`[agents-guard] ${message}`);
 const CONNECTS = quick ? 100 : 500;
 const WARMUP = 20;
+/** Users who connected once before; each then signs in CONNECTS / RETURNING_USERS more times. */
+const RETURNING_USERS = quick ? 10 : 50;
 const CLOSE_GRACE_MS = 5000;
 /** W6: sessions of one user signed out at once, two Agent sockets each (as Tether's own W6). */
 const W6_SESSIONS = quick ? 10 : 50;
@@ -146,6 +149,17 @@ try {
     await guarded(token);
   }
   await measure("fresh sessions", await mintTokens(server.origin, CONNECTS));
+  // A new sign-in of a user who has used the agent before: their instance (and, guarded, their
+  // session directory) exists already; the session and its token are new.
+  const emails = Array.from({ length: RETURNING_USERS }, (_, index) => `bench-returning-${crypto.randomUUID()}-${index}@example.com`);
+  for (const email of emails) {
+    const [first] = await mintTokens(server.origin, 1, email);
+    if (!first) throw new Error("no token");
+    await bare(first);
+    await guarded(first);
+  }
+  const newSessions = (await Promise.all(emails.map((email) => mintTokens(server.origin, CONNECTS / RETURNING_USERS, email)))).flat();
+  await measure("new sessions of returning users", newSessions);
   const [one] = await mintTokens(server.origin, 1);
   if (!one) throw new Error("no token");
   await measure(

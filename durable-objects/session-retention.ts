@@ -1,5 +1,4 @@
-import { SESSION_SYNC_RETRY_WINDOW_MS } from "../workers/shared/rpc.js";
-import { ACCESS_TOKEN_MAX_AGE_SECONDS } from "../workers/shared/tokens.js";
+import { REVOKED_MARKER_RETENTION_MS } from "../workers/shared/rpc.js";
 import { MAX_LOGGED_EVENT_AGE_MS, SEQ_FLOOR, SEQ_FLOOR_KEY, type SeqFloor } from "./event-log.js";
 import { isStored, type FieldTypes } from "./stored-values.js";
 
@@ -18,7 +17,7 @@ import { isStored, type FieldTypes } from "./stored-values.js";
  * - "Idle" is counted by the alarm from the sockets the runtime holds, not from close events:
  *   sockets that vanished without one (a reset, a deploy) leave the object idle all the same.
  */
-export const REVOKED_MARKER_RETENTION_MS = ACCESS_TOKEN_MAX_AGE_SECONDS * 1000 + SESSION_SYNC_RETRY_WINDOW_MS;
+export { REVOKED_MARKER_RETENTION_MS };
 export const IDLE_RETENTION_MS = MAX_LOGGED_EVENT_AGE_MS;
 /** The longest a session lives by default (auth's SESSION_MAX_AGE_SECONDS, 30 days). */
 export const SEQ_FLOOR_RETENTION_MS = 30 * 24 * 3600 * 1000;

@@ -6,7 +6,7 @@
  */
 import { MessageType } from "@cloudflare/ai-chat/types";
 import type { UIMessage } from "ai";
-import { z } from "zod";
+import * as z from "zod";
 
 /** A frame as it arrives: a `type` and whatever else the protocol puts beside it. */
 export type ChatFrame = { type: string } & Record<string, unknown>;

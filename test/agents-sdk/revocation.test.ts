@@ -1,11 +1,33 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
-import { decodeJwt } from "jose";
+import { decodeJwt, SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import { ORIGIN, postWithBearer, registerUser } from "../support/http.js";
+import type { TetherAgentSessionControl } from "../../workers/backend/agents-sdk/session-control.js";
+import { signingKey } from "../support/forge.js";
+import { ORIGIN, postJson, postWithBearer, registerUser, STRONG_PASSWORD, type TokenResponse } from "../support/http.js";
 import { expectClosedWith, openAgentSocket } from "./agent-socket.js";
 
 const app = exports.default;
+
+/** The auth Worker's own session-sync token (`sub: "auth"`), signed with its real service key. */
+async function authServiceToken(): Promise<string> {
+  const { kid, key } = await signingKey(env.AUTH_DB, "service");
+  return new SignJWT({ service: "tether-auth", token_type: "service", permissions: ["sessions:revoke"] })
+    .setProtectedHeader({ alg: "ES256", kid, typ: "JWT" })
+    .setIssuer("http://localhost:8787")
+    .setAudience("tether-backend")
+    .setSubject("auth")
+    .setIssuedAt()
+    .setExpirationTime("5m")
+    .setJti(crypto.randomUUID())
+    .sign(key);
+}
+
+async function signInAgain(tokens: TokenResponse): Promise<TokenResponse> {
+  const login = await postJson(app, "/auth/login", { email: tokens.user.email, password: STRONG_PASSWORD });
+  expect(login.status).toBe(200);
+  return (await login.json()) as TokenResponse;
+}
 
 describe("revocation reaches live Agent connections", () => {
   it("closes a live chat connection with a session_revoked frame and 4003 on logout", async () => {
@@ -17,14 +39,14 @@ describe("revocation reaches live Agent connections", () => {
     expect(await socket.frame("session_revoked")).toEqual({ type: "session_revoked", payload: { reason: "logout" } });
   });
 
-  it("refuses the logged-out token at the next connect with 4003, once session sync has told the session's directory", async () => {
+  it("refuses the logged-out token at the next connect with 4003, once session sync has told the user's directory", async () => {
     const user = await registerUser(app);
     expect((await postWithBearer(app, "/auth/logout", user.access_token)).status).toBe(204);
-    // A connect's token is verified against the auth Worker's keys, and the session's directory is
-    // the authority on its revocation; the logout's push reaches the directory after the 204.
+    // A connect's token is verified against the auth Worker's keys, and the user's directory is
+    // the authority on the session's revocation; the logout's push reaches it after the 204.
     const { sid } = decodeJwt(user.access_token) as { sid: string };
-    const directory = env.TETHER_AGENT_SESSIONS.get(env.TETHER_AGENT_SESSIONS.idFromName(sid));
-    await expect.poll(() => runInDurableObject(directory, (_instance, state) => state.storage.get("revoked"))).toBeDefined();
+    const directory = env.TETHER_AGENT_SESSIONS.get(env.TETHER_AGENT_SESSIONS.idFromName(user.user.id));
+    await expect.poll(() => runInDurableObject(directory, (_instance, state) => state.storage.kv.get(`revoked:${sid}`))).toBeDefined();
     await expectClosedWith(await openAgentSocket(app, user.user.id, { token: user.access_token }), 4003, "session_revoked");
   });
 
@@ -62,10 +84,52 @@ describe("revocation reaches live Agent connections", () => {
   it("accepts session sync only from the auth Worker", async () => {
     const service = await env.AUTH.issueServiceToken(env.AUTH_SERVICE_ID, env.AUTH_SERVICE_SECRET);
     if (!service.ok) throw new Error("no service token");
-    const control = exports.SessionControl;
+    // The app's entrypoint (TetherAgentSessionControl), typed here as the backend's by the shared globals.
+    const control = exports.SessionControl as unknown as TetherAgentSessionControl;
     for (const token of ["", "garbage", service.value.access_token]) {
-      const result = await control.revokeSession(token, "some-session", "logout");
+      const result = await control.revokeSession(token, "some-session", "logout", "some-user");
       expect(result.ok).toBe(false);
     }
+  });
+
+  it("refuses a revocation without its user (an auth Worker older than the per-user directory), closing nothing", async () => {
+    const user = await registerUser(app);
+    const socket = await openAgentSocket(app, user.user.id, { token: user.access_token });
+    const { sid } = decodeJwt(user.access_token) as { sid: string };
+    const token = await authServiceToken();
+    const control = exports.SessionControl as unknown as { revokeSession(...args: unknown[]): Promise<unknown> };
+    for (const userId of [undefined, "", "x".repeat(65), 42]) {
+      expect(await control.revokeSession(token, sid, "logout", userId)).toMatchObject({ ok: false, error: { code: "invalid_request" } });
+    }
+    expect((await socket.chat("m1", "still open")).text).toBe("echo: still open");
+  });
+
+  it("refuses, at an instance registered after it, a session revoked before — even when the isolate skips the directory", async () => {
+    const laptop = await registerUser(app);
+    const phone = await signInAgain(laptop);
+    await openAgentSocket(app, laptop.user.id, { token: laptop.access_token });
+    expect((await postWithBearer(app, "/auth/logout", phone.access_token)).status).toBe(204);
+    const { sid } = decodeJwt(phone.access_token) as { sid: string };
+    const directory = env.TETHER_AGENT_SESSIONS.get(env.TETHER_AGENT_SESSIONS.idFromName(laptop.user.id));
+    await expect.poll(() => runInDurableObject(directory, (_instance, state) => state.storage.kv.get(`revoked:${sid}`))).toBeDefined();
+    // The laptop's connect registers a new instance (this isolate then skips the directory for it);
+    // the directory tells it of the phone's earlier revocation, and the instance refuses the phone.
+    const fresh = await openAgentSocket(app, `${laptop.user.id}~later`, { token: laptop.access_token });
+    expect((await fresh.chat("m1", "registered")).text).toBe("echo: registered");
+    await expectClosedWith(await openAgentSocket(app, `${laptop.user.id}~later`, { token: phone.access_token }), 4003, "session_revoked");
+  });
+
+  it("closes only the revoked session's connections when the user has several sessions on one instance", async () => {
+    const laptop = await registerUser(app);
+    const phone = await signInAgain(laptop);
+    const onLaptop = await openAgentSocket(app, laptop.user.id, { token: laptop.access_token });
+    const onPhone = await openAgentSocket(app, laptop.user.id, { token: phone.access_token });
+    expect((await postWithBearer(app, "/auth/logout", phone.access_token)).status).toBe(204);
+    expect((await onPhone.closed()).code).toBe(4003);
+    expect((await onLaptop.chat("m1", "laptop stays")).text).toBe("echo: laptop stays");
+    // The laptop's session still connects to a new instance; the phone's does not.
+    const fresh = await openAgentSocket(app, `${laptop.user.id}~new`, { token: laptop.access_token });
+    expect((await fresh.chat("m2", "new instance")).text).toBe("echo: new instance");
+    await expectClosedWith(await openAgentSocket(app, `${laptop.user.id}~new`, { token: phone.access_token }), 4003, "session_revoked");
   });
 });

@@ -55,7 +55,7 @@ async function deliver(auth: AuthContext, backend: SessionControlApi, token: str
   if (event.kind === "user_updated") return deliverUserUpdate(auth, backend, token, event.userId);
   const reason = event.reason as SessionRevocationReason;
   const [first] = event.sessionIds;
-  if (event.kind === "revoke_session" && first !== undefined) return backend.revokeSession(token, first, reason);
+  if (event.kind === "revoke_session" && first !== undefined) return backend.revokeSession(token, first, reason, event.userId);
   return inPages(event.sessionIds, (page) => backend.revokeUser(token, event.userId, page, reason));
 }
 

@@ -8,7 +8,7 @@ import type { JSONWebKeySet } from "jose";
 import type { PublicUser } from "@tether/protocol";
 import * as z from "zod";
 import type { ErrorCode } from "./errors.js";
-import type { AccessClaims } from "./tokens.js";
+import { ACCESS_TOKEN_MAX_AGE_SECONDS, type AccessClaims } from "./tokens.js";
 
 export type RpcResult<T> = { ok: true; value: T } | { ok: false; error: RpcError };
 export interface RpcError {
@@ -108,6 +108,8 @@ export const SESSION_SYNC_CRON_INTERVAL_MS = 60_000;
  * connects (durable-objects/session-retention.ts).
  */
 export const SESSION_SYNC_RETRY_WINDOW_MS = SESSION_SYNC_MAX_ATTEMPTS * SESSION_SYNC_CRON_INTERVAL_MS;
+/** How long whatever refuses a revoked session's connects keeps its marker: past every token of it and any late push. */
+export const REVOKED_MARKER_RETENTION_MS = ACCESS_TOKEN_MAX_AGE_SECONDS * 1000 + SESSION_SYNC_RETRY_WINDOW_MS;
 
 /**
  * auth → backend (session sync). The auth Worker owns sessions, so it names the ones it revoked:
@@ -115,7 +117,16 @@ export const SESSION_SYNC_RETRY_WINDOW_MS = SESSION_SYNC_MAX_ATTEMPTS * SESSION_
  * Results count the sockets closed.
  */
 export interface SessionControlApi {
-  revokeSession(serviceToken: string, sessionId: string, reason: SessionRevocationReason): Promise<RpcResult<{ closed: number }>>;
+  /**
+   * `userId` is the session's user: Tether's backend finds a session's object by its id alone, an
+   * Agents SDK app's guard keeps its records per user (agents-sdk/session-directory.ts).
+   */
+  revokeSession(
+    serviceToken: string,
+    sessionId: string,
+    reason: SessionRevocationReason,
+    userId: string,
+  ): Promise<RpcResult<{ closed: number }>>;
   revokeUser(
     serviceToken: string,
     userId: string,

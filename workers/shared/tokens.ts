@@ -4,7 +4,7 @@
  * `token_type`, audience and signing key, so one kind is never accepted as another.
  */
 import type { JWTVerifyOptions } from "jose";
-import { z } from "zod";
+import * as z from "zod";
 
 /** Only asymmetric ES256 is accepted; `none` and HMAC algorithms are refused by construction. */
 export const TOKEN_ALGORITHM = "ES256";

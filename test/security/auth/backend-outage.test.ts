@@ -46,7 +46,7 @@ describe("a logout while the backend is unreachable", () => {
     const [delivered] = await outboxOf(user.user.id);
     expect(delivered?.delivered_at).toEqual(expect.any(Number));
     const calls = (await (await standIn("/calls")).json()) as Array<{ method: string; args: unknown[] }>;
-    expect(calls).toContainEqual({ method: "revokeSession", args: [sid, "logout"] });
+    expect(calls).toContainEqual({ method: "revokeSession", args: [sid, "logout", user.user.id] });
 
     // Delivered once: another cron run sends nothing again.
     await runCron();

@@ -12,7 +12,7 @@ import { getCurrentAgent, type Connection, type WSMessage } from "agents";
 import { convertToModelMessages, streamText, type LanguageModel, type GenerateTextOnFinishCallback, type ToolSet } from "ai";
 import { createWorkersAI } from "workers-ai-provider";
 import { withTether, type TetherAgentsEnv } from "@tether/server/agents";
-import { z } from "zod";
+import * as z from "zod";
 
 export type ChatEnv = TetherAgentsEnv & { AI?: Ai; WORKERS_AI_MODEL?: string } & Cloudflare.Env;
 

@@ -5,7 +5,7 @@
  * Worker reaches its Durable Objects, and the guard overwrites this header on every request it
  * forwards, so an Agent may trust it.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { AccessClaims, TokenSubject } from "../../shared/tokens.js";
 
 /** The header the guard sets (after deleting any the client sent) on every request it forwards. */

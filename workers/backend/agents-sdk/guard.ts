@@ -93,7 +93,11 @@ async function admit(
   }
   if (upgrade) {
     // Revocation must be able to find this connection before it exists (session-directory.ts).
-    const recorded = await recordConnect(env, claims.sid, { binding: route.className, name: route.name });
+    const recorded = await recordConnect(
+      env,
+      { userId: claims.sub, sessionId: claims.sid },
+      { binding: route.className, name: route.name },
+    );
     if (recorded === "session_revoked") {
       return { kind: "token", code: "token_revoked", message: "The session has been revoked.", headers: {} } satisfies Refusal;
     }
@@ -102,7 +106,7 @@ async function admit(
         kind: "request",
         close: "rate_limited",
         code: "rate_limited",
-        message: "This session reached too many agent instances.",
+        message: "This user reached too many agent instances.",
       } satisfies Refusal;
     }
   }

@@ -7,7 +7,7 @@
  */
 export { tetherGuard, type AgentRoute, type TetherGuard, type TetherGuardOptions } from "./guard.js";
 export { withTether, type TetherAgent, type TetherAgentClass } from "./with-tether.js";
-export { TetherAgentSessions, MAX_INSTANCES_PER_SESSION, type AgentInstanceRef, type RevocableAgent } from "./session-directory.js";
+export { TetherAgentSessions, MAX_INSTANCES_PER_USER, type AgentInstanceRef, type RevocableAgent } from "./session-directory.js";
 export { TetherAgentSessionControl } from "./session-control.js";
 export { forwardToTetherAuth } from "./auth-routes.js";
 export { TETHER_CALLER_HEADER, type TetherUser } from "./caller.js";

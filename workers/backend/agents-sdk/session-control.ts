@@ -3,7 +3,7 @@
  * `TetherAgentSessionControl`: session sync's way into an Agents SDK app. The auth Worker's
  * `BACKEND` binding points at this entrypoint as it would at Tether's backend (the same
  * `SessionControlApi`, the same check of the caller: the auth Worker's own service token, its
- * subject and the method's permission). A revocation goes to the session's directory object,
+ * subject and the method's permission). A revocation goes to the user's directory object,
  * which closes the session's connections on every Agent instance it reached.
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
@@ -20,6 +20,7 @@ import { AUTH_SERVICE_ID, SERVICE_PERMISSIONS, type ServicePermission } from "..
 import { MAX_SESSIONS_PER_REVOKE_CALL } from "../../shared/rpc.js";
 import { verifyServiceCaller } from "../service-callers.js";
 import { asResult, parsed, revokeOne, revokePage, SessionIds, Timestamp, UserId, type SessionCloser } from "../session-control.js";
+import { directoryOf } from "./connect-record.js";
 import type { TetherAgentsEnv } from "./env.js";
 
 export class TetherAgentSessionControl extends WorkerEntrypoint<TetherAgentsEnv> implements SessionControlApi {
@@ -31,17 +32,20 @@ export class TetherAgentSessionControl extends WorkerEntrypoint<TetherAgentsEnv>
     });
   }
 
-  /** The session's directory object closes its connections on every Agent instance it reached. */
-  private readonly closeSession: SessionCloser = (sessionId, reason) =>
-    this.env.TETHER_AGENT_SESSIONS.get(this.env.TETHER_AGENT_SESSIONS.idFromName(sessionId)).revoke(sessionId, reason);
+  /** The user's directory object closes the session's connections on every Agent instance it reached. */
+  private closerFor(userId: unknown): SessionCloser {
+    const directory = directoryOf(this.env, parsed(UserId, userId, "userId"));
+    return (sessionId, reason) => directory.revoke(sessionId, reason);
+  }
 
-  revokeSession(serviceToken: string, sessionId: string, reason: SessionRevocationReason) {
-    return this.fromAuth(serviceToken, SERVICE_PERMISSIONS.revokeSessions, () => revokeOne(this.closeSession, sessionId, reason));
+  /** `userId` finds the directory; an auth Worker too old to send it is refused, and its row retried once upgraded. */
+  revokeSession(serviceToken: string, sessionId: string, reason: SessionRevocationReason, userId: string) {
+    return this.fromAuth(serviceToken, SERVICE_PERMISSIONS.revokeSessions, () => revokeOne(this.closerFor(userId), sessionId, reason));
   }
 
   /** A page of the user's sessions, each closed as `revokeSession` closes one (`revokePage`). */
-  revokeUser(serviceToken: string, _userId: string, sessionIds: string[], reason: SessionRevocationReason) {
-    return this.fromAuth(serviceToken, SERVICE_PERMISSIONS.revokeSessions, () => revokePage(this.closeSession, sessionIds, reason));
+  revokeUser(serviceToken: string, userId: string, sessionIds: string[], reason: SessionRevocationReason) {
+    return this.fromAuth(serviceToken, SERVICE_PERMISSIONS.revokeSessions, () => revokePage(this.closerFor(userId), sessionIds, reason));
   }
 
   /**

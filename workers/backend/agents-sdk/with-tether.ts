@@ -15,17 +15,15 @@
  * out of reach.
  */
 import type { Agent, Connection, ConnectionContext } from "agents";
-import { z } from "zod";
+import * as z from "zod";
 import { acceptAndClose, closeSocket, sendIfOpen, tetherProtocolHeader } from "../../shared/socket-io.js";
-import { ACCESS_TOKEN_MAX_AGE_SECONDS } from "../../shared/tokens.js";
+import { REVOKED_MARKER_RETENTION_MS } from "../../shared/rpc.js";
 import { readTetherCaller, TetherCallerSchema, toTetherUser, type TetherCaller, type TetherUser } from "./caller.js";
 import type { RevocableAgent } from "./session-directory.js";
 
 const SESSION_TAG_PREFIX = "tether.sid:";
 const CALLER_KEY_PREFIX = "tether:caller:";
 const REVOKED_KEY_PREFIX = "tether:revoked:";
-/** A revoked session's marker outlives every access token of it. */
-const REVOKED_RETENTION_MS = ACCESS_TOKEN_MAX_AGE_SECONDS * 1000;
 
 const SessionId = z.string().min(1).max(64);
 const Reason = z.string().min(1).max(64);
@@ -119,11 +117,21 @@ export function withTether<TBase extends AgentConstructor>(Base: TBase): TetherA
       return closed;
     }
 
+    /**
+     * The directory's call when it first meets this instance: the user's sessions revoked before
+     * then, which no revocation call will name here again, are refused from now on too.
+     */
+    async tetherRefuseSessions(sessionIds: string[]): Promise<void> {
+      const storage = this.ctx.storage.kv;
+      for (const sessionId of z.array(SessionId).max(1000).parse(sessionIds)) storage.put(REVOKED_KEY_PREFIX + sessionId, Date.now());
+      return Promise.resolve();
+    }
+
     /** Revocations are rare, so their markers are swept then, once past every token of theirs. */
     private forgetOldRevocations(): void {
       const storage = this.ctx.storage.kv;
       for (const [key, at] of storage.list<number>({ prefix: REVOKED_KEY_PREFIX })) {
-        if (Date.now() - at > REVOKED_RETENTION_MS) storage.delete(key);
+        if (Date.now() - at > REVOKED_MARKER_RETENTION_MS) storage.delete(key);
       }
     }
 
