@@ -46,10 +46,12 @@ export const FULL: Preset = {
   w2: { warmup: 100, pings: 1000, sockets: 100, pingsPerSocket: 20 },
   w3: { sessions: [1, 10, 100], messagesPerSession: (sessions) => (sessions === 1 ? 150 : sessions === 10 ? 25 : 4) },
   w4: { rounds: 15 },
+  // Per-socket memory at three sizes, so its growth shows; 20,000 open files is this machine's ceiling.
   w5: {
     steps: [
+      { sockets: 1000, holdSeconds: 10 },
       { sockets: 2000, holdSeconds: 10 },
-      { sockets: 10_000, holdSeconds: 60 },
+      { sockets: 5000, holdSeconds: 20 },
     ],
   },
   w6: { sessionsOfOneUser: 50, usersToDisable: 500 },

@@ -26,7 +26,7 @@ export function connectSection(results: BenchResults): string {
   return [
     "## W1 connect",
     "",
-    `N authenticated sockets, each its own session, opened ${results.config.connectConcurrency} at a time; latency from \`new WebSocket\` to usable (Tether: \`connection_established\`; socket.io: its \`connect\`). Tether validates every token through the auth Worker (fresh sessions each run, so never from the cache) and opens a session object per socket; partyserver and socket.io verify the signature with jose; the floor checks nothing. Server CPU is the server process's user + system time (from /proc) over the run, per socket, open and close; memory is its peak resident set (workerd; Node for socket.io) since it started.`,
+    `N authenticated sockets, each its own session, opened ${results.config.connectConcurrency} at a time; latency from \`new WebSocket\` to usable (Tether: \`connection_established\`; socket.io: its \`connect\`). Tether verifies every token in the backend against the auth Worker's keys (signature and claims, no auth call and no D1 query; the session object is the authority on revocation) and opens a session object per socket; partyserver and socket.io verify the signature with jose; the floor checks nothing. Server CPU is the server process's user + system time (from /proc) over the run, per socket, open and close; memory is its peak resident set (workerd; Node for socket.io) since it started.`,
     "",
     "| peer | sockets | all open (ms) | connect p50 (ms) | connect p99 (ms) | server CPU per connect (ms) | peak server memory (MB) |",
     "|---|---|---|---|---|---|---|",

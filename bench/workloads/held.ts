@@ -1,4 +1,4 @@
-// W5 held: idle sockets on every peer at once, in steps (2,000, then 10,000), each step held for a
+// W5 held: idle sockets on every peer at once, in steps (1,000, 2,000, then 5,000), each step held for a
 // while: memory per socket from each server's resident memory before the first socket and at the
 // end of each hold, and whether any socket was dropped. The sockets are held by a child process
 // per peer (bench/hosts/socket-holder.ts): 10,000 per peer is more than one process may keep open.
