@@ -22,13 +22,16 @@ interface BudgetWindow {
 }
 
 const BUDGET_WINDOW: FieldTypes<BudgetWindow> = { startMs: "number", used: "number" };
+const storageKey = (name: BudgetName) => `budget:${name}`;
+/** How often the frame count is written (see count). */
+const FRAMES_PER_WRITE = 16;
 
 export class SessionBudget {
-  /** Each window as last written: storage is the truth, this saves a read per frame. */
+  /** Each window as this instance counts it: read from storage once, written back as count says. */
   private readonly windows = new Map<BudgetName, BudgetWindow>();
 
   constructor(
-    private readonly storage: Pick<DurableObjectStorage, "kv" | "put">,
+    private readonly storage: Pick<DurableObjectStorage, "kv">,
     private readonly limits: BudgetLimits,
   ) {}
 
@@ -46,17 +49,24 @@ export class SessionBudget {
 
   /** One more use in the current window (or the first of a new one); how many the window has seen. */
   private count(name: BudgetName, nowMs: number): number {
-    const key = `budget:${name}`;
-    const stored = this.windows.get(name) ?? this.storage.kv.get(key);
-    const current =
-      isStored(stored, BUDGET_WINDOW) && nowMs - stored.startMs < this.limits[name].windowMs ? stored : { startMs: nowMs, used: 0 };
-    const next = { startMs: current.startMs, used: current.used + 1 };
-    // Written on every frame, so it must not hold the frame's answer: an ordinary write keeps every
-    // outgoing message (a `pong`) behind the output gate until it is on disk. A count lost with a
-    // crash of the object lets a few frames more through in that window; nothing else depends on it.
-    this.storage.put(key, next, { allowUnconfirmed: true }).catch(() => undefined);
-    this.windows.set(name, next);
-    return next.used;
+    let window = this.windows.get(name);
+    if (!window) {
+      const stored: unknown = this.storage.kv.get(storageKey(name));
+      window = isStored(stored, BUDGET_WINDOW) ? { startMs: stored.startMs, used: stored.used } : { startMs: nowMs, used: 0 };
+      this.windows.set(name, window);
+    }
+    if (nowMs - window.startMs >= this.limits[name].windowMs) {
+      window.startMs = nowMs;
+      window.used = 0;
+    }
+    window.used += 1;
+    // Storage is what outlives hibernation, but a write per frame was half of a ping's CPU and held
+    // every pong behind the output gate: frames are written at a window's first and every
+    // FRAMES_PER_WRITE-th, so an eviction (after idling, never mid-flood) loses fewer uses than that.
+    // Messages and refreshes, each far costlier than its write, are written every time.
+    const every = name === "frames" ? FRAMES_PER_WRITE : 1;
+    if (window.used === 1 || window.used % every === 0) this.storage.kv.put(storageKey(name), window);
+    return window.used;
   }
 
   /** After the storage was deleted (session-retention.ts): the windows went with it. */
