@@ -29,6 +29,8 @@ export interface TetherAgentOptionsConfig {
   onSignedOut?: (close: { code: number; reason: string }) => void;
   /** How long before the token's expiry the socket reconnects with a fresh one. Default 60,000 ms. */
   refreshLeadMs?: number;
+  /** What `getInitialMessages` fetches with (the global `fetch` by default), as the auth client's option. */
+  fetch?: (url: string, init?: RequestInit) => Promise<Response>;
 }
 
 export interface TetherAgentOptions {
@@ -36,6 +38,13 @@ export interface TetherAgentOptions {
   options: { protocols: () => Promise<string[]> };
   /** Watches `socket`: the refresh timer and the sign-out. Returns what stops watching (a React effect's cleanup). */
   attach(socket: ReconnectingAgentSocket): () => void;
+  /**
+   * For `useAgentChat({ getInitialMessages })`: it loads the conversation over HTTP
+   * (`<agent url>/get-messages`), a request the guard checks as it checks the socket, so this one
+   * carries the token as a bearer (the hook's own loader sends none and would get nothing back).
+   * Empty when signed out or refused.
+   */
+  getInitialMessages<TMessage>(options: { url?: string }): Promise<TMessage[]>;
 }
 
 const DEFAULT_REFRESH_LEAD_MS = 60_000;
@@ -43,7 +52,7 @@ const SIGNED_OUT_CODES = new Set<number>([CLOSE_CODES.session_revoked, CLOSE_COD
 
 export function tetherAgentOptions(
   auth: Pick<AuthClient, "accessToken" | "session">,
-  { onSignedOut, refreshLeadMs = DEFAULT_REFRESH_LEAD_MS }: TetherAgentOptionsConfig = {},
+  { onSignedOut, refreshLeadMs = DEFAULT_REFRESH_LEAD_MS, fetch: fetcher = (url, init) => fetch(url, init) }: TetherAgentOptionsConfig = {},
 ): TetherAgentOptions {
   let token: string | null = null;
   let expiresAtMs: number | null = null;
@@ -103,5 +112,15 @@ export function tetherAgentOptions(
     };
   }
 
-  return { options: { protocols }, attach };
+  async function getInitialMessages<TMessage>({ url }: { url?: string }): Promise<TMessage[]> {
+    const current = await auth.accessToken().catch(() => null);
+    if (url === undefined || current === null) return [];
+    const messages = new URL(url);
+    messages.pathname += "/get-messages";
+    const response = await fetcher(messages.href, { headers: { Authorization: `Bearer ${current}` } });
+    // The agent's own answer: the messages it keeps, as the chat protocol sends them.
+    return response.ok ? ((await response.json()) as TMessage[]) : [];
+  }
+
+  return { options: { protocols }, attach, getInitialMessages };
 }

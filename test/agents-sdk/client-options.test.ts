@@ -57,6 +57,24 @@ describe("tetherAgentOptions with the Agents SDK's AgentClient", () => {
     client.close();
   });
 
+  it("loads the conversation for useAgentChat with the token, and nothing once signed out", async () => {
+    const auth = await signedUpSdkUser("agent-history");
+    const { client, seen, until, detach } = await agentClient(auth);
+    await until("the open", () => seen.opens > 0);
+    client.send(JSON.stringify(chatRequest("h1", "keep this")));
+    await until("the answer", () => seen.frames.some((frame) => isAnswerDone(frame, "h1")));
+    const session = await auth.session();
+    const url = `http://localhost/agents/chat/${agentInstanceName(session?.user.id ?? "")}`;
+    const loader = tetherAgentOptions(auth, { fetch: (input, init) => exports.default.fetch(input, init) });
+    const messages = await loader.getInitialMessages<{ role: string; parts: Array<{ type: string; text?: string }> }>({ url });
+    expect(messages.map((message) => message.role)).toEqual(["user", "assistant"]);
+    expect(messages[0]?.parts).toContainEqual(expect.objectContaining({ type: "text", text: "keep this" }));
+    detach();
+    client.close();
+    await auth.logout();
+    expect(await loader.getInitialMessages({ url })).toEqual([]);
+  });
+
   it("reconnects with a fresh token before the token expires", async () => {
     const auth = await signedUpSdkUser("agent-refresh");
     const tokens: string[] = [];

@@ -54,6 +54,9 @@ describe("a session object's storage", () => {
     expect(afterLogout.tables).toEqual([]);
     expect(afterLogout.keys).toEqual(["revoked"]);
     expect(afterLogout.alarm).toBeGreaterThan(Date.now() + REVOKED_MARKER_RETENTION_MS - 60_000);
+    // At least the longest access token (24 h) plus session sync's retries (100, a minute apart):
+    // a connect is refused by this marker, not by auth, even when the push came late.
+    expect(REVOKED_MARKER_RETENTION_MS).toBeGreaterThanOrEqual(24 * 3_600_000 + 100 * 60_000);
     // Meanwhile the marker still refuses a token some isolate may hold as valid.
     expect((await (await openSocket(exports.default, { token: tokens.access_token })).closed()).code).toBe(4003);
 

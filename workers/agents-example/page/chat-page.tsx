@@ -9,8 +9,14 @@
 import { Suspense, useCallback, useEffect, useMemo, useState, type FormEvent } from "react";
 import { useAgentChat, type UseAgentChatOptions } from "@cloudflare/ai-chat/react";
 import { useAgent } from "agents/react";
-import type { UIMessage } from "ai";
-import { agentInstanceName, createAuthClient, indexedDbTokenStore, tetherAgentOptions, type AuthClient } from "@tether/client";
+import {
+  agentInstanceName,
+  createAuthClient,
+  indexedDbTokenStore,
+  tetherAgentOptions,
+  type AuthClient,
+  type TetherAgentOptions,
+} from "@tether/client";
 
 const auth = createAuthClient({ store: indexedDbTokenStore() });
 
@@ -46,20 +52,6 @@ function SignIn({ auth }: { auth: AuthClient }) {
   );
 }
 
-/**
- * `useAgentChat` loads the conversation over HTTP (`<agent>/get-messages`) rather than the socket:
- * the guard checks that request as it checks the socket, so it carries the token as a bearer.
- */
-async function loadConversation({ url }: { url?: string }): Promise<UIMessage[]> {
-  const token = await auth.accessToken();
-  if (url === undefined || token === null) return [];
-  const messages = new URL(url);
-  messages.pathname += "/get-messages";
-  const response = await fetch(messages, { headers: { Authorization: `Bearer ${token}` } });
-  // The agent's own answer: the messages it keeps, as the chat protocol sends them.
-  return response.ok ? ((await response.json()) as UIMessage[]) : [];
-}
-
 function Chat({ userId, onSignedOut }: { userId: string; onSignedOut: () => void }) {
   const tether = useMemo(() => tetherAgentOptions(auth, { onSignedOut }), [onSignedOut]);
   const agent = useAgent({ agent: "chat", name: agentInstanceName(userId), ...tether.options });
@@ -67,13 +59,20 @@ function Chat({ userId, onSignedOut }: { userId: string; onSignedOut: () => void
   return (
     // useAgentChat suspends until the conversation so far has loaded.
     <Suspense fallback={<p>Loading the conversation…</p>}>
-      <Conversation agent={agent} />
+      <Conversation agent={agent} getInitialMessages={tether.getInitialMessages} />
     </Suspense>
   );
 }
 
-function Conversation({ agent }: { agent: UseAgentChatOptions["agent"] }) {
-  const { messages, sendMessage, status } = useAgentChat({ agent, getInitialMessages: loadConversation });
+/** `getInitialMessages` is Tether's: the hook loads the conversation over HTTP, which the guard checks too. */
+function Conversation({
+  agent,
+  getInitialMessages,
+}: {
+  agent: UseAgentChatOptions["agent"];
+  getInitialMessages: TetherAgentOptions["getInitialMessages"];
+}) {
+  const { messages, sendMessage, status } = useAgentChat({ agent, getInitialMessages });
 
   function send(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
