@@ -162,12 +162,15 @@ export function heldSection(results: BenchResults): string {
 }
 
 function hotTable(title: string, functions: ProfileResults["ping"]): string {
+  // A Worker with no samples was idle: no share of its busy time to show.
+  const sampled = functions.filter((hot) => Number.isFinite(hot.share));
+  if (sampled.length === 0) return [`**${title}**`, "", "Idle: no samples."].join("\n");
   return [
     `**${title}**`,
     "",
     "| function (bundle:line) | share of busy time |",
     "|---|---|",
-    ...functions.map((hot) => `| \`${hot.name}\` | ${(hot.share * 100).toFixed(1)}% |`),
+    ...sampled.map((hot) => `| \`${hot.name}\` | ${(hot.share * 100).toFixed(1)}% |`),
   ].join("\n");
 }
 
@@ -180,7 +183,7 @@ export function profileSection(results: BenchResults): string {
     "",
     hotTable("Backend Worker and session objects, while 300 sockets connect", profiles.connectBackend),
     "",
-    hotTable("Auth Worker, while those 300 tokens are validated over RPC", profiles.connectAuth),
+    hotTable("Auth Worker, while those 300 sockets connect (a connect no longer calls it)", profiles.connectAuth),
     "",
     hotTable("Backend Worker and session object, while one socket pings 3,000 times", profiles.ping),
     "",
