@@ -1,27 +1,16 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
-import { decodeJwt, SignJWT } from "jose";
+import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
 import type { TetherAgentSessionControl } from "../../workers/backend/agents-sdk/session-control.js";
-import { signingKey } from "../support/forge.js";
+import { forgedServiceToken } from "../support/forge.js";
 import { ORIGIN, postJson, postWithBearer, registerUser, STRONG_PASSWORD, type TokenResponse } from "../support/http.js";
 import { expectClosedWith, openAgentSocket } from "./agent-socket.js";
 
 const app = exports.default;
 
-/** The auth Worker's own session-sync token (`sub: "auth"`), signed with its real service key. */
-async function authServiceToken(): Promise<string> {
-  const { kid, key } = await signingKey(env.AUTH_DB, "service");
-  return new SignJWT({ service: "tether-auth", token_type: "service", permissions: ["sessions:revoke"] })
-    .setProtectedHeader({ alg: "ES256", kid, typ: "JWT" })
-    .setIssuer("http://localhost:8787")
-    .setAudience("tether-backend")
-    .setSubject("auth")
-    .setIssuedAt()
-    .setExpirationTime("5m")
-    .setJti(crypto.randomUUID())
-    .sign(key);
-}
+/** The auth Worker's own session-sync token (`sub: "auth"`). */
+const authServiceToken = () => forgedServiceToken(env.AUTH_DB, { sub: "auth", service: "tether-auth", permissions: ["sessions:revoke"] });
 
 async function signInAgain(tokens: TokenResponse): Promise<TokenResponse> {
   const login = await postJson(app, "/auth/login", { email: tokens.user.email, password: STRONG_PASSWORD });

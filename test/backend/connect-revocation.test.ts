@@ -1,8 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
-import { seedServiceClient } from "../support/auth-db.js";
-import { randomToken, sha256Base64Url } from "../../workers/shared/crypto.js";
+import { seedResetToken, seedServiceClient } from "../support/auth-db.js";
 import { getWithBearer, postJson, postWithBearer, registerUser, STRONG_PASSWORD, type TokenResponse } from "../support/http.js";
 import { openSocket, type TestSocket } from "../support/ws.js";
 
@@ -100,13 +99,7 @@ const revocations: Array<[name: string, revoke: () => Promise<Revoked>]> = [
     "password reset",
     async () => {
       const tokens = await registerUser(exports.default);
-      const token = randomToken(32);
-      const nowMs = Date.now();
-      await env.AUTH_DB.prepare(
-        "INSERT INTO email_tokens (id, user_id, purpose, token_hash, email, created_at, expires_at) VALUES (?, ?, 'reset_password', ?, ?, ?, ?)",
-      )
-        .bind(crypto.randomUUID(), tokens.user.id, await sha256Base64Url(token), tokens.user.email, nowMs, nowMs + 600_000)
-        .run();
+      const token = await seedResetToken(env.AUTH_DB, tokens.user);
       expect((await postJson(exports.default, "/auth/password/reset", { token, password: "a brand new passphrase" })).status).toBe(204);
       return { token: tokens.access_token, userId: tokens.user.id, reason: "password_reset" };
     },

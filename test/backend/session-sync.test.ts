@@ -1,9 +1,8 @@
 import { env, exports } from "cloudflare:workers";
-import { decodeJwt, SignJWT } from "jose";
+import { decodeJwt } from "jose";
 import { describe, expect, it, vi } from "vitest";
-import { seedServiceClient } from "../support/auth-db.js";
-import { randomToken, sha256Base64Url } from "../../workers/shared/crypto.js";
-import { forgeToken, signingKey } from "../support/forge.js";
+import { seedResetToken, seedServiceClient } from "../support/auth-db.js";
+import { forgedServiceToken, forgeToken } from "../support/forge.js";
 import { ORIGIN, postJson, postWithBearer, registerUser, STRONG_PASSWORD, type TokenResponse } from "../support/http.js";
 import { openSession, openSocket, type TestSocket } from "../support/ws.js";
 
@@ -24,19 +23,7 @@ async function expectRevoked(socket: TestSocket, reason: string) {
   expect(socket.frames.at(-1)?.type).toBe("session_revoked");
 }
 
-/** A service token as the auth Worker's own are made, with the claims given (signed with the real service key). */
-async function serviceTokenFor(claims: { sub: string; service: string; permissions: string[] }): Promise<string> {
-  const { kid, key } = await signingKey(env.AUTH_DB, "service");
-  return new SignJWT({ service: claims.service, token_type: "service", permissions: claims.permissions })
-    .setProtectedHeader({ alg: "ES256", kid, typ: "JWT" })
-    .setIssuer("http://localhost:8787")
-    .setAudience("tether-backend")
-    .setSubject(claims.sub)
-    .setIssuedAt()
-    .setExpirationTime("5m")
-    .setJti(crypto.randomUUID())
-    .sign(key);
-}
+const serviceTokenFor = (claims: { sub: string; service: string; permissions: string[] }) => forgedServiceToken(env.AUTH_DB, claims);
 
 describe("session sync: revocations close live sockets at once", () => {
   it("logout closes the session's socket with 4003, and the session stays closed", async () => {
@@ -76,13 +63,7 @@ describe("session sync: revocations close live sockets at once", () => {
 
   it("a password reset closes every socket of the user, with reason password_reset", async () => {
     const { socket, tokens } = await openSession(exports.default);
-    const token = randomToken(32);
-    const nowMs = Date.now();
-    await env.AUTH_DB.prepare(
-      "INSERT INTO email_tokens (id, user_id, purpose, token_hash, email, created_at, expires_at) VALUES (?, ?, 'reset_password', ?, ?, ?, ?)",
-    )
-      .bind(crypto.randomUUID(), tokens.user.id, await sha256Base64Url(token), tokens.user.email, nowMs, nowMs + 600_000)
-      .run();
+    const token = await seedResetToken(env.AUTH_DB, tokens.user);
     expect((await postJson(exports.default, "/auth/password/reset", { token, password: "a brand new passphrase" })).status).toBe(204);
     await expectRevoked(socket, "password_reset");
   });

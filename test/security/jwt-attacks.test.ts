@@ -1,7 +1,6 @@
 import { env, exports } from "cloudflare:workers";
-import { SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
-import { signingKey } from "../support/forge.js";
+import { forgedServiceToken } from "../support/forge.js";
 import { errorOf, getWithBearer, ORIGIN, registerUser, type TokenResponse, USER_TOKEN_ROUTES } from "../support/http.js";
 import { openSession, openSocket } from "../support/ws.js";
 import { attackCorpus, type AttackToken } from "./jwt-corpus.js";
@@ -21,18 +20,8 @@ let serviceAttacks: AttackToken[];
 let backendBoundAttacks: AttackToken[];
 
 /** A service token as the auth Worker mints its own, addressed to the backend's SessionControl. */
-async function authsOwnServiceToken(): Promise<string> {
-  const { kid, key } = await signingKey(env.AUTH_DB, "service");
-  return new SignJWT({ service: "tether-auth", token_type: "service", permissions: ["sessions:revoke", "users:sync"] })
-    .setProtectedHeader({ alg: "ES256", kid, typ: "JWT" })
-    .setIssuer("http://localhost:8787")
-    .setAudience("tether-backend")
-    .setSubject("auth")
-    .setIssuedAt()
-    .setExpirationTime("5m")
-    .setJti(crypto.randomUUID())
-    .sign(key);
-}
+const authsOwnServiceToken = () =>
+  forgedServiceToken(env.AUTH_DB, { sub: "auth", service: "tether-auth", permissions: ["sessions:revoke", "users:sync"] });
 
 beforeAll(async () => {
   user = await registerUser(exports.default);

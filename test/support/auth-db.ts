@@ -43,3 +43,16 @@ export async function seedServiceClient(
     .run();
   return { id, secret };
 }
+
+/** A password-reset token for `user`, as a reset mail would carry it (its hash stored, 10 minutes). */
+export async function seedResetToken(db: D1Database, user: { id: string; email: string }): Promise<string> {
+  const token = randomToken(32);
+  const nowMs = Date.now();
+  await db
+    .prepare(
+      "INSERT INTO email_tokens (id, user_id, purpose, token_hash, email, created_at, expires_at) VALUES (?, ?, 'reset_password', ?, ?, ?, ?)",
+    )
+    .bind(crypto.randomUUID(), user.id, await sha256Base64Url(token), user.email, nowMs, nowMs + 600_000)
+    .run();
+  return token;
+}

@@ -54,3 +54,21 @@ export function tamperedToken(template: string, overrides: Record<string, unknow
   const [header, , signature] = template.split(".");
   return `${header}.${base64Url(JSON.stringify({ ...decodeJwt(template), ...overrides }))}.${signature}`;
 }
+
+/**
+ * A service token as the auth Worker mints its own (issuer, audience `tether-backend`), with the
+ * subject, name and permissions given, signed with the real service key: the auth Worker's
+ * session-sync token is `{sub: "auth", service: "tether-auth"}`.
+ */
+export async function forgedServiceToken(db: D1Database, claims: { sub: string; service: string; permissions: string[] }): Promise<string> {
+  const { kid, key } = await signingKey(db, "service");
+  return new SignJWT({ service: claims.service, token_type: "service", permissions: claims.permissions })
+    .setProtectedHeader({ alg: "ES256", kid, typ: "JWT" })
+    .setIssuer("http://localhost:8787")
+    .setAudience("tether-backend")
+    .setSubject(claims.sub)
+    .setIssuedAt()
+    .setExpirationTime("5m")
+    .setJti(crypto.randomUUID())
+    .sign(key);
+}

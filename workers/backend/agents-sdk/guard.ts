@@ -6,7 +6,7 @@
  * only to the caller's own instance, and with the verified caller — never the token — in its
  * headers. The token is read as `/ws` reads it: `Authorization: Bearer` or the `bearer.<token>`
  * subprotocol, never the query string; it is verified by the same gateway as `/ws` and `/api`: a
- * socket's token against the auth Worker's keys with the session's directory object refusing a
+ * socket's token against the auth Worker's keys with the user's directory object refusing a
  * revoked session, a request's with auth (the token cache, the breaker, the degraded local check).
  */
 import { BEARER_PROTOCOL_PREFIX, PROTOCOL, type CloseReasonCode } from "@tether/protocol";
@@ -66,7 +66,7 @@ async function admit(
     const message = "Send the access token as `Authorization: Bearer <token>` or the `bearer.<token>` subprotocol.";
     return { kind: "token", code: "invalid_token", message, headers: { "WWW-Authenticate": "Bearer" } } satisfies Refusal;
   }
-  // A socket is verified as /ws verifies one: the signature here, revocation by the session's
+  // A socket is verified as /ws verifies one: the signature here, revocation by the user's
   // directory (recordConnect, below). An HTTP request is checked with auth, as /api is.
   const gateway = authGateway(env, BACKEND_SETTINGS);
   const validation = upgrade ? await gateway.verifyAccessToken(token) : await gateway.validate(token);

@@ -4,7 +4,7 @@
  * `BACKEND` binding points at this entrypoint as it would at Tether's backend (the same
  * `SessionControlApi`, the same check of the caller: the auth Worker's own service token, its
  * subject and the method's permission). A revocation goes to the user's directory object,
- * which closes the session's connections on every Agent instance it reached.
+ * which closes the session's connections on every Agent instance of the user.
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { BACKEND_SETTINGS } from "../../shared/backend-config.js";
@@ -32,7 +32,7 @@ export class TetherAgentSessionControl extends WorkerEntrypoint<TetherAgentsEnv>
     });
   }
 
-  /** The user's directory object closes the session's connections on every Agent instance it reached. */
+  /** The user's directory object closes the session's connections on every instance of the user. */
   private closerFor(userId: unknown): SessionCloser {
     const directory = directoryOf(this.env, parsed(UserId, userId, "userId"));
     return (sessionId, reason) => directory.revoke(sessionId, reason);
