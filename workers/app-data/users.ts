@@ -6,6 +6,7 @@
  * so no planted thread reaches the owner's agent as history.
  */
 import { and, eq, inArray, lt, or } from "drizzle-orm";
+import { setNewest } from "../shared/bounded-map.js";
 import type { AppDatabase } from "./db/client.js";
 import { agentRuns, messages, threads, toolApprovals, users } from "./db/schema.js";
 
@@ -41,9 +42,7 @@ export async function provisionUser(db: AppDatabase, author: MessageAuthor, nowM
   if (known?.fields === fields) return { createdAtMs: known.createdAtMs };
   const [row] = await upsertUser(db, author, nowMs).returning({ createdAt: users.createdAt });
   if (!row) return null;
-  provisioned.delete(author.userId);
-  provisioned.set(author.userId, { fields, createdAtMs: row.createdAt });
-  if (provisioned.size > MAX_PROVISIONED) provisioned.delete(provisioned.keys().next().value ?? "");
+  setNewest(provisioned, author.userId, { fields, createdAtMs: row.createdAt }, MAX_PROVISIONED);
   return { createdAtMs: row.createdAt };
 }
 

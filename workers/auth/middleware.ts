@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { rateLimitClient } from "../shared/client-address.js";
 import { createMiddleware } from "hono/factory";
+import { setNewest } from "../shared/bounded-map.js";
 import { ApiError } from "../shared/errors.js";
 import { requireBearerToken } from "../shared/http.js";
 import { isLoopbackUrl } from "../shared/loopback.js";
@@ -132,11 +133,7 @@ async function verifiedServiceClaims(auth: AuthContext, token: string): Promise<
   const client = await auth.db.select().from(serviceClients).where(eq(serviceClients.id, claims.sub)).get();
   if (!client || client.disabledAt !== null) throw new ApiError("invalid_service", INVALID_SERVICE_CALLER);
   const effective = { ...claims, permissions: claims.permissions.filter((held) => client.permissions.includes(held)) };
-  if (verified.size >= MAX_VERIFIED_SERVICE_TOKENS) {
-    const oldest = verified.keys().next().value;
-    if (oldest !== undefined) verified.delete(oldest);
-  }
-  verified.set(token, effective);
+  setNewest(verified, token, effective, MAX_VERIFIED_SERVICE_TOKENS);
   return effective;
 }
 

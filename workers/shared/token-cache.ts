@@ -1,3 +1,4 @@
+import { setNewest } from "./bounded-map.js";
 import { sha256Base64Url } from "./crypto.js";
 import type { RpcResult } from "./rpc.js";
 import type { AccessClaims } from "./tokens.js";
@@ -63,14 +64,8 @@ export class TokenCache {
       ? Math.min(this.options.ttlSeconds * 1000, result.value.exp * 1000 - nowMs)
       : Math.min(this.options.ttlSeconds, this.options.negativeTtlSeconds ?? NEGATIVE_CACHE_TTL_SECONDS) * 1000;
     if (ttlMs <= 0) return;
-    this.entries.delete(key);
-    this.entries.set(key, { result, expiresAtMs: nowMs + ttlMs });
+    setNewest(this.entries, key, { result, expiresAtMs: nowMs + ttlMs }, this.options.maxEntries);
     this.sweepExpired(nowMs);
-    while (this.entries.size > this.options.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest === undefined) break;
-      this.entries.delete(oldest);
-    }
   }
 
   /**

@@ -6,6 +6,7 @@
  * it meets first of the revocations before), and the instance refuses a session it has been told
  * is revoked (with-tether.ts) — the memo saves a round trip, never a check.
  */
+import { setNewest } from "../../shared/bounded-map.js";
 import type { TetherAgentsEnv } from "./env.js";
 import type { AgentInstanceRef, RecordOutcome } from "./session-directory.js";
 
@@ -28,9 +29,6 @@ export async function recordConnect(
   if (until !== undefined && until > Date.now()) return "ok";
   const outcome = await directoryOf(env, caller.userId).record(caller.sessionId, instance);
   if (!outcome.ok) return outcome.code;
-  recorded.delete(memoKey);
-  // A Map iterates in insertion order: the first key is the oldest.
-  if (recorded.size >= MEMO_MAX_ENTRIES) recorded.delete(recorded.keys().next().value ?? "");
-  recorded.set(memoKey, Date.now() + MEMO_TTL_MS);
+  setNewest(recorded, memoKey, Date.now() + MEMO_TTL_MS, MEMO_MAX_ENTRIES);
   return "ok";
 }
