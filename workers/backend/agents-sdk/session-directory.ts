@@ -13,6 +13,7 @@
 import { DurableObject } from "cloudflare:workers";
 import * as z from "zod";
 import { REVOKED_MARKER_RETENTION_MS } from "../../shared/rpc.js";
+import { SessionId } from "../session-control.js";
 
 /** An Agent instance by its binding in the app's env and its name. */
 export interface AgentInstanceRef {
@@ -39,7 +40,6 @@ export const MAX_INSTANCES_PER_USER = 100;
 const RECORD_RETENTION_MS = 30 * 86_400_000;
 
 const InstanceRef = z.object({ binding: z.string().min(1).max(128), name: z.string().min(1).max(512) });
-const SessionId = z.string().min(1).max(64);
 
 interface RevocableNamespace {
   idFromName(name: string): DurableObjectId;

@@ -18,6 +18,7 @@ import type { Agent, Connection, ConnectionContext } from "agents";
 import * as z from "zod";
 import { acceptAndClose, closeSocket, sendIfOpen, tetherProtocolHeader } from "../../shared/socket-io.js";
 import { REVOKED_MARKER_RETENTION_MS } from "../../shared/rpc.js";
+import { SessionId } from "../session-control.js";
 import { readTetherCaller, TetherCallerSchema, toTetherUser, type TetherCaller, type TetherUser } from "./caller.js";
 import type { RevocableAgent } from "./session-directory.js";
 
@@ -25,7 +26,6 @@ const SESSION_TAG_PREFIX = "tether.sid:";
 const CALLER_KEY_PREFIX = "tether:caller:";
 const REVOKED_KEY_PREFIX = "tether:revoked:";
 
-const SessionId = z.string().min(1).max(64);
 const Reason = z.string().min(1).max(64);
 
 const sessionTag = (sessionId: string) => `${SESSION_TAG_PREFIX}${sessionId}`;
