@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
+import { WORKER_MODULE_BUILD } from "../../test/support/node/bundled-worker.ts";
 
 export interface MeterD1Options {
   /** The meter's route: `/bench-d1/<scope>`. */
@@ -33,15 +34,6 @@ export async function meteredBundle(name: string, bundlePath: string, databases:
     ...(await exportsOf(bundlePath)).map((exported) => `export const ${exported} = meteredExport(worker.${exported});`),
   ];
   writeFileSync(entry, `${lines.join("\n")}\n`);
-  await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2024",
-    external: ["cloudflare:*", "node:*"],
-    logLevel: "warning",
-  });
+  await build({ ...WORKER_MODULE_BUILD, entryPoints: [entry], outfile });
   return outfile;
 }

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
-import { build } from "esbuild";
+import { build, type BuildOptions } from "esbuild";
 import { wrangler } from "../../../scripts/local-state.mjs";
 import { SOURCE_CONDITION } from "../../../scripts/source-conditions.mjs";
 import type { V4WorkerOptions } from "miniflare";
@@ -42,19 +42,24 @@ export async function bundledWorker(
   return { ...(bundledWorkerOptions as V4WorkerOptions), name, modules: true, scriptPath: outfile };
 }
 
+/** What every Worker module esbuild builds here shares: one ES module for workerd, the runtime's own imports left out. */
+export const WORKER_MODULE_BUILD = {
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  target: "es2024",
+  external: ["cloudflare:*", "node:*"],
+  logLevel: "warning",
+} as const satisfies BuildOptions;
+
 /** Our Workers: esbuild alone is enough, and quicker than a wrangler process. */
 async function esbuildBundle(outfile: string, entry: string): Promise<void> {
   await build({
+    ...WORKER_MODULE_BUILD,
     entryPoints: [entry],
     outfile,
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2024",
     conditions: [SOURCE_CONDITION, "workerd", "worker", "browser"],
     mainFields: ["module", "main"],
-    external: ["cloudflare:*", "node:*"],
-    logLevel: "warning",
   });
 }
 
